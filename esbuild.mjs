@@ -1,0 +1,92 @@
+// Builds the CLI (dist/cli.js), later the extension (dist/extension.js), the per-file
+// transpile of src/ that the node tests import (out/), and copies the wasm assets into dist/.
+// Flags: --production (minify, no sourcemaps), --watch.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const assets = [
+  'node_modules/web-tree-sitter/tree-sitter.wasm',
+  'node_modules/tree-sitter-python/tree-sitter-python.wasm',
+  'node_modules/tree-sitter-javascript/tree-sitter-javascript.wasm',
+  'node_modules/tree-sitter-typescript/tree-sitter-typescript.wasm',
+  'node_modules/tree-sitter-typescript/tree-sitter-tsx.wasm',
+];
+
+function copyAssets() {
+  mkdirSync('dist', { recursive: true });
+  for (const file of assets) cpSync(file, join('dist', file.split('/').pop()));
+}
+
+function sourceFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** Packages loaded from node_modules at run time instead of being bundled (large, or load files next to themselves). */
+const cliExternal = ['typescript', '@astral-sh/ruff-wasm-nodejs', 'eslint'];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const contexts = [
+  await esbuild.context({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    external: cliExternal,
+    banner: { js: '#!/usr/bin/env node' },
+    metafile: true,
+  }),
+  await esbuild.context({
+    entryPoints: sourceFiles('src').filter((f) => !f.startsWith(join('src', 'vscode'))),
+    outdir: 'out',
+    outbase: 'src',
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  }),
+];
+
+if (existsSync('src/vscode/extension.ts')) {
+  contexts.push(
+    await esbuild.context({
+      ...common,
+      entryPoints: ['src/vscode/extension.ts'],
+      outfile: 'dist/extension.js',
+      external: ['vscode', ...cliExternal],
+      metafile: true,
+    }),
+  );
+}
+
+copyAssets();
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  rmSync('out', { recursive: true, force: true });
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
+  for (const r of results) {
+    const bundle = r.metafile && Object.keys(r.metafile.outputs).find((o) => o.endsWith('.js'));
+    if (bundle) writeFileSync(`dist/meta-${bundle.split('/').pop()}.json`, JSON.stringify(r.metafile));
+  }
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

@@ -1,0 +1,1 @@
+process.stdout.write('critic: not built yet\n');

@@ -1,0 +1,63 @@
+/** The contract every evidence tool implements. */
+import type { CriticConfig } from '../config.js';
+import type { Range, RawFinding } from '../findings.js';
+import type { LanguageId } from '../languages.js';
+import type { ParsedFile } from '../syntax/syntaxService.js';
+import type { EngineContext } from '../types.js';
+
+/** One document under critique. */
+export interface SourceDocument {
+  /** Absolute path. */
+  path: string;
+  text: string;
+  language: LanguageId;
+  /** The folder holding `.critic.json`, else the git root, else the file's folder. */
+  projectRoot: string;
+  /** Host document version, when the host has one. */
+  version?: number;
+}
+
+/**
+ * A piece of executed evidence, passing or not (a docstring example, a test, a probe). Failing
+ * records also become findings; passing ones inform the model and the rewrite verification.
+ */
+export interface EvidenceRecord {
+  kind: 'example' | 'test' | 'probe';
+  /** Qualified name of the unit the evidence is about. */
+  unit: string;
+  status: 'passed' | 'failed' | 'error' | 'timeout' | 'limit';
+  /** What ran: the example's source, the test's name, the probe call. */
+  subject: string;
+  expected?: string;
+  actual?: string;
+  /** Where the example or test is written. */
+  file: string;
+  range: Range;
+}
+
+export interface ToolOutput {
+  findings: RawFinding[];
+  records?: EvidenceRecord[];
+}
+
+/** Thrown by a tool that cannot run at all (not installed, broken configuration). */
+export class ToolUnavailableError extends Error {
+  constructor(
+    readonly tool: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ToolUnavailableError';
+  }
+}
+
+export interface EvidenceTool {
+  /** Stable id, also the `source` of its findings: `syntax`, `typescript`, `ruff`, `eslint`, … */
+  readonly id: string;
+  appliesTo(doc: SourceDocument, config: CriticConfig): boolean;
+  run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput>;
+  /** Frees warm state (language services, wasm instances). */
+  dispose?(): void | Promise<void>;
+}
+
+export type EvidenceToolFactory = (ctx: EngineContext) => EvidenceTool;

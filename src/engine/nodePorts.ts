@@ -1,0 +1,112 @@
+/**
+ * Node implementations of the engine's ports, shared by the CLI, the tests and (later) the
+ * extension host, which runs on Node too.
+ */
+import { spawn } from 'node:child_process';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AbortError } from './abort.js';
+import type { AssetsPort, ExecPort, ExecRequest, ExecResult, FileSystemPort } from './types.js';
+
+export const nodeFs: FileSystemPort = {
+  readFile: (path) => readFile(path, 'utf8'),
+  exists: (path) =>
+    access(path).then(
+      () => true,
+      () => false,
+    ),
+};
+
+export function assetsIn(dir: string): AssetsPort {
+  return { path: (name) => join(dir, name) };
+}
+
+const defaultMaxOutput = 8 * 1024 * 1024;
+
+/** Kills the child's whole process group (it is started detached so it leads one). */
+function killTree(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Spawns a program in its own process group, with timeout, cancellation and an output cap. */
+export const nodeExec: ExecPort = {
+  run(req: ExecRequest): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      if (req.signal?.aborted) {
+        reject(new AbortError());
+        return;
+      }
+      const max = req.maxOutputBytes ?? defaultMaxOutput;
+      const child = spawn(req.command, req.args, {
+        cwd: req.cwd,
+        env: req.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      let truncated = false;
+      let timedOut = false;
+      const collect = (chunks: Buffer[], size: number, chunk: Buffer): number => {
+        const room = max - size;
+        if (room <= 0) {
+          truncated = true;
+          return size;
+        }
+        if (chunk.length > room) truncated = true;
+        chunks.push(chunk.subarray(0, room));
+        return size + Math.min(room, chunk.length);
+      };
+      child.stdout.on('data', (c: Buffer) => (outBytes = collect(out, outBytes, c)));
+      child.stderr.on('data', (c: Buffer) => (errBytes = collect(err, errBytes, c)));
+      const timer = req.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            killTree(child.pid);
+          }, req.timeoutMs)
+        : undefined;
+      const onAbort = () => killTree(child.pid);
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        // Reap anything the child left behind in its group.
+        killTree(child.pid);
+        if (req.signal?.aborted) {
+          reject(new AbortError());
+          return;
+        }
+        resolve({
+          exitCode: code,
+          signal,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          timedOut,
+          truncated,
+          durationMs: Date.now() - started,
+        });
+      });
+      child.stdin.on('error', () => {
+        /* the child may exit before reading its input */
+      });
+      child.stdin.end(req.input ?? '');
+    });
+  },
+};

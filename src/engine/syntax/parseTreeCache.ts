@@ -1,0 +1,72 @@
+/**
+ * A small LRU of parse trees keyed by document. A new text for a cached document is parsed
+ * incrementally from the old tree; evicted trees are deleted (tree-sitter memory is manual).
+ */
+import type { Tree } from 'web-tree-sitter';
+import type { GrammarName } from '../languages.js';
+import { diffEdit } from './textEdit.js';
+
+interface Entry {
+  grammar: GrammarName;
+  text: string;
+  tree: Tree;
+}
+
+export class ParseTreeCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly capacity = 16) {}
+
+  /**
+   * The tree for `text`, reusing the cached one when the text is the same and reparsing
+   * incrementally when it changed. `parse` is called with the old tree (already edited) or null.
+   */
+  get(key: string, grammar: GrammarName, text: string, parse: (old: Tree | null) => Tree): { tree: Tree; reused: boolean; incremental: boolean } {
+    const cached = this.entries.get(key);
+    if (cached) this.entries.delete(key);
+    if (cached && cached.grammar === grammar && cached.text === text) {
+      this.entries.set(key, cached);
+      return { tree: cached.tree, reused: true, incremental: false };
+    }
+    let old: Tree | null = null;
+    if (cached && cached.grammar === grammar) {
+      const edit = diffEdit(cached.text, text);
+      if (edit) {
+        cached.tree.edit(edit);
+        old = cached.tree;
+      }
+    }
+    let tree: Tree;
+    try {
+      tree = parse(old);
+    } finally {
+      cached?.tree.delete();
+    }
+    this.entries.set(key, { grammar, text, tree });
+    this.evict();
+    return { tree, reused: false, incremental: old !== null };
+  }
+
+  /** Forgets one document (closed in the editor). */
+  drop(key: string): void {
+    this.entries.get(key)?.tree.delete();
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.capacity) {
+      const [key, oldest] = this.entries.entries().next().value as [string, Entry];
+      oldest.tree.delete();
+      this.entries.delete(key);
+    }
+  }
+
+  dispose(): void {
+    for (const e of this.entries.values()) e.tree.delete();
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The engine's one entry point to tree-sitter: parses documents (incrementally, cached) and
+ * returns plain data — units, syntax problems, comments, imports — so no caller holds a tree.
+ */
+import type { Tree } from 'web-tree-sitter';
+import { AbortError } from '../abort.js';
+import type { Range } from '../findings.js';
+import { grammarOf, type LanguageId } from '../languages.js';
+import type { AssetsPort } from '../types.js';
+import { GrammarRegistry, type LoadedGrammar } from './parser.js';
+import { ParseTreeCache } from './parseTreeCache.js';
+import { findSyntaxProblems, type SyntaxProblem } from './syntaxErrors.js';
+import { extractUnits, nodeRange, type CodeUnit } from './units.js';
+
+export interface Comment {
+  range: Range;
+  text: string;
+}
+
+export interface ImportRef {
+  range: Range;
+  /** The statement's text, e.g. `from .cart import total` or `import { x } from './y'`. */
+  text: string;
+  /** The module specifier where one is written (`./y`, `.cart`, `os.path`). */
+  source: string;
+}
+
+export interface ParsedFile {
+  language: LanguageId;
+  units: CodeUnit[];
+  syntaxProblems: SyntaxProblem[];
+  comments: Comment[];
+  imports: ImportRef[];
+  /** Whether this parse reused the previous tree of the same document. */
+  incremental: boolean;
+}
+
+function importSource(text: string, language: LanguageId): string {
+  if (language === 'python') {
+    const from = /^\s*from\s+([\w.]+)/.exec(text);
+    if (from) return from[1]!;
+    return /^\s*import\s+([\w.]+)/.exec(text)?.[1] ?? '';
+  }
+  return /(['"])([^'"]+)\1/.exec(text)?.[2] ?? '';
+}
+
+export class SyntaxService {
+  private readonly registry: GrammarRegistry;
+  private readonly cache: ParseTreeCache;
+  private readonly results = new Map<string, { text: string; parsed: ParsedFile }>();
+
+  constructor(assets: AssetsPort, capacity = 16) {
+    this.registry = new GrammarRegistry(assets);
+    this.cache = new ParseTreeCache(capacity);
+  }
+
+  grammar(language: LanguageId): Promise<LoadedGrammar> {
+    return this.registry.grammar(grammarOf(language));
+  }
+
+  /**
+   * Parses `text` as the current content of document `key` and runs `fn` on the tree. The tree
+   * is only valid inside `fn`.
+   */
+  async withTree<T>(key: string, text: string, language: LanguageId, fn: (tree: Tree, grammar: LoadedGrammar, incremental: boolean) => T, signal?: AbortSignal): Promise<T> {
+    const grammar = await this.grammar(language);
+    const parser = await this.registry.parser;
+    if (signal?.aborted) throw new AbortError();
+    const { tree, incremental } = this.cache.get(key, grammar.name, text, (old) => {
+      parser.setLanguage(grammar.language);
+      const tree = parser.parse(text, old, {
+        progressCallback: (() => signal?.aborted === true) as unknown as () => void,
+      });
+      if (!tree) throw signal?.aborted ? new AbortError() : new Error(`tree-sitter could not parse ${key}`);
+      return tree;
+    });
+    return fn(tree, grammar, incremental);
+  }
+
+  /** Units, syntax problems, comments and imports of a document (cached by text). */
+  async analyse(key: string, text: string, language: LanguageId, signal?: AbortSignal): Promise<ParsedFile> {
+    const hit = this.results.get(key);
+    if (hit && hit.text === text && hit.parsed.language === language) return hit.parsed;
+    const parsed = await this.withTree(
+      key,
+      text,
+      language,
+      (tree, grammar, incremental): ParsedFile => ({
+        language,
+        units: extractUnits(tree, grammar),
+        syntaxProblems: findSyntaxProblems(tree),
+        comments: grammar.query('comments').captures(tree.rootNode).map((c) => ({ range: nodeRange(c.node), text: c.node.text })),
+        imports: grammar
+          .query('imports')
+          .captures(tree.rootNode)
+          .filter((c) => c.name === 'import')
+          .map((c) => ({ range: nodeRange(c.node), text: c.node.text, source: importSource(c.node.text, language) })),
+        incremental,
+      }),
+      signal,
+    );
+    this.results.delete(key);
+    this.results.set(key, { text, parsed });
+    while (this.results.size > 64) this.results.delete(this.results.keys().next().value as string);
+    return parsed;
+  }
+
+  /** Forgets a document's tree (e.g. closed in the editor). */
+  drop(key: string): void {
+    this.cache.drop(key);
+    this.results.delete(key);
+  }
+
+  get cachedTrees(): number {
+    return this.cache.size;
+  }
+
+  async dispose(): Promise<void> {
+    this.cache.dispose();
+    this.results.clear();
+    await this.registry.dispose();
+  }
+}

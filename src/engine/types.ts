@@ -1,0 +1,67 @@
+/**
+ * The ports through which the engine reaches the outside world. The CLI and the VS Code
+ * extension each supply adapters; tests supply real ones. Keep this small.
+ */
+import type { CriticConfig } from './config.js';
+
+export interface Logger {
+  error(message: string, err?: unknown): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+/** Read-only file access; the engine never writes the user's files itself. */
+export interface FileSystemPort {
+  readFile(path: string): Promise<string>;
+  exists(path: string): Promise<boolean>;
+}
+
+export interface ExecRequest {
+  command: string;
+  args: string[];
+  cwd?: string;
+  /** Text written to the child's stdin, then closed. */
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Captured output beyond this many bytes per stream is dropped and flagged. */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** Spawns trusted helper programs (git, interpreters probing their version, the sandbox). */
+export interface ExecPort {
+  run(req: ExecRequest): Promise<ExecResult>;
+}
+
+/** Where bundled, read-only assets (wasm runtime, grammars) live. */
+export interface AssetsPort {
+  /** Absolute path of an asset shipped next to the bundle, e.g. `tree-sitter-python.wasm`. */
+  path(name: string): string;
+}
+
+export interface EngineContext {
+  log: Logger;
+  fs: FileSystemPort;
+  exec: ExecPort;
+  assets: AssetsPort;
+  config: CriticConfig;
+}
+
+export const silentLogger: Logger = {
+  error() {},
+  warn() {},
+  info() {},
+  debug() {},
+};
