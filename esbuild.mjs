@@ -2,7 +2,7 @@
 // transpile of src/ that the node tests import (out/), and copies the wasm assets into dist/.
 // Flags: --production (minify, no sourcemaps), --watch.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -82,7 +82,6 @@ copyAssets();
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  rmSync('out', { recursive: true, force: true });
   const results = await Promise.all(contexts.map((c) => c.rebuild()));
   for (const r of results) {
     const bundle = r.metafile && Object.keys(r.metafile.outputs).find((o) => o.endsWith('.js'));
