@@ -34,8 +34,12 @@ function sourceFiles(dir) {
 /** Packages loaded from node_modules at run time instead of being bundled (large, or load files next to themselves). */
 const cliExternal = ['typescript', '@astral-sh/ruff-wasm-nodejs', 'eslint'];
 
+// Bundled ESM dependencies (web-tree-sitter) read import.meta.url, which CJS output lacks.
+const importMetaShim = "var __importMetaUrl = require('url').pathToFileURL(__filename).href;";
+
 const common = {
   bundle: true,
+  define: { 'import.meta.url': '__importMetaUrl' },
   platform: 'node',
   target: 'node20',
   format: 'cjs',
@@ -50,7 +54,7 @@ const contexts = [
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     external: cliExternal,
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
     metafile: true,
   }),
   await esbuild.context({
@@ -73,6 +77,7 @@ if (existsSync('src/vscode/extension.ts')) {
       entryPoints: ['src/vscode/extension.ts'],
       outfile: 'dist/extension.js',
       external: ['vscode', ...cliExternal],
+      banner: { js: importMetaShim },
       metafile: true,
     }),
   );

@@ -1,1 +1,155 @@
-process.stdout.write('critic: not built yet\n');
+/** The `critic` command: check files, check a git diff, or fix a unit. */
+import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import ignore from 'ignore';
+import pkg from '../../package.json';
+import { ConfigError } from '../engine/config.js';
+import { levelAtLeast, type Finding } from '../engine/findings.js';
+import { languageOfPath } from '../engine/languages.js';
+import { assetsIn, nodeExec, nodeFs } from '../engine/nodePorts.js';
+import { Engine, type CheckResult, type LineRange } from '../engine/pipeline.js';
+import type { SourceDocument } from '../engine/evidence/tool.js';
+import { staticTools } from '../engine/toolset.js';
+import type { EngineContext, Logger } from '../engine/types.js';
+import { helpText, parseArgs, UsageError, type CliOptions } from './args.js';
+import { collectFiles } from './files.js';
+import { changedFiles, gitRoot, GitError } from './git.js';
+import { formatJson, formatSarif, formatText, type Report } from './output.js';
+import { loadProject } from './project.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+}
+
+function stderrLogger(io: CliIo, verbose: boolean): Logger {
+  const write = (level: string, message: string, err?: unknown) => {
+    if (!verbose) return;
+    io.stderr(`critic: ${level}: ${message}${err ? `\n${(err as Error).stack ?? err}` : ''}\n`);
+  };
+  return {
+    error: (m, e) => write('error', m, e),
+    warn: (m) => write('warn', m),
+    info: (m) => write('info', m),
+    debug: (m) => write('debug', m),
+  };
+}
+
+interface Job {
+  path: string;
+  read: () => Promise<string>;
+  changedLines?: LineRange[];
+}
+
+async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    io.stderr(`critic: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (opts.command === 'help') {
+    io.stdout(helpText);
+    return 0;
+  }
+  if (opts.command === 'version') {
+    io.stdout(`${pkg.version}\n`);
+    return 0;
+  }
+  const started = performance.now();
+  let engine: Engine | undefined;
+  try {
+    const project = loadProject(io.cwd, opts.config);
+    const config = project.config;
+    if (opts.failOn) config.failOn = opts.failOn;
+    if (!opts.exec) config.execution.enabled = false;
+    if (opts.allowUnsandboxed) config.execution.allowUnsandboxed = true;
+    const ctx: EngineContext = { log: stderrLogger(io, opts.verbose), fs: nodeFs, exec: nodeExec, assets: assetsIn(__dirname), config };
+
+    let root = project.root;
+    let jobs: Job[];
+    if (opts.command === 'diff') {
+      root = await gitRoot(nodeExec, io.cwd);
+      const ignored = ignore().add(config.ignore);
+      const changes = await changedFiles(nodeExec, root, { staged: opts.staged, base: opts.base }, (p) => readFile(p, 'utf8'));
+      jobs = changes
+        .filter((c) => languageOfPath(c.path) && !ignored.ignores(relative(project.root, c.absPath).split(sep).join('/')))
+        .map((c) => ({ path: c.absPath, read: c.readContent, changedLines: c.lines }));
+    } else if (opts.command === 'check') {
+      const files = await collectFiles(opts.paths.map((p) => (p.startsWith(sep) ? p : `${io.cwd}${sep}${p}`)), project.root, config.ignore);
+      jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8') }));
+    } else {
+      io.stderr('critic: "critic fix" needs the critic model, which is not available in this version yet\n');
+      return 2;
+    }
+
+    engine = new Engine(ctx, staticTools(ctx));
+    const noticeKeys = new Set<string>();
+    const notices: Report['notices'] = [];
+    const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
+      const language = languageOfPath(job.path)!;
+      const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };
+      const result = await engine!.check(doc, { changedLines: job.changedLines });
+      for (const n of result.notices) {
+        // A missing tool is reported once, not once per file.
+        const key = `${n.tool}\0${n.message.replace(job.path, '')}`;
+        if (!noticeKeys.has(key)) {
+          noticeKeys.add(key);
+          notices.push(n);
+        }
+      }
+      return result;
+    });
+    const findings: Finding[] = results.flatMap((r) => r.findings);
+    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version };
+    if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${n.message}\n`);
+    if (opts.format === 'sarif') io.stdout(formatSarif(report));
+    else if (opts.format === 'json') io.stdout(formatJson(report));
+    else {
+      const color = opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
+      io.stdout(formatText(report, { color, quiet: opts.quiet }));
+    }
+    return findings.some((f) => levelAtLeast(f.level, config.failOn)) ? 1 : 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof GitError) {
+      io.stderr(`critic: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr(`critic: internal error: ${(err as Error).message}${opts.verbose ? `\n${(err as Error).stack}` : ' (run with --verbose for details)'}\n`);
+    return 2;
+  } finally {
+    await engine?.dispose();
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+  };
+  void runCli(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -40,6 +40,8 @@ export class GrammarRegistry {
 
   constructor(private readonly assets: AssetsPort) {
     this.parser = initRuntime(assets).then(() => new Parser());
+    // Callers see the failure when they ask for a grammar; never an unhandled rejection.
+    this.parser.catch(() => undefined);
   }
 
   grammar(name: GrammarName): Promise<LoadedGrammar> {

@@ -1,0 +1,95 @@
+/** Rendering results for people (text) and machines (json, sarif). */
+import { relative } from 'node:path';
+import { summarise, type Finding, type Level } from '../engine/findings.js';
+import { toSarif, type SarifNotification } from '../engine/sarif.js';
+
+export interface Report {
+  findings: Finding[];
+  filesChecked: number;
+  root: string;
+  cwd: string;
+  durationMs: number;
+  notices: SarifNotification[];
+  version: string;
+}
+
+const ansi = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', green: '\x1b[32m' };
+
+function painter(color: boolean) {
+  return (code: keyof typeof ansi, s: string) => (color ? `${ansi[code]}${s}${ansi.reset}` : s);
+}
+
+const levelColor: Record<Level, keyof typeof ansi> = { error: 'red', warning: 'yellow', note: 'cyan' };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+/** Compiler-style lines, `file:line:col: level rule message`, then a one-line summary. */
+export function formatText(r: Report, opts: { color: boolean; quiet: boolean }): string {
+  const paint = painter(opts.color);
+  const lines: string[] = [];
+  for (const f of r.findings) {
+    if (opts.quiet && f.level !== 'error') continue;
+    const where = `${displayPath(f.file, r.cwd)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+    const [first, ...rest] = f.message.split('\n');
+    const also = f.alsoReportedBy?.length ? `, also ${f.alsoReportedBy.join(', ')}` : '';
+    lines.push(`${paint('bold', where)}: ${paint(levelColor[f.level], f.level)} ${paint('dim', f.rule)} ${first} ${paint('dim', `[${f.unit} · ${f.tier}${also}]`)}`);
+    for (const more of rest) lines.push(`    ${more}`);
+    for (const rel of f.related) {
+      lines.push(`    ${paint('dim', `${displayPath(rel.file, r.cwd)}:${rel.range.start.line + 1}:${rel.range.start.character + 1}:`)} ${rel.message}`);
+    }
+  }
+  if (opts.quiet) return lines.length ? `${lines.join('\n')}\n` : '';
+  const s = summarise(r.findings, r.filesChecked);
+  const withFindings = new Set(r.findings.map((f) => f.file)).size;
+  const seconds = `${(r.durationMs / 1000).toFixed(1)} s`;
+  const counts = [s.error && paint('red', plural(s.error, 'error')), s.warning && paint('yellow', plural(s.warning, 'warning')), s.note && paint('cyan', plural(s.note, 'note'))].filter(Boolean);
+  if (lines.length) lines.push('');
+  lines.push(
+    counts.length
+      ? `${paint(s.error ? 'red' : 'yellow', '✖')} ${counts.join(', ')} in ${withFindings} of ${plural(r.filesChecked, 'file')} (${seconds})`
+      : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')} (${seconds})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** One JSON document; positions are 1-based like the text output. */
+export function formatJson(r: Report): string {
+  const s = summarise(r.findings, r.filesChecked);
+  return `${JSON.stringify(
+    {
+      version: r.version,
+      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs) },
+      notices: r.notices,
+      findings: r.findings.map((f) => ({
+        file: displayPath(f.file, r.cwd),
+        line: f.range.start.line + 1,
+        column: f.range.start.character + 1,
+        endLine: f.range.end.line + 1,
+        endColumn: f.range.end.character + 1,
+        level: f.level,
+        rule: f.rule,
+        message: f.message,
+        unit: f.unit,
+        tier: f.tier,
+        confidence: f.confidence,
+        source: f.source,
+        fingerprint: f.fingerprint,
+        ...(f.alsoReportedBy?.length ? { alsoReportedBy: f.alsoReportedBy } : {}),
+        related: f.related.map((rel) => ({ file: displayPath(rel.file, r.cwd), line: rel.range.start.line + 1, column: rel.range.start.character + 1, message: rel.message })),
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function formatSarif(r: Report): string {
+  return `${JSON.stringify(toSarif(r.findings, { root: r.root, version: r.version, notifications: r.notices }), null, 2)}\n`;
+}

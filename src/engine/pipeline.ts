@@ -1,0 +1,158 @@
+/**
+ * The engine's main path: document → units → evidence → findings. Hosts call `check` per
+ * document; tools run in parallel, and `onProgress` lets a host show each tool's findings as
+ * soon as they exist instead of waiting for the slowest.
+ */
+import { isAbortError, throwIfAborted } from './abort.js';
+import {
+  compareFindings,
+  fingerprintOf,
+  mergeDuplicates,
+  rangesOverlap,
+  type Finding,
+  type RawFinding,
+} from './findings.js';
+import type { EvidenceRecord, EvidenceTool, SourceDocument } from './evidence/tool.js';
+import { ToolUnavailableError } from './evidence/tool.js';
+import { isSuppressed, parseSuppressions } from './suppressions.js';
+import { SyntaxService, type ParsedFile } from './syntax/syntaxService.js';
+import { enclosingUnit, type CodeUnit } from './syntax/units.js';
+import type { EngineContext } from './types.js';
+
+/** 0-based, inclusive line range. */
+export interface LineRange {
+  start: number;
+  end: number;
+}
+
+export interface CheckOptions {
+  signal?: AbortSignal;
+  /** Diff mode: report only findings on these lines (executed findings: on units touching them). */
+  changedLines?: readonly LineRange[];
+  /** Called whenever a tool finishes, with everything found so far. */
+  onProgress?: (partial: CheckResult) => void;
+}
+
+export interface ToolNotice {
+  tool: string;
+  message: string;
+}
+
+export interface CheckResult {
+  file: string;
+  findings: Finding[];
+  units: CodeUnit[];
+  records: EvidenceRecord[];
+  /** Findings hidden by `critic-ignore` comments or rules set to `off`. */
+  suppressed: number;
+  /** Milliseconds per tool (and `parse`). */
+  timings: Record<string, number>;
+  /** Tools that could not run for this document. */
+  notices: ToolNotice[];
+}
+
+export class Engine {
+  readonly syntax: SyntaxService;
+
+  constructor(
+    readonly ctx: EngineContext,
+    private readonly tools: readonly EvidenceTool[],
+  ) {
+    this.syntax = new SyntaxService(ctx.assets);
+  }
+
+  /** Critiques one document with every applicable tool. */
+  async check(doc: SourceDocument, opts: CheckOptions = {}): Promise<CheckResult> {
+    const signal = opts.signal ?? new AbortController().signal;
+    const started = performance.now();
+    const parsed = await this.syntax.analyse(doc.path, doc.text, doc.language, signal);
+    const result: CheckResult = {
+      file: doc.path,
+      findings: [],
+      units: parsed.units,
+      records: [],
+      suppressed: 0,
+      timings: { parse: performance.now() - started },
+      notices: [],
+    };
+    const raw: RawFinding[] = [];
+    const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
+    await Promise.all(
+      tools.map(async (tool) => {
+        const t0 = performance.now();
+        try {
+          const output = await tool.run(doc, parsed, signal);
+          throwIfAborted(signal);
+          raw.push(...output.findings);
+          result.records.push(...(output.records ?? []));
+        } catch (err) {
+          if (isAbortError(err) || signal.aborted) return;
+          if (err instanceof ToolUnavailableError) {
+            result.notices.push({ tool: err.tool, message: err.message });
+          } else {
+            this.ctx.log.error(`${tool.id} failed on ${doc.path}`, err);
+            result.notices.push({ tool: tool.id, message: `${tool.id} failed on ${doc.path}: ${(err as Error).message?.split('\n')[0] ?? err}` });
+          }
+          return;
+        } finally {
+          result.timings[tool.id] = performance.now() - t0;
+        }
+        if (opts.onProgress) {
+          this.finish(doc, parsed, raw, result, opts);
+          opts.onProgress({ ...result, findings: [...result.findings], notices: [...result.notices] });
+        }
+      }),
+    );
+    throwIfAborted(signal);
+    this.finish(doc, parsed, raw, result, opts);
+    result.timings.total = performance.now() - started;
+    return result;
+  }
+
+  /** Places raw findings in units, applies rule settings and suppressions, fingerprints, merges. */
+  private finish(doc: SourceDocument, parsed: ParsedFile, raw: readonly RawFinding[], result: CheckResult, opts: CheckOptions): void {
+    const suppressions = parseSuppressions(parsed.comments);
+    const lines = doc.text.split('\n');
+    const seen = new Map<string, number>();
+    const placed: Finding[] = [];
+    let suppressed = 0;
+    for (const r of [...raw].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)) {
+      const setting = this.ctx.config.rules[r.rule];
+      if (setting === 'off' || isSuppressed(r, suppressions)) {
+        suppressed++;
+        continue;
+      }
+      const unit = enclosingUnit(parsed.units, r.range);
+      if (opts.changedLines && !touchesChanges(r, unit, opts.changedLines)) continue;
+      const flagged = lines.slice(r.range.start.line, Math.min(r.range.end.line, r.range.start.line + 2) + 1).join('\n');
+      const key = `${r.rule}\0${unit.name}\0${flagged.replace(/\s+/g, ' ')}`;
+      const occurrence = seen.get(key) ?? 0;
+      seen.set(key, occurrence + 1);
+      placed.push({
+        ...r,
+        level: setting ?? r.level,
+        unit: unit.name,
+        fingerprint: fingerprintOf(r.rule, unit.name, flagged, occurrence),
+        related: r.related ?? [],
+      });
+    }
+    result.findings = mergeDuplicates(placed).sort(compareFindings);
+    result.suppressed = suppressed;
+  }
+
+  /** Forgets a document's cached tree. */
+  drop(path: string): void {
+    this.syntax.drop(path);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.tools.map((t) => t.dispose?.()));
+    await this.syntax.dispose();
+  }
+}
+
+function touchesChanges(finding: RawFinding, unit: CodeUnit, changed: readonly LineRange[]): boolean {
+  // An executed failure is caused by the unit's code, not by the line its name is on.
+  const range = finding.tier === 'executed' && unit.kind !== 'module' ? unit.range : finding.range;
+  return changed.some((c) => rangesOverlap(range, { start: { line: c.start, character: 0 }, end: { line: c.end, character: Number.MAX_SAFE_INTEGER } }));
+}
