@@ -46,11 +46,11 @@ async function isVirtualEnv(dir: string): Promise<boolean> {
  * named unsupported files are usage errors; folders silently skip what Critic cannot read.
  * `projectIgnore` holds the configuration's `ignore` patterns, relative to `root`.
  */
-export async function collectFiles(paths: readonly string[], root: string, projectIgnore: readonly string[]): Promise<string[]> {
+export async function collectFiles(paths: readonly string[], cwd: string, root: string, projectIgnore: readonly string[]): Promise<string[]> {
   const config: IgnoreLayer = { dir: root, rules: ignore().add([...projectIgnore]) };
   const out = new Set<string>();
   for (const p of paths) {
-    const abs = resolve(p);
+    const abs = resolve(cwd, p);
     const info = await stat(abs).catch(() => undefined);
     if (!info) throw new UsageError(`no such file or folder: ${p}`);
     if (info.isFile()) {

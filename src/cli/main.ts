@@ -95,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         .filter((c) => languageOfPath(c.path) && !ignored.ignores(relative(project.root, c.absPath).split(sep).join('/')))
         .map((c) => ({ path: c.absPath, read: c.readContent, changedLines: c.lines }));
     } else if (opts.command === 'check') {
-      const files = await collectFiles(opts.paths.map((p) => (p.startsWith(sep) ? p : `${io.cwd}${sep}${p}`)), project.root, config.ignore);
+      const files = await collectFiles(opts.paths, io.cwd, project.root, config.ignore);
       jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8') }));
     } else {
       io.stderr('critic: "critic fix" needs the critic model, which is not available in this version yet\n');

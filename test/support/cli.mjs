@@ -1,0 +1,21 @@
+// Runs the built CLI (dist/cli.js) as a real process, as a user or CI would.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './engine.mjs';
+
+export const cliPath = join(repoRoot, 'dist', 'cli.js');
+
+export function critic(args, { cwd, env = {}, input } = {}) {
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    cwd,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function gitIn(cwd, ...args) {
+  return execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+}
