@@ -106,7 +106,7 @@ class Checker {
     throw new ConfigError(this.file, key, allowed);
   }
   object(v: Json, key: string, allowedKeys: readonly string[]): Record<string, Json> {
-    if (!isObject(v)) this.fail(key, 'expected an object');
+    if (!isObject(v)) this.fail(key || '(file)', 'expected an object');
     for (const k of Object.keys(v)) {
       if (!allowedKeys.includes(k)) this.fail(key ? `${key}.${k}` : k, `unknown key; allowed: ${allowedKeys.join(', ')}`);
     }

@@ -1,0 +1,60 @@
+// Generates realistic-looking Python and TypeScript files of a given length for benchmarks.
+
+/** A Python module of about `lines` lines: functions with docstrings and a few classes. */
+export function pythonFile(lines) {
+  const out = ['"""Generated benchmark module."""', '', 'import math', 'from dataclasses import dataclass', ''];
+  let i = 0;
+  while (out.length < lines) {
+    if (i % 10 === 9) {
+      out.push('', '@dataclass', `class Record${i}:`, '    name: str', '    value: float', '', '    def scaled(self, factor):', '        """Value times factor."""', '        return self.value * factor', '');
+    } else {
+      out.push(
+        '',
+        `def compute_${i}(values, limit=${i}):`,
+        `    """Sum of the values below ${i}, capped."""`,
+        '    total = 0',
+        '    for v in values:',
+        '        if v < limit:',
+        '            total += math.floor(v)',
+        '    return min(total, limit * 10)',
+        '',
+      );
+    }
+    i++;
+  }
+  return out.slice(0, lines).join('\n') + '\n';
+}
+
+/** A TypeScript module of about `lines` lines: functions, interfaces and classes. */
+export function typescriptFile(lines) {
+  const out = ['// Generated benchmark module.', "import { strict as assert } from 'node:assert';", ''];
+  let i = 0;
+  while (out.length < lines) {
+    if (i % 10 === 9) {
+      out.push(
+        '',
+        `export interface Shape${i} { name: string; size: number }`,
+        `export class Registry${i} {`,
+        `  private readonly shapes: Shape${i}[] = [];`,
+        `  add(shape: Shape${i}): void { this.shapes.push(shape); }`,
+        '  largest(): number { return this.shapes.reduce((m, s) => Math.max(m, s.size), 0); }',
+        '}',
+        '',
+      );
+    } else {
+      out.push(
+        '',
+        `export function compute${i}(values: number[], limit = ${i}): number {`,
+        '  let total = 0;',
+        '  for (const v of values) {',
+        '    if (v < limit) total += Math.floor(v);',
+        '  }',
+        '  assert.ok(total >= 0);',
+        '  return Math.min(total, limit * 10);',
+        '}',
+      );
+    }
+    i++;
+  }
+  return out.slice(0, lines).join('\n') + '\n';
+}
