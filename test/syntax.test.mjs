@@ -112,3 +112,43 @@ test('unicode columns are UTF-16 offsets like the editor', async () => {
   const bad = await syntax.analyse('u2.ts', 'const s = "😀"; const t = [1, 2;\n', 'typescript');
   assert.ok(bad.syntaxProblems[0].range.start.character >= 'const s = "😀"; const t = [1, 2'.length, JSON.stringify(bad.syntaxProblems));
 });
+
+test('context packing: imports, signatures of called same-file functions, enclosing class outline', async () => {
+  const { packContext } = await import(out('engine/syntax/contextPack.js'));
+  const text = [
+    'import math',
+    'from .util import clamp',
+    '',
+    'def helper(a, b=2):',
+    '    """Helps."""',
+    '    return a * b',
+    '',
+    'def unrelated():',
+    '    return 42',
+    '',
+    'class Shape:',
+    '    def __init__(self, r):',
+    '        self.r = r',
+    '',
+    '    def area(self):',
+    '        return helper(self.r) * math.pi + self.scale(2)',
+    '',
+    '    def scale(self, k):',
+    '        return self.r * k',
+  ].join('\n');
+  const doc = { path: '/p/shape.py', text, language: 'python', projectRoot: '/p' };
+  const parsed = await syntax.analyse(doc.path, text, 'python');
+  const area = parsed.units.find((u) => u.name === 'Shape.area');
+  const packed = await packContext(syntax, doc, [area]);
+  assert.match(packed.text, /^import math\nfrom \.util import clamp/);
+  assert.match(packed.text, /def helper\(a, b=2\): \.\.\./);
+  assert.match(packed.text, /class Shape:\n    def __init__\(self, r\): \.\.\./);
+  assert.doesNotMatch(packed.text, /unrelated|return 42|self\.r = r/);
+  assert.deepEqual(packed.signatures.sort(), ['Shape.scale', 'helper']);
+
+  const ts = 'export function norm(v: number[]): number {\n  return Math.sqrt(dot(v, v));\n}\nfunction dot(a: number[], b: number[]): number {\n  return a.reduce((s, x, i) => s + x * b[i], 0);\n}\n';
+  const tdoc = { path: '/p/v.ts', text: ts, language: 'typescript', projectRoot: '/p' };
+  const tp = await syntax.analyse(tdoc.path, ts, 'typescript');
+  const packedTs = await packContext(syntax, tdoc, [tp.units.find((u) => u.name === 'norm')]);
+  assert.equal(packedTs.text, 'function dot(a: number[], b: number[]): number { … }');
+});

@@ -39,11 +39,22 @@ const jsImports = `
 (call_expression function: (identifier) @fn (#eq? @fn "require") arguments: (arguments (string) @source)) @import
 `;
 
-export type QueryName = 'units' | 'comments' | 'imports';
+const pythonCalls = `
+(call function: (identifier) @callee)
+(call function: (attribute attribute: (identifier) @callee))
+`;
+
+const jsCalls = `
+(call_expression function: (identifier) @callee)
+(call_expression function: (member_expression property: (property_identifier) @callee))
+(new_expression constructor: (identifier) @callee)
+`;
+
+export type QueryName = 'units' | 'comments' | 'imports' | 'calls';
 
 export const queries: Record<GrammarName, Record<QueryName, string>> = {
-  python: { units: pythonUnits, comments, imports: pythonImports },
-  javascript: { units: jsUnits, comments, imports: jsImports },
-  typescript: { units: tsUnits, comments, imports: jsImports },
-  tsx: { units: tsUnits, comments, imports: jsImports },
+  python: { units: pythonUnits, comments, imports: pythonImports, calls: pythonCalls },
+  javascript: { units: jsUnits, comments, imports: jsImports, calls: jsCalls },
+  typescript: { units: tsUnits, comments, imports: jsImports, calls: jsCalls },
+  tsx: { units: tsUnits, comments, imports: jsImports, calls: jsCalls },
 };
