@@ -1,0 +1,212 @@
+/**
+ * Lints JavaScript and TypeScript with the project's OWN ESLint and flat config. Critic never
+ * brings a rule set of its own here: without a project config this tool does nothing, so a
+ * project's lint opinions are never invented.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { throwIfAborted } from '../abort.js';
+import type { CriticConfig } from '../config.js';
+import type { Range, RawFinding } from '../findings.js';
+import { isJsFamily } from '../languages.js';
+import type { ParsedFile } from '../syntax/syntaxService.js';
+import type { EngineContext } from '../types.js';
+import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
+
+/** Flat config file names, in ESLint's own lookup order. */
+const configNames = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', 'eslint.config.cts'];
+
+/**
+ * The slice of ESLint's API this tool uses. Declared here rather than imported because the
+ * ESLint that runs is whichever version the project installs.
+ */
+interface LintMessage {
+  ruleId: string | null;
+  severity: number;
+  message: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+  fatal?: boolean;
+}
+interface LintResult {
+  messages: LintMessage[];
+}
+interface RuleMeta {
+  docs?: { url?: string };
+}
+interface ESLintInstance {
+  isPathIgnored(filePath: string): Promise<boolean>;
+  lintText(code: string, options: { filePath: string; warnIgnored?: boolean }): Promise<LintResult[]>;
+  getRulesMetaForResults?(results: LintResult[]): Record<string, RuleMeta | undefined>;
+}
+interface ESLintModule {
+  ESLint?: new (options: { cwd: string }) => ESLintInstance;
+  loadESLint?: (options: { useFlatConfig: boolean; cwd: string }) => Promise<new (options: { cwd: string }) => ESLintInstance>;
+}
+
+/**
+ * The nearest ESLint flat config above `file`, looking no higher than the folder that holds
+ * `.git` (a config outside the repository belongs to someone else) or the filesystem root.
+ */
+export function findEslintConfig(file: string): string | undefined {
+  let dir = dirname(resolve(file));
+  for (;;) {
+    for (const name of configNames) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir || existsSync(join(dir, '.git'))) return undefined;
+    dir = parent;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+interface CachedLinter {
+  mtime: number;
+  linter: Promise<ESLintInstance>;
+}
+
+/** Lints with the project's ESLint when, and only when, the project has a flat config. */
+export class EslintTool implements EvidenceTool {
+  readonly id = 'eslint';
+  /** One ESLint instance per config file; rebuilt when the config file changes. */
+  private readonly linters = new Map<string, CachedLinter>();
+  private created = 0;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** How many ESLint instances this tool has created. */
+  get instancesCreated(): number {
+    return this.created;
+  }
+
+  appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
+    return config.tools.eslint !== false && isJsFamily(doc.language);
+  }
+
+  async run(doc: SourceDocument, _parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    throwIfAborted(signal);
+    const configPath = findEslintConfig(doc.path);
+    if (!configPath) {
+      if (this.ctx.config.tools.eslint === true) this.ctx.log.debug(`eslint: no eslint.config.* above ${doc.path}; nothing to lint with`);
+      return { findings: [] };
+    }
+    const linter = await this.linterFor(configPath);
+    throwIfAborted(signal);
+    let ignored: boolean;
+    try {
+      // The first question that needs the config is what loads it; failures here are config failures.
+      ignored = await linter.isPathIgnored(doc.path);
+    } catch (err) {
+      this.linters.delete(configPath);
+      throw new ToolUnavailableError('eslint', `ESLint configuration ${configPath} could not be loaded (${firstLine(err)}); lint findings are not reported; fix the configuration`);
+    }
+    if (ignored) return { findings: [] };
+    throwIfAborted(signal);
+    let results: LintResult[];
+    try {
+      results = await linter.lintText(doc.text, { filePath: doc.path, warnIgnored: false });
+    } catch (err) {
+      throw new ToolUnavailableError('eslint', `ESLint failed on ${doc.path} with ${configPath} (${firstLine(err)}); lint findings are not reported for this file; check the configuration and its plugins`);
+    }
+    throwIfAborted(signal);
+    const meta = this.rulesMeta(linter, results);
+    const findings: RawFinding[] = [];
+    for (const m of results.flatMap((r) => r.messages)) {
+      // Files outside the config's reach come back as one "File ignored …" warning.
+      if (!m.ruleId && !m.fatal && /^File ignored\b/.test(m.message)) continue;
+      const rule = m.ruleId ? `eslint-${m.ruleId}` : m.fatal ? 'eslint-parse' : 'eslint-directive';
+      const helpUri = m.ruleId ? meta[m.ruleId]?.docs?.url : undefined;
+      findings.push({
+        rule,
+        level: m.fatal || m.severity >= 2 ? 'error' : 'warning',
+        message: m.message,
+        file: doc.path,
+        range: rangeOf(m),
+        tier: 'tool',
+        confidence: 1,
+        source: this.id,
+        ...(helpUri ? { helpUri } : {}),
+      });
+    }
+    return { findings };
+  }
+
+  private rulesMeta(linter: ESLintInstance, results: LintResult[]): Record<string, RuleMeta | undefined> {
+    try {
+      return linter.getRulesMetaForResults?.(results) ?? {};
+    } catch {
+      // Only used for documentation links; a rule without metadata must not lose the findings.
+      return {};
+    }
+  }
+
+  private linterFor(configPath: string): Promise<ESLintInstance> {
+    const mtime = mtimeOf(configPath);
+    const cached = this.linters.get(configPath);
+    if (cached && cached.mtime === mtime) return cached.linter;
+    const linter = this.createLinter(configPath);
+    linter.catch(() => this.linters.delete(configPath));
+    this.linters.set(configPath, { mtime, linter });
+    return linter;
+  }
+
+  private async createLinter(configPath: string): Promise<ESLintInstance> {
+    const configDir = dirname(configPath);
+    let resolved: string;
+    try {
+      // The project's ESLint, never one next to Critic: its version matches the config.
+      resolved = createRequire(join(configDir, 'noop.js')).resolve('eslint');
+    } catch {
+      throw new ToolUnavailableError('eslint', `ESLint configuration found at ${configPath} but the eslint package is not installed in the project; run npm install --save-dev eslint`);
+    }
+    let mod: ESLintModule;
+    try {
+      const loaded = (await import(pathToFileURL(resolved).href)) as ESLintModule & { default?: ESLintModule };
+      mod = loaded.ESLint || loaded.loadESLint ? loaded : (loaded.default ?? loaded);
+    } catch (err) {
+      throw new ToolUnavailableError('eslint', `ESLint at ${resolved} could not be loaded (${firstLine(err)}); lint findings are not reported; reinstall it with npm install --save-dev eslint`);
+    }
+    // ESLint 8.57+ and 9 offer loadESLint, which picks the flat-config class in either.
+    const ESLint = mod.loadESLint ? await mod.loadESLint({ useFlatConfig: true, cwd: configDir }) : mod.ESLint;
+    if (!ESLint) throw new ToolUnavailableError('eslint', `The eslint package at ${resolved} has no ESLint class; lint findings are not reported; install ESLint 9 with npm install --save-dev eslint@9`);
+    this.created++;
+    this.ctx.log.debug(`eslint: using ${resolved} with ${configPath}`);
+    return new ESLint({ cwd: configDir });
+  }
+
+  dispose(): void {
+    this.linters.clear();
+  }
+}
+
+/** ESLint reports 1-based lines and columns with an exclusive end column, in UTF-16 units. */
+function rangeOf(m: LintMessage): Range {
+  const line = Math.max((m.line ?? 1) - 1, 0);
+  const character = Math.max((m.column ?? 1) - 1, 0);
+  const endLine = m.endLine !== undefined ? m.endLine - 1 : line;
+  const endCharacter = m.endColumn !== undefined ? m.endColumn - 1 : character;
+  return { start: { line, character }, end: { line: endLine, character: endCharacter } };
+}
+
+/** Factory in the shape of EvidenceToolFactory. */
+export function createEslintTool(ctx: EngineContext): EslintTool {
+  return new EslintTool(ctx);
+}
