@@ -23,7 +23,7 @@ test('exit 1 with compiler-style lines when there is an error', (t) => {
   const r = critic(['check', 'bad.py'], { cwd: p.root });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /^bad\.py:\d+:\d+: error \S+ /m);
-  assert.match(r.stdout, /1 error in 1 of 1 file/);
+  assert.match(r.stdout, /1 error in 1 of 1 file/, 'a syntax error is reported once, not as a cascade');
 });
 
 test('--fail-on decides the exit code', (t) => {
@@ -83,7 +83,7 @@ test('configuration: ignore patterns, rule overrides, failOn; bad configuration 
   const out = JSON.parse(r.stdout);
   assert.deepEqual([...new Set(out.findings.map((f) => f.file))], ['a.py']);
   assert.ok(out.findings.every((f) => f.rule !== 'syntax-error' || f.level === 'warning'));
-  writeFileSync(join(p.root, '.critic.json'), JSON.stringify({ rules: { 'syntax-error': 'off', 'syntax-missing': 'off' } }));
+  writeFileSync(join(p.root, '.critic.json'), JSON.stringify({ rules: { 'syntax-error': 'off', 'syntax-missing': 'off', 'ruff-syntax': 'off' } }));
   r = critic(['check', '.'], { cwd: p.root });
   assert.equal(r.code, 0, r.stdout);
   for (const [config, message] of [
@@ -106,19 +106,21 @@ test('configuration: ignore patterns, rule overrides, failOn; bad configuration 
 test('inline suppressions: same line, next line, by rule, whole file; strings do not count', (t) => {
   const p = tempProject({
     'a.ts': [
-      'const a = [1, 2; // critic-ignore',
-      '// critic-ignore-next-line syntax-missing',
-      'const b = [1, 2;',
-      '// critic-ignore-next-line ts-9999',
-      'const c = [1, 2;',
-      'const s = "critic-ignore"; const d = [1, 2;',
+      "export const a: number = 'x'; // critic-ignore",
+      '// critic-ignore-next-line ts-2322',
+      "export const b: number = 'x';",
+      '// critic-ignore-next-line ts-9999 -- a different rule',
+      "export const c: number = 'x';",
+      "export const s = 'critic-ignore'; export const d: number = 'x';",
+      '/* critic-ignore-next-line 2322 */',
+      "export const e: number = 'x';",
     ].join('\n'),
     'b.py': '# critic-ignore-file\n' + brokenPy,
   });
   t.after(p.cleanup);
   const r = critic(['check', '.', '--format', 'json'], { cwd: p.root });
-  const lines = JSON.parse(r.stdout).findings.map((f) => `${f.file}:${f.line}`);
-  assert.deepEqual([...new Set(lines)], ['a.ts:5', 'a.ts:6']);
+  const lines = JSON.parse(r.stdout).findings.map((f) => `${f.file}:${f.line}:${f.rule}`);
+  assert.deepEqual(lines, ['a.ts:5:ts-2322', 'a.ts:6:ts-2322']);
 });
 
 test('SARIF output passes the SARIF 2.1.0 validator and carries the contract fields', (t) => {

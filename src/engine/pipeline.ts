@@ -136,7 +136,7 @@ export class Engine {
         related: r.related ?? [],
       });
     }
-    result.findings = mergeDuplicates(placed).sort(compareFindings);
+    result.findings = mergeDuplicates(firstSyntaxError(placed)).sort(compareFindings);
     result.suppressed = suppressed;
   }
 
@@ -149,6 +149,28 @@ export class Engine {
     await Promise.all(this.tools.map((t) => t.dispose?.()));
     await this.syntax.dispose();
   }
+}
+
+/** Whether a finding reports a parse failure (whose followers are usually a cascade of it). */
+function isSyntaxFinding(f: Pick<Finding, 'rule'>): boolean {
+  if (f.rule.startsWith('syntax-') || f.rule === 'ruff-syntax' || f.rule === 'eslint-parse') return true;
+  // TypeScript's scanner and parser diagnostics are numbered 1000–1199.
+  const ts = /^ts-(\d+)$/.exec(f.rule);
+  return ts !== null && Number(ts[1]) >= 1000 && Number(ts[1]) < 1200;
+}
+
+/**
+ * One broken bracket makes every parser report a cascade of errors after it. Keep only the
+ * first syntax error of the file, preferring the language's own parser (ruff, TypeScript) to
+ * tree-sitter's recovery, which is a fallback for when those did not run.
+ */
+function firstSyntaxError(findings: Finding[]): Finding[] {
+  const syntax = findings.filter(isSyntaxFinding);
+  if (syntax.length <= 1) return findings;
+  const authoritative = syntax.filter((f) => f.source !== 'syntax');
+  const pool = authoritative.length ? authoritative : syntax;
+  const keep = pool.reduce((a, b) => (compareFindings(b, a) < 0 ? b : a));
+  return findings.filter((f) => !isSyntaxFinding(f) || f === keep);
 }
 
 function touchesChanges(finding: RawFinding, unit: CodeUnit, changed: readonly LineRange[]): boolean {
