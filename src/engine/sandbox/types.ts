@@ -20,6 +20,8 @@ export interface SandboxRunRequest {
   input?: string;
   /** Wall-clock limit for the whole run. */
   timeoutMs: number;
+  /** CPU-time limit per process in seconds (default: the timeout in whole seconds + 1). */
+  cpuSeconds?: number;
   signal?: AbortSignal;
 }
 
@@ -30,14 +32,27 @@ export interface SandboxRunResult {
   stderr: string;
   durationMs: number;
   isolation: Isolation;
-  /** Set when the run was stopped by a limit (the first one that tripped). */
+  /**
+   * Set when a limit tripped (the first one): the run was stopped by it, or for `output`, output
+   * beyond the cap was dropped while the program ran on.
+   */
   limitHit?: LimitHit;
   /** Output beyond the configured cap was dropped. */
   truncated: boolean;
 }
 
+/** What actually enforces the memory and process limits on this machine (see limits.ts). */
+export interface LimitEnforcement {
+  /** `cgroup`: whole run; `rlimit`: per process (Python RLIMIT_AS, Node heap size only). */
+  memory: 'cgroup' | 'rlimit';
+  /** `cgroup`: pids.max; `pid-namespace`: no count limit, but every process dies with the run; `none`: limits-only without cgroups. */
+  processes: 'cgroup' | 'pid-namespace' | 'none';
+}
+
 export interface Sandbox {
   readonly isolation: Isolation;
+  /** Optional: how limits are enforced here, for diagnostics (`critic doctor`, logs, tests). */
+  readonly enforcement?: LimitEnforcement;
   run(req: SandboxRunRequest): Promise<SandboxRunResult>;
 }
 

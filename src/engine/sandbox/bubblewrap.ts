@@ -1,0 +1,187 @@
+/**
+ * Bubblewrap: finding it, proving it works here (user namespaces can be disabled or restricted by
+ * AppArmor), and building its command line.
+ */
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { ExecPort } from '../types.js';
+
+export interface BwrapInfo {
+  path: string;
+  /** A user namespace of our own (always, unless only a setuid bwrap without user namespaces works). */
+  userns: boolean;
+  /** `--disable-userns` (0.8+): code inside cannot create a nested user namespace. */
+  disableUserns: boolean;
+  /** `--size` for tmpfs (0.8+). */
+  tmpfsSize: boolean;
+}
+
+export type BwrapProbe = { ok: true; info: BwrapInfo } | { ok: false; reason: string };
+
+/** Looks for an executable on PATH (no `which`: it may not exist, and this is cheaper). */
+export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of [...path.split(delimiter), '/usr/bin', '/bin', '/usr/sbin']) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const probes = new Map<string, Promise<BwrapProbe>>();
+
+/**
+ * Runs a trivial sandbox once per process and bubblewrap path, with the same flags real runs use;
+ * the answer is cached because it cannot change while we run.
+ */
+export function probeBwrap(exec: ExecPort, path: string): Promise<BwrapProbe> {
+  let p = probes.get(path);
+  if (!p) {
+    p = probe(exec, path);
+    probes.set(path, p);
+  }
+  return p;
+}
+
+async function probe(exec: ExecPort, path: string): Promise<BwrapProbe> {
+  if (!existsSync(path)) return { ok: false, reason: `bubblewrap (bwrap) is not installed (looked for ${path})` };
+  let help = '';
+  try {
+    const r = await exec.run({ command: path, args: ['--help'], env: {}, timeoutMs: 10_000 });
+    help = r.stdout + r.stderr;
+  } catch (err) {
+    return { ok: false, reason: `bubblewrap at ${path} cannot be started (${(err as Error).message})` };
+  }
+  const tmpfsSize = help.includes('--size');
+  // Strongest first. Some kernels refuse the nested-namespace lock, and a setuid bubblewrap may
+  // have no user namespaces at all; both still isolate (capabilities are dropped either way).
+  const variants: BwrapInfo[] = [
+    ...(help.includes('--disable-userns') ? [{ path, userns: true, disableUserns: true, tmpfsSize }] : []),
+    { path, userns: true, disableUserns: false, tmpfsSize },
+    { path, userns: false, disableUserns: false, tmpfsSize },
+  ];
+  try {
+    let why = '';
+    for (const info of variants) {
+      const args = [...bwrapArgs(info, { binds: [], writable: [], masked: [], env: {}, cwd: '/', tmpSizeBytes: 16 << 20 }), '--', '/bin/true'];
+      const r = await exec.run({ command: path, args, env: {}, timeoutMs: 10_000 });
+      if (r.exitCode === 0) return { ok: true, info };
+      why ||= r.stderr.trim().split('\n').pop() || `exit code ${r.exitCode}`;
+    }
+    return { ok: false, reason: `bubblewrap is installed but cannot create a sandbox here (${why}; user namespaces may be disabled)` };
+  } catch (err) {
+    return { ok: false, reason: `bubblewrap at ${path} failed (${(err as Error).message})` };
+  }
+}
+
+export interface BwrapLayout {
+  /** Host paths bound read-only at the same path. */
+  binds: string[];
+  /** Host paths bound read-write at the same path (the scratch directory). */
+  writable: string[];
+  /** Paths inside read-only binds made unreadable: files behind /dev/null (binds are nodev, so opening it fails with EACCES), directories behind an empty tmpfs. */
+  masked: { path: string; dir: boolean }[];
+  env: Record<string, string>;
+  cwd: string;
+  tmpSizeBytes: number;
+}
+
+/** Top-level system directories: bound as they are, or re-created as symlinks (merged /usr). */
+const systemDirs = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/**
+ * The parts of /etc a program needs to start and behave normally: dynamic linker config,
+ * Debian's alternatives symlinks, time zone, user and group names (no password hashes: those are
+ * in shadow), and Debian Python's sitecustomize. Not bound: shadow/gshadow and /etc/ssh (readable
+ * by a process that is root outside), npmrc/pip.conf/gitconfig (may hold tokens), ssl (no network
+ * anyway), resolv.conf (no network).
+ */
+const etcEntries = [
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'alternatives',
+  'localtime',
+  'timezone',
+  'nsswitch.conf',
+  'passwd',
+  'group',
+  'hosts',
+  'host.conf',
+  'mime.types',
+  'os-release',
+];
+
+function etcBinds(): string[] {
+  const extra = (() => {
+    try {
+      return readdirSync('/etc').filter((n) => /^python\d(\.\d+)?$/.test(n));
+    } catch {
+      return [];
+    }
+  })();
+  return [...etcEntries, ...extra].map((n) => `/etc/${n}`).filter((p) => existsSync(p));
+}
+
+/** System paths already visible in every sandbox; an interpreter prefix under one needs no bind. */
+export function isSystemPath(p: string): boolean {
+  return systemDirs.some((d) => p === d || p.startsWith(`${d}/`));
+}
+
+/**
+ * Builds bubblewrap's arguments (without the trailing `-- command`). Order matters: the /tmp tmpfs
+ * comes before binds that live below /tmp (projects and scratch dirs made by mkdtemp), and the
+ * root is remounted read-only last so nothing can be created outside the scratch dir and /tmp.
+ */
+export function bwrapArgs(info: BwrapInfo, layout: BwrapLayout): string[] {
+  const a: string[] = ['--unshare-all', ...(info.userns ? ['--unshare-user'] : []), '--die-with-parent', '--new-session'];
+  // Running as root, bubblewrap keeps every capability unless told otherwise, and CAP_SYS_ADMIN
+  // inside the sandbox's user namespace can remount a read-only bind read-write.
+  a.push('--cap-drop', 'ALL');
+  if (info.disableUserns) a.push('--disable-userns');
+  a.push('--hostname', 'sandbox', '--clearenv');
+  for (const d of systemDirs) {
+    let st;
+    try {
+      st = lstatSync(d);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) a.push('--symlink', readlinkSync(d), d);
+    else if (st.isDirectory()) a.push('--ro-bind', d, d);
+  }
+  for (const e of etcBinds()) a.push('--ro-bind', e, e);
+  a.push('--proc', '/proc', '--dev', '/dev');
+  if (info.tmpfsSize) a.push('--size', String(layout.tmpSizeBytes));
+  a.push('--tmpfs', '/tmp');
+  for (const b of layout.binds) a.push('--ro-bind', b, b);
+  for (const m of layout.masked) a.push(m.dir ? '--tmpfs' : '--ro-bind', ...(m.dir ? [m.path] : ['/dev/null', m.path]));
+  for (const w of layout.writable) a.push('--bind', w, w);
+  a.push('--remount-ro', '/');
+  for (const [k, v] of Object.entries(layout.env)) a.push('--setenv', k, v);
+  a.push('--chdir', layout.cwd);
+  return a;
+}
+
+/** Top-level entries of a project that usually hold credentials; hidden inside the sandbox. */
+export function maskedInProject(projectRoot: string): { path: string; dir: boolean }[] {
+  let names: string[];
+  try {
+    names = readdirSync(projectRoot);
+  } catch {
+    return [];
+  }
+  const secret = /^(\.env(\..+)?|\.ssh|\.aws|\.gnupg|\.npmrc|\.pypirc|\.netrc|\.docker|\.kube|\.git-credentials)$/;
+  const out: { path: string; dir: boolean }[] = [];
+  for (const n of names) {
+    if (!secret.test(n) || /^\.env\.(example|sample|template|dist)$/.test(n)) continue;
+    try {
+      // A symlink resolves inside the sandbox, where its target is hidden or absent anyway.
+      const st = lstatSync(join(projectRoot, n));
+      if (!st.isSymbolicLink()) out.push({ path: join(projectRoot, n), dir: st.isDirectory() });
+    } catch {
+      /* vanished */
+    }
+  }
+  return out;
+}

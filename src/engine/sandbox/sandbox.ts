@@ -1,0 +1,261 @@
+/**
+ * The sandbox every execution of code under critique goes through.
+ *
+ * One run: resolve the real interpreter (outside, cached) → fresh scratch dir → cgroups for memory
+ * and process count → `sh` joins the cgroups and execs bubblewrap → bubblewrap (no network, own
+ * PID namespace, read-only system and project, no capabilities, scrubbed environment) → prlimit →
+ * interpreter. Afterwards every process left in the cgroups is killed, and the cgroups and the
+ * scratch dir are removed, whatever happened.
+ */
+import { mkdtemp, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { AbortError, throwIfAborted } from '../abort.js';
+import type { ExecutionConfig } from '../config.js';
+import type { ExecPort, ExecResult, Logger } from '../types.js';
+import { bwrapArgs, findOnPath, isSystemPath, maskedInProject, probeBwrap, type BwrapInfo } from './bubblewrap.js';
+import { RunCgroups, detectCgroups, hasController, type CgroupSupport } from './cgroup.js';
+import { sandboxEnv } from './env.js';
+import { exposesHome, resolveInterpreter } from './interpreters.js';
+import { classifyLimit, interpreterMemoryFlags, normaliseStatus, taskOverhead, withRlimits } from './limits.js';
+import type { Isolation, LimitEnforcement, Sandbox, SandboxRunRequest, SandboxRunResult, SandboxUnavailable } from './types.js';
+
+export interface SandboxDeps {
+  exec: ExecPort;
+  log: Logger;
+  execution: ExecutionConfig;
+  /** Where bubblewrap is (default: `bwrap` on PATH). Tests point it at a missing file. */
+  bwrapPath?: string;
+  /** Use cgroups for memory and process limits where possible (default true); false forces the rlimit fallbacks. */
+  cgroups?: boolean;
+}
+
+/** The sandbox failed to start (not the code under critique failing); the message is one line. */
+export class SandboxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxError';
+  }
+}
+
+const mib = 1024 * 1024;
+
+/**
+ * Creates the sandbox for this machine: bubblewrap when it works here; limits only when it does
+ * not and the user opted in with `execution.allowUnsandboxed`; otherwise a SandboxUnavailable with
+ * the one-line reason to show the user.
+ */
+export async function createSandbox(deps: SandboxDeps): Promise<Sandbox | SandboxUnavailable> {
+  const { execution, log } = deps;
+  if (!execution.enabled) {
+    return unavailable('Execution is turned off (execution.enabled is false): examples and tests are not run; set it to true to run them in the sandbox.');
+  }
+  const linux = process.platform === 'linux';
+  let reason = `bubblewrap sandboxing needs Linux (this is ${process.platform})`;
+  if (linux) {
+    const path = deps.bwrapPath ?? findOnPath('bwrap') ?? '/usr/bin/bwrap';
+    const probe = await probeBwrap(deps.exec, path);
+    if (probe.ok) return new ProcessSandbox(deps, 'bubblewrap', probe.info, await cgroupSupport(deps));
+    reason = probe.reason;
+  }
+  if (execution.allowUnsandboxed) {
+    log.warn(`sandbox: ${reason}; running code under critique with resource limits only, NOT isolated (execution.allowUnsandboxed is set)`);
+    return new ProcessSandbox(deps, 'limits-only', undefined, await cgroupSupport(deps));
+  }
+  const fix = linux ? 'install bubblewrap (`npm run setup:linux` or `sudo apt-get install bubblewrap`) or opt in' : 'opt in';
+  return unavailable(`Code is not executed: ${reason}; ${fix} to running with resource limits only via --allow-unsandboxed / execution.allowUnsandboxed.`);
+}
+
+function unavailable(reason: string): SandboxUnavailable {
+  return { isolation: 'none', reason };
+}
+
+async function cgroupSupport(deps: SandboxDeps): Promise<CgroupSupport> {
+  if (deps.cgroups === false) return { hierarchies: [], describe: 'disabled' };
+  const support = await detectCgroups(deps.log);
+  deps.log.debug(`sandbox: cgroup limits: ${support.describe}`);
+  return support;
+}
+
+class ProcessSandbox implements Sandbox {
+  private readonly prlimit = findOnPath('prlimit');
+  readonly enforcement: LimitEnforcement;
+
+  constructor(
+    private readonly deps: SandboxDeps,
+    readonly isolation: Isolation,
+    private readonly bwrap: BwrapInfo | undefined,
+    private readonly cgroups: CgroupSupport,
+  ) {
+    this.enforcement = {
+      memory: hasController(cgroups, 'memory') ? 'cgroup' : 'rlimit',
+      processes: hasController(cgroups, 'pids') ? 'cgroup' : bwrap ? 'pid-namespace' : 'none',
+    };
+  }
+
+  /**
+   * Runs one interpreter invocation. Rejects with AbortError when cancelled (after killing it),
+   * with SandboxError when the sandbox itself cannot start, and with InterpreterNotFoundError when
+   * the interpreter is missing; everything the code under critique does is reported in the result.
+   */
+  async run(req: SandboxRunRequest): Promise<SandboxRunResult> {
+    const { exec, log, execution } = this.deps;
+    throwIfAborted(req.signal);
+    if (!isAbsolute(req.projectRoot) || !(await stat(req.projectRoot).catch(() => undefined))?.isDirectory()) {
+      throw new SandboxError(`Cannot run code: the project root ${req.projectRoot} is not an existing absolute directory.`);
+    }
+    if (!(req.timeoutMs > 0)) throw new SandboxError(`Cannot run code: timeoutMs must be a positive number (got ${req.timeoutMs}).`);
+    const projectRoot = resolve(req.projectRoot);
+    if (this.bwrap && exposesHome(projectRoot)) {
+      throw new SandboxError(`Cannot run code with ${projectRoot} as the project root: it would expose your whole home directory to the sandbox; open the project's own folder instead.`);
+    }
+    const interp = await resolveInterpreter(exec, req.interpreter, projectRoot);
+    throwIfAborted(req.signal);
+
+    const scratch = await mkdtemp(join(tmpdir(), `critic-run-${process.pid}-`));
+    // Limits-only: the program writes its output to files, not to our pipes, so that a child that
+    // escaped with setsid cannot hold the pipes open and keep the run from ending.
+    let io: string | undefined;
+    let cg: RunCgroups | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killCgroups = () => void cg?.killAll();
+    try {
+      if (!this.bwrap && process.platform !== 'win32') io = await mkdtemp(join(tmpdir(), `critic-io-${process.pid}-`));
+      await writeFiles(scratch, req.files ?? {});
+      const memoryBytes = execution.memoryMb * mib;
+      cg = await RunCgroups.create(this.cgroups, { memoryBytes, maxTasks: execution.maxProcesses + taskOverhead(req.interpreter) }, log);
+      const cpuSeconds = Math.max(1, Math.ceil(req.cpuSeconds ?? req.timeoutMs / 1000 + 1));
+      const processMemoryLimit = !cg?.limitsMemory;
+      const { env, dropped } = sandboxEnv({ scratch, interpreterBin: interp.binDir, extra: req.env });
+      if (dropped.length) log.debug(`sandbox: dropped environment variables that may hold secrets or override the sandbox: ${dropped.join(', ')}`);
+      const cwd = req.cwd === 'project' ? projectRoot : scratch;
+      const program = [interp.executable, ...interpreterMemoryFlags(req.interpreter, execution.memoryMb, !processMemoryLimit), ...req.args];
+      const inner =
+        process.platform === 'win32'
+          ? program
+          : withRlimits(
+              // Inside bubblewrap only system paths exist; prlimit is in util-linux, so under /usr.
+              this.bwrap && this.prlimit && !isSystemPath(this.prlimit) ? undefined : this.prlimit,
+              { cpuSeconds, fileSizeBytes: Math.max(64, execution.memoryMb) * mib, addressSpaceBytes: processMemoryLimit && req.interpreter === 'python' ? memoryBytes : undefined },
+              program,
+            );
+      let [command, ...args] = inner as [string, ...string[]];
+      if (this.bwrap) {
+        const binds = [projectRoot, ...interp.prefixes.filter((p) => !isSystemPath(p) && !exposesHome(p))];
+        const layout = { binds, writable: [scratch], masked: maskedInProject(projectRoot), env, cwd, tmpSizeBytes: memoryBytes };
+        args = [...bwrapArgs(this.bwrap, layout), '--', command, ...args];
+        command = this.bwrap.path;
+      } else if (io) {
+        args = ['-c', 'o=$1; e=$2; shift 2; exec "$@" >"$o" 2>"$e"', 'critic-io', join(io, 'stdout'), join(io, 'stderr'), command, ...args];
+        command = '/bin/sh';
+      }
+      log.debug(`sandbox (${this.isolation}${cg ? `, cgroups ${this.cgroups.describe}` : ''}): ${printable(command, args)}`);
+      if (cg) {
+        // Join the run's cgroups before bubblewrap starts, so every process of the run is counted and can be killed.
+        const files = cg.procsFiles;
+        const joinScript = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "critic-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
+        args = ['-c', joinScript, 'critic-sandbox', String(files.length), ...files, command, ...args];
+        command = '/bin/sh';
+      }
+
+      // Without bubblewrap a process that called setsid escapes the process-group kill; the cgroup
+      // still has it. Fires just after the exec port's own timeout.
+      let deadlinePassed = false;
+      killTimer = setTimeout(() => {
+        deadlinePassed = true;
+        killCgroups();
+      }, req.timeoutMs + 200);
+      req.signal?.addEventListener('abort', killCgroups, { once: true });
+      let r: ExecResult;
+      try {
+        r = await exec.run({
+          command,
+          args,
+          cwd,
+          env: this.bwrap ? { PATH: '/usr/bin:/bin' } : env,
+          input: req.input,
+          timeoutMs: req.timeoutMs,
+          signal: req.signal,
+          maxOutputBytes: execution.maxOutputBytes,
+        });
+      } catch (err) {
+        if (req.signal?.aborted) throw new AbortError();
+        throw new SandboxError(`The sandbox could not start ${command} (${(err as Error).message}).`);
+      }
+      if (r.exitCode === 125 && r.stderr.startsWith('critic-sandbox: ')) throw new SandboxError(r.stderr.trim().split('\n')[0]!);
+      if (this.bwrap && r.exitCode === 1 && !r.stdout && /^bwrap: /.test(r.stderr)) {
+        throw new SandboxError(`The sandbox could not start: ${r.stderr.trim().split('\n')[0]}`);
+      }
+      if (io) {
+        const [o, e] = await Promise.all([readCapped(join(io, 'stdout'), execution.maxOutputBytes), readCapped(join(io, 'stderr'), execution.maxOutputBytes)]);
+        r = { ...r, stdout: o.text + r.stdout, stderr: e.text + r.stderr, truncated: r.truncated || o.truncated || e.truncated };
+      }
+      const tripped = cg ? await cg.tripped() : { memory: false, processes: false };
+      const status = normaliseStatus(r.exitCode, r.signal, Boolean(this.bwrap));
+      const limitHit = classifyLimit({
+        ...status,
+        stderr: r.stderr,
+        timedOut: r.timedOut || deadlinePassed,
+        truncated: r.truncated,
+        durationMs: r.durationMs,
+        cpuSeconds,
+        kind: req.interpreter,
+        cgroupMemory: tripped.memory,
+        cgroupProcesses: tripped.processes,
+        processMemoryLimit,
+      });
+      return {
+        ...status,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        durationMs: r.durationMs,
+        isolation: this.isolation,
+        ...(limitHit ? { limitHit } : {}),
+        truncated: r.truncated,
+      };
+    } finally {
+      clearTimeout(killTimer);
+      req.signal?.removeEventListener('abort', killCgroups);
+      await cg?.remove();
+      await rm(scratch, { recursive: true, force: true, maxRetries: 3 });
+      if (io) await rm(io, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Reads at most `cap` bytes of a file the program wrote its output to. */
+async function readCapped(file: string, cap: number): Promise<{ text: string; truncated: boolean }> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return { text: '', truncated: false };
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.alloc(Math.min(size, cap));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return { text: buf.subarray(0, bytesRead).toString('utf8'), truncated: size > cap };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes the request's files into the scratch dir; a path that would land outside it is refused. */
+async function writeFiles(scratch: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, text] of Object.entries(files)) {
+    const target = normalize(join(scratch, rel));
+    if (isAbsolute(rel) || !target.startsWith(scratch + sep)) throw new SandboxError(`Refusing to write ${rel}: sandbox files must stay inside the scratch directory.`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, text);
+  }
+}
+
+/** The command for the debug log: quoted, long arguments (inline code) shortened. */
+function printable(command: string, args: string[]): string {
+  const show = (a: string) => {
+    const s = a.length > 160 ? `${a.slice(0, 160)}…(${a.length} chars)` : a;
+    return /^[\w@%+=:,./-]+$/.test(s) ? s : JSON.stringify(s);
+  };
+  return [command, ...args].map(show).join(' ');
+}
