@@ -16,7 +16,8 @@ import type { EvidenceRecord, EvidenceTool, SourceDocument } from './evidence/to
 import { ToolUnavailableError } from './evidence/tool.js';
 import { isSuppressed, parseSuppressions } from './suppressions.js';
 import { SyntaxService, type ParsedFile } from './syntax/syntaxService.js';
-import { enclosingUnit, type CodeUnit } from './syntax/units.js';
+import { enclosingUnit, unitsTouchingLines, type CodeUnit } from './syntax/units.js';
+import type { ModelStage, ModelStats } from './critique/types.js';
 import type { EngineContext } from './types.js';
 
 /** 0-based, inclusive line range. */
@@ -29,8 +30,12 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Diff mode: report only findings on these lines (executed findings: on units touching them). */
   changedLines?: readonly LineRange[];
-  /** Called whenever a tool finishes, with everything found so far. */
+  /** Called whenever a tool finishes, with everything found so far (before the model answers). */
   onProgress?: (partial: CheckResult) => void;
+  /** Ask the critic model too (default: when the engine has one). */
+  model?: boolean;
+  /** The document's diff hunks, shown to the model when reviewing changes. */
+  diffHunk?: string;
 }
 
 export interface ToolNotice {
@@ -49,6 +54,13 @@ export interface CheckResult {
   timings: Record<string, number>;
   /** Tools that could not run for this document. */
   notices: ToolNotice[];
+  /** What the model stage did, when it ran. */
+  modelStats?: ModelStats;
+}
+
+export interface EngineOptions {
+  /** The critic model stage; without it the engine reports tool evidence only. */
+  modelStage?: ModelStage;
 }
 
 export class Engine {
@@ -57,8 +69,14 @@ export class Engine {
   constructor(
     readonly ctx: EngineContext,
     private readonly tools: readonly EvidenceTool[],
+    readonly options: EngineOptions = {},
   ) {
     this.syntax = new SyntaxService(ctx.assets);
+  }
+
+  /** Whether a critic model is configured. */
+  get hasModel(): boolean {
+    return this.options.modelStage !== undefined;
   }
 
   /** Critiques one document with every applicable tool. */
@@ -105,6 +123,23 @@ export class Engine {
     );
     throwIfAborted(signal);
     this.finish(doc, parsed, raw, result, opts);
+    const stage = this.options.modelStage;
+    if (stage && opts.model !== false) {
+      // Hosts show the tool evidence now; the model's reading follows when it is ready.
+      opts.onProgress?.({ ...result, findings: [...result.findings], notices: [...result.notices] });
+      const units = modelTargets(parsed.units, opts.changedLines);
+      if (units.length) {
+        const t0 = performance.now();
+        const out = await stage.run({ doc, parsed, units, findings: result.findings, records: result.records, diffHunk: opts.diffHunk, signal });
+        throwIfAborted(signal);
+        raw.push(...out.findings);
+        result.records.push(...out.records);
+        result.notices.push(...out.notices);
+        result.modelStats = out.stats;
+        result.timings.model = performance.now() - t0;
+        this.finish(doc, parsed, raw, result, opts);
+      }
+    }
     result.timings.total = performance.now() - started;
     return result;
   }
@@ -149,6 +184,23 @@ export class Engine {
     await Promise.all(this.tools.map((t) => t.dispose?.()));
     await this.syntax.dispose();
   }
+}
+
+/**
+ * The units a model critiques: functions and methods (a nested function goes with its parent;
+ * a class is critiqued whole only when it has no methods), limited to those the focus lines
+ * touch; the module when nothing else is there.
+ */
+function modelTargets(units: readonly CodeUnit[], focus: readonly LineRange[] | undefined): CodeUnit[] {
+  const candidates = focus ? unitsTouchingLines(units, focus) : units.filter((u) => u.kind !== 'module');
+  const inside = (u: CodeUnit, o: CodeUnit) => o !== u && o.startIndex <= u.startIndex && u.endIndex <= o.endIndex;
+  const functions = candidates.filter((u) => u.kind !== 'class');
+  const targets = [
+    ...functions.filter((u) => !functions.some((o) => inside(u, o))),
+    ...candidates.filter((c) => c.kind === 'class' && !units.some((u) => u.kind !== 'class' && inside(u, c))),
+  ];
+  if (targets.length) return targets.sort((a, b) => a.startIndex - b.startIndex);
+  return focus && focus.length === 0 ? [] : units.filter((u) => u.kind === 'module');
 }
 
 /** Whether a finding reports a parse failure (whose followers are usually a cascade of it). */
