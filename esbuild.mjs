@@ -32,7 +32,7 @@ function sourceFiles(dir) {
 }
 
 /** Packages loaded from node_modules at run time instead of being bundled (large, or load files next to themselves). */
-const cliExternal = ['typescript', '@astral-sh/ruff-wasm-nodejs', 'eslint'];
+const cliExternal = ['typescript', '@astral-sh/ruff-wasm-nodejs', 'eslint', 'esbuild'];
 
 // Bundled ESM dependencies (web-tree-sitter) read import.meta.url, which CJS output lacks.
 const importMetaShim = "var __importMetaUrl = require('url').pathToFileURL(__filename).href;";

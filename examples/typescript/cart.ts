@@ -18,7 +18,9 @@ export class Cart {
   /**
    * Sum of all lines, before discounts.
    * @example
-   * const c = new Cart(); c.add({ sku: 'a', quantity: 2, unitPrice: 3 }); c.subtotal() // => 6
+   * const c = new Cart();
+   * c.add({ sku: 'a', quantity: 2, unitPrice: 3 });
+   * c.subtotal() // => 6
    */
   subtotal(): number {
     return this.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);

@@ -1,16 +1,17 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import ignore from 'ignore';
 import pkg from '../../package.json';
 import { ConfigError } from '../engine/config.js';
 import { levelAtLeast, type Finding } from '../engine/findings.js';
 import { languageOfPath } from '../engine/languages.js';
 import { assetsIn, nodeExec, nodeFs } from '../engine/nodePorts.js';
-import { Engine, type CheckResult, type LineRange } from '../engine/pipeline.js';
+import type { CheckResult, Engine, LineRange } from '../engine/pipeline.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
-import { staticTools } from '../engine/toolset.js';
+import { createEngine } from '../engine/createEngine.js';
+import { ExecCache } from '../engine/evidence/execCache.js';
 import type { EngineContext, Logger } from '../engine/types.js';
 import { helpText, parseArgs, UsageError, type CliOptions } from './args.js';
 import { collectFiles } from './files.js';
@@ -58,6 +59,13 @@ async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T
   return results;
 }
 
+/** Where execution results are cached between runs: $XDG_CACHE_HOME/critic, else node_modules/.cache/critic. */
+function cacheDir(io: CliIo, root: string): string {
+  if (io.env.CRITIC_CACHE_DIR) return io.env.CRITIC_CACHE_DIR;
+  if (io.env.XDG_CACHE_HOME) return join(io.env.XDG_CACHE_HOME, 'critic');
+  return join(root, 'node_modules', '.cache', 'critic');
+}
+
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let opts: CliOptions;
@@ -102,13 +110,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
 
-    engine = new Engine(ctx, staticTools(ctx));
+    const created = await createEngine(ctx, { trusted: true, cache: new ExecCache({ dir: cacheDir(io, project.root), log: ctx.log }) });
+    engine = created.engine;
     const noticeKeys = new Set<string>();
-    const notices: Report['notices'] = [];
+    const notices: Report['notices'] = [...created.notices];
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;
       const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };
-      const result = await engine!.check(doc, { changedLines: job.changedLines });
+      const result = await created.engine.check(doc, { changedLines: job.changedLines });
       for (const n of result.notices) {
         // A missing tool is reported once, not once per file.
         const key = `${n.tool}\0${n.message.replace(job.path, '')}`;

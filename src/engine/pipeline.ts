@@ -61,6 +61,8 @@ export interface CheckResult {
 export interface EngineOptions {
   /** The critic model stage; without it the engine reports tool evidence only. */
   modelStage?: ModelStage;
+  /** Share a syntax service with tools that parse other files (related tests). */
+  syntax?: SyntaxService;
 }
 
 export class Engine {
@@ -71,7 +73,7 @@ export class Engine {
     private readonly tools: readonly EvidenceTool[],
     readonly options: EngineOptions = {},
   ) {
-    this.syntax = new SyntaxService(ctx.assets);
+    this.syntax = options.syntax ?? new SyntaxService(ctx.assets);
   }
 
   /** Whether a critic model is configured. */

@@ -1,0 +1,159 @@
+/**
+ * Bundles a JS/TS module (and the project files it imports) with esbuild, in the engine process
+ * and into memory, so the sandbox can run it from its scratch folder without writing anything in
+ * the project. Packages from node_modules stay external but are imported by absolute path, so
+ * they resolve from the scratch folder too; stack traces map back to the original files.
+ *
+ * Output is ESM: it allows top-level await and ESM-only packages; a banner gives bundled CommonJS
+ * code a working `require`, and `__dirname` / `import.meta.url` are defined as the original file's.
+ */
+import { isBuiltin } from 'node:module';
+import { dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as esbuildApi from 'esbuild';
+import { ToolUnavailableError } from '../tool.js';
+
+let loaded: Promise<typeof esbuildApi> | undefined;
+
+/**
+ * esbuild, loaded on first use. It is a devDependency of Critic; a build without it reports the
+ * JS execution tools as unavailable instead of failing the whole run.
+ */
+export function loadEsbuild(tool: string): Promise<typeof esbuildApi> {
+  loaded ??= import('esbuild').catch((err: unknown) => {
+    loaded = undefined;
+    throw new ToolUnavailableError(tool, `esbuild could not be loaded (${(err as Error).message}); JS/TS code cannot be run. Install esbuild next to Critic.`);
+  });
+  return loaded;
+}
+
+export function loaderOf(file: string): esbuildApi.Loader {
+  switch (extname(file).toLowerCase()) {
+    case '.ts':
+    case '.mts':
+    case '.cts':
+      return 'ts';
+    case '.tsx':
+      return 'tsx';
+    case '.jsx':
+      return 'jsx';
+    default:
+      return 'js';
+  }
+}
+
+export interface BundleRequest {
+  /** Absolute path of the entry module. */
+  entry: string;
+  /** Texts to use instead of what is on disk, by absolute path (the text under critique, maybe unsaved). */
+  overrides?: Readonly<Record<string, string>>;
+  projectRoot: string;
+}
+
+/** A bundle that could not be built: esbuild's first messages, with file and line. */
+export class BundleError extends Error {
+  constructor(
+    message: string,
+    readonly file: string | undefined,
+    /** 1-based. */
+    readonly line: number | undefined,
+  ) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const inNodeModules = /[\\/]node_modules[\\/]/;
+
+function externalPackages(): esbuildApi.Plugin {
+  return {
+    name: 'critic-external-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData?.criticInner || args.kind === 'entry-point' || isBuiltin(args.path)) return undefined;
+        const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { criticInner: true } });
+        // Not found: leave the name for Node, whose error at run time names the missing package.
+        if (r.errors.length > 0 || !r.path) return { path: args.path, external: true };
+        // tsconfig `paths` aliases resolve into the project: bundle those like relative imports.
+        if (!inNodeModules.test(r.path)) return { path: r.path };
+        return { path: r.path, external: true };
+      });
+    },
+  };
+}
+
+/** Builds an ESM bundle with an inline source map whose sources are absolute `file:` URLs. */
+export async function bundleModule(req: BundleRequest, tool: string): Promise<string> {
+  const esbuild = await loadEsbuild(tool);
+  const outfile = join(req.projectRoot, '.critic-bundle', 'bundle.mjs');
+  const plugins: esbuildApi.Plugin[] = [externalPackages()];
+  const overrides = Object.entries(req.overrides ?? {});
+  if (overrides.length > 0) {
+    const texts = new Map(overrides);
+    plugins.push({
+      name: 'critic-text-overrides',
+      setup(build) {
+        const filter = new RegExp(`^(${overrides.map(([p]) => escapeRegExp(p)).join('|')})$`);
+        build.onLoad({ filter }, (args) => ({ contents: texts.get(args.path)!, loader: loaderOf(args.path), resolveDir: dirname(args.path) }));
+      },
+    });
+  }
+  const fileUrl = pathToFileURL(req.entry).href;
+  let result: esbuildApi.BuildResult<{ write: false }>;
+  try {
+    result = await esbuild.build({
+      entryPoints: [req.entry],
+      absWorkingDir: req.projectRoot,
+      outfile,
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node18',
+      sourcemap: 'external',
+      sourcesContent: false,
+      keepNames: true,
+      logLevel: 'silent',
+      plugins,
+      define: {
+        __dirname: JSON.stringify(dirname(req.entry)),
+        __filename: JSON.stringify(req.entry),
+        'import.meta.url': JSON.stringify(fileUrl),
+        'import.meta.dirname': JSON.stringify(dirname(req.entry)),
+        'import.meta.filename': JSON.stringify(req.entry),
+      },
+      banner: { js: "import { createRequire as __criticCreateRequire } from 'node:module'; const require = __criticCreateRequire(import.meta.url);" },
+    });
+  } catch (err) {
+    const failure = err as esbuildApi.BuildFailure;
+    const first = failure.errors?.[0];
+    if (!first) throw err;
+    const where = first.location;
+    throw new BundleError(first.text, where ? resolve(req.projectRoot, where.file) : undefined, where?.line);
+  }
+  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+  if (!js) throw new BundleError('esbuild produced no output', req.entry, undefined);
+  let code = js.text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  if (map) {
+    const parsed = JSON.parse(map.text) as { sources: string[] };
+    parsed.sources = parsed.sources.map((s) => pathToFileURL(resolve(dirname(outfile), s)).href);
+    code += `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(parsed)).toString('base64')}\n`;
+  }
+  return code;
+}
+
+/** Checks that a snippet is valid code for the loader; returns esbuild's message when not. */
+export async function syntaxErrorOf(code: string, loader: esbuildApi.Loader, tool: string): Promise<string | undefined> {
+  const esbuild = await loadEsbuild(tool);
+  try {
+    await esbuild.transform(code, { loader, format: 'esm', logLevel: 'silent' });
+    return undefined;
+  } catch (err) {
+    return (err as esbuildApi.TransformFailure).errors?.[0]?.text ?? (err as Error).message;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Turns example outcomes (Python doctests and JSDoc examples alike) into findings on the unit
+ * that owns the example, and into evidence records.
+ */
+import type { ExecutionConfig } from '../../config.js';
+import type { Range, RawFinding } from '../../findings.js';
+import { moduleUnitName, type CodeUnit } from '../../syntax/units.js';
+import type { EvidenceRecord, SourceDocument } from '../tool.js';
+import type { BatchesResult, ExampleOutcome } from './exampleBatches.js';
+import { execRules, executedError, limitDescription, lineRange, oneLine, seconds, tracebackSummary } from './executedFindings.js';
+
+/** Where one example lives and what it says. */
+export interface PlacedExample {
+  unit: CodeUnit;
+  /** 0-based line of the example's code. */
+  line: number;
+  src: string;
+  want?: string;
+  /** The phrase after the actual result, e.g. `expected 4`; none for setup code. */
+  expected?: string;
+}
+
+export interface ExampleReportOptions {
+  source: string;
+  doc: SourceDocument;
+  execution: ExecutionConfig;
+  /** Finds the unit and line of an outcome; undefined drops it (e.g. a docstring of an imported object). */
+  place(outcome: ExampleOutcome): PlacedExample | undefined;
+  /** Where module-level problems (at import) are reported. */
+  moduleRange: Range;
+  /** Words for outcomes: `returned` / `raised` (Python) or `returned` / `threw` (JS). */
+  verbs: { value: string; raise: string };
+}
+
+function unitRange(unit: CodeUnit, exampleRange: Range): Range {
+  // A module has no name to point at; the example line itself is the best place.
+  return unit.name === moduleUnitName ? exampleRange : unit.nameRange;
+}
+
+function actualText(o: ExampleOutcome, verbs: ExampleReportOptions['verbs']): string {
+  if (o.status === 'error') return `${verbs.raise} ${oneLine(o.msg ?? o.exc ?? 'an exception', 160)}`;
+  const tb = o.got ? tracebackSummary(o.got) : undefined;
+  if (tb) return `${verbs.raise} ${oneLine(tb, 160)}`;
+  if (!o.got) return `${verbs.value} nothing`;
+  return `${verbs.value} ${oneLine(o.got, 120)}`;
+}
+
+/** How a doctest's expected output reads in a message. */
+export function doctestExpectation(want: string | undefined): string {
+  if (!want) return 'expected no output';
+  const tb = tracebackSummary(want);
+  if (tb) return `expected ${oneLine(tb, 120)}`;
+  return `expected ${oneLine(want, 120)}`;
+}
+
+/** Findings and records for one file's examples. */
+export function exampleReport(result: BatchesResult, opts: ExampleReportOptions): { findings: RawFinding[]; records: EvidenceRecord[] } {
+  const { doc, source } = opts;
+  const findings: RawFinding[] = [];
+  const records: EvidenceRecord[] = [];
+  const timeout = seconds(opts.execution.exampleTimeoutMs);
+  const lineCount = doc.text.split('\n').length;
+  if (result.moduleProblem) {
+    const p = result.moduleProblem;
+    const where = p.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
+    const range = where ? lineRange(doc.text, where.line - 1) : opts.moduleRange;
+    const what =
+      p.kind === 'import'
+        ? `Importing the module raised ${oneLine(p.msg ?? p.exc ?? 'an exception', 200)}, so its examples could not run`
+        : p.kind === 'timeout'
+          ? `Importing the module did not finish within ${timeout} (possible infinite loop at import time)`
+          : p.kind === 'limit'
+            ? `Importing the module ${limitDescription(p.limit!, opts.execution)}`
+            : `The interpreter ${p.exit ?? 'stopped'} while importing the module`;
+    const rule = p.kind === 'import' ? execRules.importFailed : p.kind === 'timeout' ? execRules.timeout : p.kind === 'limit' ? execRules.limit : execRules.crashed;
+    findings.push(executedError(source, rule, what, doc.path, range));
+    return { findings, records };
+  }
+  for (const o of result.outcomes) {
+    const placed = opts.place(o);
+    if (!placed) continue;
+    const exampleRange = lineRange(doc.text, placed.line);
+    const call = `\`${oneLine(placed.src, 80)}\``;
+    const status = o.status === 'crashed' ? 'error' : o.status;
+    records.push({
+      kind: 'example',
+      unit: placed.unit.name,
+      status,
+      subject: placed.src,
+      expected: placed.want,
+      actual: o.status === 'failed' ? o.got : o.status === 'error' ? (o.msg ?? o.exc) : undefined,
+      file: doc.path,
+      range: exampleRange,
+    });
+    if (o.status === 'passed') continue;
+    const related = [{ file: doc.path, range: exampleRange, message: 'the example' }];
+    // Frames past the end of the text are in code the engine appended (JS example blocks).
+    const raisedAt = o.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
+    if (raisedAt && raisedAt.line - 1 !== placed.line) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
+    const range = unitRange(placed.unit, exampleRange);
+    let rule: string;
+    let message: string;
+    switch (o.status) {
+      case 'failed':
+      case 'error':
+        rule = execRules.doctestFailed;
+        message = `Example ${call} ${actualText(o, opts.verbs)}${placed.expected ? `, ${placed.expected}` : ''}`;
+        break;
+      case 'timeout':
+        rule = execRules.timeout;
+        message = `Example ${call} did not finish within ${timeout} (possible infinite loop)`;
+        break;
+      case 'limit':
+        rule = execRules.limit;
+        message = `Example ${call} ${limitDescription(o.limit!, opts.execution)}`;
+        break;
+      case 'crashed':
+        rule = execRules.crashed;
+        message = `Example ${call} stopped the interpreter: it ${oneLine(o.exit ?? 'exited', 160)}`;
+        break;
+    }
+    findings.push(executedError(source, rule, message, doc.path, range, related));
+  }
+  return { findings, records };
+}

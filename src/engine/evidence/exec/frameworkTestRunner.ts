@@ -1,0 +1,117 @@
+/**
+ * Runs a project's own JS test framework (vitest or jest, from its node_modules) inside the
+ * sandbox. The framework writes its JSON report (the jest format, which vitest also emits) into
+ * the scratch folder; the wrapper script then prints one marked result line per test (protocol in
+ * testFindings.ts). The framework's own output goes to stderr. The tests import the files on
+ * disk, so unlike node:test runs an unsaved edit is not what they exercise.
+ */
+import { dirname, join } from 'node:path';
+import type { FileSystemPort } from '../../types.js';
+
+export type JsFramework = 'vitest' | 'jest';
+
+export const frameworkRunnerFile = 'critic_framework.mjs';
+
+export interface FrameworkRunnerConfig {
+  marker: string;
+  framework: JsFramework;
+  /** Absolute path of the framework's CLI script. */
+  bin: string;
+  cwd: string;
+  files: string[];
+}
+
+const binOf: Record<JsFramework, string> = {
+  vitest: join('node_modules', 'vitest', 'vitest.mjs'),
+  jest: join('node_modules', 'jest', 'bin', 'jest.js'),
+};
+
+/**
+ * The framework the nearest package.json (between the file and the project root) declares in its
+ * dependencies or test script, with the CLI script to start; undefined means Node's test runner.
+ * `bin` is undefined when the framework is declared but not installed.
+ */
+export async function jsFrameworkOf(file: string, projectRoot: string, fs: FileSystemPort): Promise<{ framework: JsFramework; bin?: string } | undefined> {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (await fs.exists(manifest)) {
+      let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
+      try {
+        pkg = JSON.parse(await fs.readFile(manifest)) as typeof pkg;
+      } catch {
+        return undefined;
+      }
+      const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+      const script = pkg.scripts?.test ?? '';
+      const framework: JsFramework | undefined = 'vitest' in deps || /\bvitest\b/.test(script) ? 'vitest' : 'jest' in deps || /\bjest\b/.test(script) ? 'jest' : undefined;
+      if (!framework) return undefined;
+      // Hoisted installs put the framework in a node_modules folder above the package.
+      for (let d = dir; d.startsWith(projectRoot); d = dirname(d)) {
+        const bin = join(d, binOf[framework]);
+        if (await fs.exists(bin)) return { framework, bin };
+        if (d === projectRoot || dirname(d) === d) break;
+      }
+      return { framework };
+    }
+    if (dir === projectRoot || dirname(dir) === dir || !dir.startsWith(projectRoot)) return undefined;
+  }
+}
+
+// Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
+export const frameworkRunner = String.raw`
+import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+const cfgUrl = new URL('./critic_config.json', import.meta.url);
+const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
+rmSync(cfgUrl);
+const write = process.stdout.write.bind(process.stdout);
+const emit = (o) => write(cfg.marker + ' ' + JSON.stringify(o) + '\n');
+const report = fileURLToPath(new URL('./critic_report.json', import.meta.url));
+const args = cfg.framework === 'vitest'
+  ? ['run', '--reporter=json', '--outputFile=' + report, ...cfg.files]
+  : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', '--runTestsByPath', ...cfg.files];
+const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 2], env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+if (r.error) process.stderr.write('critic: could not start ' + cfg.framework + ': ' + r.error.message + '\n');
+if (!existsSync(report)) {
+  emit({ t: 'collect', file: cfg.files[0] || '', msg: cfg.framework + ' wrote no report (exit ' + r.status + ')', frames: [] });
+  emit({ t: 'end', runner: cfg.framework });
+  process.exit(0);
+}
+const plain = (s) => String(s || '').replace(/\u001b\[[0-9;]*m/g, '');
+let data;
+try {
+  data = JSON.parse(readFileSync(report, 'utf8'));
+} catch (e) {
+  data = { testResults: [] };
+}
+for (const file of data.testResults || []) {
+  const results = file.assertionResults || [];
+  if (results.length === 0 && file.message) {
+    emit({ t: 'collect', file: file.name, msg: plain(file.message).trim().split('\n').slice(0, 3).join(' ').slice(0, 2000), frames: [] });
+    continue;
+  }
+  for (const a of results) {
+    const path = [...(a.ancestorTitles || []), a.title].filter(Boolean);
+    const name = path.join(' > ');
+    const status = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
+    const ev = { t: 'result', id: file.name + '::' + name, name, file: file.name, line: (a.location && a.location.line) || 0, outcome: status };
+    if (status === 'failed') {
+      const text = plain((a.failureMessages || [])[0] || (a.failureDetails || [])[0]?.message || 'failed');
+      const lines = text.split('\n');
+      ev.msg = (lines.find((l) => l.trim()) || 'failed').trim().replace(/^(Assertion)?Error: /, '').slice(0, 2000);
+      ev.exc = (/^(\w*Error)\b/.exec(lines[0] || '') || [])[1] || 'Error';
+      const exp = lines.find((l) => /^\s*Expected.*?:/.test(l));
+      const got = lines.find((l) => /^\s*Received.*?:/.test(l));
+      if (exp && got) {
+        ev.expected = exp.replace(/^\s*Expected.*?:\s*/, '').slice(0, 400);
+        ev.actual = got.replace(/^\s*Received.*?:\s*/, '').slice(0, 400);
+      }
+      ev.stack = lines.filter((l) => /^\s*at /.test(l)).join('\n').slice(0, 8000);
+    }
+    emit(ev);
+  }
+}
+emit({ t: 'end', runner: cfg.framework });
+process.exit(0);
+`;

@@ -1,0 +1,117 @@
+/**
+ * The script that runs JSDoc example blocks inside the sandbox: it imports the bundle (the module
+ * with its example blocks appended, see jsdocExamples.ts) and reports each assertion as a marked
+ * JSON line, in the same protocol as the Python doctest runner (see exampleBatches.ts).
+ * Settings come from `critic_config.json` next to it: marker, blocks to run, blocks to skip.
+ */
+
+export const jsExampleRunnerFile = 'critic_examples.mjs';
+export const jsExampleBundleFile = 'critic_bundle.mjs';
+
+export interface JsExampleRunnerConfig {
+  marker: string;
+  /** Block ids the engine knows; anything else registered is ignored. */
+  blocks: string[];
+  skip: string[];
+}
+
+// Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
+export const jsExampleRunner = String.raw`
+import { readFileSync, rmSync } from 'node:fs';
+import { isDeepStrictEqual, inspect } from 'node:util';
+
+const cfgUrl = new URL('./critic_config.json', import.meta.url);
+const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
+rmSync(cfgUrl);
+const mark = cfg.marker;
+// Results keep the real stdout; the code's own output goes to stderr, so it can neither
+// interleave with the results nor push them past the output cap.
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
+
+const show = (v) => inspect(v, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
+const framesOf = (e) => {
+  const out = [];
+  const stack = e && typeof e.stack === 'string' ? e.stack : '';
+  for (const m of stack.matchAll(/^\s*at (?:.*?\()?((?:file:\/\/)?\/[^():]*?):(\d+):\d+\)?\s*$/gm)) out.push({ file: m[1], line: Number(m[2]) });
+  return out.reverse();
+};
+const excOf = (e) => {
+  if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
+    const name = (e.constructor && e.constructor.name) || e.name || 'Error';
+    return { exc: String(name), msg: String(name) + ': ' + String(e.message).slice(0, 2000), frames: framesOf(e) };
+  }
+  return { exc: typeof e, msg: 'threw ' + show(e), frames: [] };
+};
+const matchesError = (e, name) => {
+  if (!name) return true;
+  if (e && e.name === name) return true;
+  for (let p = e; p; p = Object.getPrototypeOf(p)) if (p.constructor && p.constructor.name === name) return true;
+  return false;
+};
+
+const registry = (globalThis[Symbol.for('critic.examples')] ??= []);
+try {
+  await import('./critic_bundle.mjs');
+} catch (e) {
+  emit({ t: 'import', ...excOf(e) });
+  process.exit(0);
+}
+
+for (const block of registry.slice()) {
+  if (!block || typeof block.run !== 'function' || !cfg.blocks.includes(block.id) || cfg.skip.includes(block.id)) continue;
+  const test = block.id;
+  let current = -1;
+  const start = (i) => {
+    current = i;
+    emit({ t: 'start', test, i });
+  };
+  const c = {
+    at(i) {
+      start(i);
+    },
+    async check(i, actual, expected) {
+      start(i);
+      let got;
+      try {
+        got = await actual();
+      } catch (e) {
+        emit({ t: 'raise', test, i, ...excOf(e) });
+        return;
+      }
+      let want;
+      try {
+        want = await expected();
+      } catch (e) {
+        const x = excOf(e);
+        emit({ t: 'raise', test, i, exc: x.exc, msg: 'the expected value could not be evaluated: ' + x.msg, frames: [] });
+        return;
+      }
+      if (isDeepStrictEqual(got, want)) emit({ t: 'pass', test, i });
+      else emit({ t: 'fail', test, i, got: show(got) });
+    },
+    async throws(i, actual, name, message) {
+      start(i);
+      try {
+        const got = await actual();
+        emit({ t: 'fail', test, i, got: show(got) });
+      } catch (e) {
+        const text = e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e);
+        if (matchesError(e, name) && (!message || text.includes(message))) emit({ t: 'pass', test, i });
+        else emit({ t: 'raise', test, i, ...excOf(e) });
+      }
+    },
+  };
+  try {
+    await block.run(c);
+  } catch (e) {
+    // Setup code threw: the block cannot go on, since later lines depend on it.
+    emit({ t: 'raise', test, i: current, ...excOf(e) });
+  }
+  emit({ t: 'done', test });
+}
+emit({ t: 'end' });
+// Timers or sockets the code left open must not hold the run until the timeout.
+process.exit(0);
+`;

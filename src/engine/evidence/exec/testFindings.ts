@@ -1,0 +1,217 @@
+/**
+ * Reads a test run's marked events and turns each failing, erroring or hanging test into a
+ * finding on the function it exercises: the innermost traceback frame in the file under critique
+ * first, else the function the test calls (tree-sitter call sites in the test's body, the failing
+ * assertion's line first), else the module.
+ */
+import type { ExecutionConfig } from '../../config.js';
+import type { Range, RawFinding, RelatedLocation } from '../../findings.js';
+import type { LimitHit, SandboxRunResult } from '../../sandbox/types.js';
+import { enclosingUnit, moduleUnitName, type CodeUnit } from '../../syntax/units.js';
+import type { EvidenceRecord, SourceDocument } from '../tool.js';
+import { moduleRange } from './execTool.js';
+import { execRules, executedError, limitDescription, lineRange, oneLine, seconds } from './executedFindings.js';
+import { frames, int, markedEvents, normaliseFramePath, str, v8Frames, type Frame } from './protocol.js';
+import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
+
+export interface TestResult {
+  id: string;
+  name: string;
+  /** The test file (original path, not a bundle). */
+  file: string;
+  /** 1-based; 0 when unknown. */
+  line: number;
+  outcome: 'passed' | 'failed' | 'error' | 'skipped' | 'timeout';
+  exc?: string;
+  msg?: string;
+  /** Innermost last. */
+  frames: Frame[];
+  expected?: string;
+  actual?: string;
+}
+
+export interface TestRun {
+  results: TestResult[];
+  /** Test files that could not be loaded. */
+  collectErrors: Array<{ file: string; msg?: string; frames: Frame[] }>;
+  /** The module under critique raised when preloaded. */
+  importError?: { exc?: string; msg?: string; frames: Frame[] };
+  /** The run was cut short; `current` is the test that was running. */
+  stopped?: { kind: 'timeout' | 'limit' | 'crashed'; current?: TestResult; limit?: LimitHit; exit: string };
+}
+
+/** Parses a run's output; `originalOf` maps a file the runner saw (a bundle) to the user's test file. */
+export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: (file: string) => string): TestRun {
+  const run: TestRun = { results: [], collectErrors: [] };
+  let current: TestResult | undefined;
+  let ended = false;
+  for (const ev of markedEvents(res.stdout, marker)) {
+    const t = str(ev.t);
+    const stack = str(ev.stack);
+    const base = (): TestResult => ({
+      id: str(ev.id) ?? '',
+      name: str(ev.name) ?? str(ev.id) ?? 'test',
+      file: originalOf(normaliseFramePath(str(ev.file) ?? '')),
+      line: int(ev.line) ?? 0,
+      outcome: 'failed',
+      frames: stack ? v8Frames(stack).reverse() : frames(ev.frames),
+    });
+    if (t === 'start') current = base();
+    else if (t === 'result') {
+      const r = base();
+      const outcome = str(ev.outcome);
+      r.outcome = outcome === 'passed' || outcome === 'skipped' || outcome === 'error' || outcome === 'timeout' ? outcome : 'failed';
+      r.exc = str(ev.exc);
+      r.msg = str(ev.msg);
+      r.expected = str(ev.expected);
+      r.actual = str(ev.actual);
+      r.frames = r.frames.map((f) => ({ ...f, file: originalOf(f.file) }));
+      run.results.push(r);
+      if (current?.id === r.id) current = undefined;
+    } else if (t === 'collect') {
+      const found = stack ? v8Frames(stack).reverse() : frames(ev.frames);
+      run.collectErrors.push({ file: originalOf(normaliseFramePath(str(ev.file) ?? '')), msg: str(ev.msg), frames: found.map((f) => ({ ...f, file: originalOf(f.file) })) });
+    }
+    else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
+    else if (t === 'end') ended = true;
+  }
+  if (!ended && !run.importError) {
+    const kind = res.limitHit === 'timeout' ? 'timeout' : res.limitHit ? 'limit' : 'crashed';
+    const exit = res.signal ? `was killed by ${res.signal}` : `exited with code ${res.exitCode ?? 'unknown'}`;
+    run.stopped = { kind, current, limit: res.limitHit, exit: `${exit}${res.stderr.trim() ? `: ${oneLine(res.stderr.trim().split('\n').slice(-3).join(' '), 300)}` : ''}` };
+  }
+  return run;
+}
+
+export interface TestFile {
+  path: string;
+  text: string;
+  facts: TestFileFacts;
+}
+
+interface Placement {
+  unit: CodeUnit;
+  range: Range;
+  related: RelatedLocation[];
+  testRange?: Range;
+}
+
+function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/**
+ * The unit of the file under critique that a test exercises, from the calls in its body: calls on
+ * the failed assertion's line first, then calls on lines that assert, then the rest; functions and
+ * methods before classes (constructing an object is usually set-up, not the point of the test).
+ */
+function calledUnit(calls: readonly CallSite[], testText: string, units: readonly CodeUnit[], assertionLine: number | undefined): CodeUnit | undefined {
+  const lines = testText.split('\n');
+  const asserts = (line: number) => /\bassert|\bexpect\s*\(|\.toBe|\.should\b/.test(lines[line] ?? '');
+  const rank = (c: CallSite) => (assertionLine !== undefined && c.line === assertionLine - 1 ? 0 : asserts(c.line) ? 1 : 2);
+  let best: { unit: CodeUnit; score: number } | undefined;
+  calls.forEach((c, order) => {
+    const unit = units.find((u) => u.kind !== 'module' && lastSegment(u.name) === c.name);
+    if (!unit) return;
+    const score = rank(c) * 2 + (unit.kind === 'class' ? 1 : 0) + order / (calls.length + 1);
+    if (!best || score < best.score) best = { unit, score };
+  });
+  return best?.unit;
+}
+
+/** Where in the test file a test is written: Python by its function, JS by its `test('name')` call. */
+function testRangeOf(r: TestResult, tf: TestFile | undefined): Range | undefined {
+  if (!tf) return undefined;
+  if (tf.path.endsWith('.py')) {
+    // `TestCart::test_total[2]` (pytest) and `TestCart.test_total (i=2)` (unittest) name a unit.
+    const dotted = r.name.split(' ')[0]!.replace(/\[.*$/, '').replace(/::/g, '.');
+    const named = tf.facts.units.find((u) => u.name === dotted);
+    if (named) return named.range;
+    if (r.line <= 0) return undefined;
+    const line = r.line - 1;
+    const unit = enclosingUnit(tf.facts.units, { start: { line, character: 0 }, end: { line, character: 0 } });
+    return unit.name === moduleUnitName ? lineRange(tf.text, line) : unit.range;
+  }
+  const leaf = r.name.split(' > ').pop()!;
+  return tf.facts.tests.find((t) => t.name === leaf)?.range;
+}
+
+/** The unit a test result is about, with the related locations in the test file. */
+export function placeTestResult(r: TestResult, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>): Placement {
+  const lineCount = doc.text.split('\n').length;
+  const moduleUnit = units.find((u) => u.name === moduleUnitName)!;
+  const tf = testFiles.get(r.file);
+  const testRange = testRangeOf(r, tf);
+  const assertion = tf ? r.frames.filter((f) => f.file === tf.path).pop() : undefined;
+  const related: RelatedLocation[] = [];
+  if (tf && testRange) related.push({ file: tf.path, range: { start: testRange.start, end: { line: testRange.start.line, character: (tf.text.split('\n')[testRange.start.line] ?? '').length } }, message: `the test ${r.name}` });
+  if (tf && assertion && assertion.line - 1 !== testRange?.start.line) related.push({ file: tf.path, range: lineRange(tf.text, assertion.line - 1), message: 'the failed assertion' });
+  const inDoc = r.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
+  if (inDoc) {
+    const line = inDoc.line - 1;
+    const unit = enclosingUnit(units, { start: { line, character: 0 }, end: { line, character: 0 } });
+    if (unit.name !== moduleUnitName) {
+      related.push({ file: doc.path, range: lineRange(doc.text, line), message: 'raised here' });
+      return { unit, range: unit.nameRange, related, testRange };
+    }
+  }
+  if (tf && testRange) {
+    const unit = calledUnit(callsWithin(tf.facts, testRange), tf.text, units, assertion?.line);
+    if (unit) return { unit, range: unit.nameRange, related, testRange };
+  }
+  return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange };
+}
+
+function failureText(r: TestResult): string {
+  let msg = (r.msg ?? r.exc ?? 'failed').replace(/^AssertionError: /, '');
+  msg = msg.split('\n').find((l) => l.trim()) ?? msg;
+  if (r.expected !== undefined) msg = msg.replace(/:\s*$/, '');
+  const detail = r.expected !== undefined && r.actual !== undefined ? ` (expected ${oneLine(r.expected, 60)}, actual ${oneLine(r.actual, 60)})` : '';
+  return `${oneLine(msg, 160)}${detail}`;
+}
+
+/** Findings and records for a whole run. */
+export function testReport(run: TestRun, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>, execution: ExecutionConfig, source: string): { findings: RawFinding[]; records: EvidenceRecord[] } {
+  const findings: RawFinding[] = [];
+  const records: EvidenceRecord[] = [];
+  const rel = (file: string) => (file.startsWith(doc.projectRoot) ? file.slice(doc.projectRoot.length + 1) : file);
+  const moduleUnit = units.find((u) => u.name === moduleUnitName)!;
+  if (run.importError) {
+    const where = run.importError.frames.filter((f) => f.file === doc.path).pop();
+    const range = where ? lineRange(doc.text, where.line - 1) : moduleRange(doc.text, units);
+    findings.push(executedError(source, execRules.importFailed, `Importing the module raised ${oneLine(run.importError.msg ?? run.importError.exc ?? 'an exception', 200)}, so its tests could not run`, doc.path, range));
+    return { findings, records };
+  }
+  for (const c of run.collectErrors) {
+    const where = c.frames.filter((f) => f.file === doc.path).pop();
+    const range = where ? lineRange(doc.text, where.line - 1) : moduleRange(doc.text, units);
+    const rule = where ? execRules.importFailed : execRules.testFailed;
+    findings.push(executedError(source, rule, `Test file ${rel(c.file)} could not be loaded: ${oneLine(c.msg ?? 'error', 200)}`, doc.path, range, [{ file: c.file, range: lineRange(testFiles.get(c.file)?.text ?? '', 0), message: 'the test file' }]));
+  }
+  for (const r of run.results) {
+    if (r.outcome === 'skipped') continue;
+    const p = placeTestResult(r, doc, units, testFiles);
+    const status = r.outcome === 'passed' ? 'passed' : r.outcome === 'error' ? 'error' : r.outcome === 'timeout' ? 'timeout' : 'failed';
+    records.push({ kind: 'test', unit: p.unit.name, status, subject: r.name, expected: r.expected, actual: r.actual ?? (status === 'passed' ? undefined : r.msg), file: r.file, range: p.testRange ?? { start: { line: Math.max(0, r.line - 1), character: 0 }, end: { line: Math.max(0, r.line - 1), character: 0 } } });
+    if (r.outcome === 'passed') continue;
+    const message =
+      r.outcome === 'timeout' ? `Test \`${oneLine(r.name, 80)}\` did not finish within its own timeout: ${failureText(r)}` : `Test \`${oneLine(r.name, 80)}\` ${r.outcome === 'error' ? 'errored' : 'failed'}: ${failureText(r)}`;
+    findings.push(executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, message, doc.path, p.range, p.related));
+  }
+  if (run.stopped) {
+    const s = run.stopped;
+    const cur = s.current;
+    const p = cur ? placeTestResult(cur, doc, units, testFiles) : { unit: moduleUnit, range: moduleRange(doc.text, units), related: [], testRange: undefined };
+    const who = cur ? `Test \`${oneLine(cur.name, 80)}\`` : 'The test run';
+    const message =
+      s.kind === 'timeout'
+        ? `${who} did not finish within ${seconds(execution.testTimeoutMs)} (possible infinite loop)`
+        : s.kind === 'limit'
+          ? `${who} ${limitDescription(s.limit!, execution)}`
+          : `${who} stopped the test runner: it ${oneLine(s.exit, 200)}`;
+    const rule = s.kind === 'timeout' ? execRules.timeout : s.kind === 'limit' ? execRules.limit : execRules.crashed;
+    findings.push(executedError(source, rule, message, doc.path, p.range, p.related));
+    if (cur) records.push({ kind: 'test', unit: p.unit.name, status: s.kind === 'crashed' ? 'error' : s.kind, subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
+  }
+  return { findings, records };
+}

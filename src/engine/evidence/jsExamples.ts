@@ -1,0 +1,134 @@
+/**
+ * Runs the JSDoc `@example` blocks of a JS/TS file that state their results (`// => value`,
+ * `// throws`; syntax in exec/jsdocExamples.ts) in the sandbox, and reports each failing example,
+ * hang, crash or limit on the function it documents (tier `executed`).
+ *
+ * The module is bundled with esbuild in the engine process (the text under critique plus its
+ * example blocks appended in module scope, sibling imports included, packages imported from the
+ * project's node_modules by absolute path) and handed to the sandbox as a file of its scratch dir.
+ */
+import type { CriticConfig } from '../config.js';
+import type { RawFinding } from '../findings.js';
+import type { ParsedFile } from '../syntax/syntaxService.js';
+import type { EngineContext } from '../types.js';
+import { execCacheKey } from './execCache.js';
+import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from './exec/bundle.js';
+import { runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
+import { exampleReport, type PlacedExample } from './exec/exampleFindings.js';
+import { lineRange, oneLine } from './exec/executedFindings.js';
+import { interpreterIdentity } from './exec/interpreterIdentity.js';
+import { jsExampleBundleFile, jsExampleRunner, jsExampleRunnerFile, type JsExampleRunnerConfig } from './exec/jsExampleRunner.js';
+import { runnerConfigFile } from './exec/protocol.js';
+import { blockSource, jsdocExampleBlocks, type JsExampleBlock, type JsExampleItem } from './exec/jsdocExamples.js';
+import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
+
+function expectationOf(item: JsExampleItem): string | undefined {
+  if (item.kind === 'check') return `expected ${oneLine(item.want ?? '', 120)}`;
+  if (item.kind === 'throws') {
+    const what = item.throwsName ? `to throw ${item.throwsName}` : 'to throw';
+    return `expected it ${what}${item.throwsMessage ? ` with "${oneLine(item.throwsMessage, 80)}"` : ''}`;
+  }
+  return undefined;
+}
+
+export class JsExamplesTool implements EvidenceTool {
+  readonly id = 'examples';
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly deps: ExecToolDeps,
+  ) {}
+
+  appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
+    return doc.language !== 'python' && config.tools.examples && config.execution.enabled && !isDeclarationFile(doc);
+  }
+
+  run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    return asUnavailable(this.id, () => this.runExamples(doc, parsed, signal));
+  }
+
+  private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    if (!doc.text.includes('@example')) return { findings: [] };
+    const found = jsdocExampleBlocks(doc.text, parsed);
+    if (found.length === 0) return { findings: [] };
+    const sandbox = usableSandbox(this.id, this.deps.sandbox);
+    const execution = this.ctx.config.execution;
+    const findings: RawFinding[] = [];
+    // A block that does not parse would break the whole bundle: report it and leave it out.
+    const blocks: JsExampleBlock[] = [];
+    for (const block of found) {
+      const error = await syntaxErrorOf(blockSource(block), loaderOf(doc.path), this.id);
+      if (!error) {
+        blocks.push(block);
+        continue;
+      }
+      const first = block.items[0]!;
+      findings.push({
+        rule: 'example-invalid',
+        level: 'note',
+        message: `This @example of ${block.unit.name} is not valid code (${oneLine(error, 100)}), so it was not run`,
+        file: doc.path,
+        range: lineRange(doc.text, first.line),
+        tier: 'tool',
+        confidence: 1,
+        source: this.id,
+      });
+    }
+    if (blocks.length === 0) return { findings };
+    let bundle: string;
+    try {
+      const contents = `${doc.text}\n;\n${blocks.map(blockSource).join('\n')}\n`;
+      bundle = await bundleModule({ entry: doc.path, overrides: { [doc.path]: contents }, projectRoot: doc.projectRoot }, this.id);
+    } catch (err) {
+      if (!(err instanceof BundleError)) throw err;
+      // Unresolved imports and syntax errors are the type checker's and the parser's to report.
+      this.ctx.log.info(`examples: ${doc.path} could not be bundled, its examples were not run: ${err.message}${err.file ? ` (${err.file}:${err.line})` : ''}`);
+      return { findings };
+    }
+    let key: string | undefined;
+    if (this.deps.cache) {
+      const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
+      key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
+      const hit = await this.deps.cache.get(key);
+      if (hit) return hit;
+    }
+    const started = Date.now();
+    const ids = blocks.map((b) => b.id);
+    const result = await runExampleBatches({
+      sandbox,
+      signal,
+      maxBatches: maxExampleBatches,
+      request: (skip, marker) => {
+        const config: JsExampleRunnerConfig = { marker, blocks: ids, skip: [...skip] };
+        return {
+          interpreter: 'node',
+          args: ['--enable-source-maps', jsExampleRunnerFile],
+          projectRoot: doc.projectRoot,
+          files: { [jsExampleRunnerFile]: jsExampleRunner, [runnerConfigFile]: JSON.stringify(config), [jsExampleBundleFile]: bundle },
+          timeoutMs: execution.exampleTimeoutMs,
+          signal,
+        };
+      },
+    });
+    this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s), ${Date.now() - started} ms`);
+    const byId = new Map(blocks.map((b) => [b.id, b]));
+    const place = (o: ExampleOutcome): PlacedExample | undefined => {
+      const block = byId.get(o.test);
+      if (!block) return undefined;
+      const item = block.items[o.i] ?? block.items[0]!;
+      const setup = item.kind === 'setup';
+      return { unit: block.unit, line: item.line, src: setup ? oneLine(item.source, 60) : item.source, want: item.want, expected: expectationOf(item) };
+    };
+    const report = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'threw' } });
+    const output: ToolOutput = { findings: [...findings, ...report.findings], records: report.records };
+    if (key && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output);
+    return output;
+  }
+}
+
+/** Factory in the shape the pipeline registers tools with. */
+export function createJsExamplesTool(deps: ExecToolDeps): (ctx: EngineContext) => JsExamplesTool {
+  return (ctx) => new JsExamplesTool(ctx, deps);
+}

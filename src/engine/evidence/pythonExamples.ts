@@ -1,0 +1,102 @@
+/**
+ * Runs every docstring example (doctest syntax) of a Python file in the sandbox, importing the
+ * module the way the user would (dotted name, package-relative imports), and reports each failing
+ * example, hang, crash or limit on the function the example belongs to (tier `executed`).
+ */
+import type { CriticConfig } from '../config.js';
+import type { ParsedFile } from '../syntax/syntaxService.js';
+import { enclosingUnit, moduleUnitName, type CodeUnit } from '../syntax/units.js';
+import type { EngineContext } from '../types.js';
+import { execCacheKey } from './execCache.js';
+import { runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
+import { doctestExpectation, exampleReport, type PlacedExample } from './exec/exampleFindings.js';
+import { interpreterIdentity } from './exec/interpreterIdentity.js';
+import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
+import { pythonDoctestRunner, pythonDoctestRunnerFile, runnerSourceFile, type DoctestRunnerConfig } from './exec/pythonDoctestRunner.js';
+import { runnerConfigFile } from './exec/protocol.js';
+import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
+
+/** The file line of an example: the runner's number when that line holds the prompt, else a search inside the unit. */
+function exampleLine(lines: readonly string[], unit: CodeUnit, reported: number | undefined, src: string): number {
+  const first = src.split('\n')[0]!.trim();
+  const holds = (l: number) => (lines[l] ?? '').trimStart().startsWith(`>>> ${first}`) || (lines[l] ?? '').trim() === `>>>${first ? ` ${first}` : ''}`;
+  if (reported !== undefined && holds(reported)) return reported;
+  for (let l = unit.range.start.line; l <= unit.range.end.line; l++) if (holds(l)) return l;
+  return reported ?? unit.nameRange.start.line;
+}
+
+export class PythonExamplesTool implements EvidenceTool {
+  readonly id = 'examples';
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly deps: ExecToolDeps,
+  ) {}
+
+  appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
+    return doc.language === 'python' && config.tools.examples && config.execution.enabled && !isDeclarationFile(doc);
+  }
+
+  run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    return asUnavailable(this.id, () => this.runExamples(doc, parsed, signal));
+  }
+
+  private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    // No prompt anywhere means no examples: skip the interpreter entirely.
+    if (!/^\s*>>>/m.test(doc.text)) return { findings: [] };
+    const sandbox = usableSandbox(this.id, this.deps.sandbox);
+    const execution = this.ctx.config.execution;
+    const module = await pythonModuleOf(doc.path, this.ctx.fs);
+    const path = [...new Set([module.root, doc.projectRoot])];
+    let key: string | undefined;
+    if (this.deps.cache) {
+      const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
+      const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
+      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
+      key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings]);
+      const hit = await this.deps.cache.get(key);
+      if (hit) return hit;
+    }
+    const started = Date.now();
+    const result = await runExampleBatches({
+      sandbox,
+      signal,
+      maxBatches: maxExampleBatches,
+      request: (skip, marker) => {
+        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip] };
+        return {
+          interpreter: 'python',
+          args: ['-B', pythonDoctestRunnerFile],
+          projectRoot: doc.projectRoot,
+          files: { [pythonDoctestRunnerFile]: pythonDoctestRunner, [runnerConfigFile]: JSON.stringify(config), [runnerSourceFile]: doc.text },
+          env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+          timeoutMs: execution.exampleTimeoutMs,
+          signal,
+        };
+      },
+    });
+    this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s), ${Date.now() - started} ms`);
+    if (result.incomplete) this.ctx.log.info(`examples: ${doc.path}: some examples were not run after ${maxExampleBatches} runs that each stopped early`);
+    const lines = doc.text.split('\n');
+    const place = (o: ExampleOutcome): PlacedExample | undefined => {
+      if (o.src === undefined) {
+        // A block the runner failed on as a whole: report it on the block's unit.
+        const unit = parsed.units.find((u) => u.name === (o.test || moduleUnitName));
+        return unit ? { unit, line: unit.nameRange.start.line, src: o.test || 'module docstring' } : undefined;
+      }
+      let unit = parsed.units.find((u) => u.name === (o.test || moduleUnitName));
+      if (!unit && o.line !== undefined) unit = enclosingUnit(parsed.units, { start: { line: o.line, character: 0 }, end: { line: o.line, character: 0 } });
+      if (!unit) return undefined;
+      return { unit, line: exampleLine(lines, unit, o.line, o.src), src: o.src, want: o.want, expected: doctestExpectation(o.want) };
+    };
+    const output = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'raised' } });
+    if (key && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output);
+    return output;
+  }
+}
+
+/** Factory in the shape the pipeline registers tools with. */
+export function createPythonExamplesTool(deps: ExecToolDeps): (ctx: EngineContext) => PythonExamplesTool {
+  return (ctx) => new PythonExamplesTool(ctx, deps);
+}

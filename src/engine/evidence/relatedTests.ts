@@ -1,0 +1,191 @@
+/**
+ * Finds the tests that exercise a file (naming conventions and tree-sitter import analysis), runs
+ * them in the sandbox with the project's runner — pytest when the project's Python has it, else
+ * unittest; for JS/TS the vitest or jest the project declares, else Node's test runner with every
+ * test file bundled by esbuild — and reports
+ * each failing test on the function it exercises (tier `executed`).
+ */
+import type { CriticConfig } from '../config.js';
+import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
+import { languageOfPath } from '../languages.js';
+import type { SandboxRunResult, Sandbox } from '../sandbox/types.js';
+import type { EngineContext } from '../types.js';
+import { execCacheKey } from './execCache.js';
+import { BundleError, bundleModule } from './exec/bundle.js';
+import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
+import { interpreterIdentity } from './exec/interpreterIdentity.js';
+import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './exec/nodeTestRunner.js';
+import { newMarker, runnerConfigFile } from './exec/protocol.js';
+import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
+import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
+import { pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
+import { relatedTestFiles } from './exec/testDiscovery.js';
+import { testFileFacts } from './exec/testFacts.js';
+import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
+import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
+
+export interface RelatedTestsDeps extends ExecToolDeps {
+  /** Parses candidate test files (their imports, calls and test declarations). */
+  syntax: SyntaxService;
+  /** Python runner: `auto` (default) uses pytest when the project's Python can import it, else unittest. */
+  pythonRunner?: 'auto' | 'pytest' | 'unittest';
+}
+
+/** What a prepared run needs: the request parts, the cache key parts and how to read the output. */
+interface PreparedRun {
+  interpreter: 'python' | 'node';
+  args: string[];
+  files: Record<string, string>;
+  keyParts: unknown[];
+  parse(res: SandboxRunResult, marker: string): TestRun;
+  /** Adds the marker to whatever needs it before the run. */
+  withMarker(marker: string): Record<string, string>;
+  /** Set when there is nothing to run (every test file failed to build): the outcome as is. */
+  nothingToRun?: TestRun;
+}
+
+export class RelatedTestsTool implements EvidenceTool {
+  readonly id = 'tests';
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly deps: RelatedTestsDeps,
+  ) {}
+
+  appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
+    return config.tools.tests && config.execution.enabled && !isDeclarationFile(doc);
+  }
+
+  run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    return asUnavailable(this.id, () => this.runTests(doc, parsed, signal));
+  }
+
+  private async runTests(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    const paths = await relatedTestFiles(doc, { fs: this.ctx.fs, syntax: this.deps.syntax, signal });
+    if (paths.length === 0) return { findings: [] };
+    const sandbox = usableSandbox(this.id, this.deps.sandbox);
+    const testFiles = new Map<string, TestFile>();
+    for (const path of paths) {
+      const text = path === doc.path ? doc.text : await this.ctx.fs.readFile(path);
+      // Facts (calls, test declarations) are only needed to report a run: filled in after the cache.
+      testFiles.set(path, { path, text, facts: { calls: [], tests: [], units: [] } });
+    }
+    this.ctx.log.debug(`tests: ${doc.path}: ${paths.length} related test file(s): ${paths.join(', ')}`);
+    const tests = [...testFiles.values()];
+    const prepared = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, signal) : await this.prepareJs(doc, sandbox, tests, signal);
+    const execution = this.ctx.config.execution;
+    if (prepared.nothingToRun) return testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id);
+    let key: string | undefined;
+    if (this.deps.cache) {
+      const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
+      key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
+      const hit = await this.deps.cache.get(key);
+      if (hit) return hit;
+    }
+    for (const t of testFiles.values()) t.facts = await testFileFacts(this.deps.syntax, t.path, t.text, languageOfPath(t.path) ?? doc.language, signal);
+    const marker = newMarker();
+    const started = Date.now();
+    const res = await sandbox.run({
+      interpreter: prepared.interpreter,
+      args: prepared.args,
+      projectRoot: doc.projectRoot,
+      files: { ...prepared.files, ...prepared.withMarker(marker) },
+      env: prepared.interpreter === 'python' ? { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' } : {},
+      timeoutMs: execution.testTimeoutMs,
+      signal,
+    });
+    const run = prepared.parse(res, marker);
+    this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
+    const output = testReport(run, doc, parsed.units, testFiles, execution, this.id);
+    if (key && cacheable(output.findings)) await this.deps.cache!.set(key, output);
+    return output;
+  }
+
+  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<PreparedRun> {
+    const module = await pythonModuleOf(doc.path, this.ctx.fs);
+    const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
+    const choice = this.deps.pythonRunner ?? 'auto';
+    const runner = choice === 'auto' ? (identity.pytest ? 'pytest' : 'unittest') : choice;
+    const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
+    const config: Omit<PythonTestRunnerConfig, 'marker'> = {
+      runner,
+      files: tests.map((t) => t.path),
+      root: doc.projectRoot,
+      path: [...new Set([doc.projectRoot, module.root])],
+      module: module.name,
+      file: doc.path,
+      isPackage: module.isPackage,
+    };
+    return {
+      interpreter: 'python',
+      args: ['-B', pythonTestRunnerFile],
+      files: { [pythonTestRunnerFile]: pythonTestRunner, [runnerSourceFile]: doc.text },
+      keyParts: [identity, runner, deps, config],
+      withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...config, marker }) }),
+      parse: (res, marker) => parseTestRun(res, marker, (f) => f),
+    };
+  }
+
+  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<PreparedRun> {
+    const fw = await jsFrameworkOf(doc.path, doc.projectRoot, this.ctx.fs);
+    if (!fw) return this.prepareNode(doc, sandbox, tests, signal);
+    if (!fw.bin) throw new ToolUnavailableError(this.id, `The project's tests use ${fw.framework}, which is not installed in node_modules: install the project's dependencies to let Critic run them.`);
+    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+    const base = { framework: fw.framework, bin: fw.bin, cwd: doc.projectRoot, files: tests.map((t) => t.path) };
+    // The framework loads the files on disk; their bundles stand for them (and their imports) in the cache key.
+    const bundles: string[] = [];
+    for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
+    return {
+      interpreter: 'node',
+      args: [frameworkRunnerFile],
+      files: { [frameworkRunnerFile]: frameworkRunner },
+      keyParts: [identity, base, bundles],
+      withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),
+      parse: (res, marker) => parseTestRun(res, marker, (f) => f),
+    };
+  }
+
+  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<PreparedRun> {
+    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+    const files: Record<string, string> = { [nodeTestRunnerFile]: nodeTestRunner };
+    const bundled: string[] = [];
+    const collectErrors: TestRun['collectErrors'] = [];
+    for (const t of tests) {
+      try {
+        // Every test file is bundled (TypeScript or not) so the tests exercise the text under critique.
+        const code = await bundleModule({ entry: t.path, overrides: { [doc.path]: doc.text }, projectRoot: doc.projectRoot }, this.id);
+        files[`critic_tests/${bundled.length}.test.mjs`] = code;
+        bundled.push(t.path);
+      } catch (err) {
+        if (!(err instanceof BundleError)) throw err;
+        const frames = err.file && err.line ? [{ file: err.file, line: err.line }] : [];
+        collectErrors.push({ file: t.path, msg: `could not be bundled: ${err.message}`, frames });
+      }
+    }
+    const config: NodeTestRunnerConfig = { cwd: doc.projectRoot, files: bundled.map((_, i) => `critic_tests/${i}.test.mjs`) };
+    files[runnerConfigFile] = JSON.stringify(config);
+    const originalOf = (file: string): string => {
+      const m = /critic_tests\/(\d+)\.test\.mjs$/.exec(file);
+      return m ? (bundled[Number(m[1])] ?? file) : file;
+    };
+    return {
+      nothingToRun: bundled.length === 0 ? { results: [], collectErrors } : undefined,
+      interpreter: 'node',
+      args: [nodeTestRunnerFile],
+      files,
+      keyParts: [identity, 'node:test', Object.entries(files).filter(([k]) => k !== runnerConfigFile)],
+      withMarker: (marker) => ({ [nodeTestReporterFile]: nodeTestReporter(marker) }),
+      parse: (res, marker) => {
+        const run = parseTestRun(res, marker, originalOf);
+        run.collectErrors.push(...collectErrors);
+        return run;
+      },
+    };
+  }
+}
+
+/** Factory in the shape the pipeline registers tools with. */
+export function createRelatedTestsTool(deps: RelatedTestsDeps): (ctx: EngineContext) => RelatedTestsTool {
+  return (ctx) => new RelatedTestsTool(ctx, deps);
+}

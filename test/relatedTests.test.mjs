@@ -1,0 +1,300 @@
+// The tests that exercise a file, found and run for real in the sandbox: unittest, pytest (when
+// the machine's Python has it) and node:test over bundled TypeScript; failures land on the
+// function under test with the test as the related location.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
+import { testSandbox } from './support/directSandbox.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+const { ExecCache } = await import(out('engine/evidence/execCache.js'));
+const { relatedTestFiles } = await import(out('engine/evidence/exec/testDiscovery.js'));
+const { interpreterIdentity } = await import(out('engine/evidence/exec/interpreterIdentity.js'));
+const { languageOfPath } = await import(out('engine/languages.js'));
+
+const ctx = makeContext({ config: { execution: { testTimeoutMs: 20_000 } } });
+const syntax = new SyntaxService(ctx.assets);
+const sandbox = await testSandbox();
+test.after(() => syntax.dispose());
+
+const hasPytest = Boolean((await interpreterIdentity(sandbox, 'python', repoRoot)).pytest);
+
+function fixtureProject(name, overrides = {}) {
+  const dir = join(repoRoot, 'test', 'fixtures', 'exec', name);
+  const files = {};
+  const walk = (d) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else files[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return tempProject({ ...files, ...overrides });
+}
+
+async function check(tool, root, rel, text) {
+  const path = join(root, rel);
+  text ??= readFileSync(path, 'utf8');
+  const language = languageOfPath(path);
+  const parsed = await syntax.analyse(path, text, language);
+  const doc = { path, text, language, projectRoot: root };
+  return { doc, ...(await tool.run(doc, parsed, new AbortController().signal)) };
+}
+
+const unitAt = (f, text) => text.split('\n')[f.range.start.line].slice(f.range.start.character, f.range.end.character);
+const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle));
+const summary = (findings, text) => findings.map((f) => `${unitAt(f, text) || '<module>'}: ${f.rule}: ${f.message}`).sort();
+
+for (const runner of ['unittest', 'pytest']) {
+  test(`python (${runner}): a failing test in tests/ is an error on the function under test`, { skip: runner === 'pytest' && !hasPytest && 'pytest is not installed for python3' }, async () => {
+    const p = fixtureProject('pyshop');
+    try {
+      const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });
+      const { doc, findings, records } = await check(tool, p.root, 'shop/calc.py');
+      const testText = readFileSync(join(p.root, 'tests/test_calc.py'), 'utf8');
+      const name = (t) => (runner === 'pytest' ? `TestCalc::${t}` : `TestCalc.${t}`);
+      assert.deepEqual(summary(findings, doc.text), [
+        `add: test-failed: Test \`${name('test_add')}\` failed: ${runner === 'pytest' ? '5 != 4' : '5 != 4'}`,
+        `div: test-failed: Test \`${name('test_div')}\` ${runner === 'pytest' ? 'failed' : 'errored'}: ZeroDivisionError: division by zero`,
+      ]);
+      const add = findings.find((f) => unitAt(f, doc.text) === 'add');
+      assert.equal(add.tier, 'executed');
+      assert.equal(add.level, 'error');
+      assert.equal(add.source, 'tests');
+      assert.equal(add.related[0].file, join(p.root, 'tests/test_calc.py'));
+      assert.equal(add.related[0].range.start.line, lineOf(testText, 'def test_add'));
+      assert.equal(add.related[1].range.start.line, lineOf(testText, 'add(2, 2), 4'), 'the assertion line');
+      const div = findings.find((f) => unitAt(f, doc.text) === 'div');
+      assert.ok(div.related.some((r) => r.message === 'raised here' && r.file === doc.path && r.range.start.line === lineOf(doc.text, 'return a / b')));
+      assert.deepEqual(
+        records.map((r) => [r.subject, r.unit, r.status]).sort(),
+        [
+          [name('test_add'), 'add', 'failed'],
+          [name('test_div'), 'div', runner === 'pytest' ? 'failed' : 'error'],
+          [name('test_total'), 'Cart.total', 'passed'],
+        ].sort(),
+      );
+    } finally {
+      p.cleanup();
+    }
+  });
+}
+
+for (const runner of ['pytest', 'unittest']) {
+  test(`python (${runner}): pytest-style tests found by import, failures mapped through the calls the test makes`, { skip: runner === 'pytest' && !hasPytest && 'pytest is not installed for python3' }, async () => {
+    const p = fixtureProject('pyshop', {
+      'tests/checks/test_prices.py': ['from shop import calc', '', '', 'def test_quadruple():', '    value = calc.quadruple(1)', '    assert value == 5', '', '', 'def test_fixture(tmp_path):', '    pass', ''].join('\n'),
+      'tests/test_calc.py': 'def test_nothing():\n    pass\n',
+    });
+    try {
+      const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });
+      const { doc, findings } = await check(tool, p.root, 'shop/calc.py');
+      // Without pytest there is no assertion rewriting: a bare assert has no message.
+      const why = runner === 'pytest' ? 'assert 4 == 5' : 'AssertionError';
+      assert.deepEqual(summary(findings, doc.text), [`quadruple: test-failed: Test \`test_quadruple\` failed: ${why}`]);
+      assert.equal(findings[0].related[0].file, join(p.root, 'tests/checks/test_prices.py'));
+      assert.equal(findings[0].related[1].range.start.line, 5, 'the assert line');
+    } finally {
+      p.cleanup();
+    }
+  });
+}
+
+test('python: a hanging test is an exec-timeout naming the test, on the function it calls', async () => {
+  const p = tempProject({
+    'slow.py': 'def wait_forever():\n    while True:\n        pass\n\ndef fine():\n    return 1\n',
+    'test_slow.py': 'import unittest\nfrom slow import fine, wait_forever\n\nclass T(unittest.TestCase):\n    def test_fine(self):\n        self.assertEqual(fine(), 1)\n\n    def test_wait(self):\n        wait_forever()\n',
+  });
+  try {
+    const quick = makeContext({ config: { execution: { testTimeoutMs: 2500 } } });
+    const tool = new RelatedTestsTool(quick, { sandbox, syntax, pythonRunner: 'unittest' });
+    const { doc, findings, records } = await check(tool, p.root, 'slow.py');
+    assert.deepEqual(summary(findings, doc.text), ['wait_forever: exec-timeout: Test `T.test_wait` did not finish within 2.5 s (possible infinite loop)']);
+    assert.deepEqual(records.map((r) => [r.subject, r.status]).sort(), [['T.test_fine', 'passed'], ['T.test_wait', 'timeout']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('typescript: a failing x.test.ts (node:test) is an error on the function under test', async () => {
+  const p = fixtureProject('jsmath');
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings, records } = await check(tool, p.root, 'src/math.ts');
+    const testText = readFileSync(join(p.root, 'src/math.test.ts'), 'utf8');
+    assert.deepEqual(summary(findings, doc.text), ['add: test-failed: Test `adds small numbers` failed: Expected values to be strictly equal (expected 4, actual 5)']);
+    const [f] = findings;
+    assert.equal(f.related[0].file, join(p.root, 'src/math.test.ts'));
+    assert.equal(f.related[0].range.start.line, lineOf(testText, "test('adds small numbers'"));
+    assert.equal(f.related[1].range.start.line, lineOf(testText, 'add(2, 2), 4'), 'assertion line through the source map');
+    assert.deepEqual(records.map((r) => [r.subject, r.unit, r.status]).sort(), [
+      ['adds small numbers', 'add', 'failed'],
+      ['parses prices', 'parsePrice', 'passed'],
+      ['totals a cart', 'Cart.total', 'passed'],
+    ]);
+    // The unsaved fix is what the tests exercise.
+    const fixed = doc.text.replace(' + (a === 2 && b === 2 ? 1 : 0)', '');
+    assert.deepEqual((await check(tool, p.root, 'src/math.ts', fixed)).findings, []);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('javascript: tests found by import in test/, a throw located by its stack frame', async () => {
+  const p = tempProject({
+    'package.json': '{ "name": "m", "type": "module" }',
+    'lib/parse.js': 'export function parse(s) {\n  if (!s) throw new SyntaxError("empty input");\n  return s.split(",");\n}\nexport const other = () => 1;\n',
+    'test/parsing.test.js': "import { test, describe } from 'node:test';\nimport assert from 'node:assert';\nimport { parse, other } from '../lib/parse.js';\ndescribe('parse', () => {\n  test('splits', () => { assert.deepStrictEqual(parse('a,b'), ['a', 'b']); });\n  test('empty', () => { other(); parse(''); });\n});\n",
+    'node_modules/dep/test/parse.test.js': "import '../../../lib/parse.js';\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings } = await check(tool, p.root, 'lib/parse.js');
+    assert.deepEqual(summary(findings, doc.text), ['parse: test-failed: Test `parse > empty` failed: empty input']);
+    assert.ok(findings[0].related.some((r) => r.message === 'raised here' && r.range.start.line === 1));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('discovery: naming conventions and imports, never node_modules', async () => {
+  const p = tempProject({
+    'pkg/__init__.py': '',
+    'pkg/cart.py': 'def total():\n    return 0\n',
+    'pkg/test_cart.py': 'def test_x():\n    pass\n',
+    'tests/test_cart.py': 'def test_y():\n    pass\n',
+    'tests/unit/test_totals.py': 'from pkg.cart import total\n',
+    'tests/unit/test_other.py': 'from pkg import other\n',
+    'tests/unit/test_rel.py': 'import pkg.cart as c\n',
+    'node_modules/x/tests/test_cart.py': 'from pkg.cart import total\n',
+    '.venv/lib/tests/test_cart2.py': 'from pkg.cart import total\n',
+    'web/src/cart.ts': 'export const total = 0;\n',
+    'web/src/cart.spec.ts': '',
+    'web/src/__tests__/cart.tsx': '',
+    'web/test/totals.test.js': "import { total } from '../src/cart.js';\n",
+    'web/test/unrelated.test.js': "import { cart } from './cart.js';\n",
+  });
+  try {
+    const found = async (rel, language) => (await relatedTestFiles({ path: join(p.root, rel), text: '', language, projectRoot: p.root }, { fs: ctx.fs, syntax })).map((f) => relative(p.root, f)).sort();
+    assert.deepEqual(await found('pkg/cart.py', 'python'), ['pkg/test_cart.py', 'tests/test_cart.py', 'tests/unit/test_rel.py', 'tests/unit/test_totals.py']);
+    assert.deepEqual(await found('web/src/cart.ts', 'typescript'), ['web/src/__tests__/cart.tsx', 'web/src/cart.spec.ts', 'web/test/totals.test.js']);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('cache: unchanged code and tests are not run again; editing a test is a miss', async () => {
+  const p = fixtureProject('pyshop');
+  try {
+    const cache = new ExecCache();
+    const counting = { isolation: sandbox.isolation, runs: 0, run(req) { this.runs++; return sandbox.run(req); } };
+    const tool = new RelatedTestsTool(ctx, { sandbox: counting, syntax, cache, pythonRunner: 'unittest' });
+    const first = await check(tool, p.root, 'shop/calc.py');
+    const runs = counting.runs;
+    const second = await check(tool, p.root, 'shop/calc.py');
+    assert.equal(counting.runs, runs, 'no sandbox run on a hit');
+    assert.deepEqual(second.findings, first.findings);
+    assert.deepEqual(cache.stats, { hits: 1, misses: 1, diskHits: 0, size: 1 });
+    const testFile = join(p.root, 'tests/test_calc.py');
+    writeFileSync(testFile, readFileSync(testFile, 'utf8').replace('add(2, 2), 4', 'add(2, 2), 5'));
+    const third = await check(tool, p.root, 'shop/calc.py');
+    assert.equal(cache.stats.misses, 2);
+    assert.equal(third.findings.length, 1);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a file with no related tests does nothing', async () => {
+  const p = tempProject({ 'lone.py': 'def f():\n    return 1\n' });
+  try {
+    const counting = { isolation: sandbox.isolation, runs: 0, run(req) { this.runs++; return sandbox.run(req); } };
+    const tool = new RelatedTestsTool(ctx, { sandbox: counting, syntax });
+    assert.deepEqual((await check(tool, p.root, 'lone.py')).findings, []);
+    assert.equal(counting.runs, 0);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('vitest projects run through the project\'s own vitest (a stand-in CLI here) and its JSON report', async () => {
+  // A stand-in for node_modules/vitest: it checks the arguments Critic passes and writes a report
+  // in the jest JSON format vitest's json reporter emits. The real vitest is not installed here.
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "if (args[0] !== 'run' || !args.includes('--reporter=json')) process.exit(3);",
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args[args.length - 1];",
+    "console.log('vitest noise that must not matter');",
+    'writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [',
+    "  { ancestorTitles: ['math'], title: 'adds', status: 'failed', failureMessages: ['AssertionError: expected 5 to be 4 // Object.is equality\\n    at ' + file + ':5:22'] },",
+    "  { ancestorTitles: ['math'], title: 'multiplies', status: 'passed', failureMessages: [] },",
+    '] }] }));',
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'v', devDependencies: { vitest: '3.0.0' }, scripts: { test: 'vitest' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'src/math.ts': 'export const add = (a: number, b: number) => a + b + 1;\nexport const mul = (a: number, b: number) => a * b;\n',
+    'src/math.test.ts': "import { describe, it, expect } from 'vitest';\nimport { add, mul } from './math';\ndescribe('math', () => {\n  it('adds', () => {\n    expect(add(2, 2)).toBe(4);\n  });\n  it('multiplies', () => { expect(mul(2, 3)).toBe(6); });\n});\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings, records } = await check(tool, p.root, 'src/math.ts');
+    assert.deepEqual(summary(findings, doc.text), ['add: test-failed: Test `math > adds` failed: expected 5 to be 4 // Object.is equality']);
+    assert.equal(findings[0].related[0].range.start.line, 3);
+    assert.equal(findings[0].related[1].range.start.line, 4, 'the assertion line from the stack');
+    assert.deepEqual(records.map((r) => [r.subject, r.unit, r.status]), [['math > adds', 'add', 'failed'], ['math > multiplies', 'mul', 'passed']]);
+    // Declared but not installed: the tool says so instead of running the wrong runner.
+    const q = tempProject({ 'package.json': JSON.stringify({ devDependencies: { jest: '29' } }), 'a.js': 'exports.f = () => 1;\n', 'a.test.js': "const { f } = require('./a');\ntest('f', () => expect(f()).toBe(1));\n" });
+    try {
+      await assert.rejects(check(tool, q.root, 'a.js'), { name: 'ToolUnavailableError', message: /jest, which is not installed/ });
+    } finally {
+      q.cleanup();
+    }
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', async () => {
+  const p = tempProject({
+    'cfg.js': "export const port = 80;\nif (!globalThis.CONFIG) throw new Error('CONFIG is not set');\nexport function get() { return port; }\n",
+    'cfg.test.js': "import { test } from 'node:test';\nimport { get } from './cfg.js';\ntest('get', () => { get(); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings } = await check(tool, p.root, 'cfg.js');
+    assert.equal(findings.length, 1, JSON.stringify(findings));
+    assert.equal(findings[0].rule, 'exec-import-failed');
+    assert.equal(findings[0].message, 'Test file cfg.test.js could not be loaded: Error: CONFIG is not set');
+    assert.equal(findings[0].range.start.line, lineOf(doc.text, 'throw new Error'));
+  } finally {
+    p.cleanup();
+  }
+});
+
+for (const runner of ['pytest', 'unittest']) {
+  test(`python (${runner}): a module that raises at import, and a test file that imports a missing name`, { skip: runner === 'pytest' && !hasPytest && 'pytest is not installed for python3' }, async () => {
+    const p = fixtureProject('pyshop');
+    try {
+      const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });
+      const calc = readFileSync(join(p.root, 'shop/calc.py'), 'utf8');
+      const broken = calc.replace('from .util import double', 'from .util import double\nraise RuntimeError("no database")');
+      const a = await check(tool, p.root, 'shop/calc.py', broken);
+      assert.deepEqual(a.findings.map((f) => `${f.rule}: ${f.message}`), ['exec-import-failed: Importing the module raised RuntimeError: no database, so its tests could not run']);
+      assert.equal(a.findings[0].range.start.line, lineOf(broken, 'raise RuntimeError'));
+      const renamed = calc.replace('def div(', 'def divide(');
+      const b = await check(tool, p.root, 'shop/calc.py', renamed);
+      assert.equal(b.findings.length, 1, JSON.stringify(b.findings));
+      assert.equal(b.findings[0].rule, 'test-failed');
+      assert.match(b.findings[0].message, /^Test file tests\/test_calc\.py could not be loaded: .*cannot import name 'div'/);
+    } finally {
+      p.cleanup();
+    }
+  });
+}
