@@ -18,6 +18,8 @@ import { collectFiles } from './files.js';
 import { changedFiles, gitRoot, GitError } from './git.js';
 import { formatJson, formatSarif, formatText, type Report } from './output.js';
 import { loadProject } from './project.js';
+import { chooseModels, noModelHint } from './modelConfig.js';
+import { createModelStage } from '../engine/critique/modelStage.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -110,10 +112,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
 
-    const created = await createEngine(ctx, { trusted: true, cache: new ExecCache({ dir: cacheDir(io, project.root), log: ctx.log }) });
+    const { models } = chooseModels(opts, io.env, config, ctx.log);
+    const created = await createEngine(ctx, {
+      trusted: true,
+      cache: new ExecCache({ dir: cacheDir(io, project.root), log: ctx.log }),
+      modelStage: models.length ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
+    });
     engine = created.engine;
     const noticeKeys = new Set<string>();
     const notices: Report['notices'] = [...created.notices];
+    if (!models.length) notices.push({ tool: 'model', message: noModelHint });
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;
       const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };
@@ -129,6 +137,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return result;
     });
     const findings: Finding[] = results.flatMap((r) => r.findings);
+    // A model that cannot be reached or answers nothing usable is a configuration problem (exit 2).
+    const requests = results.reduce((n, r) => n + (r.modelStats?.requests ?? 0), 0);
+    const malformed = results.reduce((n, r) => n + (r.modelStats?.malformed ?? 0), 0);
+    if (malformed > 0) {
+      notices.push({ tool: 'model', kind: 'bad-output', message: `${malformed} of ${requests} model answers were not usable JSON and were skipped${opts.verbose ? '' : ' (run with --verbose for details)'}` });
+    }
+    const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output') || (malformed > 0 && malformed >= requests);
     const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version };
     if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${n.message}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
@@ -137,6 +152,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const color = opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
       io.stdout(formatText(report, { color, quiet: opts.quiet }));
     }
+    if (modelFailed) return 2;
     return findings.some((f) => levelAtLeast(f.level, config.failOn)) ? 1 : 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof GitError) {

@@ -1,7 +1,8 @@
 /** Rendering results for people (text) and machines (json, sarif). */
 import { relative } from 'node:path';
 import { summarise, type Finding, type Level } from '../engine/findings.js';
-import { toSarif, type SarifNotification } from '../engine/sarif.js';
+import { toSarif } from '../engine/sarif.js';
+import type { ToolNotice } from '../engine/pipeline.js';
 
 export interface Report {
   findings: Finding[];
@@ -9,7 +10,7 @@ export interface Report {
   root: string;
   cwd: string;
   durationMs: number;
-  notices: SarifNotification[];
+  notices: ToolNotice[];
   version: string;
 }
 

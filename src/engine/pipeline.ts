@@ -41,6 +41,8 @@ export interface CheckOptions {
 export interface ToolNotice {
   tool: string;
   message: string;
+  /** For model notices, the failure kind (`unreachable`, `auth`, …; see model/errors.ts). */
+  kind?: string;
 }
 
 export interface CheckResult {

@@ -23,6 +23,8 @@ export interface ModelStats {
   requests: number;
   /** Findings whose quote was not in the code. */
   hallucinated: number;
+  /** Findings whose quote was in the file but not in the units under critique. */
+  outsideUnit: number;
   /** Answers that were not valid JSON of the right shape. */
   malformed: number;
   belowConfidenceFloor: number;
@@ -56,6 +58,7 @@ export function emptyStats(): ModelStats {
   return {
     requests: 0,
     hallucinated: 0,
+    outsideUnit: 0,
     malformed: 0,
     belowConfidenceFloor: 0,
     overBudget: 0,

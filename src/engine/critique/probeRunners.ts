@@ -1,0 +1,256 @@
+/**
+ * The scripts that run a file's probes inside the sandbox. They speak the examples' line protocol
+ * (exec/protocol.ts, exec/exampleBatches.ts), so a hanging probe costs one batch and the others
+ * still run. Each probe is a "test" with two steps:
+ *   i=0  prepare: compile the call and evaluate the expected value — a failure here is the
+ *        model's mistake, and the probe is dropped;
+ *   i=1  run the call and compare — pass / fail {got} / raise {exc, msg, frames}.
+ * The runner does the comparison itself (Python `==`, JS util.isDeepStrictEqual; numbers within
+ * a relative 1e-9, so 0.1 + 0.2 equals 0.3), and an expected "raises X" passes when the call
+ * raises X or a subclass of it.
+ */
+
+export const probeRunnerFiles = {
+  python: 'critic_probes.py',
+  node: 'critic_probes.mjs',
+  /** The JS bundle: the module under critique with the probe registrations appended. */
+  bundle: 'critic_probes_bundle.mjs',
+} as const;
+
+/** One probe as the runner gets it. */
+export interface RunnerProbe {
+  id: string;
+  call: string;
+  expected: string;
+  /** Set when the expected outcome is an exception: its class name, or '' for any. */
+  raises: string | null;
+}
+
+export interface PythonProbeRunnerConfig {
+  marker: string;
+  module: string;
+  file: string;
+  path: string[];
+  isPackage: boolean;
+  probes: RunnerProbe[];
+  skip: string[];
+}
+
+export interface JsProbeRunnerConfig {
+  marker: string;
+  probes: string[];
+  skip: string[];
+}
+
+/** The global the appended JS registrations push to. */
+export const jsProbeRegistryKey = 'critic.probes';
+
+/**
+ * The statement registering one JS probe, appended to the module's own source so the call sees
+ * every top-level name, exported or not. `call` and `expected` were checked to parse on their own.
+ */
+export function jsProbeSource(p: RunnerProbe): string {
+  const expected = p.raises === null ? `async () => (${p.expected}\n)` : 'null';
+  return `(globalThis[Symbol.for(${JSON.stringify(jsProbeRegistryKey)})] ??= []).push({ id: ${JSON.stringify(p.id)}, raises: ${JSON.stringify(p.raises)}, call: async () => (${p.call}\n), expected: ${expected} });`;
+}
+
+// Python source in String.raw: backslashes reach Python untouched; it must never contain a
+// backtick or a dollar-brace.
+export const pythonProbeRunner = String.raw`
+import sys, os, json, math, inspect, importlib, importlib.util, linecache, traceback
+
+_here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(_here, 'critic_config.json'), encoding='utf-8') as _f:
+    _cfg = json.load(_f)
+os.remove(os.path.join(_here, 'critic_config.json'))
+_mark = _cfg['marker']
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
+for _p in reversed(_cfg['path']):
+    sys.path.insert(0, _p)
+
+# Results keep a private copy of stdout; the code's own prints (fd 1) go to stderr.
+sys.stdout.flush()
+_out = os.fdopen(os.dup(1), 'w', encoding='utf-8', errors='replace')
+os.dup2(2, 1)
+
+def _emit(obj):
+    _out.write(_mark + ' ' + json.dumps(obj) + '\n')
+    _out.flush()
+
+_target = os.path.realpath(_cfg['file'])
+
+def _frames(tb):
+    return [{'file': fr.filename, 'line': fr.lineno or 0} for fr in traceback.extract_tb(tb) if os.path.realpath(fr.filename) == _target]
+
+def _exc(e):
+    lines = traceback.format_exception_only(type(e), e)
+    return {'exc': type(e).__name__, 'msg': ''.join(lines).strip()[-2000:]}
+
+def _import():
+    # Built from the text under critique (maybe unsaved) under its real name and package.
+    name, path = _cfg['module'], _cfg['file']
+    with open(os.path.join(_here, 'critic_source.py'), encoding='utf-8') as f:
+        src = f.read()
+    linecache.cache[path] = (len(src), None, src.splitlines(True), path)
+    parent = name.rpartition('.')[0]
+    if parent:
+        importlib.import_module(parent)
+    search = [os.path.dirname(path)] if _cfg['isPackage'] else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    exec(compile(src, path, 'exec', dont_inherit=True), mod.__dict__)
+    return mod
+
+try:
+    _ns = _import().__dict__
+except BaseException as e:
+    _emit(dict(t='import', frames=[], **_exc(e)))
+    os._exit(0)
+
+def _show(v):
+    try:
+        r = repr(v)
+    except BaseException:
+        r = '<' + type(v).__name__ + ' object>'
+    return r if len(r) <= 2000 else r[:2000] + '...'
+
+def _raised(e, name):
+    if not name:
+        return True
+    short = name.rsplit('.', 1)[-1]
+    return any(c.__name__ == short for c in type(e).__mro__)
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+def _same(got, want):
+    if _number(got) and _number(want) and (isinstance(got, float) or isinstance(want, float)):
+        return got == want or math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(got == want)
+
+def _value(v):
+    if inspect.iscoroutine(v):
+        import asyncio
+        return asyncio.run(v)
+    return v
+
+_skip = set(_cfg['skip'])
+for _p in _cfg['probes']:
+    _id, _raises = _p['id'], _p['raises']
+    if _id in _skip:
+        continue
+    _emit({'t': 'start', 'test': _id, 'i': 0})
+    try:
+        _code = compile(_p['call'], '<probe>', 'eval', dont_inherit=True)
+        _want = None
+        if _raises is None:
+            _want = _value(eval(compile(_p['expected'], '<expected>', 'eval', dont_inherit=True), _ns))
+    except BaseException as e:
+        _emit(dict(t='raise', test=_id, i=0, frames=[], **_exc(e)))
+        _emit({'t': 'done', 'test': _id})
+        continue
+    _emit({'t': 'start', 'test': _id, 'i': 1})
+    try:
+        _got = _value(eval(_code, _ns))
+    except BaseException as e:
+        if _raises is not None and _raised(e, _raises):
+            _emit({'t': 'pass', 'test': _id, 'i': 1})
+        else:
+            _emit(dict(t='raise', test=_id, i=1, frames=_frames(e.__traceback__), **_exc(e)))
+        _emit({'t': 'done', 'test': _id})
+        continue
+    try:
+        _ok = _raises is None and _same(_got, _want)
+    except BaseException:
+        _ok = False
+    if _ok:
+        _emit({'t': 'pass', 'test': _id, 'i': 1})
+    else:
+        _emit({'t': 'fail', 'test': _id, 'i': 1, 'got': _show(_got)})
+    _emit({'t': 'done', 'test': _id})
+_emit({'t': 'end'})
+_out.flush()
+# Skips interpreter shutdown: a thread the code left running must not hold the run open.
+os._exit(0)
+`;
+
+// Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
+export const jsProbeRunner = String.raw`
+import { readFileSync, rmSync } from 'node:fs';
+import { isDeepStrictEqual, inspect } from 'node:util';
+
+const cfgUrl = new URL('./critic_config.json', import.meta.url);
+const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
+rmSync(cfgUrl);
+const mark = cfg.marker;
+// Results keep the real stdout; the code's own output goes to stderr.
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
+
+const show = (v) => inspect(v, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
+const framesOf = (e) => {
+  const out = [];
+  const stack = e && typeof e.stack === 'string' ? e.stack : '';
+  for (const m of stack.matchAll(/^\s*at (?:.*?\()?((?:file:\/\/)?\/[^():]*?):(\d+):\d+\)?\s*$/gm)) out.push({ file: m[1], line: Number(m[2]) });
+  return out.reverse();
+};
+const excOf = (e) => {
+  if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
+    const name = (e.constructor && e.constructor.name) || e.name || 'Error';
+    return { exc: String(name), msg: String(name) + ': ' + String(e.message).slice(0, 2000), frames: framesOf(e) };
+  }
+  return { exc: typeof e, msg: 'threw ' + show(e), frames: [] };
+};
+const raised = (e, name) => {
+  if (!name) return true;
+  if (e && e.name === name) return true;
+  for (let p = e; p; p = Object.getPrototypeOf(p)) if (p.constructor && p.constructor.name === name) return true;
+  return false;
+};
+const same = (a, b) =>
+  isDeepStrictEqual(a, b) || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12);
+
+const registry = (globalThis[Symbol.for('critic.probes')] ??= []);
+try {
+  await import('./critic_probes_bundle.mjs');
+} catch (e) {
+  emit({ t: 'import', ...excOf(e) });
+  process.exit(0);
+}
+const byId = new Map();
+for (const p of registry) if (p && typeof p.id === 'string' && typeof p.call === 'function' && !byId.has(p.id)) byId.set(p.id, p);
+
+for (const id of cfg.probes) {
+  const p = byId.get(id);
+  if (!p || cfg.skip.includes(id)) continue;
+  emit({ t: 'start', test: id, i: 0 });
+  let want;
+  if (p.raises === null) {
+    try {
+      want = await p.expected();
+    } catch (e) {
+      emit({ t: 'raise', test: id, i: 0, ...excOf(e) });
+      emit({ t: 'done', test: id });
+      continue;
+    }
+  }
+  emit({ t: 'start', test: id, i: 1 });
+  let got;
+  try {
+    got = await p.call();
+  } catch (e) {
+    if (p.raises !== null && raised(e, p.raises)) emit({ t: 'pass', test: id, i: 1 });
+    else emit({ t: 'raise', test: id, i: 1, ...excOf(e) });
+    emit({ t: 'done', test: id });
+    continue;
+  }
+  if (p.raises === null && same(got, want)) emit({ t: 'pass', test: id, i: 1 });
+  else emit({ t: 'fail', test: id, i: 1, got: show(got) });
+  emit({ t: 'done', test: id });
+}
+emit({ t: 'end' });
+// Timers or sockets the code left open must not hold the run until the timeout.
+process.exit(0);
+`;
