@@ -51,8 +51,8 @@ test('model findings land on the quoted code; hallucinated quotes never reach th
   assert.match(f.message, /divides by zero/);
   assert.doesNotMatch(r.stdout, /made-up code/);
   assert.ok(server.requests.length >= 1);
-  for (const req of server.requests) assert.ok(!req.rawBody.includes(secret), 'the API key in the file was sent to the model');
-  assert.ok(server.requests.some((req) => req.rawBody.includes('def average(values)')));
+  for (const req of server.requests) assert.ok(!req.raw.includes(secret), 'the API key in the file was sent to the model');
+  assert.ok(server.requests.some((req) => req.raw.includes('def average(values)')));
   assert.doesNotMatch(r.stderr, /no model configured/);
 });
 
