@@ -56,14 +56,13 @@ for (const lang of ['python', 'typescript']) {
     if (!unit) throw new Error(`no tool evidence in the generated ${lang} file`);
     const focus = [{ start: unit.range.start.line, end: unit.range.end.line }];
 
-    server.reset();
-    server.script(() => reply.findings([]));
     const stage = [];
     const bare = [];
     const client = new OpenAI({ baseURL: server.url, apiKey: 'not-needed', maxRetries: 0 });
     let packedTokens = 0;
     for (let i = 0; i < runs; i++) {
       server.reset();
+      server.script(() => reply.findings([]));
       const r = await engine.check(doc, { changedLines: focus });
       stage.push(r.timings.model);
       const sent = server.requests.find((q) => q.path.endsWith('/chat/completions'));
