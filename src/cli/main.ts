@@ -1,5 +1,6 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
 import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import ignore from 'ignore';
@@ -68,6 +69,16 @@ function cacheDir(io: CliIo, root: string): string {
   return join(root, 'node_modules', '.cache', 'critic');
 }
 
+/** This build of Critic: cached execution results from another build are not reused. */
+function buildIdentity(): string {
+  try {
+    const s = statSync(__filename);
+    return `${pkg.version}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return pkg.version;
+  }
+}
+
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let opts: CliOptions;
@@ -115,7 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const { models } = chooseModels(opts, io.env, config, ctx.log);
     const created = await createEngine(ctx, {
       trusted: true,
-      cache: new ExecCache({ dir: cacheDir(io, project.root), log: ctx.log }),
+      cache: new ExecCache({ dir: cacheDir(io, project.root), log: ctx.log, salt: buildIdentity() }),
       modelStage: models.length ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
     });
     engine = created.engine;

@@ -15,6 +15,8 @@ export interface ExecCacheOptions {
   capacity?: number;
   /** Folder for the on-disk copy; none keeps the cache in memory only. */
   dir?: string;
+  /** Mixed into every key: the host's build identity, so results from another Critic build are never reused. */
+  salt?: string;
   log?: Logger;
 }
 
@@ -59,12 +61,17 @@ export class ExecCache {
   private missCount = 0;
   private diskHitCount = 0;
 
+  private salted(key: string): string {
+    return this.options.salt ? createHash('sha256').update(`${this.options.salt}\0${key}`).digest('hex') : key;
+  }
+
   constructor(private readonly options: ExecCacheOptions = {}) {
     this.capacity = Math.max(1, options.capacity ?? 256);
   }
 
   /** The cached output for `key`, or undefined (counted as a miss). Returns a copy the caller may change. */
   async get(key: string): Promise<ToolOutput | undefined> {
+    key = this.salted(key);
     const mem = this.entries.get(key);
     if (mem) {
       this.entries.delete(key);
@@ -85,6 +92,7 @@ export class ExecCache {
 
   /** Stores a result in memory and, when a folder was given, on disk (failures to write are only logged). */
   async set(key: string, value: ToolOutput): Promise<void> {
+    key = this.salted(key);
     const copy = structuredClone(value);
     this.remember(key, copy);
     if (!this.options.dir) return;

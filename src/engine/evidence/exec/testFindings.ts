@@ -146,6 +146,11 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
   const related: RelatedLocation[] = [];
   if (tf && testRange) related.push({ file: tf.path, range: { start: testRange.start, end: { line: testRange.start.line, character: (tf.text.split('\n')[testRange.start.line] ?? '').length } }, message: `the test ${r.name}` });
   if (tf && assertion && assertion.line - 1 !== testRange?.start.line) related.push({ file: tf.path, range: lineRange(tf.text, assertion.line - 1), message: 'the failed assertion' });
+  if (tf && tf.path === doc.path && testRange) {
+    // Critiquing the test file itself: the failure belongs on the failing test, not on line 1.
+    const range = lineRange(doc.text, testRange.start.line);
+    return { unit: enclosingUnit(units, range), range, related: related.filter((x) => x.range.start.line !== testRange.start.line), testRange };
+  }
   const inDoc = r.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
   if (inDoc) {
     const line = inDoc.line - 1;
