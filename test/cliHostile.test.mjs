@@ -1,0 +1,88 @@
+// Hostile code under critique, through the whole CLI: it must end within its limits with a
+// finding, leave nothing running, and touch nothing outside its scratch folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { criticAsync } from './support/cli.mjs';
+import { tempProject } from './support/engine.mjs';
+
+function processesMentioning(marker) {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+test('critic check on hostile examples: bounded, reported, contained, nothing left running', async (t) => {
+  const marker = `critic-hostile-${process.pid}-${Date.now()}`;
+  const canary = join(tmpdir(), `${marker}-canary`);
+  writeFileSync(canary, 'untouched');
+  t.after(() => rmSync(canary, { force: true }));
+  const source = [
+    'import os, subprocess, time',
+    '',
+    '',
+    'def spin():',
+    '    """Never returns.',
+    '',
+    '    >>> spin()',
+    '    1',
+    '    """',
+    '    while True:',
+    '        pass',
+    '',
+    '',
+    'def flood():',
+    '    """Prints megabytes.',
+    '',
+    '    >>> flood()',
+    '    1',
+    '    """',
+    "    print('x' * (8 * 1024 * 1024))",
+    '    return 1',
+    '',
+    '',
+    'def escape():',
+    '    """Tries to leave traces outside the sandbox and keep running.',
+    '',
+    '    >>> escape()',
+    '    1',
+    '    """',
+    `    subprocess.Popen(['sleep', '600', '${marker}'], start_new_session=True)`,
+    '    try:',
+    `        open(${JSON.stringify(canary)}, 'w').write('overwritten')`,
+    '    except OSError:',
+    '        pass',
+    '    try:',
+    "        open(__file__, 'w').write('overwritten')",
+    '    except OSError:',
+    '        pass',
+    "    return os.environ.get('OPENAI_API_KEY', 1)",
+    '',
+  ].join('\n');
+  const p = tempProject({ 'hostile.py': source, '.critic.json': JSON.stringify({ execution: { exampleTimeoutMs: 2000 } }) });
+  t.after(p.cleanup);
+  const started = Date.now();
+  const secret = `sk-${marker}-secret`;
+  const r = await criticAsync(['check', 'hostile.py', '--format', 'json', '--no-color'], { cwd: p.root, env: { OPENAI_API_KEY: secret, CRITIC_MODEL: '', XDG_CACHE_HOME: join(p.root, '.cache') } });
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 60_000, `the CLI took ${elapsed} ms`);
+  if (/no usable sandbox|bubblewrap/i.test(r.stderr) && !r.stdout.includes('exec-')) return t.skip(`no sandbox here: ${r.stderr.trim()}`);
+  const out = JSON.parse(r.stdout);
+  const byUnit = Object.fromEntries(out.findings.filter((f) => f.tier === 'executed').map((f) => [f.unit, f]));
+  assert.equal(byUnit.spin?.rule, 'exec-timeout', r.stdout);
+  assert.match(byUnit.spin.message, /did not finish within 2 s/);
+  assert.ok(byUnit.flood, 'the flood example is reported');
+  assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the API key reached the code');
+  assert.equal(readFileSync(canary, 'utf8'), 'untouched');
+  assert.equal(readFileSync(join(p.root, 'hostile.py'), 'utf8'), source);
+  assert.deepEqual(processesMentioning(marker), [], 'a process from the sandbox survived');
+  assert.ok(!existsSync(join(p.root, 'hostile.pyc')));
+});
