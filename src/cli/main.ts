@@ -20,6 +20,7 @@ import { changedFiles, gitRoot, GitError } from './git.js';
 import { formatJson, formatSarif, formatText, type Report } from './output.js';
 import { loadProject } from './project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
+import { runFix } from './fix.js';
 import { createModelStage } from '../engine/critique/modelStage.js';
 
 export interface CliIo {
@@ -67,6 +68,15 @@ function cacheDir(io: CliIo, root: string): string {
   if (io.env.CRITIC_CACHE_DIR) return io.env.CRITIC_CACHE_DIR;
   if (io.env.XDG_CACHE_HOME) return join(io.env.XDG_CACHE_HOME, 'critic');
   return join(root, 'node_modules', '.cache', 'critic');
+}
+
+/** Colour on a terminal unless NO_COLOR; FORCE_COLOR and --color/--no-color win. */
+function useColor(opts: CliOptions, io: CliIo): boolean {
+  return opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
+}
+
+function execCache(io: CliIo, root: string, log: Logger): ExecCache {
+  return new ExecCache({ dir: cacheDir(io, root), log, salt: buildIdentity() });
 }
 
 /** This build of Critic: cached execution results from another build are not reused. */
@@ -119,14 +129,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const files = await collectFiles(opts.paths, io.cwd, project.root, config.ignore);
       jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8') }));
     } else {
-      io.stderr('critic: "critic fix" needs the critic model, which is not available in this version yet\n');
-      return 2;
+      // critic fix: one unit, one model (a panel critiques; one model rewrites).
+      const created = await createEngine(ctx, { trusted: true, cache: execCache(io, project.root, ctx.log) });
+      engine = created.engine;
+      const model = chooseModels(opts, io.env, config, ctx.log).models[0];
+      const color = useColor(opts, io);
+      if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${n.message}\n`);
+      return await runFix(
+        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
+        { engine, model, io, color, projectRoot: project.root },
+      );
     }
 
     const { models } = chooseModels(opts, io.env, config, ctx.log);
     const created = await createEngine(ctx, {
       trusted: true,
-      cache: new ExecCache({ dir: cacheDir(io, project.root), log: ctx.log, salt: buildIdentity() }),
+      cache: execCache(io, project.root, ctx.log),
       modelStage: models.length ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
     });
     engine = created.engine;
@@ -160,8 +178,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
     else if (opts.format === 'json') io.stdout(formatJson(report));
     else {
-      const color = opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
-      io.stdout(formatText(report, { color, quiet: opts.quiet }));
+      io.stdout(formatText(report, { color: useColor(opts, io), quiet: opts.quiet }));
     }
     if (modelFailed) return 2;
     return findings.some((f) => levelAtLeast(f.level, config.failOn)) ? 1 : 0;
