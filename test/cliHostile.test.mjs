@@ -2,23 +2,12 @@
 // finding, leave nothing running, and touch nothing outside its scratch folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { criticAsync } from './support/cli.mjs';
 import { tempProject } from './support/engine.mjs';
-
-function processesMentioning(marker) {
-  const found = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  return found;
-}
+import { processesMentioning } from './support/processes.mjs';
 
 test('critic check on hostile examples: bounded, reported, contained, nothing left running', async (t) => {
   const marker = `critic-hostile-${process.pid}-${Date.now()}`;

@@ -2,50 +2,24 @@
 // unsandboxed fallback): failures, hangs, import errors and the cache, on real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
+import { makeContext, out, tempProject } from './support/engine.mjs';
 import { testSandbox } from './support/directSandbox.mjs';
+import { fixtureProject, lineOf, toolChecker, unitAt } from './support/exec.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
 const { PythonExamplesTool } = await import(out('engine/evidence/pythonExamples.js'));
 const { JsExamplesTool } = await import(out('engine/evidence/jsExamples.js'));
 const { ExecCache } = await import(out('engine/evidence/execCache.js'));
 const { jsdocExampleBlocks } = await import(out('engine/evidence/exec/jsdocExamples.js'));
-const { languageOfPath } = await import(out('engine/languages.js'));
 
 const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 4000 } } });
 const syntax = new SyntaxService(ctx.assets);
 const sandbox = await testSandbox();
 test.after(() => syntax.dispose());
-
-/** A temporary copy of a fixture project under test/fixtures/exec, with some files replaced or added. */
-function fixtureProject(name, overrides = {}) {
-  const dir = join(repoRoot, 'test', 'fixtures', 'exec', name);
-  const files = {};
-  const walk = (d) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else files[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return tempProject({ ...files, ...overrides });
-}
-
-async function check(tool, root, rel, text) {
-  const path = join(root, rel);
-  text ??= readFileSync(path, 'utf8');
-  const language = languageOfPath(path);
-  const parsed = await syntax.analyse(path, text, language);
-  const doc = { path, text, language, projectRoot: root };
-  return { doc, ...(await tool.run(doc, parsed, new AbortController().signal)) };
-}
-
-const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle));
-const unitAt = (f, text) => text.split('\n')[f.range.start.line].slice(f.range.start.character, f.range.end.character);
+const check = toolChecker(syntax);
 
 test('python: a failing doctest is an executed error on its function, with expected and actual', async () => {
   const p = fixtureProject('pyshop');

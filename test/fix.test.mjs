@@ -2,55 +2,30 @@
 // scripted server), and the real CLI process (dist/cli.js) once main.ts calls runFix.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
-import { startOpenAiServer, reply } from './support/openaiServer.mjs';
+import { reply } from './support/openaiServer.mjs';
+import { fixture, hasBwrap, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
 import { cliPath } from './support/cli.mjs';
 
-const { createEngine } = await import(out('engine/createEngine.js'));
-const { createOpenAiModel } = await import(out('engine/model/provider.js'));
 const { languageOfPath } = await import(out('engine/languages.js'));
 const { runFix, writeIfUnchanged } = await import(out('cli/fix.js'));
 
-const fixtures = join(repoRoot, 'test', 'fixtures', 'rewrite');
-const fixture = (name) => readFileSync(join(fixtures, name), 'utf8');
-const hasBwrap = existsSync('/usr/bin/bwrap');
 // The CLI tests need main.ts to hand `critic fix` to runFix (the lead wires it).
 const cliWired = readFileSync(join(repoRoot, 'src', 'cli', 'main.ts'), 'utf8').includes('runFix');
 
-const medianFixed = `def median(xs):
-    """The middle value of xs.
-
-    >>> median([3, 1, 2])
-    2
-    >>> median([4, 1, 3, 2])
-    2.5
-    """
-    s = sorted(xs)
-    n = len(s)
-    if n % 2:
-        return s[n // 2]
-    return (s[n // 2 - 1] + s[n // 2]) / 2`;
-const medianWrong = medianFixed.replace(/    n = len\(s\)[\s\S]*$/, '    return s[(len(s) - 1) // 2]');
-const rewrite = (code) => reply.json({ code });
 /** 1-based line of `median`'s return statement in stats.py. */
 const medianLine = fixture('stats.py').split('\n').findIndex((l) => l.includes('return s[len(s) // 2]')) + 1;
 
 let server;
 let engine;
 let model;
+let stop;
 const ctx = makeContext({ config: { execution: { allowUnsandboxed: !hasBwrap, exampleTimeoutMs: 8000 } } });
-before(async () => {
-  server = await startOpenAiServer();
-  ({ engine } = await createEngine(ctx, { trusted: true }));
-  model = createOpenAiModel({ model: 'test-model', baseUrl: server.url, timeoutMs: 20_000, maxRetries: 0, log: ctx.log });
-});
-after(async () => {
-  await engine.dispose();
-  await server.close();
-});
+before(async () => ({ server, engine, model, stop } = await startRewriteRig(ctx)));
+after(() => stop());
 beforeEach(() => server.reset());
 
 /** runFix in a temp project; returns exit code, captured output and the project. */

@@ -3,50 +3,26 @@
 // function under test with the test as the related location.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { testSandbox } from './support/directSandbox.mjs';
+import { fixtureProject, lineOf, toolChecker, unitAt } from './support/exec.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
 const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
 const { ExecCache } = await import(out('engine/evidence/execCache.js'));
 const { relatedTestFiles } = await import(out('engine/evidence/exec/testDiscovery.js'));
 const { interpreterIdentity } = await import(out('engine/evidence/exec/interpreterIdentity.js'));
-const { languageOfPath } = await import(out('engine/languages.js'));
 
 const ctx = makeContext({ config: { execution: { testTimeoutMs: 20_000 } } });
 const syntax = new SyntaxService(ctx.assets);
 const sandbox = await testSandbox();
 test.after(() => syntax.dispose());
+const check = toolChecker(syntax);
 
 const hasPytest = Boolean((await interpreterIdentity(sandbox, 'python', repoRoot)).pytest);
 
-function fixtureProject(name, overrides = {}) {
-  const dir = join(repoRoot, 'test', 'fixtures', 'exec', name);
-  const files = {};
-  const walk = (d) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else files[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return tempProject({ ...files, ...overrides });
-}
-
-async function check(tool, root, rel, text) {
-  const path = join(root, rel);
-  text ??= readFileSync(path, 'utf8');
-  const language = languageOfPath(path);
-  const parsed = await syntax.analyse(path, text, language);
-  const doc = { path, text, language, projectRoot: root };
-  return { doc, ...(await tool.run(doc, parsed, new AbortController().signal)) };
-}
-
-const unitAt = (f, text) => text.split('\n')[f.range.start.line].slice(f.range.start.character, f.range.end.character);
-const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle));
 const summary = (findings, text) => findings.map((f) => `${unitAt(f, text) || '<module>'}: ${f.rule}: ${f.message}`).sort();
 
 for (const runner of ['unittest', 'pytest']) {

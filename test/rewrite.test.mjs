@@ -3,37 +3,26 @@
 // (answer normalisation, secret restoration, unified diffs).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
-import { startOpenAiServer, reply } from './support/openaiServer.mjs';
+import { makeContext, out, tempProject } from './support/engine.mjs';
+import { reply } from './support/openaiServer.mjs';
+import { fixture, fixtures, hasBwrap, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
 
-const { createEngine } = await import(out('engine/createEngine.js'));
-const { createOpenAiModel } = await import(out('engine/model/provider.js'));
 const { languageOfPath } = await import(out('engine/languages.js'));
 const { rewriteUnit } = await import(out('engine/rewrite/rewrite.js'));
 const { reindent, normaliseAnswer, restoreSecrets, stripFence, unitIndent, CandidateError } = await import(out('engine/rewrite/candidate.js'));
 const { unifiedDiff } = await import(out('engine/rewrite/unifiedDiff.js'));
 const { redactSecrets } = await import(out('engine/model/redact.js'));
 
-const fixtures = join(repoRoot, 'test', 'fixtures', 'rewrite');
-const fixture = (name) => readFileSync(join(fixtures, name), 'utf8');
-const hasBwrap = existsSync('/usr/bin/bwrap');
-
 let server;
 let engine;
 let model;
+let stop;
 const ctx = makeContext({ config: { execution: { allowUnsandboxed: !hasBwrap, exampleTimeoutMs: 8000 } } });
-before(async () => {
-  server = await startOpenAiServer();
-  ({ engine } = await createEngine(ctx, { trusted: true }));
-  model = createOpenAiModel({ model: 'test-model', baseUrl: server.url, timeoutMs: 20_000, maxRetries: 0, log: ctx.log });
-});
-after(async () => {
-  await engine.dispose();
-  await server.close();
-});
+before(async () => ({ server, engine, model, stop } = await startRewriteRig(ctx)));
+after(() => stop());
 beforeEach(() => server.reset());
 
 /** A temporary project with the given files; `doc` is the SourceDocument of `file` in it. */
@@ -44,23 +33,6 @@ function project(files, file) {
 }
 
 const userMessage = (req) => req.body.messages.find((m) => m.role === 'user').content;
-const rewrite = (code) => reply.json({ code });
-
-const medianFixed = `def median(xs):
-    """The middle value of xs.
-
-    >>> median([3, 1, 2])
-    2
-    >>> median([4, 1, 3, 2])
-    2.5
-    """
-    s = sorted(xs)
-    n = len(s)
-    if n % 2:
-        return s[n // 2]
-    return (s[n // 2 - 1] + s[n // 2]) / 2`;
-
-const medianWrong = medianFixed.replace(/    n = len\(s\)[\s\S]*$/, '    return s[(len(s) - 1) // 2]');
 
 test('a correct rewrite of a failing doctest is verified, with a diff and the examples passing', async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');

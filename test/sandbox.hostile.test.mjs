@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { makeContext, out, tempProject } from './support/engine.mjs';
+import { processesMentioning as survivors } from './support/processes.mjs';
 
 const { createSandbox } = await import(out('engine/sandbox/sandbox.js'));
 
@@ -47,20 +48,6 @@ const hasMemoryCgroup = sandbox.enforcement?.memory === 'cgroup';
 const hasPidsCgroup = sandbox.enforcement?.processes === 'cgroup';
 const py = (code, over = {}) => (over.sandbox ?? sandbox).run({ interpreter: 'python', args: ['-c', code], projectRoot: project.root, timeoutMs: 3000, ...over });
 const js = (code, over = {}) => (over.sandbox ?? sandbox).run({ interpreter: 'node', args: ['-e', code], projectRoot: project.root, timeoutMs: 3000, ...over });
-
-/** Host pids whose command line contains the marker. */
-function survivors(marker) {
-  const found = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid);
-    } catch {
-      /* exited */
-    }
-  }
-  return found;
-}
 
 function assertHostUntouched(r) {
   assert.equal(readFileSync(tmpCanary, 'utf8'), 'canary');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { makeContext, out, tempProject } from './support/engine.mjs';
+import { processesMentioning as survivors } from './support/processes.mjs';
 
 const { createSandbox } = await import(out('engine/sandbox/sandbox.js'));
 const { isSecretName, sandboxEnv } = await import(out('engine/sandbox/env.js'));
@@ -187,17 +188,3 @@ test('limits-only: a child that escapes with setsid neither hangs the run nor (w
     else assert.deepEqual(left, []);
   }
 });
-
-/** Host pids whose command line contains the marker (processes started by sandboxed code). */
-function survivors(marker) {
-  const found = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid);
-    } catch {
-      /* exited */
-    }
-  }
-  return found;
-}

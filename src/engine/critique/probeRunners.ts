@@ -10,6 +10,8 @@
  * raises X or a subclass of it.
  */
 
+import { jsRunnerPrelude, pythonRunnerPrelude, pythonSourceImport } from '../evidence/exec/runnerPrelude.js';
+
 export const probeRunnerFiles = {
   python: 'critic_probes.py',
   node: 'critic_probes.mjs',
@@ -54,29 +56,12 @@ export function jsProbeSource(p: RunnerProbe): string {
   return `(globalThis[Symbol.for(${JSON.stringify(jsProbeRegistryKey)})] ??= []).push({ id: ${JSON.stringify(p.id)}, raises: ${JSON.stringify(p.raises)}, call: async () => (${p.call}\n), expected: ${expected} });`;
 }
 
-// Python source in String.raw: backslashes reach Python untouched; it must never contain a
-// backtick or a dollar-brace.
+// Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
+// spliced in (runnerPrelude.ts) it must never contain a backtick or a dollar-brace.
 export const pythonProbeRunner = String.raw`
 import sys, os, json, math, inspect, importlib, importlib.util, linecache, traceback
 
-_here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(_here, 'critic_config.json'), encoding='utf-8') as _f:
-    _cfg = json.load(_f)
-os.remove(os.path.join(_here, 'critic_config.json'))
-_mark = _cfg['marker']
-sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
-for _p in reversed(_cfg['path']):
-    sys.path.insert(0, _p)
-
-# Results keep a private copy of stdout; the code's own prints (fd 1) go to stderr.
-sys.stdout.flush()
-_out = os.fdopen(os.dup(1), 'w', encoding='utf-8', errors='replace')
-os.dup2(2, 1)
-
-def _emit(obj):
-    _out.write(_mark + ' ' + json.dumps(obj) + '\n')
-    _out.flush()
-
+${pythonRunnerPrelude}
 _target = os.path.realpath(_cfg['file'])
 
 def _frames(tb):
@@ -86,22 +71,7 @@ def _exc(e):
     lines = traceback.format_exception_only(type(e), e)
     return {'exc': type(e).__name__, 'msg': ''.join(lines).strip()[-2000:]}
 
-def _import():
-    # Built from the text under critique (maybe unsaved) under its real name and package.
-    name, path = _cfg['module'], _cfg['file']
-    with open(os.path.join(_here, 'critic_source.py'), encoding='utf-8') as f:
-        src = f.read()
-    linecache.cache[path] = (len(src), None, src.splitlines(True), path)
-    parent = name.rpartition('.')[0]
-    if parent:
-        importlib.import_module(parent)
-    search = [os.path.dirname(path)] if _cfg['isPackage'] else None
-    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    exec(compile(src, path, 'exec', dont_inherit=True), mod.__dict__)
-    return mod
-
+${pythonSourceImport}
 try:
     _ns = _import().__dict__
 except BaseException as e:
@@ -175,40 +145,9 @@ _out.flush()
 os._exit(0)
 `;
 
-// Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
-export const jsProbeRunner = String.raw`
-import { readFileSync, rmSync } from 'node:fs';
-import { isDeepStrictEqual, inspect } from 'node:util';
-
-const cfgUrl = new URL('./critic_config.json', import.meta.url);
-const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
-rmSync(cfgUrl);
-const mark = cfg.marker;
-// Results keep the real stdout; the code's own output goes to stderr.
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = process.stderr.write.bind(process.stderr);
-const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
-
-const show = (v) => inspect(v, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
-const framesOf = (e) => {
-  const out = [];
-  const stack = e && typeof e.stack === 'string' ? e.stack : '';
-  for (const m of stack.matchAll(/^\s*at (?:.*?\()?((?:file:\/\/)?\/[^():]*?):(\d+):\d+\)?\s*$/gm)) out.push({ file: m[1], line: Number(m[2]) });
-  return out.reverse();
-};
-const excOf = (e) => {
-  if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
-    const name = (e.constructor && e.constructor.name) || e.name || 'Error';
-    return { exc: String(name), msg: String(name) + ': ' + String(e.message).slice(0, 2000), frames: framesOf(e) };
-  }
-  return { exc: typeof e, msg: 'threw ' + show(e), frames: [] };
-};
-const raised = (e, name) => {
-  if (!name) return true;
-  if (e && e.name === name) return true;
-  for (let p = e; p; p = Object.getPrototypeOf(p)) if (p.constructor && p.constructor.name === name) return true;
-  return false;
-};
+// Runs as an ES module after the shared prelude (runnerPrelude.ts); String.raw keeps backslashes,
+// and the text has no backtick or dollar-brace.
+export const jsProbeRunner = String.raw`${jsRunnerPrelude}
 const same = (a, b) =>
   isDeepStrictEqual(a, b) || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12);
 

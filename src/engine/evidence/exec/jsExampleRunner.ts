@@ -5,6 +5,8 @@
  * Settings come from `critic_config.json` next to it: marker, blocks to run, blocks to skip.
  */
 
+import { jsRunnerPrelude } from './runnerPrelude.js';
+
 export const jsExampleRunnerFile = 'critic_examples.mjs';
 export const jsExampleBundleFile = 'critic_bundle.mjs';
 
@@ -15,42 +17,9 @@ export interface JsExampleRunnerConfig {
   skip: string[];
 }
 
-// Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
-export const jsExampleRunner = String.raw`
-import { readFileSync, rmSync } from 'node:fs';
-import { isDeepStrictEqual, inspect } from 'node:util';
-
-const cfgUrl = new URL('./critic_config.json', import.meta.url);
-const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
-rmSync(cfgUrl);
-const mark = cfg.marker;
-// Results keep the real stdout; the code's own output goes to stderr, so it can neither
-// interleave with the results nor push them past the output cap.
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = process.stderr.write.bind(process.stderr);
-const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
-
-const show = (v) => inspect(v, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
-const framesOf = (e) => {
-  const out = [];
-  const stack = e && typeof e.stack === 'string' ? e.stack : '';
-  for (const m of stack.matchAll(/^\s*at (?:.*?\()?((?:file:\/\/)?\/[^():]*?):(\d+):\d+\)?\s*$/gm)) out.push({ file: m[1], line: Number(m[2]) });
-  return out.reverse();
-};
-const excOf = (e) => {
-  if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
-    const name = (e.constructor && e.constructor.name) || e.name || 'Error';
-    return { exc: String(name), msg: String(name) + ': ' + String(e.message).slice(0, 2000), frames: framesOf(e) };
-  }
-  return { exc: typeof e, msg: 'threw ' + show(e), frames: [] };
-};
-const matchesError = (e, name) => {
-  if (!name) return true;
-  if (e && e.name === name) return true;
-  for (let p = e; p; p = Object.getPrototypeOf(p)) if (p.constructor && p.constructor.name === name) return true;
-  return false;
-};
-
+// Runs as an ES module after the shared prelude (runnerPrelude.ts); String.raw keeps backslashes,
+// and the text has no backtick or dollar-brace.
+export const jsExampleRunner = String.raw`${jsRunnerPrelude}
 const registry = (globalThis[Symbol.for('critic.examples')] ??= []);
 try {
   await import('./critic_bundle.mjs');
@@ -98,7 +67,7 @@ for (const block of registry.slice()) {
         emit({ t: 'fail', test, i, got: show(got) });
       } catch (e) {
         const text = e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e);
-        if (matchesError(e, name) && (!message || text.includes(message))) emit({ t: 'pass', test, i });
+        if (raised(e, name) && (!message || text.includes(message))) emit({ t: 'pass', test, i });
         else emit({ t: 'raise', test, i, ...excOf(e) });
       }
     },

@@ -5,8 +5,10 @@
  * `critic_source.py` (the text under critique, which may be unsaved).
  */
 
+import { pythonRunnerPrelude, pythonSourceImport } from './runnerPrelude.js';
+
 export const pythonDoctestRunnerFile = 'critic_doctests.py';
-export const runnerSourceFile = 'critic_source.py';
+export { runnerSourceFile } from './runnerPrelude.js';
 
 /** Settings written next to the runner. */
 export interface DoctestRunnerConfig {
@@ -23,31 +25,12 @@ export interface DoctestRunnerConfig {
   skip: string[];
 }
 
-// Python source in String.raw: backslashes reach Python untouched; it must never contain a
-// backtick or a dollar-brace.
+// Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
+// spliced in (runnerPrelude.ts) it must never contain a backtick or a dollar-brace.
 export const pythonDoctestRunner = String.raw`
 import sys, os, json, doctest, importlib, importlib.util, linecache, traceback
 
-_here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(_here, 'critic_config.json'), encoding='utf-8') as _f:
-    _cfg = json.load(_f)
-os.remove(os.path.join(_here, 'critic_config.json'))
-_mark = _cfg['marker']
-# The scratch folder must not shadow the project's modules; the project's folders come first.
-sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
-for _p in reversed(_cfg['path']):
-    sys.path.insert(0, _p)
-
-# Results go to a private copy of stdout; whatever the code prints (fd 1) goes to stderr instead,
-# so it can neither interleave with the results nor push them past the output cap.
-sys.stdout.flush()
-_out = os.fdopen(os.dup(1), 'w', encoding='utf-8', errors='replace')
-os.dup2(2, 1)
-
-def _emit(obj):
-    _out.write(_mark + ' ' + json.dumps(obj) + '\n')
-    _out.flush()
-
+${pythonRunnerPrelude}
 _target = os.path.realpath(_cfg['file'])
 
 def _frames(tb):
@@ -60,23 +43,7 @@ def _exc(e):
     lines = traceback.format_exception_only(type(e), e)
     return {'exc': type(e).__name__, 'msg': ''.join(lines).strip()[-2000:]}
 
-def _import():
-    # The module is built from the text under critique (maybe unsaved) but under its real file
-    # name and package, so relative imports, __file__ and tracebacks behave as in the project.
-    name, path = _cfg['module'], _cfg['file']
-    with open(os.path.join(_here, 'critic_source.py'), encoding='utf-8') as f:
-        src = f.read()
-    linecache.cache[path] = (len(src), None, src.splitlines(True), path)
-    parent = name.rpartition('.')[0]
-    if parent:
-        importlib.import_module(parent)
-    search = [os.path.dirname(path)] if _cfg['isPackage'] else None
-    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    exec(compile(src, path, 'exec', dont_inherit=True), mod.__dict__)
-    return mod
-
+${pythonSourceImport}
 try:
     _mod = _import()
 except BaseException as e:

@@ -8,6 +8,8 @@
  * be unsaved) under its real name, so the tests exercise exactly that text.
  */
 
+import { pythonRunnerPrelude, pythonSourceImport } from './runnerPrelude.js';
+
 export const pythonTestRunnerFile = 'critic_tests.py';
 
 export interface PythonTestRunnerConfig {
@@ -25,27 +27,13 @@ export interface PythonTestRunnerConfig {
   isPackage: boolean;
 }
 
-// Python source in String.raw: backslashes reach Python untouched; no backtick or dollar-brace.
+// Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
+// spliced in (runnerPrelude.ts), no backtick or dollar-brace.
 export const pythonTestRunner = String.raw`
 import sys, os, json, re, importlib, importlib.util, linecache, traceback, inspect
 
-_here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(_here, 'critic_config.json'), encoding='utf-8') as _f:
-    _cfg = json.load(_f)
-os.remove(os.path.join(_here, 'critic_config.json'))
-_mark = _cfg['marker']
-sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
-for _p in reversed(_cfg['path']):
-    sys.path.insert(0, _p)
+${pythonRunnerPrelude}
 os.chdir(_cfg['root'])
-
-sys.stdout.flush()
-_out = os.fdopen(os.dup(1), 'w', encoding='utf-8', errors='replace')
-os.dup2(2, 1)
-
-def _emit(obj):
-    _out.write(_mark + ' ' + json.dumps(obj, default=str) + '\n')
-    _out.flush()
 
 def _frames_tb(tb):
     return [{'file': os.path.abspath(f.filename), 'line': f.lineno or 0} for f in traceback.extract_tb(tb)]
@@ -61,35 +49,20 @@ def _frames_text(text):
 def _exc_only(e):
     return ''.join(traceback.format_exception_only(type(e), e)).strip()[-2000:]
 
-def _preload():
-    name, path = _cfg['module'], _cfg['file']
-    with open(os.path.join(_here, 'critic_source.py'), encoding='utf-8') as f:
-        src = f.read()
-    linecache.cache[path] = (len(src), None, src.splitlines(True), path)
-    parent = name.rpartition('.')[0]
-    if parent:
-        importlib.import_module(parent)
-    search = [os.path.dirname(path)] if _cfg['isPackage'] else None
-    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    try:
-        exec(compile(src, path, 'exec', dont_inherit=True), mod.__dict__)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    if parent:
-        setattr(sys.modules[parent], name.rpartition('.')[2], mod)
-
+${pythonSourceImport}
 if _cfg['module'] and _cfg['file'] not in _cfg['files']:
     try:
-        _preload()
+        _mod = _import()
     except BaseException as e:
         fr = _frames_tb(e.__traceback__)
         if isinstance(e, SyntaxError) and e.filename:
             fr.append({'file': e.filename, 'line': e.lineno or 0})
         _emit({'t': 'import', 'exc': type(e).__name__, 'msg': _exc_only(e), 'frames': fr})
         os._exit(0)
+    # As after a real import, the module is also an attribute of its package.
+    _parent, _, _leaf = _cfg['module'].rpartition('.')
+    if _parent:
+        setattr(sys.modules[_parent], _leaf, _mod)
 
 def _run_pytest():
     import pytest

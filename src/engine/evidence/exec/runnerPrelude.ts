@@ -1,0 +1,107 @@
+/**
+ * The pieces the runner scripts share (Python: doctests, related tests, probes; JS: JSDoc
+ * examples, probes). Each runner starts with its prelude, which reads and deletes its settings,
+ * sets up the result channel and defines `emit`: one JSON object a line, prefixed with the run's
+ * random marker (protocol.ts). The code under critique runs in the same process, so its own
+ * stdout is sent to stderr before any of it runs: what it prints can neither pass for a result
+ * line nor interleave with the results or push them past the output cap.
+ *
+ * The snippets are String.raw source text spliced into the runners' own String.raw templates:
+ * backslashes reach the interpreter untouched; the only dollar-braces are the file names
+ * interpolated below, and the text must never contain a backtick.
+ */
+import { runnerConfigFile } from './protocol.js';
+
+/** The text under critique (maybe unsaved) as the Python runners get it. */
+export const runnerSourceFile = 'critic_source.py';
+
+/**
+ * Python; goes right after the runner's imports, which must include sys, os and json, and must
+ * all come first: from here on the project's folders lead sys.path, and a project module could
+ * shadow a stdlib one. Defines _here (the scratch folder), _cfg, _mark, _out and _emit(obj).
+ */
+export const pythonRunnerPrelude = String.raw`_here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(_here, '${runnerConfigFile}'), encoding='utf-8') as _f:
+    _cfg = json.load(_f)
+os.remove(os.path.join(_here, '${runnerConfigFile}'))
+_mark = _cfg['marker']
+# The scratch folder must not shadow the project's modules; the project's folders come first.
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
+for _p in reversed(_cfg['path']):
+    sys.path.insert(0, _p)
+
+# Results go to a private copy of stdout; whatever the code prints (fd 1) goes to stderr instead,
+# so it can neither interleave with the results nor push them past the output cap.
+sys.stdout.flush()
+_out = os.fdopen(os.dup(1), 'w', encoding='utf-8', errors='replace')
+os.dup2(2, 1)
+
+def _emit(obj):
+    _out.write(_mark + ' ' + json.dumps(obj, default=str) + '\n')
+    _out.flush()
+`;
+
+/**
+ * Python, after the prelude; needs importlib, importlib.util and linecache imported. Defines
+ * _import(): the module under critique (_cfg's module, file and isPackage), registered in
+ * sys.modules and returned.
+ */
+export const pythonSourceImport = String.raw`def _import():
+    # The module is built from the text under critique (maybe unsaved) but under its real file
+    # name and package, so relative imports, __file__ and tracebacks behave as in the project.
+    name, path = _cfg['module'], _cfg['file']
+    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8') as f:
+        src = f.read()
+    linecache.cache[path] = (len(src), None, src.splitlines(True), path)
+    parent = name.rpartition('.')[0]
+    if parent:
+        importlib.import_module(parent)
+    search = [os.path.dirname(path)] if _cfg['isPackage'] else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    exec(compile(src, path, 'exec', dont_inherit=True), mod.__dict__)
+    return mod
+`;
+
+/**
+ * JS (an ES module); starts the runner. Defines cfg, mark, write (the real stdout), emit(o),
+ * show(v), excOf(e) ({exc, msg, frames}), framesOf(e) and raised(e, name): whether e is of a
+ * class called `name` or a subclass of it (any error when `name` is empty). isDeepStrictEqual
+ * and inspect are imported.
+ */
+export const jsRunnerPrelude = String.raw`
+import { readFileSync, rmSync } from 'node:fs';
+import { isDeepStrictEqual, inspect } from 'node:util';
+
+const cfgUrl = new URL('./${runnerConfigFile}', import.meta.url);
+const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
+rmSync(cfgUrl);
+const mark = cfg.marker;
+// Results keep the real stdout; the code's own output goes to stderr, so it can neither
+// interleave with the results nor push them past the output cap.
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
+
+const show = (v) => inspect(v, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
+const framesOf = (e) => {
+  const out = [];
+  const stack = e && typeof e.stack === 'string' ? e.stack : '';
+  for (const m of stack.matchAll(/^\s*at (?:.*?\()?((?:file:\/\/)?\/[^():]*?):(\d+):\d+\)?\s*$/gm)) out.push({ file: m[1], line: Number(m[2]) });
+  return out.reverse();
+};
+const excOf = (e) => {
+  if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
+    const name = (e.constructor && e.constructor.name) || e.name || 'Error';
+    return { exc: String(name), msg: String(name) + ': ' + String(e.message).slice(0, 2000), frames: framesOf(e) };
+  }
+  return { exc: typeof e, msg: 'threw ' + show(e), frames: [] };
+};
+const raised = (e, name) => {
+  if (!name) return true;
+  if (e && e.name === name) return true;
+  for (let p = e; p; p = Object.getPrototypeOf(p)) if (p.constructor && p.constructor.name === name) return true;
+  return false;
+};
+`;
