@@ -10,6 +10,8 @@ export const execRules = {
   timeout: 'exec-timeout',
   limit: 'exec-limit',
   crashed: 'exec-crashed',
+  /** A test file that could not even be loaded for reasons outside the file under critique. */
+  testLoadFailed: 'test-load-failed',
 } as const;
 
 /** An `executed`-tier error: the code was run and misbehaved, so the evidence is certain. */

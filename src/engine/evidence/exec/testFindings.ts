@@ -4,6 +4,7 @@
  * first, else the function the test calls (tree-sitter call sites in the test's body, the failing
  * assertion's line first), else the module.
  */
+import { basename } from 'node:path';
 import type { ExecutionConfig } from '../../config.js';
 import type { Range, RawFinding, RelatedLocation } from '../../findings.js';
 import type { LimitHit, SandboxRunResult } from '../../sandbox/types.js';
@@ -175,6 +176,12 @@ function failureText(r: TestResult): string {
   return `${oneLine(msg, 160)}${detail}`;
 }
 
+/** Whether an error message names the file under critique (its path, or its module's name). */
+function mentionsFile(message: string, path: string): boolean {
+  const stem = basename(path).replace(/\.[^.]+$/, '');
+  return message.includes(path) || new RegExp(`(^|[^\\w])${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`).test(message);
+}
+
 /** Findings and records for a whole run. */
 export function testReport(run: TestRun, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>, execution: ExecutionConfig, source: string): { findings: RawFinding[]; records: EvidenceRecord[] } {
   const findings: RawFinding[] = [];
@@ -190,8 +197,18 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
   for (const c of run.collectErrors) {
     const where = c.frames.filter((f) => f.file === doc.path).pop();
     const range = where ? lineRange(doc.text, where.line - 1) : moduleRange(doc.text, units);
-    const rule = where ? execRules.importFailed : execRules.testFailed;
-    findings.push(executedError(source, rule, `Test file ${rel(c.file)} could not be loaded: ${oneLine(c.msg ?? 'error', 200)}`, doc.path, range, [{ file: c.file, range: lineRange(testFiles.get(c.file)?.text ?? '', 0), message: 'the test file' }]));
+    const related = [{ file: c.file, range: lineRange(testFiles.get(c.file)?.text ?? '', 0), message: 'the test file' }];
+    if (where || mentionsFile(c.msg ?? '', doc.path)) {
+      // Raised inside this file, or about it (`cannot import name 'div' from 'shop.calc'` after a rename).
+      findings.push(executedError(source, where ? execRules.importFailed : execRules.testFailed, `Test file ${rel(c.file)} could not be loaded: ${oneLine(c.msg ?? 'error', 200)}`, doc.path, range, related));
+      continue;
+    }
+    // The failure is outside this file (a test that finds its fixtures relative to itself, a
+    // missing dev dependency…): no evidence about this code, so never an error on it.
+    findings.push({
+      ...executedError(source, execRules.testLoadFailed, `Tests in ${rel(c.file)} could not run here (${oneLine(c.msg ?? 'error', 160)}), so they say nothing about this file`, doc.path, range, related),
+      level: 'note',
+    });
   }
   for (const r of run.results) {
     if (r.outcome === 'skipped') continue;
