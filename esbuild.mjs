@@ -2,7 +2,7 @@
 // transpile of src/ that the node tests import (out/), and copies the wasm assets into dist/.
 // Flags: --production (minify, no sourcemaps), --watch.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -19,6 +19,22 @@ const assets = [
 function copyAssets() {
   mkdirSync('dist', { recursive: true });
   for (const file of assets) cpSync(file, join('dist', file.split('/').pop()));
+  if (existsSync('src/vscode/extension.ts')) copyExtensionAssets();
+}
+
+/**
+ * The extension bundles TypeScript and ruff (a .vsix has no node_modules), so the files they read
+ * next to themselves must be in dist/: the bundled TypeScript looks for its lib.*.d.ts files in
+ * the folder of the executing file (ts.sys.getExecutingFilePath() → dist/engineHost.js), and
+ * ruff_wasm.js reads `${__dirname}/ruff_wasm_bg.wasm`.
+ */
+function copyExtensionAssets() {
+  // A production build has no source maps; drop those an earlier development build left, so they
+  // do not end up in the .vsix.
+  if (production) for (const map of ['dist/extension.js.map', 'dist/engineHost.js.map']) rmSync(map, { force: true });
+  cpSync('node_modules/@astral-sh/ruff-wasm-nodejs/ruff_wasm_bg.wasm', 'dist/ruff_wasm_bg.wasm');
+  const tsLib = 'node_modules/typescript/lib';
+  for (const name of readdirSync(tsLib)) if (/^lib\..*\.d\.ts$/.test(name) || name === 'lib.d.ts') cpSync(join(tsLib, name), join('dist', name));
 }
 
 function sourceFiles(dir) {
@@ -73,12 +89,25 @@ const contexts = [
 ];
 
 if (existsSync('src/vscode/extension.ts')) {
+  // Two bundles, so activation stays cheap: dist/extension.js (the VS Code wiring, loaded on
+  // activation) and dist/engineHost.js (the engine with TypeScript, ruff, tree-sitter and the model
+  // client), required on the first critique. Both are self-contained: a .vsix has no node_modules.
+  // Only ESLint (the project's own is loaded) and esbuild stay external.
   contexts.push(
     await esbuild.context({
       ...common,
       entryPoints: ['src/vscode/extension.ts'],
       outfile: 'dist/extension.js',
-      external: ['vscode', ...cliExternal],
+      external: ['vscode', './engineHost.js'],
+      banner: { js: importMetaShim },
+      metafile: true,
+    }),
+    await esbuild.context({
+      ...common,
+      entryPoints: ['src/vscode/engineHost.ts'],
+      outfile: 'dist/engineHost.js',
+      // esbuild (used to run JS/TS examples) is a native binary per platform and is not shipped.
+      external: ['vscode', 'eslint', 'esbuild'],
       banner: { js: importMetaShim },
       metafile: true,
     }),

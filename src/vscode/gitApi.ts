@@ -1,0 +1,22 @@
+/**
+ * The slice of the built-in git extension's API (`vscode.git`, API version 1) that Critic uses.
+ * Declared here because the extension ships its typings only in its own repository.
+ */
+import type * as vscode from 'vscode';
+
+export interface GitRepository {
+  readonly rootUri: vscode.Uri;
+}
+
+export interface GitApi {
+  readonly git: { readonly path: string };
+  readonly repositories: readonly GitRepository[];
+  readonly state: 'uninitialized' | 'initialized';
+  readonly onDidChangeState: vscode.Event<'uninitialized' | 'initialized'>;
+  getRepository(uri: vscode.Uri): GitRepository | null;
+}
+
+export interface GitExtension {
+  readonly enabled: boolean;
+  getAPI(version: 1): GitApi;
+}

@@ -1,0 +1,171 @@
+/**
+ * Source Control: critique the uncommitted or the staged changes of a git repository (findings
+ * only on changed lines), and install the pre-commit hook. Repositories and the git binary come
+ * from the built-in git extension; the changed lines come from `git diff --unified=0`, read the
+ * same way as `critic diff`, so the editor and the pre-commit hook agree.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import * as vscode from 'vscode';
+import { changedFiles, GitError } from '../cli/git.js';
+import { languageOfPath } from '../engine/languages.js';
+import { nodeExec } from '../engine/nodePorts.js';
+import type { ExecPort, Logger } from '../engine/types.js';
+import { signalFor } from './cancellation.js';
+import type { CriticController } from './controller.js';
+import type { GitApi, GitExtension, GitRepository } from './gitApi.js';
+import { installPreCommitHook, preCommitHookText } from './preCommitHook.js';
+
+/** Runs git commands with the git binary the git extension uses. */
+function gitExec(gitPath: string): ExecPort {
+  return { run: (req) => nodeExec.run({ ...req, command: req.command === 'git' ? gitPath : req.command }) };
+}
+
+export class ScmCommands {
+  constructor(
+    private readonly critic: CriticController,
+    private readonly log: Logger,
+  ) {}
+
+  private async gitApi(): Promise<GitApi | undefined> {
+    const ext = vscode.extensions.getExtension<GitExtension>('vscode.git');
+    if (!ext) {
+      void vscode.window.showWarningMessage('Critic: the built-in Git extension is missing or disabled; critiquing changes needs it.');
+      return undefined;
+    }
+    const exports = ext.isActive ? ext.exports : await ext.activate();
+    if (!exports.enabled) {
+      void vscode.window.showWarningMessage('Critic: Git is disabled in VS Code (git.enabled is false); enable it to critique changes.');
+      return undefined;
+    }
+    const api = exports.getAPI(1);
+    if (api.state !== 'initialized') {
+      await new Promise<void>((resolve) => {
+        const sub = api.onDidChangeState((s) => {
+          if (s === 'initialized') {
+            sub.dispose();
+            resolve();
+          }
+        });
+        setTimeout(() => {
+          sub.dispose();
+          resolve();
+        }, 5_000);
+      });
+    }
+    return api;
+  }
+
+  /** The repository of the Source Control view that ran the command, else of the active file, else the only one. */
+  private async repository(arg: unknown): Promise<{ api: GitApi; repo: GitRepository } | undefined> {
+    const api = await this.gitApi();
+    if (!api) return undefined;
+    const rootUri = (arg as { rootUri?: unknown } | undefined)?.rootUri;
+    let repo = rootUri instanceof vscode.Uri ? api.getRepository(rootUri) : null;
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (!repo && active) repo = api.getRepository(active);
+    if (!repo && api.repositories.length === 1) repo = api.repositories[0]!;
+    if (!repo && api.repositories.length > 1) {
+      const picked = await vscode.window.showQuickPick(
+        api.repositories.map((r) => ({ label: vscode.workspace.asRelativePath(r.rootUri, true) || r.rootUri.fsPath, repo: r })),
+        { placeHolder: 'Which repository?' },
+      );
+      repo = picked?.repo ?? null;
+      if (!picked) return undefined;
+    }
+    if (!repo) {
+      void vscode.window.showWarningMessage('Critic: no git repository is open; open a folder under git to critique its changes.');
+      return undefined;
+    }
+    return { api, repo };
+  }
+
+  async critiqueChanges(arg: unknown, staged: boolean): Promise<void> {
+    const found = await this.repository(arg);
+    if (!found) return;
+    const root = found.repo.rootUri.fsPath;
+    const what = staged ? 'staged changes' : 'uncommitted changes';
+    let changes;
+    try {
+      changes = await changedFiles(gitExec(found.api.git.path), root, { staged }, (p) => readFile(p, 'utf8'));
+    } catch (err) {
+      const message = err instanceof GitError ? err.message : (err as Error).message;
+      this.log.error(`git diff in ${root} failed`, err);
+      void vscode.window.showErrorMessage(`Critic: could not read the ${what} of ${root}: ${message}`);
+      return;
+    }
+    const files = changes.filter((c) => languageOfPath(c.path) && c.lines.length);
+    if (!files.length) {
+      void vscode.window.showInformationMessage(`Critic: no ${what} in Python, JavaScript or TypeScript files to critique.`);
+      return;
+    }
+    let findings = 0;
+    let withFindings = 0;
+    let done = 0;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Critic: critiquing the ${what}`, cancellable: true },
+      async (progress, token) => {
+        const bridge = signalFor(token);
+        try {
+          for (const c of files) {
+            if (bridge.signal.aborted) break;
+            progress.report({ message: c.path, increment: 100 / files.length });
+            const document = await vscode.workspace.openTextDocument(vscode.Uri.file(c.absPath));
+            if (staged && (await c.readContent().catch(() => undefined)) !== document.getText()) {
+              this.log.warn(`${c.path}: the staged version differs from the working file; findings refer to the working file's lines`);
+            }
+            const result = await this.critic.critique(document, { reason: 'changes', lines: c.lines });
+            done++;
+            if (result?.findings.length) {
+              findings += result.findings.length;
+              withFindings++;
+            }
+          }
+        } finally {
+          bridge.dispose();
+        }
+      },
+    );
+    const summary = findings
+      ? `Critic: ${findings} finding${findings === 1 ? '' : 's'} on the ${what} of ${withFindings} of ${done} file${done === 1 ? '' : 's'}.`
+      : `Critic: no findings on the ${what} of ${done} file${done === 1 ? '' : 's'}.`;
+    void vscode.window.showInformationMessage(summary, ...(findings ? ['Show Problems'] : [])).then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
+  }
+
+  async installHook(arg: unknown): Promise<void> {
+    const found = await this.repository(arg);
+    if (!found) return;
+    const root = found.repo.rootUri.fsPath;
+    let hooksDir: string;
+    try {
+      const r = await gitExec(found.api.git.path).run({ command: 'git', args: ['rev-parse', '--git-path', 'hooks'], cwd: root, timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(r.stderr.trim() || `git rev-parse exited with ${r.exitCode}`);
+      const path = r.stdout.trim();
+      hooksDir = isAbsolute(path) ? path : join(root, path);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Critic: could not find the git hooks folder of ${root}: ${(err as Error).message}`);
+      return;
+    }
+    const outcome = await installPreCommitHook(hooksDir);
+    const shown = relative(root, outcome.path) || outcome.path;
+    if (outcome.status === 'foreign') {
+      void vscode.window
+        .showWarningMessage(
+          `Critic did not install its pre-commit hook: ${shown} already exists and was not written by Critic, so it was left as it is. To add Critic's check, put this line in it: npx --no-install critic diff --staged`,
+          'Open Hook',
+          'Copy Line',
+        )
+        .then((choice) => {
+          if (choice === 'Open Hook') void vscode.window.showTextDocument(vscode.Uri.file(outcome.path));
+          else if (choice === 'Copy Line') void vscode.env.clipboard.writeText('npx --no-install critic diff --staged\n');
+        });
+      return;
+    }
+    this.log.info(`pre-commit hook ${outcome.status} at ${outcome.path}:\n${preCommitHookText}`);
+    void vscode.window.showInformationMessage(
+      `Critic: ${outcome.status === 'installed' ? 'installed' : 'kept'} the pre-commit hook at ${shown}: each commit runs "npx --no-install critic diff --staged" (the project needs critic in its devDependencies; git commit --no-verify skips it).`,
+    );
+  }
+}
