@@ -35,6 +35,13 @@ function copyExtensionAssets() {
   cpSync('node_modules/@astral-sh/ruff-wasm-nodejs/ruff_wasm_bg.wasm', 'dist/ruff_wasm_bg.wasm');
   const tsLib = 'node_modules/typescript/lib';
   for (const name of readdirSync(tsLib)) if (/^lib\..*\.d\.ts$/.test(name) || name === 'lib.d.ts') cpSync(join(tsLib, name), join('dist', name));
+  // esbuild bundles JS/TS examples and tests before they run in the sandbox. Its API cannot be
+  // bundled and it drives a native binary, so dist/engineHost.js requires it from
+  // dist/node_modules: its JS and the binary of the platform that packages the .vsix (Linux x64 in
+  // CI; the sandbox needs Linux anyway — elsewhere the JS/TS example tool says it is unavailable).
+  const ship = ['esbuild/package.json', 'esbuild/lib/main.js'];
+  for (const platform of readdirSync('node_modules/@esbuild')) ship.push(`@esbuild/${platform}/package.json`, `@esbuild/${platform}/bin/esbuild`);
+  for (const file of ship) if (existsSync(join('node_modules', file))) cpSync(join('node_modules', file), join('dist/node_modules', file));
 }
 
 function sourceFiles(dir) {
@@ -92,7 +99,7 @@ if (existsSync('src/vscode/extension.ts')) {
   // Two bundles, so activation stays cheap: dist/extension.js (the VS Code wiring, loaded on
   // activation) and dist/engineHost.js (the engine with TypeScript, ruff, tree-sitter and the model
   // client), required on the first critique. Both are self-contained: a .vsix has no node_modules.
-  // Only ESLint (the project's own is loaded) and esbuild stay external.
+  // Only ESLint (the project's own is loaded) and esbuild (shipped in dist/node_modules) stay external.
   contexts.push(
     await esbuild.context({
       ...common,
@@ -106,7 +113,8 @@ if (existsSync('src/vscode/extension.ts')) {
       ...common,
       entryPoints: ['src/vscode/engineHost.ts'],
       outfile: 'dist/engineHost.js',
-      // esbuild (used to run JS/TS examples) is a native binary per platform and is not shipped.
+      // esbuild (used to run JS/TS examples) drives a native binary: it is required at run time
+      // from dist/node_modules (see copyExtensionAssets).
       external: ['vscode', 'eslint', 'esbuild'],
       banner: { js: importMetaShim },
       metafile: true,

@@ -347,6 +347,17 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, autoCheck, c
     await runCommand(page, 'Critic: Find Local Model Servers');
     await waitForNotification(page, /no local model server answered|use a local model/, { timeoutMs: 20_000 });
 
+    // 14. A TypeScript file: its failing JSDoc example runs in the sandbox, bundled by the esbuild
+    // that ships inside the .vsix.
+    since = Date.now();
+    await openFile(page, 'slug.ts');
+    await runCommand(page, 'Critic: Critique File');
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: "slugify('Hello, World!')" }).first().waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('.markers-panel').innerText(), /doctest-failed|example/);
+    await screenshot(page, 'critic-17-typescript-example');
+    mark('TypeScript example -> problems', since);
+
     const log = criticLog(server);
     const activation = /activated in ([\d.]+) ms/.exec(log);
     t.diagnostic(`activation: ${activation ? `${activation[1]} ms` : 'not found in the log'}`);
