@@ -162,8 +162,18 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     }
   }
   if (tf && testRange) {
-    const unit = calledUnit(callsWithin(tf.facts, testRange), tf.text, units, assertion?.line);
-    if (unit) return { unit, range: unit.nameRange, related, testRange };
+    const calls = callsWithin(tf.facts, testRange);
+    const unit = calledUnit(calls, tf.text, units, assertion?.line);
+    if (unit) {
+      // Without a traceback into this file the culprit is a guess (the call on the failing line
+      // may only read state another method got wrong), so name the other functions it exercised.
+      const others = [...new Set(calls.map((c) => c.name))]
+        .map((name) => units.find((u) => u.kind !== 'module' && u.kind !== 'class' && lastSegment(u.name) === name))
+        .filter((u): u is CodeUnit => u !== undefined && u !== unit)
+        .slice(0, 3);
+      for (const o of others) related.push({ file: doc.path, range: o.nameRange, message: `also exercised by the test: ${o.name}` });
+      return { unit, range: unit.nameRange, related, testRange };
+    }
   }
   return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange };
 }
