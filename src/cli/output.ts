@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { summarise, type Finding, type Level } from '../engine/findings.js';
 import { toSarif } from '../engine/sarif.js';
 import type { ToolNotice } from '../engine/pipeline.js';
+import { plural } from '../engine/text.js';
 
 export interface Report {
   findings: Finding[];
@@ -22,9 +23,6 @@ function painter(color: boolean) {
 
 const levelColor: Record<Level, keyof typeof ansi> = { error: 'red', warning: 'yellow', note: 'cyan' };
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 export function displayPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);

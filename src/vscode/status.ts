@@ -4,10 +4,8 @@ import * as vscode from 'vscode';
 import { summarise } from '../engine/findings.js';
 import { documentSelector, type CriticController, type RunRecord } from './controller.js';
 import type { ProjectEngine } from './engineHost.js';
+import { plural } from '../engine/text.js';
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 export class CriticStatus implements vscode.Disposable {
   private readonly model = vscode.languages.createLanguageStatusItem('critic.model', documentSelector);

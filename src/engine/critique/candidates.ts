@@ -8,7 +8,7 @@ import { anchorQuote, applyBudget, isCorroborated, levelForModelFinding } from '
 import type { Redaction } from '../model/redact.js';
 import type { Category, CritiqueAnswer, Severity } from '../model/schemas.js';
 import type { CodeUnit } from '../syntax/units.js';
-import { oneLine } from './stageRun.js';
+import { oneLine } from '../text.js';
 import type { ModelStats } from './types.js';
 
 /** The source of every critique finding; one source keeps the pipeline from merging a model with itself. */

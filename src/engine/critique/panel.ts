@@ -6,7 +6,7 @@
  */
 import { rangesOverlap, type RelatedLocation } from '../findings.js';
 import type { Candidate, PanelNote } from './candidates.js';
-import { oneLine } from './stageRun.js';
+import { oneLine } from '../text.js';
 
 export interface PanelVerdict {
   /** The finding to report: the most confident member's, with the agreeing members' mean confidence. */

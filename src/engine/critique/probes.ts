@@ -30,7 +30,8 @@ import type { CodeUnit } from '../syntax/units.js';
 import type { EngineContext } from '../types.js';
 import { displayPath, evidenceFor, promptUnit, redactedContext, secretsIn } from './critiqueRequest.js';
 import { jsProbeRunner, jsProbeSource, probeRunnerFiles, pythonProbeRunner, type JsProbeRunnerConfig, type PythonProbeRunnerConfig, type RunnerProbe } from './probeRunners.js';
-import { oneLine, type StageRun } from './stageRun.js';
+import type { StageRun } from './stageRun.js';
+import { oneLine } from '../text.js';
 import type { ModelStageInput } from './types.js';
 
 /** The source of probe findings. */

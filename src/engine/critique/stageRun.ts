@@ -6,6 +6,7 @@
 import { isAbortError } from '../abort.js';
 import { ModelError, ModelOutputError } from '../model/errors.js';
 import type { CriticModel, ModelReply, ModelRequest } from '../model/provider.js';
+import { oneLine } from '../text.js';
 import type { ToolNotice } from '../pipeline.js';
 import type { Logger } from '../types.js';
 import { emptyStats, type ModelStats } from './types.js';
@@ -75,8 +76,3 @@ export class StageRun {
   }
 }
 
-/** Collapses whitespace and cuts long text, so a model's message stays one short paragraph. */
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
-}

@@ -14,6 +14,7 @@ import { isJsFamily } from '../languages.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
+import { firstLine } from '../text.js';
 
 /** Flat config file names, in ESLint's own lookup order. */
 const configNames = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', 'eslint.config.cts'];
@@ -65,10 +66,6 @@ export function findEslintConfig(file: string): string | undefined {
   }
 }
 
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
-}
 
 function mtimeOf(path: string): number {
   try {

@@ -15,6 +15,7 @@ import type { Level, Range, RawFinding, RelatedLocation } from '../findings.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
+import { firstLine } from '../text.js';
 
 type RuffModule = typeof RuffWasm;
 type Table = Record<string, unknown>;
@@ -87,10 +88,6 @@ function loadRuff(): RuffModule {
   return loaded;
 }
 
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
-}
 
 function isTable(v: unknown): v is Table {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);

@@ -13,8 +13,9 @@
  */
 import type { CheckResult } from '../pipeline.js';
 import type { EvidenceRecord } from '../evidence/tool.js';
-import { oneLine } from '../evidence/exec/executedFindings.js';
+import { oneLine } from '../text.js';
 import type { Finding, Level } from '../findings.js';
+import { plural } from '../text.js';
 
 /** What happened to one example or test between the original and the candidate. */
 export interface EvidenceOutcome {
@@ -200,9 +201,6 @@ export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Ver
   return v;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /** One failing example or test in words: what ran, what came out, what was expected. */
 export function outcomeText(o: EvidenceOutcome): string {

@@ -7,7 +7,8 @@ import type { Range, RawFinding } from '../../findings.js';
 import { moduleUnitName, type CodeUnit } from '../../syntax/units.js';
 import type { EvidenceRecord, SourceDocument } from '../tool.js';
 import type { BatchesResult, ExampleOutcome } from './exampleBatches.js';
-import { execRules, executedError, limitDescription, lineRange, oneLine, seconds, tracebackSummary } from './executedFindings.js';
+import { execRules, executedError, limitDescription, lineRange, seconds, tracebackSummary } from './executedFindings.js';
+import { oneLine } from '../../text.js';
 
 /** Where one example lives and what it says. */
 export interface PlacedExample {

@@ -19,11 +19,6 @@ export function executedError(source: string, rule: string, message: string, fil
   return { rule, level: 'error', message, file, range, tier: 'executed', confidence: 1, source, related };
 }
 
-/** Collapses whitespace and cuts long text so a message stays one readable line. */
-export function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 /** The range of a line's text without its indentation (0-based line). */
 export function lineRange(text: string, line: number): Range {

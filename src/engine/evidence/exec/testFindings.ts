@@ -11,7 +11,8 @@ import type { LimitHit, SandboxRunResult } from '../../sandbox/types.js';
 import { enclosingUnit, moduleUnitName, type CodeUnit } from '../../syntax/units.js';
 import type { EvidenceRecord, SourceDocument } from '../tool.js';
 import { moduleRange } from './execTool.js';
-import { execRules, executedError, limitDescription, lineRange, oneLine, seconds } from './executedFindings.js';
+import { execRules, executedError, limitDescription, lineRange, seconds } from './executedFindings.js';
+import { oneLine } from '../../text.js';
 import { frames, int, markedEvents, normaliseFramePath, str, v8Frames, type Frame } from './protocol.js';
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 
