@@ -9,15 +9,18 @@ export interface Project {
   config: CriticConfig;
 }
 
-/** The nearest folder at or above `start` holding `.critic.json`, else the git root, else `start`. */
-export function findProjectRoot(start: string): { root: string; configFile?: string } {
+/**
+ * The nearest folder at or above `start` holding `.critic.json`, else the git root, else
+ * `fallback` (default: `start`). The extension finds projects with it too, so both agree.
+ */
+export function findProjectRoot(start: string, fallback = resolve(start)): { root: string; configFile?: string } {
   let gitRoot: string | undefined;
   for (let dir = resolve(start); ; dir = dirname(dir)) {
     if (existsSync(join(dir, configFileName))) return { root: dir, configFile: join(dir, configFileName) };
     if (!gitRoot && existsSync(join(dir, '.git'))) gitRoot = dir;
     if (dirname(dir) === dir) break;
   }
-  return { root: gitRoot ?? resolve(start) };
+  return { root: gitRoot ?? fallback };
 }
 
 export function loadProject(start: string, explicitConfig?: string): Project {

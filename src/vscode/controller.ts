@@ -59,6 +59,7 @@ export class CriticController implements vscode.Disposable {
   private inFlight = 0;
   private readonly noticesShown = new Set<string>();
   private noModelHintShown = false;
+  private readonly modelChoices = new Map<string, Promise<ModelChoice>>();
   lastRun?: RunRecord;
   lastEngine?: ProjectEngine;
 
@@ -161,7 +162,7 @@ export class CriticController implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     const settings = resolveSettings(readSettingValues(document), project.config, { trusted });
     for (const p of [...settings.problems, ...(project.problem ? [project.problem] : [])]) this.noticeOnce(p, 'warn');
-    const model = await this.modelChoice(settings.host);
+    const model = await this.cachedModelChoice(settings.host);
     const identity = {
       root: project.root,
       config: settings.config,
@@ -174,6 +175,21 @@ export class CriticController implements vscode.Disposable {
     };
     const spec: ProjectSpec = { root: project.root, config: settings.config, trusted, model, key: JSON.stringify(identity) };
     return { project, settings, spec };
+  }
+
+  /**
+   * The model choice per settings, remembered until `reset()`: every change it depends on
+   * (settings, trust, secrets, the chat models on offer) resets the controller, and resolving it
+   * asks SecretStorage or vscode.lm, which an automatic critique should not do on every edit.
+   */
+  private cachedModelChoice(host: HostSettings): Promise<ModelChoice> {
+    const key = JSON.stringify(host);
+    let choice = this.modelChoices.get(key);
+    if (!choice) {
+      choice = this.modelChoice(host);
+      this.modelChoices.set(key, choice);
+    }
+    return choice;
   }
 
   private async modelChoice(host: HostSettings): Promise<ModelChoice> {
@@ -233,13 +249,15 @@ export class CriticController implements vscode.Disposable {
     if (!document) throw new Error(`${doc.path} is not open any more`);
     this.setRunning(+1);
     try {
-      const { engine, resolved } = await this.projectEngine(document);
+      const { resolved } = await this.projectEngine(document);
       if (this.ignored(document, resolved)) {
         this.log.info(`${doc.path} matches an ignore pattern of ${resolved.project.configFile ?? 'the critic.ignore setting'}; not critiqued`);
         return { file: doc.path, findings: [], units: [], records: [], suppressed: 0, timings: {}, notices: [] };
       }
       if (!resolved.spec.trusted) this.explainRestrictedMode(resolved.settings.restricted);
-      return await engine.engine.check(this.sourceOf(doc, resolved.project), {
+      // Through the host, which keeps this engine alive until the check ends even if a settings
+      // change retires it meanwhile.
+      return await (await this.engineHost()).check(resolved.spec, this.sourceOf(doc, resolved.project), {
         signal,
         changedLines: scope.lines,
         model: scope.model,
@@ -338,6 +356,7 @@ export class CriticController implements vscode.Disposable {
   /** Settings, trust or keys changed: engines are rebuilt on next use; findings stay until then. */
   async reset(): Promise<void> {
     this.lastEngine = undefined;
+    this.modelChoices.clear();
     await (await this.host)?.reset();
   }
 

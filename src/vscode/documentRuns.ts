@@ -9,7 +9,7 @@ import { rangeContains, type Finding, type RelatedLocation } from '../engine/fin
 import type { LanguageId } from '../engine/languages.js';
 import type { CheckResult, LineRange } from '../engine/pipeline.js';
 import type { Logger } from '../engine/types.js';
-import type { CodeUnit } from '../engine/syntax/units.js';
+import { unitsTouchingLines, type CodeUnit } from '../engine/syntax/units.js';
 import { editTouches, isMultiLineInsertion, linesAfterEdit, mergeLines, resizeRange, shiftLines, shiftRange, type TextEdit } from './rangeEdits.js';
 
 export const autoCheckModes = ['off', 'insertions', 'save'] as const;
@@ -284,17 +284,18 @@ export class DocumentRuns {
     }
     const lines: LineRange[] = [];
     for (const d of dirty) {
-      const touching = units.filter((u) => u.kind !== 'module' && u.range.start.line <= d.end && d.start <= u.range.end.line);
+      const touching = unitsTouchingLines(units, [d]);
       // The outermost function or class around the edit: a method edit re-critiques the method, not the class.
       const outer = touching.filter((u) => u.kind !== 'class' || !touching.some((o) => o !== u && o.kind !== 'class' && rangeContains(u.range, o.range)));
       if (outer.length) for (const u of outer) lines.push({ start: u.range.start.line, end: u.range.end.line });
       else lines.push(d);
     }
-    await this.run(key, s, { reason: 'auto', lines: mergeLines(lines) });
+    // The text the line ranges were computed from is the text that is critiqued.
+    await this.run(key, s, { reason: 'auto', lines: mergeLines(lines) }, doc);
   }
 
-  private run(key: string, s: DocState, scope: RunScope): Promise<CheckResult | undefined> {
-    const doc = this.host.snapshot(key);
+  private run(key: string, s: DocState, scope: RunScope, snapshot?: DocSnapshot): Promise<CheckResult | undefined> {
+    const doc = snapshot ?? this.host.snapshot(key);
     if (!doc) return Promise.resolve(undefined);
     const controller = new AbortController();
     const started = performance.now();

@@ -3,9 +3,10 @@
  * nearest folder holding `.critic.json`, else the git root, else the workspace folder), so the
  * editor and `critic check` agree. Pure node code.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { ConfigError, configFileName, defaultConfig, parseConfigText, type CriticConfig } from '../engine/config.js';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError, defaultConfig, parseConfigText, type CriticConfig } from '../engine/config.js';
+import { findProjectRoot } from '../cli/project.js';
 
 export interface ProjectConfig {
   root: string;
@@ -16,21 +17,11 @@ export interface ProjectConfig {
   problem?: string;
 }
 
-export function findProjectRoot(file: string, fallback: string): { root: string; configFile?: string } {
-  let gitRoot: string | undefined;
-  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, configFileName))) return { root: dir, configFile: join(dir, configFileName) };
-    if (!gitRoot && existsSync(join(dir, '.git'))) gitRoot = dir;
-    if (dirname(dir) === dir) break;
-  }
-  return { root: gitRoot ?? fallback };
-}
-
 const cache = new Map<string, { mtime: number; project: ProjectConfig }>();
 
 /** The project of `file`; `.critic.json` is re-read only when it changed. */
 export function projectOf(file: string, fallbackRoot: string): ProjectConfig {
-  const { root, configFile } = findProjectRoot(file, fallbackRoot);
+  const { root, configFile } = findProjectRoot(dirname(file), fallbackRoot);
   if (!configFile) return { root, config: defaultConfig() };
   let mtime = -1;
   try {
