@@ -20,7 +20,7 @@ import { changedFiles, gitRoot, GitError } from './git.js';
 import { formatJson, formatSarif, formatText, type Report } from './output.js';
 import { loadProject } from './project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
-import { runFix } from './fix.js';
+import { noModelMessage, runFix } from './fix.js';
 import { createModelStage } from '../engine/critique/modelStage.js';
 
 export interface CliIo {
@@ -116,8 +116,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (opts.allowUnsandboxed) config.execution.allowUnsandboxed = true;
     const ctx: EngineContext = { log: stderrLogger(io, opts.verbose), fs: nodeFs, exec: nodeExec, assets: assetsIn(__dirname), config };
 
+    const { models } = chooseModels(opts, io.env, config, ctx.log);
+    if (opts.command === 'fix' && !models.length) {
+      // Said before the engine (and its sandbox probe) is built for nothing.
+      io.stderr(noModelMessage(opts.paths[0]!));
+      return 2;
+    }
     let root = project.root;
-    let jobs: Job[];
+    let jobs: Job[] = [];
     if (opts.command === 'diff') {
       root = await gitRoot(nodeExec, io.cwd);
       const ignored = ignore().add(config.ignore);
@@ -128,26 +134,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     } else if (opts.command === 'check') {
       const files = await collectFiles(opts.paths, io.cwd, project.root, config.ignore);
       jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8') }));
-    } else {
-      // critic fix: one unit, one model (a panel critiques; one model rewrites).
-      const created = await createEngine(ctx, { trusted: true, cache: execCache(io, project.root, ctx.log) });
-      engine = created.engine;
-      const model = chooseModels(opts, io.env, config, ctx.log).models[0];
-      const color = useColor(opts, io);
-      if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${n.message}\n`);
-      return await runFix(
-        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
-        { engine, model, io, color, projectRoot: project.root },
-      );
     }
 
-    const { models } = chooseModels(opts, io.env, config, ctx.log);
     const created = await createEngine(ctx, {
       trusted: true,
       cache: execCache(io, project.root, ctx.log),
-      modelStage: models.length ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
+      // `fix` rewrites with one model; the model stage (and a panel) is for critiques.
+      modelStage: models.length && opts.command !== 'fix' ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
     });
     engine = created.engine;
+    if (opts.command === 'fix') {
+      if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${n.message}\n`);
+      return await runFix(
+        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
+        { engine, model: models[0], io, color: useColor(opts, io), projectRoot: project.root },
+      );
+    }
+
     const noticeKeys = new Set<string>();
     const notices: Report['notices'] = [...created.notices];
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });

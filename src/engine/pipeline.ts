@@ -18,7 +18,14 @@ import { isSuppressed, parseSuppressions } from './suppressions.js';
 import { SyntaxService, type ParsedFile } from './syntax/syntaxService.js';
 import { enclosingUnit, unitsTouchingLines, type CodeUnit } from './syntax/units.js';
 import type { ModelStage, ModelStats } from './critique/types.js';
+import { firstLine } from './text.js';
 import type { EngineContext } from './types.js';
+
+interface Placing {
+  parsed: ParsedFile;
+  suppressions: ReturnType<typeof parseSuppressions>;
+  lines: string[];
+}
 
 /** 0-based, inclusive line range. */
 export interface LineRange {
@@ -98,7 +105,11 @@ export class Engine {
       notices: [],
     };
     const raw: RawFinding[] = [];
+    // Per-document inputs of `finish`, which runs again whenever a tool or the model adds findings.
+    const placing: Placing = { parsed, suppressions: parseSuppressions(parsed.comments), lines: doc.text.split('\n') };
     const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
+    // Whether the host has already been shown everything the tools produced.
+    let reported = false;
     await Promise.all(
       tools.map(async (tool) => {
         const t0 = performance.now();
@@ -109,28 +120,31 @@ export class Engine {
           result.records.push(...(output.records ?? []));
         } catch (err) {
           if (isAbortError(err) || signal.aborted) return;
+          reported = false;
           if (err instanceof ToolUnavailableError) {
             result.notices.push({ tool: err.tool, message: err.message });
           } else {
             this.ctx.log.error(`${tool.id} failed on ${doc.path}`, err);
-            result.notices.push({ tool: tool.id, message: `${tool.id} failed on ${doc.path}: ${(err as Error).message?.split('\n')[0] ?? err}` });
+            result.notices.push({ tool: tool.id, message: `${tool.id} failed on ${doc.path}: ${firstLine(err)}` });
           }
           return;
         } finally {
           result.timings[tool.id] = performance.now() - t0;
         }
         if (opts.onProgress) {
-          this.finish(doc, parsed, raw, result, opts);
+          this.finish(placing, raw, result, opts);
           opts.onProgress({ ...result, findings: [...result.findings], notices: [...result.notices] });
+          reported = true;
         }
       }),
     );
     throwIfAborted(signal);
-    this.finish(doc, parsed, raw, result, opts);
+    if (!reported) this.finish(placing, raw, result, opts);
     const stage = this.options.modelStage;
     if (stage && opts.model !== false) {
-      // Hosts show the tool evidence now; the model's reading follows when it is ready.
-      opts.onProgress?.({ ...result, findings: [...result.findings], notices: [...result.notices] });
+      // Hosts show the tool evidence now (each tool already reported it as it finished); the
+      // model's reading follows when it is ready.
+      if (!reported) opts.onProgress?.({ ...result, findings: [...result.findings], notices: [...result.notices] });
       const units = modelTargets(parsed.units, opts.changedLines);
       if (units.length) {
         const t0 = performance.now();
@@ -141,7 +155,7 @@ export class Engine {
         result.notices.push(...out.notices);
         result.modelStats = out.stats;
         result.timings.model = performance.now() - t0;
-        this.finish(doc, parsed, raw, result, opts);
+        this.finish(placing, raw, result, opts);
       }
     }
     result.timings.total = performance.now() - started;
@@ -149,9 +163,7 @@ export class Engine {
   }
 
   /** Places raw findings in units, applies rule settings and suppressions, fingerprints, merges. */
-  private finish(doc: SourceDocument, parsed: ParsedFile, raw: readonly RawFinding[], result: CheckResult, opts: CheckOptions): void {
-    const suppressions = parseSuppressions(parsed.comments);
-    const lines = doc.text.split('\n');
+  private finish({ parsed, suppressions, lines }: Placing, raw: readonly RawFinding[], result: CheckResult, opts: CheckOptions): void {
     const seen = new Map<string, number>();
     const placed: Finding[] = [];
     let suppressed = 0;

@@ -22,6 +22,7 @@ import { panelVote } from './panel.js';
 import { probeSource, runProbes } from './probes.js';
 import { StageRun } from './stageRun.js';
 import type { ModelStage, ModelStageInput, ModelStageOutput } from './types.js';
+import { firstLine } from '../text.js';
 
 export interface ModelStageDeps {
   ctx: EngineContext;
@@ -150,7 +151,7 @@ class CriticModelStage implements ModelStage {
       if (err instanceof ToolUnavailableError) run.notice('probes-unavailable', err.message, probeSource);
       else {
         ctx.log.error(`probes failed on ${input.doc.path}`, err);
-        run.notice('probes-failed', `Probes failed on ${input.doc.path} (${(err as Error)?.message?.split('\n')[0] ?? err}); the critique goes on without them.`, probeSource);
+        run.notice('probes-failed', `Probes failed on ${input.doc.path} (${firstLine(err)}); the critique goes on without them.`, probeSource);
       }
       return none;
     }
