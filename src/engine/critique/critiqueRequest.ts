@@ -3,7 +3,7 @@
  * evidence about them and the diff hunks that touch them — every text redacted, so quotes anchor
  * against exactly what the model saw.
  */
-import { relative } from 'node:path';
+import { relative, sep } from 'node:path';
 import { isAbortError } from '../abort.js';
 import type { Finding } from '../findings.js';
 import type { EvidenceRecord, SourceDocument } from '../evidence/tool.js';
@@ -75,12 +75,12 @@ function redacted(text: string, count: { n: number }): string {
   return r.text;
 }
 
-/** Evidence about the named units: tool and executed findings (never model ones) and run records. */
-export function evidenceFor(names: ReadonlySet<string>, findings: readonly Finding[], records: readonly EvidenceRecord[], count: { n: number }): EvidenceItem[] {
+/** Evidence about the units `about` accepts: tool and executed findings (never model ones) and run records. */
+export function evidenceFor(about: (unit: string) => boolean, findings: readonly Finding[], records: readonly EvidenceRecord[], count: { n: number }): EvidenceItem[] {
   const items: EvidenceItem[] = [];
   // Failing evidence first: the item list is capped, and failures are what the model must explain.
   const failing = (r: EvidenceRecord) => (r.status === 'passed' ? 1 : 0);
-  for (const r of [...records].filter((r) => names.has(r.unit)).sort((a, b) => failing(a) - failing(b))) {
+  for (const r of [...records].filter((r) => about(r.unit)).sort((a, b) => failing(a) - failing(b))) {
     const item = evidenceFromRecord(r);
     if (item.kind !== 'run') continue;
     items.push({
@@ -91,7 +91,7 @@ export function evidenceFor(names: ReadonlySet<string>, findings: readonly Findi
     });
   }
   for (const f of findings) {
-    if (f.tier === 'model' || !names.has(f.unit)) continue;
+    if (f.tier === 'model' || !about(f.unit)) continue;
     items.push(evidenceFromFinding({ ...f, message: redacted(f.message, count) }));
   }
   return items;
@@ -114,23 +114,23 @@ export async function redactedContext(
   units: readonly CodeUnit[],
   count: { n: number },
   log: Logger,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): Promise<string> {
   try {
     const packed = await packContext(syntax, doc, units, signal);
     return redacted(packed.text, count);
   } catch (err) {
-    if (isAbortError(err) || signal.aborted) throw err;
+    if (isAbortError(err) || signal?.aborted) throw err;
     // The critique is still worth having without context.
     log.debug(`model: no context for ${doc.path}: ${(err as Error).message}`);
     return '';
   }
 }
 
-/** The path shown to the model: relative to the project when the file is inside it. */
+/** The path shown to the model and in diffs: relative to the project when inside it, with `/`. */
 export function displayPath(doc: SourceDocument): string {
   const rel = relative(doc.projectRoot, doc.path);
-  return rel && !rel.startsWith('..') ? rel : doc.path;
+  return (rel && !rel.startsWith('..') ? rel : doc.path).split(sep).join('/');
 }
 
 export interface CritiqueRequestInput {
@@ -159,7 +159,7 @@ export async function critiqueRequest(input: CritiqueRequestInput): Promise<{ re
     file: displayPath(doc),
     units: units.map((u) => promptUnit(u, redaction)),
     context,
-    evidence: evidenceFor(names, input.findings, input.records, count),
+    evidence: evidenceFor((u) => names.has(u), input.findings, input.records, count),
     diffHunk: diff === undefined ? undefined : redacted(diff, count),
     // The prompt states this budget per unit, and the engine enforces it per unit too.
     maxFindings: input.maxFindingsPerUnit,

@@ -121,7 +121,7 @@ async function designProbes(input: ModelStageInput, units: readonly CodeUnit[], 
         file: displayPath(doc),
         unit: promptUnit(unit, deps.redaction),
         context,
-        evidence: evidenceFor(new Set([unit.name]), input.findings, input.records, count),
+        evidence: evidenceFor((u) => u === unit.name, input.findings, input.records, count),
       });
       deps.run.stats.redactedSecrets += count.n;
       const reply = await deps.run.ask(model, requestFor('probes', prompt, { signal }));

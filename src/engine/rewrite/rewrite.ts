@@ -21,7 +21,8 @@ import type { SyntaxProblem } from '../syntax/syntaxErrors.js';
 import type { CodeUnit } from '../syntax/units.js';
 import type { Logger } from '../types.js';
 import { CandidateError, normaliseAnswer, restoreSecrets, splice, stripFence, unitIndent } from './candidate.js';
-import { projectPath, rewriteRequests, type TriedAttempt } from './rewritePrompt.js';
+import { displayPath } from '../critique/critiqueRequest.js';
+import { rewriteRequests, type TriedAttempt } from './rewritePrompt.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { inUnit, outcomeText, verifyCandidate, type Baseline, type Verification } from './verify.js';
 
@@ -214,7 +215,7 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
     const n = base.rounds.length;
     return { ...base, status: 'no-model-answer', summary: `no usable rewrite from the model in ${n} round${n === 1 ? '' : 's'}: ${lastProblem}` };
   }
-  const diff = unifiedDiff(doc.text, best.text, { path: projectPath(doc) });
+  const diff = unifiedDiff(doc.text, best.text, { path: displayPath(doc) });
   return {
     ...base,
     status: best.verification.verified ? 'verified' : 'unverified',

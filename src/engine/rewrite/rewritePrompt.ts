@@ -3,14 +3,12 @@
  * the unit (failing first, passing ones to keep passing), packed context, and the attempts that
  * already failed verification with the reasons they failed.
  */
-import { relative, sep } from 'node:path';
-import { isAbortError } from '../abort.js';
+import { displayPath, evidenceFor, redactedContext } from '../critique/critiqueRequest.js';
 import type { EvidenceRecord, SourceDocument } from '../evidence/tool.js';
 import type { Finding, Range } from '../findings.js';
-import { buildRewritePrompt, evidenceFromFinding, requestFor, type EvidenceItem, type RewriteProblem } from '../model/prompt.js';
+import { buildRewritePrompt, requestFor, type RewriteProblem } from '../model/prompt.js';
 import type { ModelRequest } from '../model/provider.js';
 import { redactSecrets, redactedSlice, type Redaction } from '../model/redact.js';
-import { packContext } from '../syntax/contextPack.js';
 import type { SyntaxService } from '../syntax/syntaxService.js';
 import type { CodeUnit } from '../syntax/units.js';
 import type { Logger } from '../types.js';
@@ -20,12 +18,6 @@ import { inUnit } from './verify.js';
 export interface TriedAttempt {
   code: string;
   reasons: readonly string[];
-}
-
-/** The path shown to the model and in diffs: relative to the project, with `/`. */
-export function projectPath(doc: SourceDocument): string {
-  const rel = relative(doc.projectRoot, doc.path);
-  return (rel && !rel.startsWith('..') ? rel : doc.path).split(sep).join('/');
 }
 
 const redact = (text: string) => redactSecrets(text).text;
@@ -41,25 +33,6 @@ function covered(text: string, range: Range): string {
 function problemOf(doc: SourceDocument, f: Finding): RewriteProblem {
   const quote = f.tier === 'executed' ? '' : covered(doc.text, f.range).trim();
   return { message: redact(f.message), quote: quote && quote.length <= 240 ? redact(quote) : undefined, level: f.level };
-}
-
-/** Evidence about the unit: its runs (failing first) and its tool diagnostics (never model opinions). */
-function unitEvidence(unitName: string, findings: readonly Finding[], records: readonly EvidenceRecord[]): EvidenceItem[] {
-  const items: EvidenceItem[] = [];
-  const ordered = records.filter((r) => r.kind !== 'probe' && inUnit(r.unit, unitName)).sort((a, b) => Number(a.status === 'passed') - Number(b.status === 'passed'));
-  for (const r of ordered) {
-    items.push({
-      kind: 'run',
-      unit: r.unit,
-      what: r.kind,
-      status: r.status,
-      subject: redact(r.subject),
-      expected: r.expected === undefined ? undefined : redact(r.expected),
-      actual: r.actual === undefined ? undefined : redact(r.actual),
-    });
-  }
-  for (const f of findings) if (f.tier === 'tool' && inUnit(f.unit, unitName)) items.push(evidenceFromFinding({ ...f, message: redact(f.message) }));
-  return items;
 }
 
 /** An attempt as the prompt shows it: the code, then why verification refused it. */
@@ -84,20 +57,19 @@ export interface RewritePromptInput {
 /** Builds the parts that do not change between rounds once; `request(tried)` makes each round's. */
 export async function rewriteRequests(input: RewritePromptInput): Promise<(tried: readonly TriedAttempt[]) => ModelRequest> {
   const { doc, unit } = input;
-  let context = '';
-  try {
-    context = redact((await packContext(input.syntax, doc, [unit], input.signal)).text);
-  } catch (err) {
-    if (isAbortError(err) || input.signal?.aborted) throw err;
-    // A rewrite is still worth asking for without context.
-    input.log.debug(`rewrite: no context for ${unit.name} in ${doc.path}: ${(err as Error).message}`);
-  }
+  const context = await redactedContext(input.syntax, doc, [unit], { n: 0 }, input.log, input.signal);
   const base = {
     language: doc.language,
-    file: projectPath(doc),
+    file: displayPath(doc),
     unit: { name: unit.name, text: redactedSlice(input.redaction, unit.startIndex, unit.endIndex) },
     findings: input.problems.map((f) => problemOf(doc, f)),
-    evidence: unitEvidence(unit.name, input.findings, input.records),
+    // The unit's runs and tool diagnostics (never model opinions; probes are the model's own guesses).
+    evidence: evidenceFor(
+      (u) => inUnit(u, unit.name),
+      input.findings.filter((f) => f.tier === 'tool'),
+      input.records.filter((r) => r.kind !== 'probe'),
+      { n: 0 },
+    ),
     context,
   };
   return (tried) => requestFor('rewrite', buildRewritePrompt({ ...base, alreadyTried: tried.map(attemptText) }), { signal: input.signal });
