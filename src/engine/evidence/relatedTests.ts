@@ -9,7 +9,7 @@ import type { CriticConfig } from '../config.js';
 import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import { languageOfPath } from '../languages.js';
 import type { SandboxRunResult, Sandbox } from '../sandbox/types.js';
-import type { EngineContext } from '../types.js';
+import type { EngineContext, FileSystemPort } from '../types.js';
 import { execCacheKey } from './execCache.js';
 import { BundleError, bundleModule } from './exec/bundle.js';
 import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
@@ -62,18 +62,20 @@ export class RelatedTestsTool implements EvidenceTool {
   }
 
   private async runTests(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
-    const paths = await relatedTestFiles(doc, { fs: this.ctx.fs, syntax: this.deps.syntax, signal });
+    // Discovery and the run read the same test files and walk the same packages: once each.
+    const fs = readOnce(this.ctx.fs);
+    const paths = await relatedTestFiles(doc, { fs, syntax: this.deps.syntax, signal });
     if (paths.length === 0) return { findings: [] };
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const testFiles = new Map<string, TestFile>();
     for (const path of paths) {
-      const text = path === doc.path ? doc.text : await this.ctx.fs.readFile(path);
+      const text = path === doc.path ? doc.text : await fs.readFile(path);
       // Facts (calls, test declarations) are only needed to report a run: filled in after the cache.
       testFiles.set(path, { path, text, facts: { calls: [], tests: [], units: [] } });
     }
     this.ctx.log.debug(`tests: ${doc.path}: ${paths.length} related test file(s): ${paths.join(', ')}`);
     const tests = [...testFiles.values()];
-    const prepared = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, signal) : await this.prepareJs(doc, sandbox, tests, signal);
+    const prepared = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, signal) : await this.prepareJs(doc, sandbox, tests, signal);
     const execution = this.ctx.config.execution;
     if (prepared.nothingToRun) return testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id);
     let key: string | undefined;
@@ -102,12 +104,12 @@ export class RelatedTestsTool implements EvidenceTool {
     return output;
   }
 
-  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<PreparedRun> {
-    const module = await pythonModuleOf(doc.path, this.ctx.fs);
+  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], fs: FileSystemPort, signal: AbortSignal): Promise<PreparedRun> {
+    const module = await pythonModuleOf(doc.path, fs);
     const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
     const choice = this.deps.pythonRunner ?? 'auto';
     const runner = choice === 'auto' ? (identity.pytest ? 'pytest' : 'unittest') : choice;
-    const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
+    const deps = await localDependencyTexts(module, parsed.imports, fs);
     const config: Omit<PythonTestRunnerConfig, 'marker'> = {
       runner,
       files: tests.map((t) => t.path),
@@ -188,4 +190,16 @@ export class RelatedTestsTool implements EvidenceTool {
 /** Factory in the shape the pipeline registers tools with. */
 export function createRelatedTestsTool(deps: RelatedTestsDeps): (ctx: EngineContext) => RelatedTestsTool {
   return (ctx) => new RelatedTestsTool(ctx, deps);
+}
+
+/** A read-through memo of the file-system port for one run (reads and existence checks). */
+function readOnce(fs: FileSystemPort): FileSystemPort {
+  const reads = new Map<string, Promise<string>>();
+  const exists = new Map<string, Promise<boolean>>();
+  const memo = <T>(m: Map<string, Promise<T>>, path: string, load: () => Promise<T>): Promise<T> => {
+    let v = m.get(path);
+    if (!v) m.set(path, (v = load()));
+    return v;
+  };
+  return { readFile: (p) => memo(reads, p, () => fs.readFile(p)), exists: (p) => memo(exists, p, () => fs.exists(p)) };
 }
