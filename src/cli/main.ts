@@ -18,7 +18,7 @@ import { helpText, parseArgs, UsageError, type CliOptions } from './args.js';
 import { collectFiles } from './files.js';
 import { changedFiles, gitRoot, GitError } from './git.js';
 import { formatJson, formatSarif, formatText, type Report } from './output.js';
-import { loadProject } from './project.js';
+import { loadProject, untrustedNotice } from './project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { createModelStage } from '../engine/critique/modelStage.js';
@@ -109,14 +109,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const started = performance.now();
   let engine: Engine | undefined;
   try {
-    const project = loadProject(io.cwd, opts.config);
+    const project = loadProject(io.cwd, { explicitConfig: opts.config, trustFlag: opts.trustProject, env: io.env });
     const config = project.config;
+    // Said once: which settings of an untrusted project file were ignored, and how to trust it.
+    const trustNotice = untrustedNotice(project, io.env);
     if (opts.failOn) config.failOn = opts.failOn;
     if (!opts.exec) config.execution.enabled = false;
     if (opts.allowUnsandboxed) config.execution.allowUnsandboxed = true;
     const ctx: EngineContext = { log: stderrLogger(io, opts.verbose), fs: nodeFs, exec: nodeExec, assets: assetsIn(__dirname), config };
 
-    const { models } = chooseModels(opts, io.env, config, ctx.log);
+    const { models, notice: keyNotice } = chooseModels(opts, io.env, project, ctx.log);
+    const configNotices: Report['notices'] = [
+      ...(trustNotice ? [{ tool: 'config', message: trustNotice }] : []),
+      ...(keyNotice ? [{ tool: 'model', message: keyNotice }] : []),
+    ];
     if (opts.command === 'fix' && !models.length) {
       // Said before the engine (and its sandbox probe) is built for nothing.
       io.stderr(noModelMessage(opts.paths[0]!));
@@ -138,13 +144,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
     const created = await createEngine(ctx, {
       trusted: true,
+      projectTrusted: project.trust !== undefined,
       cache: execCache(io, project.root, ctx.log),
       // `fix` rewrites with one model; the model stage (and a panel) is for critiques.
       modelStage: models.length && opts.command !== 'fix' ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
     });
     engine = created.engine;
     if (opts.command === 'fix') {
-      if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${n.message}\n`);
+      if (!opts.quiet) for (const n of [...configNotices, ...created.notices]) io.stderr(`critic: note: ${n.message}\n`);
       return await runFix(
         { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
         { engine, model: models[0], io, color: useColor(opts, io), projectRoot: project.root },
@@ -152,7 +159,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
 
     const noticeKeys = new Set<string>();
-    const notices: Report['notices'] = [...created.notices];
+    const notices: Report['notices'] = [...configNotices, ...created.notices];
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;

@@ -4,6 +4,7 @@
  * and reuse the engine (warm language services, parse trees, sandbox probes, caches).
  */
 import type { ModelStage } from './critique/types.js';
+import type { EslintPlacement } from './evidence/eslint.js';
 import type { ExecCache } from './evidence/execCache.js';
 import { createJsExamplesTool } from './evidence/jsExamples.js';
 import { createPythonExamplesTool } from './evidence/pythonExamples.js';
@@ -22,6 +23,12 @@ export interface CreateEngineOptions {
    * and no project ESLint configuration (which is JavaScript).
    */
   trusted?: boolean;
+  /**
+   * The user trusted the project (`--trust-project`, a trusted root, VS Code Workspace Trust): its
+   * ESLint configuration may load in this process. Otherwise (the default) it runs only in the
+   * sandbox, and not at all when there is no sandbox.
+   */
+  projectTrusted?: boolean;
   /** Shared cache of execution results (in memory, optionally on disk). */
   cache?: ExecCache;
   /** Builds the model stage once the engine's syntax service and sandbox exist. */
@@ -44,7 +51,8 @@ export async function createEngine(ctx: EngineContext, opts: CreateEngineOptions
   if (!trusted) sandbox = { isolation: 'none', reason: 'this workspace is not trusted, so Critic does not run its code; trust the workspace to run examples and tests' };
   else if (!ctx.config.execution.enabled) sandbox = { isolation: 'none', reason: 'execution is turned off' };
   else sandbox = await createSandbox({ exec: ctx.exec, log: ctx.log, execution: ctx.config.execution });
-  const tools: EvidenceTool[] = staticTools(ctx).filter((t) => trusted || t.id !== 'eslint');
+  const eslint: EslintPlacement = opts.projectTrusted ? { where: 'in-process' } : { where: 'sandbox', sandbox };
+  const tools: EvidenceTool[] = staticTools(ctx, eslint).filter((t) => trusted || t.id !== 'eslint');
   if (sandbox.isolation === 'none') {
     if (trusted && ctx.config.execution.enabled) notices.push({ tool: 'sandbox', message: (sandbox as SandboxUnavailable).reason });
   } else {
