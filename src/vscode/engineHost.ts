@@ -182,6 +182,8 @@ class NodeEngineHost implements EngineHost {
     const models = spec.trusted ? modelsOf(spec.model, spec.config, log) : [];
     const created = await createEngine(ctx, {
       trusted: spec.trusted,
+      // Workspace Trust is the user's trust in the project, as --trust-project is in the CLI.
+      projectTrusted: spec.trusted,
       cache: this.cache,
       modelStage: (parts) => modelStageFor(models, parts, ctx),
     });
