@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, sep } from 'node:path';
+import { AbortError } from '../abort.js';
 import type { Sandbox, SandboxRunResult } from '../sandbox/types.js';
 import { firstLine, oneLine } from '../text.js';
 import { asUnavailable } from './exec/execTool.js';
@@ -143,21 +144,30 @@ export class SandboxedEslint {
     if (!queue) this.queues.set(key, (queue = { running: false, waiting: [] }));
     const q = queue;
     const done = new Promise<SandboxLintMessage[]>((resolve, reject) => q.waiting.push({ req, resolve, reject }));
-    if (!q.running) void this.drain(key, q);
-    return done.then((messages) => {
+    if (!q.running) {
+      // Started after the current burst of callers, so files asked for together share the first run.
+      q.running = true;
+      queueMicrotask(() => void this.drain(key, q));
+    }
+    const remembered = done.then((messages) => {
       this.remembered.set(memo, messages);
       if (this.remembered.size > maxRemembered) this.remembered.delete(this.remembered.keys().next().value!);
       return messages;
     });
+    // A cancelled caller stops waiting at once; the run goes on for the others in its batch.
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new AbortError());
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      remembered.then(resolve, reject).finally(() => req.signal.removeEventListener('abort', onAbort));
+    });
   }
 
   private async drain(key: string, q: { running: boolean; waiting: Pending[] }): Promise<void> {
-    q.running = true;
     try {
       while (q.waiting.length) {
         const batch = q.waiting.splice(0, maxBatch).filter((p) => {
           if (!p.req.signal.aborted) return true;
-          p.reject(p.req.signal.reason);
+          p.reject(new AbortError());
           return false;
         });
         if (batch.length) await this.runBatch(batch);
