@@ -145,3 +145,16 @@ test('the user config: XDG path, ~/ in trustedProjects, and one clear error for 
     assert.throws(() => loadUserConfig(xdgWith(t, text)), (err) => err instanceof ConfigError && pattern.test(err.message));
   }
 });
+
+test('the user config schema is the project schema plus trustedProjects', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { repoRoot } = await import('./support/engine.mjs');
+  const read = (name) => JSON.parse(readFileSync(join(repoRoot, 'media', name), 'utf8'));
+  const noDescriptions = (o) => JSON.parse(JSON.stringify(o, (k, v) => (k === 'description' ? undefined : v)));
+  const project = read('critic.schema.json');
+  const user = read('critic-user.schema.json');
+  const { trustedProjects, ...rest } = user.properties;
+  assert.equal(trustedProjects.type, 'array');
+  assert.deepEqual(noDescriptions(rest), noDescriptions(project.properties));
+  assert.equal(user.additionalProperties, false);
+});
