@@ -166,3 +166,14 @@ test('untrusted without a sandbox: the project config is not loaded, and the rea
   });
   assert.equal(tool.instancesCreated, 0);
 });
+
+test('untrusted with only a limits-only sandbox (allowUnsandboxed): the config is still not loaded, since nothing would isolate it', async () => {
+  const limitsOnly = { isolation: 'limits-only', run: () => assert.fail('the project config must not run without isolation') };
+  const tool = new EslintTool(ctx, { where: 'sandbox', sandbox: limitsOnly });
+  await assert.rejects(check(tool, join(project, 'src', 'greet.js')), (err) => {
+    assert.ok(err instanceof ToolUnavailableError);
+    assert.match(err.message, /not trusted.*resource limits.*does not isolate.*--trust-project/);
+    return true;
+  });
+  assert.equal(tool.sandboxRuns, 0);
+});

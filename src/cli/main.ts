@@ -1,5 +1,5 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -63,10 +63,15 @@ async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T
   return results;
 }
 
-/** Where execution results are cached between runs: $XDG_CACHE_HOME/critic, else node_modules/.cache/critic. */
-function cacheDir(io: CliIo, root: string): string {
+/**
+ * Where execution results are cached between runs: $XDG_CACHE_HOME/critic, else
+ * node_modules/.cache/critic of a trusted project, else ~/.cache/critic (an untrusted repository
+ * could ship a planted cache or a symlink there).
+ */
+function cacheDir(io: CliIo, root: string, trusted: boolean): string {
   if (io.env.CRITIC_CACHE_DIR) return io.env.CRITIC_CACHE_DIR;
   if (io.env.XDG_CACHE_HOME) return join(io.env.XDG_CACHE_HOME, 'critic');
+  if (!trusted) return join(io.env.HOME || homedir(), '.cache', 'critic');
   return join(root, 'node_modules', '.cache', 'critic');
 }
 
@@ -75,8 +80,8 @@ function useColor(opts: CliOptions, io: CliIo): boolean {
   return opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
 }
 
-function execCache(io: CliIo, root: string, log: Logger): ExecCache {
-  return new ExecCache({ dir: cacheDir(io, root), log, salt: buildIdentity() });
+function execCache(io: CliIo, root: string, trusted: boolean, log: Logger): ExecCache {
+  return new ExecCache({ dir: cacheDir(io, root, trusted), log, salt: buildIdentity() });
 }
 
 /** This build of Critic: cached execution results from another build are not reused. */
@@ -145,7 +150,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const created = await createEngine(ctx, {
       trusted: true,
       projectTrusted: project.trust !== undefined,
-      cache: execCache(io, project.root, ctx.log),
+      cache: execCache(io, project.root, project.trust !== undefined, ctx.log),
       // `fix` rewrites with one model; the model stage (and a panel) is for critiques.
       modelStage: models.length && opts.command !== 'fix' ? ({ syntax, sandbox }) => createModelStage({ ctx, syntax, models, sandbox }) : undefined,
     });

@@ -88,8 +88,8 @@ interface CachedLinter {
 
 /**
  * Where the project's ESLint runs: `in-process` (the project is trusted: fastest, warm ESLint
- * instances) or `sandbox` (the project's config never loads in Critic's process; without a
- * usable sandbox the tool reports itself unavailable with the sandbox's reason).
+ * instances) or `sandbox` (the project's config never loads in Critic's process; without an
+ * isolating sandbox — bubblewrap — the tool reports itself unavailable with the reason).
  */
 export type EslintPlacement = { where: 'in-process' } | { where: 'sandbox'; sandbox: Sandbox | SandboxUnavailable };
 
@@ -105,7 +105,8 @@ export class EslintTool implements EvidenceTool {
     private readonly ctx: EngineContext,
     private readonly placement: EslintPlacement = { where: 'in-process' },
   ) {
-    if (placement.where === 'sandbox' && placement.sandbox.isolation !== 'none') this.sandboxed = new SandboxedEslint(placement.sandbox as Sandbox);
+    // Only an isolating sandbox: limits-only (allowUnsandboxed) would run the config on the host after all.
+    if (placement.where === 'sandbox' && placement.sandbox.isolation === 'bubblewrap') this.sandboxed = new SandboxedEslint(placement.sandbox as Sandbox);
   }
 
   /** How many sandbox runs linted files (0 in process). */
@@ -156,7 +157,11 @@ export class EslintTool implements EvidenceTool {
 
   private async runSandboxed(doc: SourceDocument, configPath: string, signal: AbortSignal): Promise<ToolOutput> {
     if (!this.sandboxed) {
-      const reason = this.placement.where === 'sandbox' && this.placement.sandbox.isolation === 'none' ? (this.placement.sandbox as SandboxUnavailable).reason : 'no sandbox';
+      const sandbox = this.placement.where === 'sandbox' ? this.placement.sandbox : undefined;
+      const reason =
+        sandbox?.isolation === 'none'
+          ? (sandbox as SandboxUnavailable).reason
+          : 'only running with resource limits is allowed here, which does not isolate it from your files and network';
       throw new ToolUnavailableError(
         'eslint',
         `The project's ESLint configuration is not loaded: it is JavaScript, the project is not trusted, and it cannot run in the sandbox (${oneLineReason(reason)}); lint findings are not reported; trust the project (--trust-project) to load it in Critic's process`,
