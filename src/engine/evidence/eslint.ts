@@ -171,7 +171,7 @@ export class EslintTool implements EvidenceTool {
     const execution = this.ctx.config.execution;
     const messages = await this.sandboxed.lint({
       root: commonAncestor([doc.projectRoot, dirname(configPath)]),
-      readOnly: [nodeModulesOf(eslintPath)],
+      readOnly: nodeModulesOf(eslintPath),
       configPath,
       eslintPath,
       configVersion: mtimeOf(configPath),
@@ -262,12 +262,13 @@ function resolveProjectEslint(configPath: string): string {
 
 /**
  * The outermost node_modules folder on the resolved eslint entry's path (its dependencies may be
- * hoisted there): bound read-only when it lies outside the project (a symlinked or hoisted install).
+ * hoisted there): bound read-only when it lies outside the project (a symlinked or hoisted
+ * install). Nothing but a node_modules folder is ever bound this way, wherever a symlink points.
  */
-function nodeModulesOf(entry: string): string {
+function nodeModulesOf(entry: string): string[] {
   const marker = `${sep}node_modules${sep}`;
   const at = entry.indexOf(marker);
-  return at < 0 ? dirname(entry) : entry.slice(0, at + marker.length - 1);
+  return at < 0 ? [] : [entry.slice(0, at + marker.length - 1)];
 }
 
 function oneLineReason(reason: string): string {
