@@ -130,9 +130,9 @@ Options:
                              exit 1 when a finding is at or above this level (default: error)
   -q, --quiet                print only errors, no summary or notes
   -j, --jobs N               files critiqued in parallel (default: number of CPUs, at most 4)
-  --config FILE              configuration file, used as your own (default: the nearest .critic.json, as the project's)
-  --trust-project            trust the project: its .critic.json may pick the model and loosen limits, its ESLint
-                             config loads in Critic's process (env: CRITIC_TRUST_PROJECT=1; user config: trustedProjects)
+  --config FILE              your own configuration file (default: the project's nearest .critic.json)
+  --trust-project            trust the project's .critic.json (models, looser limits) and load its ESLint
+                             config in process (env: CRITIC_TRUST_PROJECT=1; user config: trustedProjects)
   --no-exec                  do not run examples or tests
   --allow-unsandboxed        run code with resource limits only where no sandbox is available
   --model NAME[,NAME…]       critic model(s); several form a panel (env: CRITIC_MODEL)
