@@ -177,3 +177,27 @@ test('untrusted with only a limits-only sandbox (allowUnsandboxed): the config i
   });
   assert.equal(tool.sandboxRuns, 0);
 });
+
+test('untrusted: files announced up front (the CLI knows them all) are linted in one shared run that each check joins', { skip: needsBwrap, timeout: 120_000 }, async () => {
+  const tool = new EslintTool(ctx, { where: 'sandbox', sandbox: await bubblewrapSandbox() });
+  const clean = join(project, 'src', 'clean.js');
+  const docs = Array.from({ length: 6 }, (_, i) => ({ path: clean, text: `export const v${i} = ${i % 2 ? 'nope' : i};\n`, language: 'javascript', projectRoot: project }));
+  tool.prefetch(docs);
+  const rules = [];
+  for (const d of docs) {
+    const parsed = await syntax.analyse(d.path, d.text, d.language);
+    rules.push((await tool.run(d, parsed, new AbortController().signal)).findings.map((f) => f.rule));
+  }
+  assert.deepEqual(rules, [[], ['eslint-no-undef'], [], ['eslint-no-undef'], [], ['eslint-no-undef']]);
+  assert.equal(tool.sandboxRuns, 1);
+  // A check cancelled while its lint is under way stops waiting; the shared run still serves the others.
+  const d = { ...docs[0], text: 'export const late = gone;\n' };
+  const parsed = await syntax.analyse(d.path, d.text, d.language);
+  const cancelled = new AbortController();
+  const first = tool.run(d, parsed, cancelled.signal);
+  const second = tool.run(d, parsed, new AbortController().signal);
+  cancelled.abort();
+  await assert.rejects(first, { name: 'AbortError' });
+  assert.deepEqual((await second).findings.map((f) => f.rule), ['eslint-no-undef']);
+  assert.equal(tool.sandboxRuns, 2);
+});

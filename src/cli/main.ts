@@ -166,6 +166,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const noticeKeys = new Set<string>();
     const notices: Report['notices'] = [...configNotices, ...created.notices];
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });
+    if (!project.trust) {
+      // An untrusted project's ESLint runs in the sandbox: knowing every file first, it lints them in a few shared runs.
+      const docs = await Promise.all(
+        jobs.map(async (job): Promise<SourceDocument> => {
+          const text = await job.read();
+          job.read = () => Promise.resolve(text);
+          return { path: job.path, text, language: languageOfPath(job.path)!, projectRoot: project.root };
+        }),
+      );
+      created.prefetch(docs);
+    }
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;
       const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };

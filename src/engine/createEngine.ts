@@ -4,12 +4,12 @@
  * and reuse the engine (warm language services, parse trees, sandbox probes, caches).
  */
 import type { ModelStage } from './critique/types.js';
-import type { EslintPlacement } from './evidence/eslint.js';
+import { EslintTool, type EslintPlacement } from './evidence/eslint.js';
 import type { ExecCache } from './evidence/execCache.js';
 import { createJsExamplesTool } from './evidence/jsExamples.js';
 import { createPythonExamplesTool } from './evidence/pythonExamples.js';
 import { createRelatedTestsTool } from './evidence/relatedTests.js';
-import type { EvidenceTool } from './evidence/tool.js';
+import type { EvidenceTool, SourceDocument } from './evidence/tool.js';
 import { Engine, type ToolNotice } from './pipeline.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import type { Isolation, Sandbox, SandboxUnavailable } from './sandbox/types.js';
@@ -41,6 +41,8 @@ export interface CreatedEngine {
   notices: ToolNotice[];
   isolation: Isolation | 'none';
   sandbox: Sandbox | SandboxUnavailable;
+  /** Hints that these documents are about to be checked, so tools that batch (sandboxed ESLint) can start early. */
+  prefetch(docs: readonly SourceDocument[]): void;
 }
 
 export async function createEngine(ctx: EngineContext, opts: CreateEngineOptions = {}): Promise<CreatedEngine> {
@@ -62,5 +64,8 @@ export async function createEngine(ctx: EngineContext, opts: CreateEngineOptions
   const runnable = sandbox.isolation === 'none' ? undefined : (sandbox as Sandbox);
   const modelStage = opts.modelStage?.({ syntax, sandbox: runnable });
   const engine = new Engine(ctx, tools, { syntax, modelStage });
-  return { engine, notices, isolation: sandbox.isolation, sandbox };
+  const prefetch = (docs: readonly SourceDocument[]) => {
+    for (const t of tools) if (t instanceof EslintTool) t.prefetch(docs);
+  };
+  return { engine, notices, isolation: sandbox.isolation, sandbox, prefetch };
 }

@@ -18,7 +18,7 @@ import { isJsFamily } from '../languages.js';
 import type { Sandbox, SandboxUnavailable } from '../sandbox/types.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
-import { commonAncestor, SandboxedEslint } from './eslintSandbox.js';
+import { commonAncestor, SandboxedEslint, type SandboxLintRequest } from './eslintSandbox.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { firstLine } from '../text.js';
 
@@ -167,9 +167,14 @@ export class EslintTool implements EvidenceTool {
         `The project's ESLint configuration is not loaded: it is JavaScript, the project is not trusted, and it cannot run in the sandbox (${oneLineReason(reason)}); lint findings are not reported; trust the project (--trust-project) to load it in Critic's process`,
       );
     }
+    const messages = await this.sandboxed.lint(this.sandboxRequest(doc, configPath, signal));
+    throwIfAborted(signal);
+    return { findings: this.findingsOf(doc, messages) };
+  }
+
+  private sandboxRequest(doc: SourceDocument, configPath: string, signal: AbortSignal): SandboxLintRequest {
     const eslintPath = resolveProjectEslint(configPath);
-    const execution = this.ctx.config.execution;
-    const messages = await this.sandboxed.lint({
+    return {
       root: commonAncestor([doc.projectRoot, dirname(configPath)]),
       readOnly: nodeModulesOf(eslintPath),
       configPath,
@@ -177,11 +182,32 @@ export class EslintTool implements EvidenceTool {
       configVersion: mtimeOf(configPath),
       filePath: doc.path,
       text: doc.text,
-      timeoutMs: execution.testTimeoutMs,
+      timeoutMs: this.ctx.config.execution.testTimeoutMs,
       signal,
-    });
-    throwIfAborted(signal);
-    return { findings: this.findingsOf(doc, messages) };
+    };
+  }
+
+  /**
+   * Starts linting documents that are about to be checked (the CLI knows all its files up front),
+   * so the sandboxed ESLint lints them in a few shared runs instead of one run per file. `run`
+   * then joins the lint under way. Nothing happens in process or without a sandbox.
+   */
+  prefetch(docs: readonly SourceDocument[]): void {
+    if (!this.sandboxed || this.ctx.config.tools.eslint === false) return;
+    const never = new AbortController().signal;
+    for (const doc of docs) {
+      if (!isJsFamily(doc.language)) continue;
+      const configPath = findEslintConfig(doc.path);
+      if (!configPath) continue;
+      let req: SandboxLintRequest;
+      try {
+        req = this.sandboxRequest(doc, configPath, never);
+      } catch {
+        continue; // `run` reports it for the file
+      }
+      // Failures are reported by `run`, which asks again.
+      this.sandboxed.lint(req).catch(() => undefined);
+    }
   }
 
   private findingsOf(doc: SourceDocument, messages: readonly (LintMessage & { helpUri?: string })[]): RawFinding[] {

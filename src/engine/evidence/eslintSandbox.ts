@@ -109,9 +109,14 @@ export interface SandboxLintRequest {
 
 interface Pending {
   req: SandboxLintRequest;
+  /** The signals of everyone waiting for this file's result; it is dropped only when all are aborted. */
+  waiters: AbortSignal[];
+  done: Promise<SandboxLintMessage[]>;
   resolve: (m: SandboxLintMessage[]) => void;
   reject: (e: unknown) => void;
 }
+
+const abandoned = (p: Pending) => p.waiters.every((s) => s.aborted);
 
 /** At most this many files per sandbox run, so one run stays well inside its time and output limits. */
 const maxBatch = 16;
@@ -129,6 +134,8 @@ export function commonAncestor(paths: readonly string[]): string {
 /** Lints in the sandbox, batching files that wait for the same configuration. */
 export class SandboxedEslint {
   private readonly queues = new Map<string, { running: boolean; waiting: Pending[] }>();
+  /** Files queued or being linted, by memo key: a second caller for the same text joins the first. */
+  private readonly inFlight = new Map<string, Pending>();
   private readonly remembered = new Map<string, SandboxLintMessage[]>();
   /** How many sandbox runs were started (tests, benchmarks). */
   runs = 0;
@@ -136,37 +143,56 @@ export class SandboxedEslint {
   constructor(private readonly sandbox: Sandbox) {}
 
   lint(req: SandboxLintRequest): Promise<SandboxLintMessage[]> {
-    const memo = createHash('sha256').update(JSON.stringify([req.root, req.configPath, req.configVersion, req.eslintPath, req.filePath, req.text])).digest('hex');
+    const memo = createHash('sha256').update(JSON.stringify([req.root, req.readOnly, req.configPath, req.configVersion, req.eslintPath, req.filePath, req.text])).digest('hex');
     const hit = this.remembered.get(memo);
     if (hit) return Promise.resolve(hit);
+    let pending = this.inFlight.get(memo);
+    if (pending) pending.waiters.push(req.signal);
+    else pending = this.enqueue(req, memo);
+    const done = pending.done;
+    // A cancelled caller stops waiting at once; the run goes on for the others in its batch.
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new AbortError());
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      done.then(resolve, reject).finally(() => req.signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private enqueue(req: SandboxLintRequest, memo: string): Pending {
     const key = JSON.stringify([req.root, req.readOnly, req.configPath, req.configVersion, req.eslintPath]);
     let queue = this.queues.get(key);
     if (!queue) this.queues.set(key, (queue = { running: false, waiting: [] }));
     const q = queue;
-    const done = new Promise<SandboxLintMessage[]>((resolve, reject) => q.waiting.push({ req, resolve, reject }));
+    let resolve!: (m: SandboxLintMessage[]) => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<SandboxLintMessage[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const pending: Pending = { req, waiters: [req.signal], done, resolve, reject };
+    this.inFlight.set(memo, pending);
+    done.then(
+      (messages) => {
+        this.inFlight.delete(memo);
+        this.remembered.set(memo, messages);
+        if (this.remembered.size > maxRemembered) this.remembered.delete(this.remembered.keys().next().value!);
+      },
+      () => this.inFlight.delete(memo),
+    );
+    q.waiting.push(pending);
     if (!q.running) {
       // Started after the current burst of callers, so files asked for together share the first run.
       q.running = true;
       queueMicrotask(() => void this.drain(key, q));
     }
-    const remembered = done.then((messages) => {
-      this.remembered.set(memo, messages);
-      if (this.remembered.size > maxRemembered) this.remembered.delete(this.remembered.keys().next().value!);
-      return messages;
-    });
-    // A cancelled caller stops waiting at once; the run goes on for the others in its batch.
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new AbortError());
-      req.signal.addEventListener('abort', onAbort, { once: true });
-      remembered.then(resolve, reject).finally(() => req.signal.removeEventListener('abort', onAbort));
-    });
+    return pending;
   }
 
   private async drain(key: string, q: { running: boolean; waiting: Pending[] }): Promise<void> {
     try {
       while (q.waiting.length) {
         const batch = q.waiting.splice(0, maxBatch).filter((p) => {
-          if (!p.req.signal.aborted) return true;
+          if (!abandoned(p)) return true;
           p.reject(new AbortError());
           return false;
         });
@@ -184,8 +210,9 @@ export class SandboxedEslint {
     const config: RunnerConfig = { marker, eslint: first.eslintPath, cwd: dirname(first.configPath), files: batch.map((p, id) => ({ id, path: p.req.filePath, text: p.req.text })) };
     // The batch is cancelled only when every file in it is.
     const everyAborted = new AbortController();
-    const onAbort = () => batch.every((p) => p.req.signal.aborted) && everyAborted.abort();
-    for (const p of batch) p.req.signal.addEventListener('abort', onAbort, { once: true });
+    const signals = batch.flatMap((p) => p.waiters);
+    const onAbort = () => batch.every(abandoned) && everyAborted.abort();
+    for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
     let r: SandboxRunResult;
     try {
       this.runs++;
@@ -204,7 +231,7 @@ export class SandboxedEslint {
       for (const p of batch) p.reject(err);
       return;
     } finally {
-      for (const p of batch) p.req.signal.removeEventListener('abort', onAbort);
+      for (const signal of signals) signal.removeEventListener('abort', onAbort);
     }
     settle(batch, r, marker, first.configPath, first.eslintPath);
   }
