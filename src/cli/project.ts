@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, configFileName, parseConfigText, type CriticConfig } from '../engine/config.js';
 import { restrictProjectConfig } from '../engine/projectTrust.js';
-import { displayPath, loadUserConfig, projectTrust, userConfigPath, type TrustSource, type UserConfig } from './userConfig.js';
+import { tildePath, loadUserConfig, projectTrust, userConfigPath, type TrustSource, type UserConfig } from './userConfig.js';
 
 export interface Project {
   root: string;
@@ -65,5 +65,5 @@ export function loadProject(start: string, opts: LoadProjectOptions = {}): Proje
 /** The one line that says which project settings were ignored and how to trust the project. */
 export function untrustedNotice(project: Project, env: NodeJS.ProcessEnv): string | undefined {
   if (project.trust || !project.ignored.length || !project.configFile) return undefined;
-  return `${project.configFile} is not trusted, so Critic ignored ${project.ignored.join(', ')}; to trust this project pass --trust-project, set CRITIC_TRUST_PROJECT=1, or add it to "trustedProjects" in ${displayPath(userConfigPath(env), env)}`;
+  return `${project.configFile} is not trusted, so Critic ignored ${project.ignored.join(', ')}; to trust this project pass --trust-project, set CRITIC_TRUST_PROJECT=1, or add it to "trustedProjects" in ${tildePath(userConfigPath(env), env)}`;
 }
