@@ -9,6 +9,8 @@ import { FindingCodeLenses } from './codeLens.js';
 import { CriticController, documentSelector } from './controller.js';
 import { FindingDiagnostics } from './diagnostics.js';
 import { FindingHoverProvider } from './hover.js';
+import { FindingsView } from './findingsView.js';
+import { InlineHints } from './inlineHints.js';
 import { channelLogger } from './logging.js';
 import { ModelCommands } from './modelCommands.js';
 import { ReportProvider, reportScheme } from './report.js';
@@ -57,7 +59,11 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   const scm = new ScmCommands(critic, log);
   const models = new ModelCommands(context.secrets, log);
   const status = new CriticStatus(critic);
-  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status);
+  // Both read VS Code's diagnostics (source "critic"), not the controller: they stay as they are
+  // when the findings come from the language server.
+  const findingsView = new FindingsView(context.workspaceState);
+  const inlineHints = new InlineHints();
+  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints);
 
   const command = (id: string, run: (...args: any[]) => unknown) =>
     context.subscriptions.push(
@@ -142,7 +148,10 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     const position = new vscode.Position(line, character);
     await vscode.window.showTextDocument(vscode.Uri.parse(uri), { selection: new vscode.Range(position, position) });
   });
-  command('critic.showUnitFindings', () => vscode.commands.executeCommand('workbench.actions.view.problems'));
+  command('critic.showUnitFindings', (uri?: string, unit?: string) => findingsView.showUnit(uri, unit));
+  command('critic.showFindings', () => findingsView.showUnit(vscode.window.activeTextEditor?.document.uri.toString()));
+  command('critic.filterFindings', () => findingsView.filterByTier());
+  command('critic.showAllFindings', () => findingsView.clearFilter());
 
   command('critic.setApiKey', () => models.setApiKey());
   command('critic.selectModel', () => models.selectModel());
