@@ -10,6 +10,7 @@ import { CriticController, documentSelector } from './controller.js';
 import { FindingDiagnostics } from './diagnostics.js';
 import { FindingHoverProvider } from './hover.js';
 import { FindingsView } from './findingsView.js';
+import { GitRepositoryContext } from './gitContext.js';
 import { InlineHints } from './inlineHints.js';
 import { channelLogger } from './logging.js';
 import { ModelCommands } from './modelCommands.js';
@@ -17,6 +18,7 @@ import { ReportProvider, reportScheme } from './report.js';
 import { previewScheme, RewriteCommands } from './rewriteCommands.js';
 import { ScmCommands } from './scm.js';
 import { CriticStatus } from './status.js';
+import { WalkthroughCommands } from './walkthroughCommands.js';
 
 /** What `activate` returns (the extension's `exports`): read-only views for other extensions and tests. */
 export interface CriticApi {
@@ -63,7 +65,7 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   // when the findings come from the language server.
   const findingsView = new FindingsView(context.workspaceState);
   const inlineHints = new InlineHints();
-  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints);
+  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints, new GitRepositoryContext(log));
 
   const command = (id: string, run: (...args: any[]) => unknown) =>
     context.subscriptions.push(
@@ -157,6 +159,11 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   command('critic.selectModel', () => models.selectModel());
   command('critic.findLocalModels', () => models.findLocalModels());
   command('critic.showReport', () => report.show());
+  const walkthrough = new WalkthroughCommands(context, async (uri) => critic.critique(await vscode.workspace.openTextDocument(uri), { reason: 'file' }));
+  command('critic.openWalkthrough', () => walkthrough.open());
+  command('critic.openSample', () => walkthrough.openSample());
+  command('critic.setUpSandbox', () => walkthrough.setUpSandbox());
+  command('critic.enableCommitCheck', () => walkthrough.enableCommitCheck());
   command('critic.showLog', () => channel.show());
 
   context.subscriptions.push(
