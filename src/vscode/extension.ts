@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings.js';
+import { settingKeys } from './configFromSettings.js';
 import { codeActionKinds, FindingCodeActions, suppressionWorkspaceEdit } from './codeActions.js';
 import { FindingCodeLenses } from './codeLens.js';
 import { CriticController, documentSelector } from './controller.js';
@@ -26,6 +27,8 @@ export interface CriticApi {
   /** Waits until no critique is running (or the timeout passes); true when idle. */
   idle(timeoutMs?: number): Promise<boolean>;
 }
+
+const displayOnlySettings: readonly string[] = ['codeLens.enabled', 'inlineHints'];
 
 export function activate(context: vscode.ExtensionContext): CriticApi | undefined {
   const started = performance.now();
@@ -175,7 +178,8 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('critic')) {
         lenses.refresh();
-        void critic.reset();
+        // The code lens and inline hint switches change only what is drawn: no engine rebuild.
+        if (settingKeys.some((k) => !displayOnlySettings.includes(k) && e.affectsConfiguration(`critic.${k}`))) void critic.reset();
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void critic.reset()),
