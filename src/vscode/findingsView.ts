@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { criticFindingOf, findingTiers, severities, type CriticFinding, type FindingTier } from './diagnosticData.js';
 import { buildFindingsTree, countFindings, countsText, emptyCounts, filterMessage, findUnit, parentOf, type Counts, type FileFindings, type FileNode, type TreeNode } from './findingsTree.js';
-import { KeyedThrottle } from './inlineHintText.js';
+import { hintText, KeyedThrottle } from './inlineHintText.js';
 
 export const findingsViewId = 'critic.findings';
 const tiersStateKey = 'critic.findings.tiers';
@@ -22,11 +22,6 @@ function severityIcon(severity: number): vscode.ThemeIcon {
   if (severity === severities.error) return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
   if (severity === severities.warning) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   return new vscode.ThemeIcon('info', new vscode.ThemeColor('problemsInfoIcon.foreground'));
-}
-
-function firstLine(text: string, max = 140): string {
-  const line = (text.split('\n')[0] ?? '').trim();
-  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
 /** Critic's diagnostics of every file, from VS Code's diagnostics (whoever published them). */
@@ -68,12 +63,15 @@ export class FindingsView implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   private rebuild(): void {
-    const files: FileFindings[] = criticDiagnostics().map(({ uri, findings }) => ({ uri: uri.toString(), label: vscode.workspace.asRelativePath(uri, true), findings }));
+    const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+    const files: FileFindings[] = criticDiagnostics().map(({ uri, findings }) => ({ uri: uri.toString(), label: vscode.workspace.asRelativePath(uri, multiRoot), findings }));
     this.withFindings = new Set(files.map((f) => f.uri));
     this.all = countFindings(files.flatMap((f) => f.findings));
     this.tree = buildFindingsTree(files, this.shown);
     const shownCounts = countFindings(this.tree.flatMap((f) => f.units.flatMap((u) => u.findings.map((n) => n.finding))));
-    this.view.description = countsText(shownCounts);
+    // The title is what a single-view container shows ("CRITIC: FINDINGS (2 ERRORS)").
+    const total = shownCounts.errors + shownCounts.warnings + shownCounts.notes;
+    this.view.title = total ? `Findings (${countsText(shownCounts)})` : 'Findings';
     this.view.message = filterMessage(this.all, this.shown);
     const filtered = this.shown.size < findingTiers.length;
     if (filtered !== this.filtered) {
@@ -81,7 +79,6 @@ export class FindingsView implements vscode.TreeDataProvider<TreeNode>, vscode.D
       // Swaps the view's filter button for "show every tier".
       void vscode.commands.executeCommand('setContext', 'critic.findings.filtered', filtered);
     }
-    const total = shownCounts.errors + shownCounts.warnings + shownCounts.notes;
     this.view.badge = total ? { value: total, tooltip: `Critic: ${countsText(shownCounts)}` } : undefined;
     this.changed.fire(undefined);
   }
@@ -102,8 +99,9 @@ export class FindingsView implements vscode.TreeDataProvider<TreeNode>, vscode.D
       const uri = vscode.Uri.parse(node.uri);
       const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.Expanded);
       item.id = node.id;
+      // The folder; the count is the Problems decoration VS Code already draws on the right.
       const slash = node.label.lastIndexOf('/');
-      item.description = `${slash > 0 ? `${node.label.slice(0, slash)} · ` : ''}${node.count}`;
+      item.description = slash > 0 ? node.label.slice(0, slash) : '';
       item.contextValue = 'critic.file';
       return item;
     }
@@ -116,10 +114,11 @@ export class FindingsView implements vscode.TreeDataProvider<TreeNode>, vscode.D
       return item;
     }
     const f = node.finding;
-    const item = new vscode.TreeItem(firstLine(f.message), vscode.TreeItemCollapsibleState.None);
+    // The short form fits a side bar (`expected 4, got 0`); the whole message is the tooltip.
+    const item = new vscode.TreeItem(hintText(f), vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.iconPath = severityIcon(f.severity);
-    item.description = `${f.rule} · ${f.tier} · Ln ${f.range.start.line + 1}`;
+    item.description = `${f.tier} · ${f.rule} · Ln ${f.range.start.line + 1}`;
     // Tool and model text is untrusted: plain text only.
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(f.message);
