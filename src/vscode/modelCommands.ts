@@ -22,7 +22,15 @@ export class ModelCommands {
   }
 
   private async set(key: string, value: unknown): Promise<void> {
-    await vscode.workspace.getConfiguration('critic', this.scope()).update(key, value, targetOf(key, this.scope()));
+    const config = vscode.workspace.getConfiguration('critic', this.scope());
+    const target = targetOf(key, this.scope());
+    try {
+      await config.update(key, value, target);
+    } catch (err) {
+      // A window-scoped setting set in a multi-root folder's settings cannot be written there.
+      if (target !== vscode.ConfigurationTarget.WorkspaceFolder) throw err;
+      await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+    }
   }
 
   private currentBaseUrl(): string | undefined {
