@@ -1,8 +1,8 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import ignore from 'ignore';
 import pkg from '../../package.json';
 import { ConfigError } from '../engine/config.js';
@@ -63,11 +63,15 @@ async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T
   return results;
 }
 
-/** Where execution results are cached between runs: $XDG_CACHE_HOME/critic, else node_modules/.cache/critic. */
-function cacheDir(io: CliIo, root: string): string {
+/**
+ * Where execution results are cached between runs: the user's cache folder ($XDG_CACHE_HOME/critic,
+ * else ~/.cache/critic), never inside the project, where it would show up as an untracked change.
+ */
+function cacheDir(io: CliIo): string {
   if (io.env.CRITIC_CACHE_DIR) return io.env.CRITIC_CACHE_DIR;
-  if (io.env.XDG_CACHE_HOME) return join(io.env.XDG_CACHE_HOME, 'critic');
-  return join(root, 'node_modules', '.cache', 'critic');
+  // XDG says a relative value is to be ignored (it would resolve inside the project).
+  if (io.env.XDG_CACHE_HOME && isAbsolute(io.env.XDG_CACHE_HOME)) return join(io.env.XDG_CACHE_HOME, 'critic');
+  return join(io.env.HOME || homedir(), '.cache', 'critic');
 }
 
 /** Colour on a terminal unless NO_COLOR; FORCE_COLOR and --color/--no-color win. */
@@ -76,7 +80,7 @@ function useColor(opts: CliOptions, io: CliIo): boolean {
 }
 
 function execCache(io: CliIo, root: string, log: Logger): ExecCache {
-  return new ExecCache({ dir: cacheDir(io, root), log, salt: buildIdentity() });
+  return new ExecCache({ dir: cacheDir(io), log, salt: buildIdentity() });
 }
 
 /** This build of Critic: cached execution results from another build are not reused. */
