@@ -21,6 +21,7 @@ import { formatJson, formatSarif, formatText, type Report } from './output.js';
 import { loadProject } from '../engine/project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
+import { lspHelp, parseLspArgs, runLanguageServer } from '../lsp/lspCommand.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -90,6 +91,7 @@ function buildIdentity(): string {
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'lsp') return runLsp(argv.slice(1), io);
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);
@@ -189,6 +191,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } finally {
     await critic?.dispose();
   }
+}
+
+/** `critic lsp`: the language server on stdio or node-ipc, until the client exits. */
+async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(lspHelp);
+    return 0;
+  }
+  const args = parseLspArgs(argv, io.env);
+  if (typeof args === 'string') {
+    io.stderr(`critic: ${args}\n`);
+    return 2;
+  }
+  // The CLI bundle compiles wasm with Liftoff only (right for a short run); a server lives long,
+  // so ruff's wasm gets the optimising tier back before it is loaded.
+  require('v8').setFlagsFromString('--no-liftoff-only');
+  await runLanguageServer(args, __dirname, io.env);
+  return 0;
 }
 
 if (require.main === module) {
