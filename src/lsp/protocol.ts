@@ -69,6 +69,8 @@ export interface StatusParams {
   models: string[];
   /** The document and what is running on it, when about a document. */
   uri?: string;
+  /** The document version the state is about. */
+  version?: number;
   state?: 'checking' | 'tools-done' | 'done' | 'cancelled';
   findings?: number;
 }

@@ -13,11 +13,13 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  ExecuteCommandRequest,
   TextDocumentSyncKind,
   type CancellationToken,
   type Connection,
   type Diagnostic,
   type InitializeResult,
+  type ProgressToken,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { isAbortError } from '../engine/abort.js';
@@ -110,7 +112,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
           return;
         }
         const source: SourceDocument = { path, text: doc.getText(), language, projectRoot: root, version };
-        const base: StatusParams = { root, isolation: critic.isolation, isolationReason: critic.isolationReason, trusted, models: [...critic.modelIds], uri };
+        const base: StatusParams = { root, isolation: critic.isolation, isolationReason: critic.isolationReason, trusted, models: [...critic.modelIds], uri, version };
         status({ ...base, state: 'checking' });
         const current = () => !signal.aborted && docs.get(uri)?.version === version;
         const onProgress = (r: CheckResult) => {
@@ -119,7 +121,10 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
           publish(uri, version, partialDiagnostics(fresh, stateOf(uri).diagnostics, (tool) => r.timings[tool] !== undefined));
           status({ ...base, state: 'tools-done', findings: r.findings.length });
         };
-        const result = await critic.check(source, { signal, onProgress });
+        const result = await critic.check(source, { signal, onProgress }).catch((err: unknown) => {
+          if (isAbortError(err) || signal.aborted) status({ ...base, state: 'cancelled' });
+          throw err;
+        });
         if (!current()) return;
         for (const n of result.notices) log.warn(n.message);
         publish(uri, version, result.findings.map((f) => toDiagnostic(f, version)));
@@ -238,7 +243,8 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     });
   });
 
-  connection.onExecuteCommand(async (p, token, workDone) => {
+  // Registered directly rather than with onExecuteCommand, which strips `workDoneToken` first.
+  connection.onRequest(ExecuteCommandRequest.type, async (p, token) => {
     const signal = toSignal(token);
     if (p.command === commands.checkDocument) {
       const uri = (Array.isArray(p.arguments) ? (p.arguments[0] as { uri?: string } | undefined)?.uri : undefined) ?? '';
@@ -253,7 +259,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     const path = pathOf(args.uri);
     const language = doc && path ? languageOf(doc, path) : undefined;
     if (!doc || !path || !language) return { status: 'stale', summary: 'That document is not open any more.' };
-    const reporter = await progressFor(workDone, p.workDoneToken !== undefined);
+    const reporter = await progressFor(p.workDoneToken);
     reporter.begin('Critic: rewriting', undefined, 'asking the model', true);
     try {
       const root = projects.rootOf(path, folderOf(path));
@@ -279,8 +285,10 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     }
   });
 
-  async function progressFor(given: WorkDoneProgressReporter, clientToken: boolean): Promise<WorkDoneProgressReporter> {
-    if (clientToken || !progressSupport) return given;
+  /** The client's progress token when it sent one, else one the server creates (when the client supports it). */
+  async function progressFor(token: ProgressToken | undefined): Promise<WorkDoneProgressReporter> {
+    const given = connection.window.attachWorkDoneProgress(token);
+    if (token !== undefined || !progressSupport) return given;
     try {
       return await connection.window.createWorkDoneProgress();
     } catch {

@@ -54,8 +54,10 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     notify();
   });
   connection.onNotification('window/showMessage', (p) => logs.push(p.message));
-  connection.onNotification('critic/status', (p) => statuses.push(p));
-  connection.onNotification('$/progress', (p) => statuses.push({ progress: p }));
+  connection.onNotification('critic/status', (p) => {
+    statuses.push(p);
+    notify();
+  });
   const state = { settings };
   connection.onRequest('workspace/configuration', (p) => p.items.map((i) => (i.section === 'critic' ? state.settings : null)));
   connection.onRequest('window/workDoneProgress/create', () => null);
@@ -103,6 +105,26 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     });
   }
 
+  /** Resolves when the server reports `state` (default: done) for the document at `version`. */
+  function waitStatus(uri, version, state = 'done') {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = statuses.find((s) => s.uri === uri && s.version === version && s.state === state);
+        if (hit) {
+          waiters.delete(check);
+          resolve(hit);
+        } else if (child.exitCode !== null) {
+          waiters.delete(check);
+          reject(new Error(`the server exited (${child.exitCode}): ${stderr}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  }
+  /** The last diagnostics published for the document at `version`. */
+  const lastFor = (uri, version) => published.filter((p) => p.uri === uri && p.version === version).at(-1)?.diagnostics ?? [];
+
   const versions = new Map();
   return {
     connection,
@@ -114,6 +136,8 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     handlers,
     state,
     waitFor,
+    waitStatus,
+    lastFor,
     publishesFor: (uri) => published.filter((p) => p.uri === uri),
     open(path, text, languageId) {
       versions.set(uriOf(path), 1);
