@@ -9,6 +9,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { relative, sep } from 'node:path';
 import ignore from 'ignore';
+import pkg from '../../package.json';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   DidChangeConfigurationNotification,
@@ -185,7 +186,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
         executeCommandProvider: { commands: Object.values(commands) },
         workspace: { workspaceFolders: { supported: true } },
       },
-      serverInfo: { name: 'critic', version: process.env.CRITIC_VERSION ?? undefined },
+      serverInfo: { name: 'critic', version: pkg.version },
     };
   });
 
