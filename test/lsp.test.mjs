@@ -4,7 +4,7 @@
 // code actions only look things up, and rewrites come back as versioned WorkspaceEdits.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tempProject } from './support/engine.mjs';
@@ -220,4 +220,38 @@ test('critic/chat: the client answers the model requests (as VS Code does with v
   assert.equal(d.range.start.line, 1);
   assert.match(d.message, /subtracts instead of adding/);
   assert.equal(d.severity, 2, 'a model-only finding is never an error');
+});
+
+test('settings: a cosmetic change keeps the warm engine, an engine input rebuilds it; .critic.json is watched', async () => {
+  const py = 'def f():\n    return undefined_name\n';
+  const { client, path, root } = await serverOn({ 'f.py': py }, { initializationOptions: {} });
+  const file = path('f.py');
+  const uri = uriOf(file);
+  const engines = () => client.logs.filter((l) => l.startsWith('engine for ')).length;
+  await client.open(file, py, 'python');
+  await client.waitStatus(uri, 1);
+  assert.equal(engines(), 1);
+  assert.ok(client.lastFor(uri, 1).some((d) => d.code === 'ruff-F821'));
+
+  const edit = (text) => client.change(file, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text);
+  client.state.settings = { debounceMs: 10 };
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+  const v2 = edit('');
+  await client.waitStatus(uri, v2);
+  assert.equal(engines(), 1, 'a debounce change rebuilt the engine');
+
+  client.state.settings = { debounceMs: 10, tools: { ruff: false } };
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+  const v3 = edit('');
+  await client.waitStatus(uri, v3);
+  assert.equal(engines(), 2, 'turning ruff off rebuilt the engine');
+  assert.ok(!client.lastFor(uri, v3).some((d) => d.code === 'ruff-F821'));
+
+  client.state.settings = { debounceMs: 10 };
+  writeFileSync(join(root, '.critic.json'), JSON.stringify({ rules: { 'ruff-F821': 'warning' } }));
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(join(root, '.critic.json')), type: 1 }] });
+  const v4 = edit('');
+  await client.waitStatus(uri, v4);
+  const d = client.lastFor(uri, v4).find((x) => x.code === 'ruff-F821');
+  assert.equal(d?.severity, 2, 'the rule level from the new .critic.json applies');
 });
