@@ -204,9 +204,8 @@ async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr(`critic: ${args}\n`);
     return 2;
   }
-  // The CLI bundle compiles wasm with Liftoff only (right for a short run); a server lives long,
-  // so ruff's wasm gets the optimising tier back before it is loaded.
-  require('v8').setFlagsFromString('--no-liftoff-only');
+  // The bundle's --liftoff-only stays on: measured for the server too (ruff on 1,000 lines, 30
+  // edits), Liftoff-only was faster warm (15 vs 97 ms median) and cold, and used a third of the memory.
   await runLanguageServer(args, __dirname, io.env);
   return 0;
 }
