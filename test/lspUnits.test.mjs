@@ -137,3 +137,19 @@ test('the rewrite edit is minimal; bad command arguments and CLI flags are one-l
   assert.match(parseLspArgs([], {}), /needs a transport/);
   assert.match(parseLspArgs(['--stdio', '--bogus'], {}), /unknown option "--bogus"/);
 });
+
+test('the log sent to the client has secrets redacted and keeps stack traces; debug only when verbose', async () => {
+  const { connectionLogger } = await import(out('lsp/logger.js'));
+  const sent = [];
+  const remote = { error: (m) => sent.push(['error', m]), warn: (m) => sent.push(['warn', m]), info: (m) => sent.push(['info', m]), log: (m) => sent.push(['log', m]) };
+  const key = 'my-own-gateway-key-1234567890';
+  const log = connectionLogger(remote, { verbose: false, secrets: () => [key] });
+  log.info(`calling the endpoint with ${key}`);
+  log.error('request failed', new Error(`401 for sk-proj-Q7wErTy8uIoP9aSdFgHjKl0zXcVbNm12`));
+  log.debug('hidden');
+  assert.equal(sent.length, 2);
+  assert.ok(!sent.some(([, m]) => m.includes(key) || m.includes('sk-proj-Q7wErTy8uIoP9aSdFgHjKl0zXcVbNm12')), JSON.stringify(sent));
+  assert.match(sent[1][1], /request failed\nError: 401 for .*\n\s+at /);
+  connectionLogger(remote, { verbose: true, secrets: () => [] }).debug('shown');
+  assert.deepEqual(sent.at(-1), ['log', 'shown']);
+});
