@@ -254,4 +254,12 @@ test('settings: a cosmetic change keeps the warm engine, an engine input rebuild
   await client.waitStatus(uri, v4);
   const d = client.lastFor(uri, v4).find((x) => x.code === 'ruff-F821');
   assert.equal(d?.severity, 2, 'the rule level from the new .critic.json applies');
+
+  // A broken project file is one clear line; the defaults keep working meanwhile.
+  writeFileSync(join(root, '.critic.json'), '{ "rules": ');
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(join(root, '.critic.json')), type: 2 }] });
+  const v5 = edit('');
+  await client.waitStatus(uri, v5);
+  assert.ok(client.logs.some((l) => /\.critic\.json: invalid "\(file\)": not valid JSON .*using the defaults until it is fixed/.test(l)), client.logs.join('\n'));
+  assert.equal(client.lastFor(uri, v5).find((x) => x.code === 'ruff-F821')?.severity, 1);
 });
