@@ -263,3 +263,34 @@ test('settings: a cosmetic change keeps the warm engine, an engine input rebuild
   assert.ok(client.logs.some((l) => /\.critic\.json: invalid "\(file\)": not valid JSON .*using the defaults until it is fixed/.test(l)), client.logs.join('\n'));
   assert.equal(client.lastFor(uri, v5).find((x) => x.code === 'ruff-F821')?.severity, 1);
 });
+
+test('critic/chat is cancelled with $/cancelRequest when a newer version supersedes the critique', async () => {
+  const text = 'def add(a, b):\n    return a - b\n';
+  const { client, path } = await serverOn({ 'calc.py': text }, {
+    initializationOptions: { trusted: true },
+    settings: { debounceMs: 0, execution: { enabled: false }, model: { provider: 'client', name: 'm', probes: false } },
+  });
+  const cancelled = [];
+  let first = true;
+  let asked;
+  const firstAsked = new Promise((r) => (asked = r));
+  client.handlers.chat = (p, token) => {
+    if (!first) return { text: JSON.stringify({ verdict: 'correct', findings: [] }) };
+    first = false;
+    asked();
+    // The first request never answers on its own: only a cancellation ends it.
+    return new Promise((resolve) => token.onCancellationRequested(() => {
+      cancelled.push(p.messages[1].content);
+      resolve({ text: '' });
+    }));
+  };
+  const file = path('calc.py');
+  const uri = uriOf(file);
+  await client.open(file, text, 'python');
+  await firstAsked;
+  const v2 = client.change(file, lineRange(text, 1), '    return a + b');
+  await client.waitStatus(uri, v2);
+  assert.equal(cancelled.length, 1, 'the superseded model request was cancelled');
+  assert.match(cancelled[0], /return a - b/);
+  assert.ok(!client.statuses.some((s) => s.uri === uri && s.version === 1 && s.state === 'done'));
+});
