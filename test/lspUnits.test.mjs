@@ -153,3 +153,13 @@ test('the log sent to the client has secrets redacted and keeps stack traces; de
   connectionLogger(remote, { verbose: true, secrets: () => [] }).debug('shown');
   assert.deepEqual(sent.at(-1), ['log', 'shown']);
 });
+
+test('applyChanges says whether the shown diagnostics changed, so the server republishes only then', () => {
+  const s = new DocumentState();
+  s.diagnostics = [{ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 3 } }, data: { tier: 'tool', unit: '<module>', tool: 'ruff' } }];
+  assert.equal(s.applyChanges([{ range: { start: { line: 9, character: 0 }, end: { line: 9, character: 0 } }, text: 'x' }]), false, 'typing below moves nothing');
+  assert.equal(s.applyChanges([{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' }]), true, 'a new line above moves it');
+  assert.equal(s.diagnostics[0].range.start.line, 6);
+  assert.equal(s.applyChanges([{ range: { start: { line: 6, character: 1 }, end: { line: 6, character: 2 } }, text: '' }]), true, 'an edit on it drops it');
+  assert.deepEqual(s.diagnostics, []);
+});

@@ -15,10 +15,12 @@ export class DocumentState {
   /** The last complete run: its version, findings and units. */
   checked?: { version: number; findings: Finding[]; units: CodeUnit[] };
 
-  /** Follows an edit: shifts what is below it, drops what it touched. */
-  applyChanges(changes: readonly TextDocumentContentChangeEvent[]): void {
+  /** Follows an edit: shifts what is below it, drops what it touched. Returns whether any diagnostic moved or went. */
+  applyChanges(changes: readonly TextDocumentContentChangeEvent[]): boolean {
+    let changed = false;
     for (const c of changes) {
       if (!('range' in c)) {
+        changed ||= this.diagnostics.length > 0;
         this.diagnostics = [];
         continue;
       }
@@ -31,11 +33,12 @@ export class DocumentState {
         const u = units.find((x) => x.name === data.unit);
         return u !== undefined && u.kind !== 'module' && u.range.start.line <= end.line && start.line <= u.range.end.line;
       };
-      this.diagnostics = this.diagnostics
-        .filter((d) => !(d.range.start.line <= end.line && start.line <= d.range.end.line) && !editedUnit(d))
-        .map((d) => (d.range.start.line > end.line ? { ...d, range: shift(d.range, delta) } : d));
+      const kept = this.diagnostics.filter((d) => !(d.range.start.line <= end.line && start.line <= d.range.end.line) && !editedUnit(d));
+      changed ||= kept.length !== this.diagnostics.length || (delta !== 0 && kept.some((d) => d.range.start.line > end.line));
+      this.diagnostics = kept.map((d) => (d.range.start.line > end.line ? { ...d, range: shift(d.range, delta) } : d));
       if (this.checked) this.checked = { ...this.checked, units: units.map((u) => (u.range.start.line > end.line ? { ...u, range: shift(u.range, delta) } : u)) };
     }
+    return changed;
   }
 
   /** The finding behind a diagnostic, from the last complete run. */

@@ -213,7 +213,10 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     const doc = docs.get(p.textDocument.uri);
     if (!doc) return;
     docs.set(p.textDocument.uri, TextDocument.update(doc, p.contentChanges, p.textDocument.version));
-    stateOf(p.textDocument.uri).applyChanges(p.contentChanges);
+    const state = stateOf(p.textDocument.uri);
+    // What the edit touched goes at once (clients that do not move diagnostics get them moved);
+    // new findings come after the idle delay.
+    if (state.applyChanges(p.contentChanges)) publish(p.textDocument.uri, p.textDocument.version, state.diagnostics);
     scheduler.schedule(p.textDocument.uri, debounceFor(p.textDocument.uri));
   });
   connection.onDidCloseTextDocument((p) => {

@@ -15,6 +15,8 @@ local function fail(message)
   finish(1)
 end
 
+-- The server's critic/status notifications: which version of each document it finished.
+local done = {}
 local client_id = vim.lsp.start_client({
   name = 'critic',
   cmd = { os.getenv('CRITIC_NODE'), os.getenv('CRITIC_CLI'), 'lsp', '--stdio' },
@@ -22,6 +24,11 @@ local client_id = vim.lsp.start_client({
   init_options = { trusted = true },
   settings = { critic = { debounceMs = 100 } },
   on_exit = function(code) seen.server_exit = code end,
+  handlers = {
+    ['critic/status'] = function(_, status)
+      if status and status.uri and status.state == 'done' then done[status.uri] = status.version end
+    end,
+  },
 })
 if not client_id then return fail('vim.lsp.start_client returned nil') end
 
@@ -51,6 +58,12 @@ local function open(path, filetype)
   return bufnr
 end
 
+-- Whether the server finished critiquing the buffer as it is now (not just dropped what an edit touched).
+local function critiqued(bufnr)
+  local v = done[vim.uri_from_bufnr(bufnr)]
+  return v ~= nil and v >= vim.api.nvim_buf_get_changedtick(bufnr)
+end
+
 local function step(name, bufnr, pred)
   local ok = vim.wait(timeout, function() return pred(bufnr) end, 20)
   seen.steps[name] = { ok = ok, diagnostics = shown(bufnr) }
@@ -63,14 +76,14 @@ local py = open(root .. '/calc.py', 'python')
 if not step('python-fails', py, function(b) return has(b, function(d) return d.tier == 'executed' end) end) then return end
 local line = vim.fn.search('return a - b') - 1
 vim.api.nvim_buf_set_lines(py, line, line + 1, false, { '    return a + b' })
-if not step('python-fixed', py, function(b) return #shown(b) == 0 end) then return end
+if not step('python-fixed', py, function(b) return critiqued(b) and #shown(b) == 0 end) then return end
 
 -- TypeScript: a type error, then fixed the same way.
 local ts = open(root .. '/len.ts', 'typescript')
 if not step('ts-fails', ts, function(b) return has(b, function(d) return d.code == 'ts-2339' end) end) then return end
 local tline = vim.fn.search('s.size') - 1
 vim.api.nvim_buf_set_lines(ts, tline, tline + 1, false, { '  return s.length;' })
-if not step('ts-fixed', ts, function(b) return #shown(b) == 0 end) then return end
+if not step('ts-fixed', ts, function(b) return critiqued(b) and #shown(b) == 0 end) then return end
 
 seen.modified = { python = vim.bo[py].modified, ts = vim.bo[ts].modified }
 vim.lsp.stop_client(client_id)
