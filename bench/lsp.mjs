@@ -5,7 +5,7 @@
 //   npm run bench:lsp            (or: node bench/lsp.mjs [--runs=N])
 // Targets (issue 10): warm didOpen of a 1,000-line file ≤ 300 ms; a one-line edit ≤ 50 ms median;
 // server start to first static finding on a 200-line file ≤ 1 s cold.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonFile, typescriptFile } from './generate.mjs';
@@ -26,6 +26,7 @@ const kinds = [
 ];
 
 const rows = [];
+let memory;
 const row = (what, lsp, baseline, target) => rows.push({ what, lsp: cell(summary(lsp)), baseline: baseline ? cell(summary(baseline)) : '—', target });
 
 /** Time from didOpen to the server's final publish for that document. */
@@ -75,6 +76,20 @@ try {
     }
     row(`${k.name}: one-line edit of that file, re-critiqued (static)`, edits, null, '≤ 50 ms median');
   }
+  // Memory over 200 consecutive edits of the Python file (the server's RSS from /proc).
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${client.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const memPath = join(root, 'memory.py');
+  const memText = py(1000);
+  writeFileSync(memPath, memText);
+  await openAndWait(client, memPath, memText, 'python');
+  const samples = [];
+  for (let i = 1; i <= 200; i++) {
+    const line = 10 + ((i * 37) % 900);
+    const v = client.change(memPath, { start: { line, character: 0 }, end: { line, character: 0 } }, i % 2 ? '' : ' ');
+    await client.waitStatus(uriOf(memPath), v);
+    if (i === 20 || i === 200) samples.push(rss());
+  }
+  memory = { after20: samples[0], after200: samples[1] };
   await client.stop();
 
   // 3: cold start to the first static finding.
@@ -102,3 +117,4 @@ const line = (cols) => cols.map((c, i) => String(c).padEnd(w[i])).join(' ');
 console.log(`critic lsp (stdio, static tier), ${runs} runs; baseline: critic check --no-exec (a process per run, same file); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).availableParallelism()} cores\n`);
 console.log(line(['measurement', 'server median (min–max)', 'CLI median (min–max)', 'target']));
 for (const r of rows) console.log(line([r.what, r.lsp, r.baseline, r.target]));
+console.log(`\nserver RSS over 200 one-line edits of a 1,000-line Python file: ${memory.after20.toFixed(0)} MB after 20, ${memory.after200.toFixed(0)} MB after 200 (target: no growth)`);

@@ -94,6 +94,14 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     void connection.sendDiagnostics({ uri, version, diagnostics });
   };
   const status = (p: StatusParams) => void connection.sendNotification(statusNotification, p);
+  // A missing tool is said once per session, not once per keystroke.
+  const noticed = new Set<string>();
+  const noticeOnce = (message: string) => {
+    const key = message.replace(/\S*\/\S+/g, '');
+    if (noticed.has(key)) return;
+    noticed.add(key);
+    log.warn(message);
+  };
 
   async function check(uri: string, signal: AbortSignal): Promise<void> {
     const doc = docs.get(uri);
@@ -127,7 +135,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
           throw err;
         });
         if (!current()) return;
-        for (const n of result.notices) log.warn(n.message);
+        for (const n of result.notices) noticeOnce(n.message);
         publish(uri, version, result.findings.map((f) => toDiagnostic(f, version)));
         stateOf(uri).checked = { version, findings: result.findings, units: result.units };
         status({ ...base, state: 'done', findings: result.findings.length });

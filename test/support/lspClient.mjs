@@ -129,6 +129,7 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
   return {
     connection,
     init,
+    pid: child.pid,
     published,
     applied,
     logs,
