@@ -74,6 +74,7 @@ test('a TypeScript type error is a tool diagnostic with the rule as code', async
   assert.match(d.message, /size/);
   // Not trusted (no initializationOptions.trusted): it says so once, and nothing runs.
   assert.ok(client.logs.some((l) => /not trusted/.test(l)), client.logs.join('\n'));
+  assert.deepEqual(client.errors, [], 'stdout carried something that is not an LSP frame');
 });
 
 test('partial publishes: each tool adds its findings as it finishes and no publish drops an earlier one', { skip: sandboxSkip }, async () => {
@@ -194,6 +195,7 @@ test('Rewrite: the code action names the unit; critic.rewrite verifies and appli
   assert.deepEqual([progress[0]?.kind, progress.at(-1)?.kind], ['begin', 'end'], JSON.stringify(progress));
   assert.ok(progress.some((v) => v.kind === 'report' && /round 1: verified/.test(v.message)), JSON.stringify(progress));
   assert.equal(readFileSync(file, 'utf8'), stats, 'the server never writes the file; the client applies the edit');
+  assert.deepEqual(client.errors, [], 'stdout carried something that is not an LSP frame');
 });
 
 test('critic/chat: the client answers the model requests (as VS Code does with vscode.lm)', async () => {

@@ -73,6 +73,9 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     if (!handlers.chat) throw new Error('the test answers no critic/chat');
     return handlers.chat(p, token);
   });
+  // Anything on stdout that is not an LSP frame shows up here (the reader cannot parse it).
+  const errors = [];
+  connection.onError(([err]) => errors.push(String(err?.message ?? err)));
   connection.listen();
   const init = await connection.sendRequest('initialize', {
     processId: process.pid,
@@ -130,6 +133,7 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     connection,
     init,
     pid: child.pid,
+    errors,
     published,
     applied,
     logs,
