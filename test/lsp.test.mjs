@@ -77,6 +77,17 @@ test('a TypeScript type error is a tool diagnostic with the rule as code', async
   assert.deepEqual(client.errors, [], 'stdout carried something that is not an LSP frame');
 });
 
+test('initializationOptions.omitDiagnostics hides rules the client shows itself (VS Code and ts-*)', async () => {
+  const ts = 'export function len(s: string): number {\n  return s.size;\n}\nconst unused = 1;\n';
+  const { client, path } = await serverOn({ 'len.ts': ts }, { initializationOptions: { omitDiagnostics: ['ts-'] } });
+  const file = path('len.ts');
+  const uri = uriOf(file);
+  await client.open(file, ts, 'typescript');
+  await client.waitStatus(uri, 1);
+  assert.ok(client.statuses.some((s) => s.uri === uri && s.state === 'done' && s.findings >= 1), 'the type error is still found');
+  assert.ok(!client.publishesFor(uri).some((p) => p.diagnostics.some((d) => d.code.startsWith('ts-'))), JSON.stringify(client.publishesFor(uri)));
+});
+
 test('partial publishes: each tool adds its findings as it finishes and no publish drops an earlier one', { skip: sandboxSkip }, async () => {
   const text = `${addPy}\n\ndef shout(s):\n    unused = 1\n    return s.upper()\n`;
   const { client, path } = await serverOn({ 'mixed.py': text });

@@ -83,4 +83,9 @@ export interface InitializationOptions {
   settings?: Record<string, unknown>;
   /** API key of the OpenAI-compatible endpoint (VS Code: from SecretStorage). Never logged. */
   apiKey?: string;
+  /**
+   * Rule-id prefixes not to publish (e.g. `["ts-"]` in VS Code, whose own TypeScript support already
+   * shows those errors). They still count as evidence for the model and the rewrite verification.
+   */
+  omitDiagnostics?: string[];
 }

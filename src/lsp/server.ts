@@ -85,7 +85,9 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     (languageIds as readonly string[]).includes(doc.languageId) ? (doc.languageId as LanguageId) : languageOfPath(path);
 
   const lastSent = new Map<string, string>();
-  const publish = (uri: string, version: number, diagnostics: Diagnostic[]) => {
+  const omitted = (d: Diagnostic) => typeof d.code === 'string' && (init.omitDiagnostics ?? []).some((prefix) => typeof prefix === 'string' && prefix !== '' && d.code!.toString().startsWith(prefix));
+  const publish = (uri: string, version: number, all: Diagnostic[]) => {
+    const diagnostics = all.filter((d) => !omitted(d));
     stateOf(uri).diagnostics = diagnostics;
     // A tool that found nothing new does not make the client redraw the same list.
     const key = `${version}\0${JSON.stringify(diagnostics)}`;
