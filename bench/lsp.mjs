@@ -5,7 +5,7 @@
 //   npm run bench:lsp            (or: node bench/lsp.mjs [--runs=N])
 // Targets (issue 10): warm didOpen of a 1,000-line file ≤ 300 ms; a one-line edit ≤ 50 ms median;
 // server start to first static finding on a 200-line file ≤ 1 s cold.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonFile, typescriptFile } from './generate.mjs';
@@ -27,7 +27,11 @@ const kinds = [
 
 const rows = [];
 let memory;
-const row = (what, lsp, baseline, target) => rows.push({ what, lsp: cell(summary(lsp)), baseline: baseline ? cell(summary(baseline)) : '—', target });
+const raw = [];
+const row = (what, lsp, baseline, target) => {
+  raw.push({ what, server: summary(lsp), cli: baseline ? summary(baseline) : null, target });
+  rows.push({ what, lsp: cell(summary(lsp)), baseline: baseline ? cell(summary(baseline)) : '—', target });
+};
 
 /** Time from didOpen to the server's final publish for that document. */
 async function openAndWait(client, path, text, language) {
@@ -118,3 +122,7 @@ console.log(`critic lsp (stdio, static tier), ${runs} runs; baseline: critic che
 console.log(line(['measurement', 'server median (min–max)', 'CLI median (min–max)', 'target']));
 for (const r of rows) console.log(line([r.what, r.lsp, r.baseline, r.target]));
 console.log(`\nserver RSS over 200 one-line edits of a 1,000-line Python file: ${memory.after20.toFixed(0)} MB after 20, ${memory.after200.toFixed(0)} MB after 200 (target: no growth)`);
+
+const benchDir = join(cli, '..', '..', '.bench');
+mkdirSync(benchDir, { recursive: true });
+writeFileSync(join(benchDir, 'lsp.json'), JSON.stringify({ loadavg: (await import('node:os')).loadavg(), runs, rows: raw, memory }, null, 2));
