@@ -1,7 +1,7 @@
-/** Finding the project root and its `.critic.json`. */
+/** Finding the project root and its `.critic.json` (shared by the CLI, the language server and the extension). */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, configFileName, defaultConfig, parseConfigText, type CriticConfig } from '../engine/config.js';
+import { ConfigError, configFileName, defaultConfig, parseConfigText, type CriticConfig } from './config.js';
 
 export interface Project {
   root: string;
