@@ -20,11 +20,12 @@ const cliWired = readFileSync(join(repoRoot, 'src', 'cli', 'main.ts'), 'utf8').i
 const medianLine = fixture('stats.py').split('\n').findIndex((l) => l.includes('return s[len(s) // 2]')) + 1;
 
 let server;
+let facade;
 let engine;
 let model;
 let stop;
 const ctx = makeContext({ config: { execution: { allowUnsandboxed: !hasBwrap, exampleTimeoutMs: 8000 } } });
-before(async () => ({ server, engine, model, stop } = await startRewriteRig(ctx)));
+before(async () => ({ server, critic: facade, engine, model, stop } = await startRewriteRig(ctx)));
 after(() => stop());
 beforeEach(() => server.reset());
 
@@ -34,7 +35,7 @@ async function fix(files, opts, { withModel = true } = {}) {
   const io = { out: '', err: '' };
   const code = await runFix(
     { apply: false, format: 'text', ...opts },
-    { engine, model: withModel ? model : undefined, io: { stdout: (s) => (io.out += s), stderr: (s) => (io.err += s), cwd: p.root, isTTY: false }, color: false, projectRoot: p.root },
+    { critic: withModel ? facade : { ...facade, canRewrite: false }, io: { stdout: (s) => (io.out += s), stderr: (s) => (io.err += s), cwd: p.root, isTTY: false }, color: false, projectRoot: p.root },
   );
   return { code, stdout: io.out, stderr: io.err, p, read: (f) => readFileSync(join(p.root, f), 'utf8') };
 }
@@ -62,7 +63,7 @@ test('runFix --apply writes the verified rewrite atomically, keeps the mode, and
   try {
     const code = await runFix(
       { file: join(p.root, 'stats.py'), unit: 'median', apply: true, format: 'text' },
-      { engine, model, io: { stdout: (s) => (out += s), stderr: () => {}, cwd: '/', isTTY: false }, color: false },
+      { critic: facade, io: { stdout: (s) => (out += s), stderr: () => {}, cwd: '/', isTTY: false }, color: false },
     );
     assert.equal(code, 0, out);
     assert.match(out, /verified — written to /);
@@ -102,7 +103,7 @@ test('runFix --apply refuses when the file changed on disk while the rewrite was
   let err = '';
   let out = '';
   try {
-    const code = await runFix({ file: 'stats.py', line: medianLine, apply: true, format: 'text' }, { engine, model, io: { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: p.root, isTTY: false }, color: false });
+    const code = await runFix({ file: 'stats.py', line: medianLine, apply: true, format: 'text' }, { critic: facade, io: { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: p.root, isTTY: false }, color: false });
     assert.equal(code, 1, out + err);
     assert.match(err, /critic: stats\.py changed on disk while the rewrite was being verified; nothing written/);
     assert.equal(readFileSync(join(p.root, 'stats.py'), 'utf8'), edited);

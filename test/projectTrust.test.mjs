@@ -8,8 +8,8 @@ import { out, tempProject } from './support/engine.mjs';
 
 const { restrictProjectConfig } = await import(out('engine/projectTrust.js'));
 const { defaultConfig, parseConfig, ConfigError } = await import(out('engine/config.js'));
-const { loadProject, untrustedNotice } = await import(out('cli/project.js'));
-const { loadUserConfig, projectTrust, userConfigPath } = await import(out('cli/userConfig.js'));
+const { loadProject, untrustedNotice } = await import(out('engine/project.js'));
+const { loadUserConfig, projectTrust, userConfigPath } = await import(out('engine/userConfig.js'));
 
 function xdgWith(t, config) {
   const dir = mkdtempSync(join(tmpdir(), 'critic-xdg-'));

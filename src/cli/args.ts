@@ -123,6 +123,7 @@ Usage:
   critic diff [--staged | --base REV]  critique only what changed (working tree vs HEAD by default)
   critic fix <file> [--line N | --unit NAME] [--apply]
                                       rewrite a unit guided by its findings, verified before it is shown
+  critic lsp --stdio | --node-ipc      the language server for any LSP editor (critic lsp --help)
 
 Options:
   --format text|json|sarif   output format (default: text)

@@ -2,7 +2,7 @@
 import { createOpenAiModel, type CriticModel } from '../engine/model/provider.js';
 import type { Logger } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
-import type { Project } from './project.js';
+import type { Project } from '../engine/project.js';
 
 export interface ModelChoice {
   models: CriticModel[];

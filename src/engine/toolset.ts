@@ -8,7 +8,7 @@ import type { EngineContext } from './types.js';
 
 /**
  * The static tools: cheap, deterministic, safe to run on every keystroke's idle. `eslint` says
- * where the project's ESLint config may load (createEngine decides from the project's trust).
+ * where the project's ESLint config may load (createCritic decides from the project's trust).
  */
 export function staticTools(ctx: EngineContext, eslint: EslintPlacement = { where: 'in-process' }): EvidenceTool[] {
   return [createSyntaxTool(), createTypeScriptTool(ctx), createRuffTool(ctx), createEslintTool(ctx, eslint)];

@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, defaultConfig, parseConfigText, type CriticConfig } from '../engine/config.js';
-import { findProjectRoot } from '../cli/project.js';
+import { findProjectRoot } from '../engine/project.js';
 import { restrictProjectConfig } from '../engine/projectTrust.js';
 
 export interface ProjectConfig {

@@ -1,8 +1,11 @@
-/** Finding the project root and its `.critic.json`, and layering it over the user's configuration. */
+/**
+ * Finding the project root and its `.critic.json` (shared by the CLI, the language server and the
+ * extension), and layering it over the user's configuration.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, configFileName, parseConfigText, type CriticConfig } from '../engine/config.js';
-import { restrictProjectConfig } from '../engine/projectTrust.js';
+import { ConfigError, configFileName, parseConfigText, type CriticConfig } from './config.js';
+import { restrictProjectConfig } from './projectTrust.js';
 import { tildePath, loadUserConfig, projectTrust, userConfigPath, type TrustSource, type UserConfig } from './userConfig.js';
 
 export interface Project {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { ConfigError, defaultConfig, parseConfig, type CriticConfig } from '../engine/config.js';
+import { ConfigError, defaultConfig, parseConfig, type CriticConfig } from './config.js';
 
 export interface UserConfig {
   /** Where it was read from (undefined: no user config file). */
