@@ -18,7 +18,7 @@ import { helpText, parseArgs, UsageError, type CliOptions } from './args.js';
 import { collectFiles } from './files.js';
 import { changedFiles, gitRoot, GitError } from './git.js';
 import { formatJson, formatSarif, formatText, type Report } from './output.js';
-import { loadProject } from '../engine/project.js';
+import { loadProject, untrustedNotice } from '../engine/project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { lspHelp, parseLspArgs, runLanguageServer } from '../lsp/lspCommand.js';
@@ -79,7 +79,7 @@ function useColor(opts: CliOptions, io: CliIo): boolean {
   return opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
 }
 
-function execCache(io: CliIo, root: string, log: Logger): ExecCache {
+function execCache(io: CliIo, log: Logger): ExecCache {
   return new ExecCache({ dir: cacheDir(io), log, salt: buildIdentity() });
 }
 
@@ -114,14 +114,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const started = performance.now();
   let critic: Critic | undefined;
   try {
-    const project = loadProject(io.cwd, opts.config);
+    const project = loadProject(io.cwd, { explicitConfig: opts.config, trustFlag: opts.trustProject, env: io.env });
     const config = project.config;
+    // Said once: which settings of an untrusted project file were ignored, and how to trust it.
+    const trustNotice = untrustedNotice(project, io.env);
     if (opts.failOn) config.failOn = opts.failOn;
     if (!opts.exec) config.execution.enabled = false;
     if (opts.allowUnsandboxed) config.execution.allowUnsandboxed = true;
     const ctx: EngineContext = { log: stderrLogger(io, opts.verbose), fs: nodeFs, exec: nodeExec, assets: assetsIn(__dirname), config };
 
-    const { models } = chooseModels(opts, io.env, config, ctx.log);
+    const { models, notice: keyNotice } = chooseModels(opts, io.env, project, ctx.log);
+    const configNotices: Report['notices'] = [
+      ...(trustNotice ? [{ tool: 'config', message: trustNotice }] : []),
+      ...(keyNotice ? [{ tool: 'model', message: keyNotice }] : []),
+    ];
     if (opts.command === 'fix' && !models.length) {
       // Said before the engine (and its sandbox probe) is built for nothing.
       io.stderr(noModelMessage(opts.paths[0]!));
@@ -142,9 +148,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
 
     // `fix` rewrites with the first model (its checks run with the model off); a panel is for critiques.
-    critic = await createCritic(ctx, { trusted: true, cache: execCache(io, project.root, ctx.log), models });
+    critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, ctx.log), models });
     if (opts.command === 'fix') {
-      if (!opts.quiet) for (const n of critic.notices) io.stderr(`critic: note: ${n.message}\n`);
+      if (!opts.quiet) for (const n of [...configNotices, ...critic.notices]) io.stderr(`critic: note: ${n.message}\n`);
       return await runFix(
         { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
         { critic, io, color: useColor(opts, io), projectRoot: project.root },
@@ -152,8 +158,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
 
     const noticeKeys = new Set<string>();
-    const notices: Report['notices'] = [...critic.notices];
+    const notices: Report['notices'] = [...configNotices, ...critic.notices];
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });
+    if (!project.trust) {
+      // An untrusted project's ESLint runs in the sandbox: knowing every file first, it lints them in a few shared runs.
+      const docs = await Promise.all(
+        jobs.map(async (job): Promise<SourceDocument> => {
+          const text = await job.read();
+          job.read = () => Promise.resolve(text);
+          return { path: job.path, text, language: languageOfPath(job.path)!, projectRoot: project.root };
+        }),
+      );
+      critic.prefetch(docs);
+    }
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;
       const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };

@@ -13,6 +13,7 @@
  * the sandbox probe and the caches stay warm between checks.
  */
 import { createModelStage } from './critique/modelStage.js';
+import { EslintTool, type EslintPlacement } from './evidence/eslint.js';
 import type { ExecCache } from './evidence/execCache.js';
 import { createJsExamplesTool } from './evidence/jsExamples.js';
 import { createPythonExamplesTool } from './evidence/pythonExamples.js';
@@ -34,6 +35,12 @@ export interface CriticOptions {
    * project's ESLint configuration (which is JavaScript). Default false: a host says so explicitly.
    */
   trusted?: boolean;
+  /**
+   * The user trusted the project (`--trust-project`, a trusted root, VS Code Workspace Trust): its
+   * ESLint configuration may load in this process. Otherwise (the default) it runs only in the
+   * sandbox, and not at all when there is no sandbox.
+   */
+  projectTrusted?: boolean;
   /**
    * Critic models, one instance each for the whole session; several make a panel for critiques.
    * The first one rewrites. None: tool evidence only, and `rewrite` is unavailable.
@@ -67,6 +74,8 @@ export interface Critic {
   rewrite(req: CriticRewriteRequest): Promise<RewriteResult>;
   /** Forgets a closed document's parse trees. */
   drop(path: string): void;
+  /** Hints that these documents are about to be checked, so tools that batch (sandboxed ESLint) can start early. */
+  prefetch(docs: readonly SourceDocument[]): void;
   dispose(): Promise<void>;
 }
 
@@ -88,7 +97,8 @@ export async function createCritic(ctx: EngineContext, opts: CriticOptions = {})
   if (!trusted) sandbox = { isolation: 'none', reason: 'this project is not trusted, so Critic does not run its code; trust it to run examples and tests' };
   else if (!ctx.config.execution.enabled) sandbox = { isolation: 'none', reason: 'execution is turned off' };
   else sandbox = await createSandbox({ exec: ctx.exec, log: ctx.log, execution: ctx.config.execution });
-  const tools: EvidenceTool[] = staticTools(ctx).filter((t) => trusted || t.id !== 'eslint');
+  const eslint: EslintPlacement = opts.projectTrusted ? { where: 'in-process' } : { where: 'sandbox', sandbox };
+  const tools: EvidenceTool[] = staticTools(ctx, eslint).filter((t) => trusted || t.id !== 'eslint');
   const runnable = sandbox.isolation === 'none' ? undefined : (sandbox as Sandbox);
   if (!runnable) {
     if (trusted && ctx.config.execution.enabled) notices.push({ tool: 'sandbox', message: (sandbox as SandboxUnavailable).reason });
@@ -113,6 +123,9 @@ export async function createCritic(ctx: EngineContext, opts: CriticOptions = {})
       return rewriteUnit({ engine, model: rewriter, log: ctx.log }, req);
     },
     drop: (path) => engine.drop(path),
+    prefetch: (docs) => {
+      for (const t of tools) if (t instanceof EslintTool) t.prefetch(docs);
+    },
     dispose: () => engine.dispose(),
   };
 }

@@ -95,14 +95,19 @@ export class Projects {
 
   private async resolve(root: string): Promise<ServerSettings> {
     let project = defaultConfig();
+    let trusted = this.deps.trusted;
     try {
-      project = loadProject(root).config;
+      // Untrusted, the project file may only tighten limits (engine/projectTrust.ts); a root listed
+      // in the user's `trustedProjects` (or CRITIC_TRUST_PROJECT=1) is trusted as with the CLI.
+      const loaded = loadProject(root, { trustFlag: this.deps.trusted, env: process.env });
+      project = loaded.config;
+      trusted ||= loaded.trust !== undefined;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.warnOnce(`Critic: ${err.message}; using the defaults until it is fixed.`);
     }
     const raw = await this.deps.settingsFor(root);
-    const settings = resolveServerSettings(raw, project, { trusted: this.deps.trusted, root });
+    const settings = resolveServerSettings(raw, project, { trusted, root });
     for (const p of settings.problems) this.warnOnce(`Critic: ${p}`);
     return settings;
   }

@@ -172,8 +172,8 @@ export class CriticController implements vscode.Disposable {
   /** Project, settings and engine spec of a document. */
   async resolve(document: vscode.TextDocument): Promise<Resolved> {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    const project = projectOf(document.uri.fsPath, folder?.uri.fsPath ?? vscode.Uri.joinPath(document.uri, '..').fsPath);
     const trusted = vscode.workspace.isTrusted;
+    const project = projectOf(document.uri.fsPath, folder?.uri.fsPath ?? vscode.Uri.joinPath(document.uri, '..').fsPath, trusted);
     const settings = resolveSettings(readSettingValues(document), project.config, { trusted });
     for (const p of [...settings.problems, ...(project.problem ? [project.problem] : [])]) this.noticeOnce(p, 'warn');
     const model = await this.cachedModelChoice(settings.host);

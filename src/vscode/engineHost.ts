@@ -166,7 +166,8 @@ class NodeEngineHost implements EngineHost {
       config: spec.config,
     };
     const models = spec.trusted ? modelsOf(spec.model, spec.config, log) : [];
-    const critic = await createCritic(ctx, { trusted: spec.trusted, cache: this.cache, models });
+    // Workspace Trust is the user's trust in the project, as --trust-project is in the CLI.
+    const critic = await createCritic(ctx, { trusted: spec.trusted, projectTrusted: spec.trusted, cache: this.cache, models });
     const isolationReason = critic.isolationReason;
     log.info(
       `engine for ${spec.root}: sandbox ${critic.isolation}${isolationReason ? ` (${isolationReason})` : ''}, models [${models.map((m) => m.id).join(', ')}], ${spec.trusted ? 'trusted' : 'restricted mode'} (${Math.round(performance.now() - started)} ms)`,

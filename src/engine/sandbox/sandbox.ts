@@ -141,7 +141,9 @@ class ProcessSandbox implements Sandbox {
             );
       let [command, ...args] = inner as [string, ...string[]];
       if (this.bwrap) {
-        const binds = [projectRoot, ...interp.prefixes.filter((p) => !isSystemPath(p) && !exposesHome(p))];
+        const extra = (req.readOnly ?? []).map((p) => resolve(p)).filter((p) => isAbsolute(p) && !isSystemPath(p));
+        if (extra.some((p) => exposesHome(p))) throw new SandboxError(`Cannot bind ${extra.find((p) => exposesHome(p))} into the sandbox: it would expose your whole home directory.`);
+        const binds = [projectRoot, ...extra, ...interp.prefixes.filter((p) => !isSystemPath(p) && !exposesHome(p))];
         const layout = { binds, writable: [scratch], masked: maskedInProject(projectRoot), env, cwd, tmpSizeBytes: memoryBytes };
         args = [...bwrapArgs(this.bwrap, layout), '--', command, ...args];
         command = this.bwrap.path;

@@ -11,6 +11,11 @@ export interface SandboxRunRequest {
   args: string[];
   /** Bound read-only at the same absolute path, so imports of the project work. */
   projectRoot: string;
+  /**
+   * More host folders bound read-only at the same path (e.g. the node_modules holding the
+   * project's ESLint when it is installed outside the project). System folders need none.
+   */
+  readOnly?: string[];
   /** Files written into the fresh scratch directory before the run (relative path → content). */
   files?: Record<string, string>;
   /** Working directory: the scratch directory (default) or the project root (read-only). */
