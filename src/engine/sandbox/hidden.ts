@@ -1,0 +1,192 @@
+/**
+ * What of the project the sandbox must not show: credentials at any depth (and the real targets
+ * of symlinks that point at credentials), Unix sockets and FIFOs (a host program listens on the
+ * other end), and the project roots that must never be bound as a whole (shared folders).
+ *
+ * The walk runs before every sandboxed run, so it is bounded: it never follows symlinks, skips
+ * the inside of dependency and cache folders (their contents come from package registries, not
+ * from the user), looks only at the top of `.git` (its config holds remote URLs with tokens; git's
+ * fsmonitor socket lives there), and refuses a tree with more entries than it can check.
+ */
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+/** Gitignore-style patterns of credential files, hidden in every run (`execution.hide` adds more). */
+export const builtinHidden: readonly string[] = [
+  '.env',
+  '.env.*',
+  '!.env.example',
+  '!.env.sample',
+  '!.env.template',
+  '!.env.dist',
+  '*.pem',
+  '*.key',
+  '*.p12',
+  '*.pfx',
+  '*.jks',
+  '*.keystore',
+  '*.ppk',
+  'id_rsa*',
+  'id_dsa*',
+  'id_ecdsa*',
+  'id_ed25519*',
+  '.npmrc',
+  '.yarnrc.yml',
+  '.pypirc',
+  '.netrc',
+  '_netrc',
+  '.pgpass',
+  '.htpasswd',
+  '.vault-token',
+  '.git-credentials',
+  '**/.git/config',
+  '.aws/',
+  '.ssh/',
+  '.gnupg/',
+  '.azure/',
+  '.kube/',
+  '**/.config/gcloud/',
+  '**/.docker/config.json',
+  'kubeconfig',
+  '*.kubeconfig',
+  'secrets.*',
+  'credentials.*',
+  '*.tfstate',
+  '*.tfstate.*',
+];
+
+/** Folders whose inside is not searched: installed packages, virtual environments, caches. */
+const skippedDirs = new Set(['node_modules', 'bower_components', '.venv', 'venv', '.tox', '.nox', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', 'dist-packages', '.next', '.turbo', '.yarn']);
+
+/** More entries than this and the project is refused: hiding credentials must not be best effort. */
+export const maxScannedEntries = 100_000;
+const maxDepth = 40;
+
+export interface Mask {
+  path: string;
+  dir: boolean;
+}
+
+/** The project is too large to check for credentials before a run; the message is one line. */
+export class ProjectScanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectScanError';
+  }
+}
+
+/** A matcher for the built-in patterns plus the configured ones (negations there are dropped: a repository may only hide more). */
+export function hiddenMatcher(extra: readonly string[] = []): Ignore {
+  return ignore().add([...builtinHidden]).add(extra.filter((p) => !p.trim().startsWith('!')));
+}
+
+function matches(m: Ignore, rel: string, dir: boolean): boolean {
+  return rel !== '' && !rel.startsWith('..') && m.ignores(dir ? `${rel}/` : rel);
+}
+
+/**
+ * Walks the project (without following symlinks) and returns what to mask inside the sandbox:
+ * hidden files and folders, sockets and FIFOs, and — for a symlink whose real target is a
+ * credential — that target, when `visible(target)` says the sandbox would show it.
+ */
+export function scanProject(root: string, opts: { hide?: readonly string[]; visible: (realPath: string) => boolean }): { masks: Mask[]; entries: number } {
+  const m = hiddenMatcher(opts.hide);
+  const masks: Mask[] = [];
+  const seen = new Set<string>();
+  const add = (path: string, dir: boolean) => {
+    if (!seen.has(path)) {
+      seen.add(path);
+      masks.push({ path, dir });
+    }
+  };
+  const realRoot = safeRealpath(root) ?? root;
+  let entries = 0;
+  const walk = (dir: string, depth: number, shallow: boolean) => {
+    let list: Dirent[];
+    try {
+      list = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries += list.length;
+    if (entries > maxScannedEntries) {
+      throw new ProjectScanError(
+        `Cannot run code: ${root} has more than ${maxScannedEntries.toLocaleString('en-US')} files outside dependency folders, too many to check for credentials before each run; open the project's own folder instead.`,
+      );
+    }
+    for (const e of list) {
+      const path = join(dir, e.name);
+      const rel = relative(root, path).split(sep).join('/');
+      if (e.isSocket() || e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+        add(path, false);
+      } else if (e.isSymbolicLink()) {
+        symlinkTarget(path, realRoot, root, m, opts.visible, add);
+      } else if (e.isDirectory()) {
+        if (matches(m, rel, true)) add(path, true);
+        else if (e.name === '.git') walk(path, depth + 1, true);
+        else if (!shallow && !skippedDirs.has(e.name) && depth < maxDepth) walk(path, depth + 1, false);
+      } else if (matches(m, rel, false)) {
+        add(path, false);
+      }
+    }
+  };
+  walk(root, 0, false);
+  return { masks, entries };
+}
+
+/**
+ * A symlink's target is checked by its real path: relative to the project when it lies inside
+ * (the walk may skip that folder), else against the patterns as a path from `/` (`root/.ssh/…`).
+ */
+function symlinkTarget(link: string, realRoot: string, root: string, m: Ignore, visible: (p: string) => boolean, add: (p: string, dir: boolean) => void): void {
+  const target = safeRealpath(link);
+  if (!target) return;
+  let dir = false;
+  try {
+    dir = statSync(target).isDirectory();
+  } catch {
+    return;
+  }
+  const inside = target === realRoot || target.startsWith(`${realRoot}/`);
+  const rel = inside ? relative(realRoot, target).split(sep).join('/') : target.slice(1);
+  const hidden = matches(m, rel, dir) || pathHasHiddenAncestor(m, rel);
+  if (!hidden) return;
+  // Inside the project the target is masked at the path the sandbox shows it under.
+  const shown = inside ? join(root, relative(realRoot, target)) : target;
+  if (inside || visible(target)) add(shown, dir);
+}
+
+function pathHasHiddenAncestor(m: Ignore, rel: string): boolean {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) if (matches(m, parts.slice(0, i).join('/'), true)) return true;
+  return false;
+}
+
+function safeRealpath(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Folders other programs share (their files and sockets belong to someone else): never a
+ * project root. Subfolders of the temp folders are fine (a project of its own); anything under
+ * /run, /proc, /sys or /dev is not.
+ */
+export function sharedFolderReason(projectRoot: string, home = homedir()): string | undefined {
+  const candidates = new Set([projectRoot, safeRealpath(projectRoot) ?? projectRoot]);
+  const shared = new Set(['/', '/tmp', '/var/tmp', '/dev/shm', '/run', '/var/run', '/var', '/home', '/mnt', '/media', '/srv', '/opt', resolve(tmpdir())]);
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  for (const p of candidates) {
+    const norm = p.replace(/\/+$/, '') || '/';
+    if (norm === home || home.startsWith(`${norm === '/' ? '' : norm}/`)) return `${norm} would expose your whole home directory`;
+    if (shared.has(norm)) return `${norm} is a folder other programs share`;
+    if (/^\/(run|var\/run|proc|sys|dev)(\/|$)/.test(norm)) return `${norm} holds system and session files (sockets of other programs)`;
+    if (runtime && (norm === runtime || norm.startsWith(`${runtime}/`))) return `${norm} is your session's runtime folder (sockets of other programs)`;
+  }
+  return undefined;
+}
