@@ -12,7 +12,8 @@ import { critic } from './support/cli.mjs';
 import { out, repoRoot, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
 
-const { scanProject, sharedFolderReason } = await import(out('engine/sandbox/hidden.js'));
+const { builtinHidden, builtinHides, scanProject, sharedFolderReason } = await import(out('engine/sandbox/hidden.js'));
+const { default: ignore } = await import('ignore');
 const { parseConfig, defaultConfig } = await import(out('engine/config.js'));
 
 const token = (name) => `${name}-${randomBytes(8).toString('hex')}`;
@@ -180,4 +181,15 @@ test('the credential walk is bounded: a tree beyond the limit is refused in one 
   const { masks, entries } = scanProject(repoRoot, { visible: () => false });
   assert.ok(entries < 20_000, `${entries} entries walked`);
   assert.ok(!masks.some((m) => m.path.includes('/node_modules/')));
+});
+
+test('the compiled built-in list hides exactly what the documented gitignore patterns hide', () => {
+  const m = ignore().add([...builtinHidden]);
+  const files = [...Object.keys(secretFiles), '.git/config', 'sub/.git/config', '.env.example', '.env.local', 'a/.env.dist', 'README.md', 'src/key.ts', 'src/keys.py', 'monkey', 'x.pem.txt',
+    'id_rsa.pub', 'a/id_ecdsa', 'secrets', 'my_secrets.txt', 'credentials', 'infra/terraform.tfstate', 'infra/terraform.tfstate.backup', '.yarnrc.yml', 'docker/config.json', 'kubeconfig', 'dev.kubeconfig', 'a/.config/gcloud/x'];
+  // The walk masks a hidden folder as a whole, so a file is hidden when it or a folder above it is.
+  const hidden = (f) => builtinHides(f, false) || f.split('/').slice(0, -1).some((_, i, parts) => builtinHides(parts.slice(0, i + 1).join('/'), true));
+  for (const f of files) assert.equal(hidden(f), m.ignores(f), f);
+  for (const d of ['.aws', 'x/.ssh', '.gnupg', 'a/.kube', '.azure', 'h/.config/gcloud']) assert.equal(builtinHides(d, true), true, d);
+  for (const d of ['.env', 'src', '.git', '.docker', 'aws', 'ssh']) assert.equal(builtinHides(d, true), false, d);
 });
