@@ -193,3 +193,15 @@ test('the compiled built-in list hides exactly what the documented gitignore pat
   for (const d of ['.aws', 'x/.ssh', '.gnupg', 'a/.kube', '.azure', 'h/.config/gcloud']) assert.equal(builtinHides(d, true), true, d);
   for (const d of ['.env', 'src', '.git', '.docker', 'aws', 'ssh']) assert.equal(builtinHides(d, true), false, d);
 });
+
+test('a credential file imported by JS code is not bundled into the sandbox', async () => {
+  const { bundleModule } = await import(out('engine/evidence/exec/bundle.js'));
+  const secret = token('bundled');
+  const p = tempProject({ 'secrets.json': JSON.stringify({ secret }), 'data.json': '{"n": 1}', 'leak.js': "import cfg from './secrets.json';\nexport const leak = () => cfg.secret;\n", 'ok.js': "import d from './data.json';\nexport const n = () => d.n;\n" });
+  try {
+    await assert.rejects(bundleModule({ entry: join(p.root, 'leak.js'), projectRoot: p.root }, 'test'), { name: 'BundleError', message: /secrets\.json is a credential file the sandbox hides/ });
+    assert.match(await bundleModule({ entry: join(p.root, 'ok.js'), projectRoot: p.root }, 'test'), /"n": 1|n: 1/);
+  } finally {
+    p.cleanup();
+  }
+});

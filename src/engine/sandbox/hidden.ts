@@ -100,6 +100,16 @@ export function builtinHides(rel: string, dir: boolean): boolean {
   return parent === '.config' && name === 'gcloud' && dir;
 }
 
+/**
+ * True when the sandbox hides the file at `abs` by the built-in list (itself or a folder above
+ * it); outside the project the path is checked from `/` (`root/.aws/credentials`).
+ */
+export function isHiddenFile(abs: string, projectRoot: string): boolean {
+  const rel = abs.startsWith(`${projectRoot}/`) ? abs.slice(projectRoot.length + 1) : abs.replace(/^\/+/, '');
+  const parts = rel.split(sep).join('/').split('/');
+  return builtinHides(parts.join('/'), false) || parts.slice(0, -1).some((_, i) => builtinHides(parts.slice(0, i + 1).join('/'), true));
+}
+
 /** A matcher for the configured patterns (negations are dropped: configuration may only hide more). */
 export function hiddenMatcher(extra: readonly string[] = []): Ignore | undefined {
   const patterns = extra.filter((p) => !p.trim().startsWith('!'));
