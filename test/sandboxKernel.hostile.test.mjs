@@ -209,3 +209,26 @@ test('Critic killed with SIGKILL mid-run leaves no process, no scratch dir and (
     assert.deepEqual(left, [], `stale cgroups of the killed Critic in ${d}`);
   }
 });
+
+test('descriptors Critic inherited from its own parent are closed before the code starts', needsSandbox, async () => {
+  // A Critic whose parent left descriptor 20 open (a terminal's or an editor's pipe) runs code that looks for it.
+  const script = [
+    `const { createSandbox } = await import(${JSON.stringify(out('engine/sandbox/sandbox.js'))});`,
+    `const { nodeExec } = await import(${JSON.stringify(out('engine/nodePorts.js'))});`,
+    `const { defaultConfig } = await import(${JSON.stringify(out('engine/config.js'))});`,
+    `const { silentLogger } = await import(${JSON.stringify(out('engine/types.js'))});`,
+    'const sb = await createSandbox({ exec: nodeExec, log: silentLogger, execution: defaultConfig().execution });',
+    `const code = 'import os\\nfds = sorted(int(f) for f in os.listdir("/proc/self/fd"))\\nprint(fds)\\ntry:\\n    os.write(20, b"escaped")\\nexcept OSError as e:\\n    print("fd 20", e.errno)';`,
+    `const r = await sb.run({ interpreter: 'python', args: ['-c', code], files: { 'a.txt': 'a', 'b/c.txt': 'c' }, projectRoot: ${JSON.stringify(project.root)}, timeoutMs: 10000 });`,
+    'process.stdout.write(r.stdout + r.stderr);',
+  ].join('\n');
+  const stdio = ['ignore', 'pipe', 'inherit', ...Array(17).fill('ignore'), 'pipe'];
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio });
+  let leaked = '';
+  child.stdio[20].on('data', (d) => (leaked += d));
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  await new Promise((r) => child.on('close', r));
+  assert.equal(output, '[0, 1, 2, 3]\nfd 20 9\n');
+  assert.equal(leaked, '');
+});

@@ -8,6 +8,7 @@
  * scratch dir are removed, whatever happened.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
@@ -87,6 +88,7 @@ async function cgroupSupport(deps: SandboxDeps): Promise<CgroupSupport> {
 class ProcessSandbox implements Sandbox {
   private readonly prlimit = findOnPath('prlimit');
   private readonly seccomp = seccompArch() ? seccompProgram(seccompArch()!) : undefined;
+  private readonly bash = existsSync('/bin/bash') ? '/bin/bash' : undefined;
   readonly enforcement: LimitEnforcement;
 
   constructor(
@@ -178,12 +180,20 @@ class ProcessSandbox implements Sandbox {
         command = '/bin/sh';
       }
       log.debug(`sandbox (${this.isolation}${cg ? `, cgroups ${this.cgroups.describe}` : ''}): ${printable(command, args)}`);
-      if (cg) {
+      // bubblewrap passes on every descriptor it inherits; one Critic inherited from its own parent
+      // (a terminal's, an editor's) would be a channel out of the sandbox. Only bash can close
+      // descriptors above 9 by number; without it they stay open (logged).
+      const closeFds = this.bwrap && this.bash;
+      if (this.bwrap && !this.bash) log.debug('sandbox: no /bin/bash to close inherited descriptors before bubblewrap');
+      if (cg || closeFds) {
         // Join the run's cgroups before bubblewrap starts, so every process of the run is counted and can be killed.
-        const files = cg.procsFiles;
-        const joinScript = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "critic-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
-        args = ['-c', joinScript, 'critic-sandbox', String(files.length), ...files, command, ...args];
-        command = '/bin/sh';
+        const files = cg?.procsFiles ?? [];
+        const keep = 3 + (extraInputs?.length ?? 0);
+        const closeScript = closeFds ? `for f in /proc/$$/fd/*; do n=\${f##*/}; if [ "$n" -ge ${keep} ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ` : '';
+        const joinScript = `${closeScript}n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "critic-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"`;
+        // --norc: bash reads ~/.bashrc when its stdin is a socket (as for sshd), and ours is one.
+        args = [...(closeFds ? ['--norc', '--noprofile'] : []), '-c', joinScript, 'critic-sandbox', String(files.length), ...files, command, ...args];
+        command = closeFds ? this.bash! : '/bin/sh';
       }
 
       // Without bubblewrap a process that called setsid escapes the process-group kill; the cgroup
