@@ -232,3 +232,43 @@ test('descriptors Critic inherited from its own parent are closed before the cod
   assert.equal(output, '[0, 1, 2, 3]\nfd 20 9\n');
   assert.equal(leaked, '');
 });
+
+/** Runs a classic BPF seccomp program on one system call (a test-only interpreter of the opcodes it uses). */
+function runFilter(program, { arch: auditArch, nr, args = [] }) {
+  const data = Buffer.alloc(64);
+  data.writeInt32LE(nr, 0);
+  data.writeUInt32LE(auditArch, 4);
+  args.forEach((a, i) => data.writeUInt32LE(a >>> 0, 16 + 8 * i));
+  let acc = 0;
+  for (let pc = 0; pc < program.length / 8; pc++) {
+    const code = program.readUInt16LE(pc * 8);
+    const jt = program.readUInt8(pc * 8 + 2);
+    const jf = program.readUInt8(pc * 8 + 3);
+    const k = program.readUInt32LE(pc * 8 + 4);
+    if (code === 0x20) acc = data.readUInt32LE(k);
+    else if (code === 0x06) return k;
+    else if (code === 0x15) pc += acc === k ? jt : jf;
+    else if (code === 0x35) pc += acc >= k ? jt : jf;
+    else if (code === 0x45) pc += (acc & k) !== 0 ? jt : jf;
+    else throw new Error(`unexpected opcode ${code}`);
+  }
+  throw new Error('fell off the end');
+}
+
+test('the arm64 filter: denied calls get EPERM, ordinary ones pass, and another architecture is killed', async () => {
+  const { seccompProgram } = await import(out('engine/sandbox/seccomp.js'));
+  const program = seccompProgram('arm64');
+  const arm64 = 0xc00000b7;
+  const EPERM = 0x00050001;
+  const ALLOW = 0x7fff0000;
+  for (const { name, nr } of deniedSyscalls('arm64')) assert.equal(runFilter(program, { arch: arm64, nr }), EPERM, name);
+  for (const name of ['keyctl', 'ptrace', 'bpf', 'mount', 'unshare', 'setns', 'finit_module']) assert.ok(deniedSyscalls('arm64').some((d) => d.name === name), name);
+  // read, write, openat, mmap, exit_group on arm64
+  for (const nr of [63, 64, 56, 222, 94]) assert.equal(runFilter(program, { arch: arm64, nr }), ALLOW, String(nr));
+  assert.equal(runFilter(program, { arch: arm64, nr: syscallNumber('clone3', 'arm64') }), 0x00050026);
+  assert.equal(runFilter(program, { arch: arm64, nr: syscallNumber('clone', 'arm64'), args: [0x11] }), ALLOW);
+  assert.equal(runFilter(program, { arch: arm64, nr: syscallNumber('clone', 'arm64'), args: [0x20000000 | 0x11] }), EPERM);
+  assert.equal(runFilter(program, { arch: 0xc000003e, nr: 0 }), 0x80000000, 'x86_64 calls under the arm64 filter are killed');
+  assert.equal(runFilter(seccompProgram('x64'), { arch: 0x40000003, nr: 1 }), 0x80000000, 'i386 (int 0x80) calls under the x64 filter are killed');
+  assert.equal(seccompArch('riscv64'), undefined);
+});
