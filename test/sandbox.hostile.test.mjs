@@ -63,7 +63,7 @@ function assertHostUntouched(r) {
 /** Starts `n` sleepers carrying the marker in their command line, detached into new sessions. */
 const pySleepers = (marker, n) => `import subprocess\nfor _ in range(${n}):\n    subprocess.Popen(["sleep", "${marker}"], start_new_session=True)\n`;
 
-test('the sandbox under test is bubblewrap; the fallback has no cgroups', () => {
+test('the sandbox under test is bubblewrap; the fallback has no cgroups', needsSandbox, () => {
   assert.equal(sandbox.isolation, 'bubblewrap');
   assert.deepEqual(fallback.enforcement, { memory: 'rlimit', processes: 'pid-namespace' });
 });

@@ -29,7 +29,7 @@ const py = (code, over = {}) => sandbox.run({ interpreter: 'python', args: ['-c'
 const js = (code, over = {}) => sandbox.run({ interpreter: 'node', args: ['-e', code], projectRoot: project.root, timeoutMs: 5000, ...over });
 const scratchDirs = () => new Set(readdirSync('/tmp').filter((n) => n.startsWith(`critic-run-${process.pid}-`)));
 
-test('bubblewrap works on this machine', () => {
+test('bubblewrap works on this machine', needsSandbox, () => {
   assert.equal(sandbox.isolation, 'bubblewrap', sandbox.reason);
 });
 

@@ -15,15 +15,17 @@ const { nodeExec } = await import(out('engine/nodePorts.js'));
 const { silentLogger } = await import(out('engine/types.js'));
 const { defaultConfig } = await import(out('engine/config.js'));
 
-const probe = await createSandbox({ exec: nodeExec, log: silentLogger, execution: defaultConfig().execution });
+const { findOnPath, probeBwrap } = await import(out('engine/sandbox/bubblewrap.js'));
+
+const probe = process.platform === 'linux' ? await probeBwrap(nodeExec, findOnPath('bwrap') ?? '/usr/bin/bwrap') : { ok: false, reason: `bubblewrap needs Linux (this is ${process.platform})` };
 
 /** True when bubblewrap creates sandboxes here. */
-export const hasSandbox = probe.isolation === 'bubblewrap';
+export const hasSandbox = probe.ok;
 /** Why not (one line), or undefined. */
 export const noSandboxReason = hasSandbox ? undefined : probe.reason;
 
 const inCi = process.env.CI === 'true';
-const skipLine = `needs the bubblewrap sandbox, which does not work here (${noSandboxReason}); fix: npm run setup:linux`;
+const skipLine = `needs the bubblewrap sandbox: ${noSandboxReason}; fix: npm run setup:linux`;
 
 /** Options for `test(name, needsSandbox, fn)`: skip (one line: reason and fix) unless the sandbox works or CI=true. */
 export const needsSandbox = hasSandbox || inCi ? {} : { skip: skipLine };
