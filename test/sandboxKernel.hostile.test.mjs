@@ -2,8 +2,8 @@
 // private capped scratch tmpfs, setuid bits, and what a Critic killed with SIGKILL leaves behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -271,4 +271,29 @@ test('the arm64 filter: denied calls get EPERM, ordinary ones pass, and another 
   assert.equal(runFilter(program, { arch: 0xc000003e, nr: 0 }), 0x80000000, 'x86_64 calls under the arm64 filter are killed');
   assert.equal(runFilter(seccompProgram('x64'), { arch: 0x40000003, nr: 1 }), 0x80000000, 'i386 (int 0x80) calls under the x64 filter are killed');
   assert.equal(seccompArch('riscv64'), undefined);
+});
+
+test('scratch folders a killed Critic left in the temp folder (limits-only runs) are removed at the next start; nothing else is', async () => {
+  const { createSandbox } = await import(out('engine/sandbox/sandbox.js'));
+  const { nodeExec } = await import(out('engine/nodePorts.js'));
+  const { defaultConfig } = await import(out('engine/config.js'));
+  const { silentLogger } = await import(out('engine/types.js'));
+  const dead = spawnSync(process.execPath, ['-e', '']).pid;
+  const stale = join(tmpdir(), `critic-run-${dead}-Ab12Cd`);
+  const io = join(tmpdir(), `critic-io-${dead}-Ef34Gh`);
+  const mine = join(tmpdir(), `critic-run-${process.pid}-Ij56Kl`);
+  const other = join(tmpdir(), `critic-runner-${dead}-keep`);
+  const link = join(tmpdir(), `critic-run-${dead}-Link01`);
+  for (const d of [stale, io, mine, other]) mkdirSync(join(d, 'sub'), { recursive: true });
+  writeFileSync(join(stale, 'sub', 'big'), 'x');
+  symlinkSync(other, link);
+  try {
+    const sb = await createSandbox({ exec: nodeExec, log: silentLogger, bwrapPath: '/nonexistent/bwrap', execution: { ...defaultConfig().execution, allowUnsandboxed: true } });
+    assert.equal(sb.isolation, 'limits-only');
+    assert.ok(!existsSync(stale) && !existsSync(io), 'the dead Critic\'s folders are gone');
+    assert.ok(existsSync(mine) && existsSync(join(other, 'sub')), 'a live Critic\'s folder and unrelated folders stay');
+    assert.ok(existsSync(join(other, 'sub')), 'a symlink is never followed');
+  } finally {
+    for (const d of [stale, io, mine, other, link]) spawnSync('rm', ['-rf', d]);
+  }
 });
