@@ -8,12 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tempProject } from './support/engine.mjs';
-import { lineOf, lineRange, needsSandbox, startLsp, uriOf } from './support/lspClient.mjs';
+import { lineOf, lineRange, startLsp, uriOf } from './support/lspClient.mjs';
+import { needsSandbox } from './support/sandbox.mjs';
 import { processesMentioning } from './support/processes.mjs';
 import { reply, startOpenAiServer } from './support/openaiServer.mjs';
 import { fixture, medianFixed, rewrite } from './support/rewrite.mjs';
 
-const sandboxSkip = needsSandbox();
 const cleanups = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -32,7 +32,7 @@ async function serverOn(files, opts = {}) {
 
 const addPy = 'def add(a, b):\n    """Add two numbers.\n\n    >>> add(2, 2)\n    4\n    """\n    return a - b\n';
 
-test('a failing doctest in the unsaved buffer is an executed diagnostic with its evidence; fixing the buffer clears it', { skip: sandboxSkip }, async () => {
+test('a failing doctest in the unsaved buffer is an executed diagnostic with its evidence; fixing the buffer clears it', needsSandbox, async () => {
   const { client, path } = await serverOn({ 'calc.py': addPy });
   const file = path('calc.py');
   const uri = uriOf(file);
@@ -88,7 +88,7 @@ test('initializationOptions.omitDiagnostics hides rules the client shows itself 
   assert.ok(!client.publishesFor(uri).some((p) => p.diagnostics.some((d) => d.code.startsWith('ts-'))), JSON.stringify(client.publishesFor(uri)));
 });
 
-test('partial publishes: each tool adds its findings as it finishes and no publish drops an earlier one', { skip: sandboxSkip }, async () => {
+test('partial publishes: each tool adds its findings as it finishes and no publish drops an earlier one', needsSandbox, async () => {
   const text = `${addPy}\n\ndef shout(s):\n    unused = 1\n    return s.upper()\n`;
   const { client, path } = await serverOn({ 'mixed.py': text });
   const file = path('mixed.py');
@@ -106,7 +106,7 @@ test('partial publishes: each tool adds its findings as it finishes and no publi
   }
 });
 
-test('a newer version supersedes the run in flight: its sandboxed example is killed, the old version is never published again', { skip: sandboxSkip }, async () => {
+test('a newer version supersedes the run in flight: its sandboxed example is killed, the old version is never published again', needsSandbox, async () => {
   const marker = String(Number.parseInt(randomBytes(4).toString('hex'), 16) + 10_000_000).slice(0, 8);
   const slow = `import subprocess\n\n\ndef wait():\n    """Waits.\n\n    >>> wait()\n    0\n    """\n    return subprocess.run(["sleep", "${marker}"]).returncode\n`;
   const { client, path } = await serverOn({ 'slow.py': slow }, { settings: { debounceMs: 0, execution: { exampleTimeoutMs: 600000 } } });
@@ -124,7 +124,7 @@ test('a newer version supersedes the run in flight: its sandboxed example is kil
   assert.ok(!client.published.slice(lastV2).some((p) => p.uri === uri && p.version === 1));
 });
 
-test('$/cancelRequest stops a critique requested with critic.checkDocument', { skip: sandboxSkip }, async () => {
+test('$/cancelRequest stops a critique requested with critic.checkDocument', needsSandbox, async () => {
   const marker = String(Number.parseInt(randomBytes(4).toString('hex'), 16) + 20_000_000).slice(0, 8);
   const slow = `import subprocess\n\n\ndef wait():\n    """Waits.\n\n    >>> wait()\n    0\n    """\n    return subprocess.run(["sleep", "${marker}"]).returncode\n`;
   const { client, path } = await serverOn({ 'slow.py': slow }, { settings: { debounceMs: 60000, execution: { exampleTimeoutMs: 600000 } } });
@@ -167,7 +167,7 @@ test('code actions are lookups: Ignore inserts a critic-ignore comment, which cl
   assert.deepEqual(client.lastFor(uri, v2), []);
 });
 
-test('Rewrite: the code action names the unit; critic.rewrite verifies and applies a WorkspaceEdit for the shown version', { skip: sandboxSkip }, async () => {
+test('Rewrite: the code action names the unit; critic.rewrite verifies and applies a WorkspaceEdit for the shown version', needsSandbox, async () => {
   const server = await startOpenAiServer();
   cleanups.push(() => server.close());
   server.script((body) => (body.response_format?.json_schema?.name === 'rewrite' ? rewrite(medianFixed) : reply.findings([])));

@@ -79,7 +79,7 @@ function useColor(opts: CliOptions, io: CliIo): boolean {
   return opts.color ?? ((io.isTTY && !io.env.NO_COLOR) || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
 }
 
-function execCache(io: CliIo, root: string, log: Logger): ExecCache {
+function execCache(io: CliIo, log: Logger): ExecCache {
   return new ExecCache({ dir: cacheDir(io), log, salt: buildIdentity() });
 }
 
@@ -148,7 +148,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
 
     // `fix` rewrites with the first model (its checks run with the model off); a panel is for critiques.
-    critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, project.root, ctx.log), models });
+    critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, ctx.log), models });
     if (opts.command === 'fix') {
       if (!opts.quiet) for (const n of [...configNotices, ...critic.notices]) io.stderr(`critic: note: ${n.message}\n`);
       return await runFix(

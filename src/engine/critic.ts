@@ -36,16 +36,16 @@ export interface CriticOptions {
    */
   trusted?: boolean;
   /**
+   * The user trusted the project (`--trust-project`, a trusted root, VS Code Workspace Trust): its
+   * ESLint configuration may load in this process. Otherwise (the default) it runs only in the
+   * sandbox, and not at all when there is no sandbox.
+   */
+  projectTrusted?: boolean;
+  /**
    * Critic models, one instance each for the whole session; several make a panel for critiques.
    * The first one rewrites. None: tool evidence only, and `rewrite` is unavailable.
    */
   models?: readonly CriticModel[];
-  /**
-   * The user trusted the project (`--trust-project`, a trusted root, VS Code Workspace Trust): its
-   * ESLint configuration may load in this process. Otherwise (the default) it runs only in the
-   * sandbox, and not at all without an isolating one.
-   */
-  projectTrusted?: boolean;
   /** Shared cache of execution results (in memory, optionally on disk); may outlive the critic. */
   cache?: ExecCache;
 }

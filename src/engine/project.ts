@@ -1,12 +1,9 @@
-/**
- * Finding the project root and its `.critic.json` (shared by the CLI, the language server and the
- * extension), and layering it over the user's configuration.
- */
+/** Finding the project root and its `.critic.json` (shared by the CLI, the language server and the extension), and layering it over the user's configuration. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, configFileName, parseConfigText, type CriticConfig } from './config.js';
 import { restrictProjectConfig } from './projectTrust.js';
-import { tildePath, loadUserConfig, projectTrust, userConfigPath, type TrustSource, type UserConfig } from './userConfig.js';
+import { displayPath, loadUserConfig, projectTrust, userConfigPath, type TrustSource, type UserConfig } from './userConfig.js';
 
 export interface Project {
   root: string;
@@ -68,5 +65,5 @@ export function loadProject(start: string, opts: LoadProjectOptions = {}): Proje
 /** The one line that says which project settings were ignored and how to trust the project. */
 export function untrustedNotice(project: Project, env: NodeJS.ProcessEnv): string | undefined {
   if (project.trust || !project.ignored.length || !project.configFile) return undefined;
-  return `${project.configFile} is not trusted, so Critic ignored ${project.ignored.join(', ')}; to trust this project pass --trust-project, set CRITIC_TRUST_PROJECT=1, or add it to "trustedProjects" in ${tildePath(userConfigPath(env), env)}`;
+  return `${project.configFile} is not trusted, so Critic ignored ${project.ignored.join(', ')}; to trust this project pass --trust-project, set CRITIC_TRUST_PROJECT=1, or add it to "trustedProjects" in ${displayPath(userConfigPath(env), env)}`;
 }

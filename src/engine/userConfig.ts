@@ -27,7 +27,7 @@ export function userConfigPath(env: NodeJS.ProcessEnv): string {
 }
 
 /** How the path is shown in messages: `~/…` for the home folder. */
-export function tildePath(path: string, env: NodeJS.ProcessEnv): string {
+export function displayPath(path: string, env: NodeJS.ProcessEnv): string {
   const home = env.HOME || homedir();
   return home && path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
 }

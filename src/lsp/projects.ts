@@ -95,15 +95,19 @@ export class Projects {
 
   private async resolve(root: string): Promise<ServerSettings> {
     let project = defaultConfig();
+    let trusted = this.deps.trusted;
     try {
-      // The server's trust (--trust-project, initializationOptions.trusted) is the user's decision; untrusted, the file is restricted.
-      project = loadProject(root, { trustFlag: this.deps.trusted }).config;
+      // Untrusted, the project file may only tighten limits (engine/projectTrust.ts); a root listed
+      // in the user's `trustedProjects` (or CRITIC_TRUST_PROJECT=1) is trusted as with the CLI.
+      const loaded = loadProject(root, { trustFlag: this.deps.trusted, env: process.env });
+      project = loaded.config;
+      trusted ||= loaded.trust !== undefined;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.warnOnce(`Critic: ${err.message}; using the defaults until it is fixed.`);
     }
     const raw = await this.deps.settingsFor(root);
-    const settings = resolveServerSettings(raw, project, { trusted: this.deps.trusted, root });
+    const settings = resolveServerSettings(raw, project, { trusted, root });
     for (const p of settings.problems) this.warnOnce(`Critic: ${p}`);
     return settings;
   }
@@ -138,6 +142,7 @@ export class Projects {
     const { log } = this.deps;
     const ctx = { log, fs: nodeFs, exec: nodeExec, assets: assetsIn(this.deps.assetsDir), config: settings.config };
     const models = this.deps.models(settings.model, settings.config);
+    // A trusted session is the user's trust in the project: its ESLint config may load in this process.
     const critic = await createCritic(ctx, { trusted: this.deps.trusted, projectTrusted: this.deps.trusted, cache: this.deps.cache, models });
     log.info(
       `engine for ${root}: sandbox ${critic.isolation}${critic.isolationReason ? ` (${critic.isolationReason})` : ''}, models [${critic.modelIds.join(', ')}], ${this.deps.trusted ? 'trusted' : 'not trusted: static tools only'} (${Math.round(performance.now() - started)} ms)`,

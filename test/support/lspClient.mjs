@@ -3,25 +3,12 @@
 // every publishDiagnostics, answers workspace/configuration with the test's settings, and lets a
 // test answer critic/chat and workspace/applyEdit.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import protocol from 'vscode-languageserver-protocol/node';
 import { repoRoot } from './engine.mjs';
 
 const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = protocol;
-
-export const hasBwrap = existsSync('/usr/bin/bwrap');
-
-/**
- * The skip reason for tests that execute code, or false. Without bubblewrap they skip with one
- * line — except in CI, where a missing sandbox must fail the run, not hide it.
- */
-export function needsSandbox() {
-  if (hasBwrap) return false;
-  if (process.env.CI === 'true') throw new Error('bubblewrap (/usr/bin/bwrap) is missing in CI: run npm run setup:linux');
-  return 'bubblewrap is not installed: run npm run setup:linux';
-}
 
 export const uriOf = (path) => pathToFileURL(path).href;
 

@@ -1,7 +1,7 @@
 // Shared set-up for the verified-rewrite tests (rewrite.test.mjs, fix.test.mjs): the fixture
 // files, a correct and a still-wrong rewrite of stats.py's `median`, and the real engine with the
 // real `openai` client talking to the scripted OpenAI-compatible server.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { out, repoRoot } from './engine.mjs';
 import { startOpenAiServer, reply } from './openaiServer.mjs';
@@ -12,7 +12,7 @@ const { createOpenAiModel } = await import(out('engine/model/provider.js'));
 export const fixtures = join(repoRoot, 'test', 'fixtures', 'rewrite');
 /** The text of a file in test/fixtures/rewrite. */
 export const fixture = (name) => readFileSync(join(fixtures, name), 'utf8');
-export const hasBwrap = existsSync('/usr/bin/bwrap');
+export { hasSandbox as hasBwrap } from './sandbox.mjs';
 
 /** `median` of fixtures/rewrite/stats.py, fixed: its examples pass. */
 export const medianFixed = `def median(xs):
