@@ -1,7 +1,7 @@
 // A test-only Sandbox that runs the interpreter directly (no isolation): a fresh scratch dir,
 // the request's files written into it, the timeout enforced through nodeExec. Used when the real
 // sandbox (src/engine/sandbox/sandbox.ts) is not built yet; `testSandbox()` prefers the real one.
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,7 +37,13 @@ export function directSandbox() {
           signal: req.signal,
           maxOutputBytes: 256 * 1024,
         });
+        const collected = {};
+        for (const name of req.collect ?? []) {
+          const p = join(scratch, name);
+          if (existsSync(p)) collected[name] = await readFile(p, 'utf8');
+        }
         return {
+          collected,
           exitCode: r.exitCode,
           signal: r.signal,
           stdout: r.stdout,

@@ -15,7 +15,7 @@ import { BundleError, bundleModule } from './exec/bundle.js';
 import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './exec/nodeTestRunner.js';
-import { newMarker, runnerConfigFile } from './exec/protocol.js';
+import { collectResults, newMarker, runnerConfigFile } from './exec/protocol.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
 import { pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
@@ -96,6 +96,7 @@ export class RelatedTestsTool implements EvidenceTool {
       env: prepared.interpreter === 'python' ? { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' } : {},
       timeoutMs: execution.testTimeoutMs,
       signal,
+      ...collectResults,
     });
     const run = prepared.parse(res, marker);
     this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);

@@ -7,6 +7,7 @@
  * interpreter. Afterwards every process left in the cgroups is killed, and the cgroups and the
  * scratch dir are removed, whatever happened.
  */
+import { constants as fsConstants } from 'node:fs';
 import { mkdtemp, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
@@ -18,7 +19,7 @@ import { RunCgroups, detectCgroups, hasController, type CgroupSupport } from './
 import { sandboxEnv } from './env.js';
 import { exposesHome, resolveInterpreter } from './interpreters.js';
 import { classifyLimit, interpreterMemoryFlags, normaliseStatus, taskOverhead, withRlimits } from './limits.js';
-import type { Isolation, LimitEnforcement, Sandbox, SandboxRunRequest, SandboxRunResult, SandboxUnavailable } from './types.js';
+import { collectedMaxBytes, type Isolation, type LimitEnforcement, type Sandbox, type SandboxRunRequest, type SandboxRunResult, type SandboxUnavailable } from './types.js';
 
 export interface SandboxDeps {
   exec: ExecPort;
@@ -204,6 +205,7 @@ class ProcessSandbox implements Sandbox {
         cgroupProcesses: tripped.processes,
         processMemoryLimit,
       });
+      const collected = req.collect?.length ? await collectFiles(scratch, req.collect) : undefined;
       return {
         ...status,
         stdout: r.stdout,
@@ -212,6 +214,7 @@ class ProcessSandbox implements Sandbox {
         isolation: this.isolation,
         ...(limitHit ? { limitHit } : {}),
         truncated: r.truncated,
+        ...(collected ? { collected } : {}),
       };
     } finally {
       clearTimeout(killTimer);
@@ -223,19 +226,36 @@ class ProcessSandbox implements Sandbox {
   }
 }
 
+/**
+ * Reads back the scratch files a runner wrote its results to. The code under critique could have
+ * replaced one with a symlink (to a secret on the host) or a FIFO (to hang us): only regular files
+ * are read, opened without following links and without blocking.
+ */
+async function collectFiles(scratch: string, names: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    if (!/^[\w.-]+$/.test(name)) throw new SandboxError(`Refusing to read back ${name}: only top-level scratch files can be collected.`);
+    const r = await readCapped(join(scratch, name), collectedMaxBytes, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    if (r.found) out[name] = r.text;
+  }
+  return out;
+}
+
 /** Reads at most `cap` bytes of a file the program wrote its output to. */
-async function readCapped(file: string, cap: number): Promise<{ text: string; truncated: boolean }> {
+async function readCapped(file: string, cap: number, flags: string | number = 'r'): Promise<{ text: string; truncated: boolean; found?: boolean }> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    fh = await open(file, flags);
   } catch {
     return { text: '', truncated: false };
   }
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) return { text: '', truncated: false };
+    const size = st.size;
     const buf = Buffer.alloc(Math.min(size, cap));
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return { text: buf.subarray(0, bytesRead).toString('utf8'), truncated: size > cap };
+    return { text: buf.subarray(0, bytesRead).toString('utf8'), truncated: size > cap, found: true };
   } finally {
     await fh.close();
   }

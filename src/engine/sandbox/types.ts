@@ -18,6 +18,12 @@ export interface SandboxRunRequest {
   /** Extra environment on top of the scrubbed allow-list (e.g. PYTHONPATH); never secrets. */
   env?: Record<string, string>;
   input?: string;
+  /**
+   * Scratch files read back after the run (relative names, top level only): the runners' result
+   * channel, which is not counted against the code's output cap. Regular files only, capped at
+   * `collectedMaxBytes` each.
+   */
+  collect?: readonly string[];
   /** Wall-clock limit for the whole run. */
   timeoutMs: number;
   /** CPU-time limit per process in seconds (default: the timeout in whole seconds + 1). */
@@ -39,7 +45,12 @@ export interface SandboxRunResult {
   limitHit?: LimitHit;
   /** Output beyond the configured cap was dropped. */
   truncated: boolean;
+  /** The `collect` files that existed after the run, by name. */
+  collected?: Record<string, string>;
 }
+
+/** At most this much of each collected file is read back. */
+export const collectedMaxBytes = 64 * 1024 * 1024;
 
 /** What actually enforces the memory and process limits on this machine (see limits.ts). */
 export interface LimitEnforcement {

@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../abort.js';
 import type { LimitHit, Sandbox, SandboxRunRequest, SandboxRunResult } from '../../sandbox/types.js';
-import { frames, int, markedEvents, newMarker, str, type Frame } from './protocol.js';
+import { collectResults, frames, int, newMarker, runnerEvents, str, type Frame } from './protocol.js';
 
 export type ExampleStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'limit' | 'crashed';
 
@@ -76,12 +76,12 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
   while (batches < opts.maxBatches) {
     throwIfAborted(opts.signal);
     const marker = newMarker();
-    const res = await opts.sandbox.run(opts.request(skip, marker));
+    const res = await opts.sandbox.run({ ...opts.request(skip, marker), ...collectResults });
     batches++;
     let current: Record<string, unknown> | undefined;
     let ended = false;
     let anyStarted = false;
-    for (const ev of markedEvents(res.stdout, marker)) {
+    for (const ev of runnerEvents(res, marker)) {
       const t = str(ev.t);
       const test = str(ev.test) ?? '';
       if (t === 'start') {

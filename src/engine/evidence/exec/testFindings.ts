@@ -13,7 +13,7 @@ import type { EvidenceRecord, SourceDocument } from '../tool.js';
 import { moduleRange } from './execTool.js';
 import { execRules, executedError, limitDescription, lineRange, seconds } from './executedFindings.js';
 import { oneLine } from '../../text.js';
-import { frames, int, markedEvents, normaliseFramePath, str, v8Frames, type Frame } from './protocol.js';
+import { frames, int, normaliseFramePath, runnerEvents, str, v8Frames, type Frame } from './protocol.js';
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 
 export interface TestResult {
@@ -47,7 +47,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
   const run: TestRun = { results: [], collectErrors: [] };
   let current: TestResult | undefined;
   let ended = false;
-  for (const ev of markedEvents(res.stdout, marker)) {
+  for (const ev of runnerEvents(res, marker)) {
     const t = str(ev.t);
     const stack = str(ev.stack);
     const base = (): TestResult => ({
