@@ -205,8 +205,24 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     findings.push(executedError(source, execRules.importFailed, `Importing the module raised ${oneLine(run.importError.msg ?? run.importError.exc ?? 'an exception', 200)}, so its tests could not run`, doc.path, range));
     return { findings, records };
   }
+  // The module raising while a test file imports it is one problem, however many files import it.
+  const raisedInModule = new Map<string, { line: number; files: string[] }>();
   for (const c of run.collectErrors) {
     const where = c.frames.filter((f) => f.file === doc.path).pop();
+    if (!where || testFiles.get(doc.path)) continue;
+    const key = `${where.line}\0${c.msg ?? ''}`;
+    const seen = raisedInModule.get(key) ?? { line: where.line, files: [] };
+    seen.files.push(c.file);
+    raisedInModule.set(key, seen);
+  }
+  for (const [key, { line, files }] of raisedInModule) {
+    const msg = key.slice(key.indexOf('\0') + 1);
+    const related = files.map((file) => ({ file, range: lineRange(testFiles.get(file)?.text ?? '', 0), message: 'a test file that imports it' }));
+    findings.push(executedError(source, execRules.importFailed, `Importing the module raised ${oneLine(msg || 'an exception', 200)}, so its tests could not run`, doc.path, lineRange(doc.text, line - 1), related));
+  }
+  for (const c of run.collectErrors) {
+    const where = c.frames.filter((f) => f.file === doc.path).pop();
+    if (where && !testFiles.get(doc.path)) continue;
     const range = where ? lineRange(doc.text, where.line - 1) : moduleRange(doc.text, units);
     const related = [{ file: c.file, range: lineRange(testFiles.get(c.file)?.text ?? '', 0), message: 'the test file' }];
     if (where || mentionsFile(c.msg ?? '', doc.path)) {
