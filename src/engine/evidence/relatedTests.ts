@@ -134,7 +134,7 @@ export class RelatedTestsTool implements EvidenceTool {
       files: { [pythonTestRunnerFile]: pythonTestRunner, [runnerSourceFile]: doc.text },
       keyParts: [identity, runner, deps, config, pytest?.file ? await fs.readFile(pytest.file).catch(() => '') : ''],
       withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...config, marker }) }),
-      parse: (res, marker) => parseTestRun(res, marker, (f) => f),
+      parse: (res, marker) => ({ ...parseTestRun(res, marker, (f) => f), tracksLoading: !config.files.includes(doc.path) }),
     };
   }
 

@@ -30,6 +30,8 @@ export interface ExampleOutcome {
   limit?: LimitHit;
   /** For crashes: how the process ended. */
   exit?: string;
+  /** Set when expected and actual output differ only in whitespace: both exactly. */
+  whitespace?: { want: string; got: string };
 }
 
 /** A failure that stopped the module before any example ran. */
@@ -68,6 +70,13 @@ function lastLines(text: string, n = 3): string {
   return text.trim().split('\n').slice(-n).join(' ').slice(-400);
 }
 
+function whitespaceOf(v: unknown): ExampleOutcome['whitespace'] {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const want = str((v as Record<string, unknown>).want);
+  const got = str((v as Record<string, unknown>).got);
+  return want !== undefined && got !== undefined ? { want, got } : undefined;
+}
+
 /** Runs the batches and collects every example's outcome. */
 export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResult> {
   const outcomes: ExampleOutcome[] = [];
@@ -100,6 +109,7 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
           exc: str(ev.exc),
           msg: str(ev.msg),
           frames: frames(ev.frames),
+          whitespace: whitespaceOf(ev.ws),
         });
       } else if (t === 'done') {
         if (!skip.includes(test)) skip.push(test);

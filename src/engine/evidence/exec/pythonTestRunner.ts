@@ -3,7 +3,7 @@
  * small plugin) when the project's Python has it, else with unittest (a custom result class).
  * Both report marked JSON lines (protocol.ts):
  *   start {id, name, file, line} · result {id, name, file, line, outcome, exc, msg, frames}
- *   collect {file, exc, msg, frames} · end {runner}
+ *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported) · end {runner}
  * The module under critique is not preloaded: the tests import it themselves, under whatever name
  * and at whatever moment the project does (after conftest.py, through its package or from its
  * folder), so there is only ever the copy they use. An import hook serves the text under critique
@@ -79,6 +79,8 @@ if _cfg['file'] not in _cfg['files']:
 
     class _SourceLoader(importlib.machinery.SourceFileLoader):
         def get_code(self, fullname):
+            # Tests that never load the file (they import another copy of it) say nothing about it.
+            _emit({'t': 'loaded', 'name': fullname})
             return compile(_src, self.path, 'exec', dont_inherit=True)
 
         def get_source(self, fullname):

@@ -38,6 +38,10 @@ export interface TestRun {
   collectErrors: Array<{ file: string; msg?: string; frames: Frame[] }>;
   /** The module under critique raised when preloaded. */
   importError?: { exc?: string; msg?: string; frames: Frame[] };
+  /** Names the file under critique was imported under, when the runner tracks it (Python). */
+  loadedAs?: string[];
+  /** The runner tracks whether the file under critique is imported at all. */
+  tracksLoading?: boolean;
   /** The run was cut short; `current` is the test that was running. */
   stopped?: { kind: 'timeout' | 'limit' | 'crashed'; current?: TestResult; limit?: LimitHit; exit: string };
 }
@@ -75,6 +79,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       run.collectErrors.push({ file: originalOf(normaliseFramePath(str(ev.file) ?? '')), msg: str(ev.msg), frames: found.map((f) => ({ ...f, file: originalOf(f.file) })) });
     }
     else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
+    else if (t === 'loaded') (run.loadedAs ??= []).push(str(ev.name) ?? '');
     else if (t === 'end') ended = true;
   }
   if (!ended && !run.importError) {
@@ -236,6 +241,16 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
       ...executedError(source, execRules.testLoadFailed, `Tests in ${rel(c.file)} could not run here (${oneLine(c.msg ?? 'error', 160)}), so they say nothing about this file`, doc.path, range, related),
       level: 'note',
     });
+  }
+  if (run.tracksLoading && !run.loadedAs?.length && run.results.some((r) => r.outcome !== 'skipped')) {
+    // E.g. a test that picks one of two copies of a program at run time (`if use_correct: from
+    // fixed.x import f else: from buggy.x import f`): its results are about the other copy.
+    const files = [...new Set(run.results.map((r) => rel(r.file)))].join(', ');
+    findings.push({
+      ...executedError(source, execRules.testLoadFailed, `The related tests in ${oneLine(files, 160)} ran but never imported this file (they use another module of the same name), so they say nothing about it`, doc.path, moduleRange(doc.text, units)),
+      level: 'note',
+    });
+    return { findings, records };
   }
   for (const r of run.results) {
     if (r.outcome === 'skipped') continue;
