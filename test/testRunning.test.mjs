@@ -184,3 +184,24 @@ test('js: ava and mocha projects get one clear notice naming how to run their te
     }
   }
 });
+
+for (const runner of runners) {
+  test(`python (${runner}): a suite slower than the time budget leaves tests unrun (a note), never a false hang`, { skip: skipFor(runner) }, async () => {
+    const quick = makeContext({ config: { execution: { testTimeoutMs: 16_000 } } });
+    const p = tempProject({
+      'slow.py': 'import time\n\ndef step():\n    time.sleep(1)\n    return 1\n',
+      'test_slow.py': `import unittest\nfrom slow import step\n\nclass SlowTest(unittest.TestCase):\n${Array.from({ length: 30 }, (_, i) => `    def test_${String(i).padStart(2, '0')}(self):\n        self.assertEqual(step(), 1)\n`).join('')}`,
+    });
+    try {
+      const tool = new RelatedTestsTool(quick, { sandbox, syntax, pythonRunner: runner });
+      const { findings, records } = await check(tool, p.root, 'slow.py');
+      assert.deepEqual(findings.map((f) => f.level), ['note'], JSON.stringify(findings));
+      const unrun = Number(/^(\d+) related tests were not run: the run used its time budget \(execution\.testTimeoutMs is 16 s\)/.exec(findings[0].message)?.[1]);
+      assert.ok(records.length > 0 && unrun > 0, findings[0].message);
+      assert.equal(records.length + unrun, 30);
+      assert.ok(records.every((r) => r.status === 'passed'));
+    } finally {
+      p.cleanup();
+    }
+  });
+}

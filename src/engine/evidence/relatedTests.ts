@@ -127,6 +127,7 @@ export class RelatedTestsTool implements EvidenceTool {
       path: [...new Set([rootdir, doc.projectRoot, ...roots])],
       file: doc.path,
       addopts: keptAddopts(pytest?.addopts ?? []),
+      budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs),
     };
     return {
       interpreter: 'python',
@@ -199,6 +200,15 @@ export class RelatedTestsTool implements EvidenceTool {
       },
     };
   }
+}
+
+/**
+ * How long a Python run may keep starting tests: what is left of the timeout must cover the test
+ * that is running, the interpreter's exit and the sandbox's own start (a quarter, at least 8 s
+ * when the timeout allows).
+ */
+export function testBudgetMs(timeoutMs: number): number {
+  return Math.round(timeoutMs - Math.max(timeoutMs * 0.25, Math.min(8_000, timeoutMs * 0.5)));
 }
 
 /** Factory in the shape the pipeline registers tools with. */

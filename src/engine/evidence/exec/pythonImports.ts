@@ -100,7 +100,7 @@ async function initReexports(init: string, target: string, ctx: ResolveContext, 
  * How `test` reaches the module at `target`: the import that does and the sys.path folder it
  * resolves through; undefined when none does.
  */
-export async function resolvesTo(test: ParsedFile, testFile: string, target: string, ctx: ResolveContext): Promise<{ via: string; root: string } | undefined> {
+export async function resolvesTo(test: ParsedFile, testFile: string, target: string, ctx: ResolveContext): Promise<{ via: string; root: string; reexport?: boolean } | undefined> {
   const importer = await pythonModuleOf(testFile, ctx.fs);
   const roots = await searchRoots(testFile, target, ctx);
   const inits = new Set<string>();
@@ -110,7 +110,7 @@ export async function resolvesTo(test: ParsedFile, testFile: string, target: str
     if (hit.file === target) return { via: dotted, root: hit.root };
     if (hit.file.endsWith(`${sep}__init__.py`) && !inits.has(hit.file)) {
       inits.add(hit.file);
-      if (inits.size <= 8 && (await initReexports(hit.file, target, ctx, roots))) return { via: `${dotted} (whose __init__.py imports it)`, root: hit.root };
+      if (inits.size <= 8 && (await initReexports(hit.file, target, ctx, roots))) return { via: `${dotted} (whose __init__.py imports it)`, root: hit.root, reexport: true };
     }
   }
   return undefined;

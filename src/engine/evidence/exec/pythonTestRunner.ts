@@ -3,7 +3,8 @@
  * small plugin) when the project's Python has it, else with unittest (a custom result class).
  * Both report marked JSON lines (protocol.ts):
  *   start {id, name, file, line} · result {id, name, file, line, outcome, exc, msg, frames}
- *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported) · end {runner}
+ *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported)
+ *   budget {unrun} (tests left unrun for time) · end {runner}
  * The module under critique is not preloaded: the tests import it themselves, under whatever name
  * and at whatever moment the project does (after conftest.py, through its package or from its
  * folder), so there is only ever the copy they use. An import hook serves the text under critique
@@ -28,6 +29,8 @@ export interface PythonTestRunnerConfig {
   file: string;
   /** The project's pytest `addopts` that decide how tests load (import mode, plugins, warnings). */
   addopts: string[];
+  /** Tests not started within this many ms of the start are left unrun (reported as a count). */
+  budgetMs: number;
 }
 
 /**
@@ -52,6 +55,15 @@ import sys, os, json, re, importlib, importlib.machinery, linecache, traceback, 
 
 ${pythonRunnerPrelude}
 os.chdir(_cfg['root'])
+
+# Tests not started before the budget runs out are left unrun (and counted) rather than cut off
+# mid-test by the sandbox's timeout, which would read as a hang in whichever test was running.
+import time as _time
+_deadline = _time.monotonic() + _cfg.get('budgetMs', 10 ** 9) / 1000.0
+_unrun = [0]
+
+def _over_budget():
+    return _time.monotonic() > _deadline
 
 def _frames_tb(tb):
     return [{'file': os.path.abspath(f.filename), 'line': f.lineno or 0} for f in traceback.extract_tb(tb)]
@@ -109,6 +121,13 @@ def _run_pytest():
 
     class _Plugin:
         root = _cfg['root']
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            if _over_budget():
+                _unrun[0] += 1
+                return True
+            return None
 
         def pytest_configure(self, config):
             self.root = str(config.rootpath)
@@ -214,6 +233,9 @@ def _run_unittest():
 
     class _Result(unittest.TestResult):
         def startTest(self, test):
+            # The suite checks shouldStop before each next test: this one still runs.
+            if _over_budget():
+                self.stop()
             super().startTest(test)
             _emit(base(test, 'start'))
         def addSuccess(self, test):
@@ -232,12 +254,17 @@ def _run_unittest():
             if err is not None:
                 failed(test, err, 'failed', subtest._subDescription())
 
-    suite.run(_Result())
+    result = _Result()
+    suite.run(result)
+    if result.shouldStop:
+        _unrun[0] = suite.countTestCases() - result.testsRun
 
 if _cfg['runner'] == 'pytest':
     _run_pytest()
 else:
     _run_unittest()
+if _unrun[0]:
+    _emit({'t': 'budget', 'unrun': _unrun[0]})
 _emit({'t': 'end', 'runner': _cfg['runner']})
 _out.flush()
 os._exit(0)

@@ -220,6 +220,7 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
   const stem = python ? target!.name.split('.').pop()! : stripJsExtension(basename(doc.path));
   const needle = stem === 'index' || stem === '__init__' ? basename(dirname(doc.path)) : stem;
   let unrelated = 0;
+  const throughPackage: string[] = [];
   for (const file of candidates) {
     if (out.includes(file)) continue;
     const language = languageOfPath(file);
@@ -245,7 +246,8 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
       if (python) {
         const how = await resolvesTo(parsed, file, doc.path, { fs: opts.fs, syntax: opts.syntax, projectRoot: doc.projectRoot, rootdir: pytest!.rootdir, pythonpath: pytest!.pythonpath, signal: opts.signal });
         if (how) {
-          out.push(file);
+          // Tests that import the module itself run before those that reach it through a package.
+          (how.reexport ? throughPackage : out).push(file);
           importRoots.add(how.root);
           log(`related: ${rel(file)} (imports ${how.via})`);
         } else no(`its imports (${pythonImportTargets(parsed, await pythonModuleOf(file, opts.fs)).slice(0, 4).join(', ') || 'none'}) do not reach ${target!.name}`);
@@ -257,6 +259,7 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
       opts.syntax.drop(key);
     }
   }
+  out.push(...throughPackage);
   if (unrelated > 40) log(`… and ${unrelated - 40} more unrelated test files`);
   if (!out.length) log(`no related tests for ${rel(doc.path)} among ${candidates.length} candidate test files`);
   return { files: out, decisions, candidates: candidates.length, pytest, js, importRoots: [...importRoots] };

@@ -42,6 +42,8 @@ export interface TestRun {
   loadedAs?: string[];
   /** The runner tracks whether the file under critique is imported at all. */
   tracksLoading?: boolean;
+  /** Tests left unrun because the run's time budget was spent. */
+  unrun?: number;
   /** The run was cut short; `current` is the test that was running. */
   stopped?: { kind: 'timeout' | 'limit' | 'crashed'; current?: TestResult; limit?: LimitHit; exit: string };
 }
@@ -80,6 +82,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
     }
     else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
     else if (t === 'loaded') (run.loadedAs ??= []).push(str(ev.name) ?? '');
+    else if (t === 'budget') run.unrun = int(ev.unrun);
     else if (t === 'end') ended = true;
   }
   if (!ended && !run.importError) {
@@ -251,6 +254,12 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
       level: 'note',
     });
     return { findings, records };
+  }
+  if (run.unrun) {
+    findings.push({
+      ...executedError(source, execRules.testLoadFailed, `${run.unrun} related test${run.unrun === 1 ? ' was' : 's were'} not run: the run used its time budget (execution.testTimeoutMs is ${seconds(execution.testTimeoutMs)}); raise it to run them all`, doc.path, moduleRange(doc.text, units)),
+      level: 'note',
+    });
   }
   for (const r of run.results) {
     if (r.outcome === 'skipped') continue;
