@@ -1,4 +1,5 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
+import { addExecutionSummary, emptyExecutionSummary } from '../engine/executionSummary.js';
 import { availableParallelism, homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -193,7 +194,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       notices.push({ tool: 'model', kind: 'bad-output', message: `${malformed} of ${requests} model answers were not usable JSON and were skipped${opts.verbose ? '' : ' (run with --verbose for details)'}` });
     }
     const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output') || (malformed > 0 && malformed >= requests);
-    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version };
+    const execution = results.reduce((a, r) => (r.execution ? addExecutionSummary(a, r.execution) : a), emptyExecutionSummary());
+    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version, execution, executionOff: !config.execution.enabled ? 'execution is off' : critic.isolation === 'none' ? 'no sandbox is available here, see the notes' : undefined };
     if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${n.message}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
     else if (opts.format === 'json') io.stdout(formatJson(report));

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { summarise, type Finding, type Level } from '../engine/findings.js';
 import { toSarif } from '../engine/sarif.js';
 import type { ToolNotice } from '../engine/pipeline.js';
+import { describeExecution, type ExecutionSummary } from '../engine/executionSummary.js';
 import { plural } from '../engine/text.js';
 
 export interface Report {
@@ -13,6 +14,10 @@ export interface Report {
   durationMs: number;
   notices: ToolNotice[];
   version: string;
+  /** What was executed over all files (absent: not known, e.g. `critic fix`). */
+  execution?: ExecutionSummary;
+  /** Why nothing could be executed at all (`execution is off`, no sandbox); absent when it could. */
+  executionOff?: string;
 }
 
 const ansi = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', green: '\x1b[32m' };
@@ -52,8 +57,8 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
   if (lines.length) lines.push('');
   lines.push(
     counts.length
-      ? `${paint(s.error ? 'red' : 'yellow', '✖')} ${counts.join(', ')} in ${withFindings} of ${plural(r.filesChecked, 'file')} (${seconds})`
-      : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')} (${seconds})`,
+      ? `${paint(s.error ? 'red' : 'yellow', '✖')} ${counts.join(', ')} in ${withFindings} of ${plural(r.filesChecked, 'file')}${r.execution ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`
+      : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')}${r.execution && r.filesChecked ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -64,7 +69,7 @@ export function formatJson(r: Report): string {
   return `${JSON.stringify(
     {
       version: r.version,
-      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs) },
+      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs), ...(r.execution ? { execution: { ...r.execution, ...(r.executionOff ? { off: r.executionOff } : {}) } } : {}) },
       notices: r.notices,
       findings: r.findings.map((f) => ({
         file: displayPath(f.file, r.cwd),
