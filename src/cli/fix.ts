@@ -19,6 +19,7 @@ import { rewriteUnit, UnitNotFoundError, type RewriteResult, type RoundReport } 
 import { moduleUnitName, type CodeUnit } from '../engine/syntax/units.js';
 import { displayPath } from './output.js';
 import { findProjectRoot } from './project.js';
+import { guardedWriter, quotedPath, visible } from './terminalText.js';
 
 export interface FixOptions {
   /** The file to fix, as the user wrote it (relative to `io.cwd`). */
@@ -152,13 +153,14 @@ export async function writeIfUnchanged(path: string, text: string, readHash: str
 
 function roundLine(r: RoundReport): string {
   const what = r.outcome === 'verified' ? 'verified' : r.outcome === 'invalid' ? 'unusable answer' : 'not verified';
-  const why = r.reasons[0] ? `: ${r.reasons[0]}${r.reasons.length > 1 ? ` (and ${r.reasons.length - 1} more)` : ''}` : '';
+  const why = r.reasons[0] ? `: ${visible(r.reasons[0], { singleLine: true })}${r.reasons.length > 1 ? ` (and ${r.reasons.length - 1} more)` : ''}` : '';
   return `critic: round ${r.round}: ${what}${why}\n`;
 }
 
 /** Runs `critic fix`; returns the exit code. Never throws. */
 export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
-  const { io } = deps;
+  // Reasons, summaries and the diff quote the code, its output and the model: nothing raw reaches the terminal.
+  const io: FixIo = { ...deps.io, stdout: guardedWriter(deps.io.stdout), stderr: guardedWriter(deps.io.stderr) };
   if (!deps.model) {
     io.stderr(noModelMessage(opts.file));
     return 2;
@@ -169,7 +171,7 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
   }
   const json = opts.format === 'json';
   const path = resolve(io.cwd, opts.file);
-  const shown = displayPath(path, io.cwd);
+  const shown = quotedPath(displayPath(path, io.cwd));
   try {
     const language = languageOfPath(path);
     if (!language) throw new FixUsageError(`cannot fix ${shown}: Critic reads ${supportedExtensions.join(' ')} files`);
@@ -233,8 +235,9 @@ function jsonReport(r: RewriteResult, applied: boolean): object {
 
 function textReport(r: RewriteResult, o: { color: boolean; applied: boolean; shown: string }): string {
   const parts: string[] = [];
-  if (r.diff) parts.push(colourDiff(r.diff, o.color).replace(/\n$/, ''), '');
-  parts.push(r.summary);
+  // Made inert before colouring: an ESC in the diff could otherwise erase or rewrite the lines around it.
+  if (r.diff) parts.push(colourDiff(visible(r.diff), o.color).replace(/\n$/, ''), '');
+  parts.push(visible(r.summary));
   const paint = (code: keyof typeof ansi, s: string) => (o.color ? `${ansi[code]}${s}${ansi.reset}` : s);
   if (r.status === 'verified') parts.push(paint('green', o.applied ? `verified — written to ${o.shown}` : 'verified'));
   else parts.push(paint('red', 'not verified — nothing written'));

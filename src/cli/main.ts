@@ -19,6 +19,7 @@ import { collectFiles } from './files.js';
 import { changedFiles, gitRoot, GitError } from './git.js';
 import { formatJson, formatSarif, formatText, type Report } from './output.js';
 import { loadProject } from './project.js';
+import { guardedWriter, visible } from './terminalText.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { createModelStage } from '../engine/critique/modelStage.js';
@@ -90,7 +91,9 @@ function buildIdentity(): string {
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  // One guard for everything the CLI prints: only Critic's own colour codes pass (terminalText.ts).
+  const io: CliIo = { ...rawIo, stdout: guardedWriter(rawIo.stdout), stderr: guardedWriter(rawIo.stderr) };
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);
@@ -144,7 +147,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
     engine = created.engine;
     if (opts.command === 'fix') {
-      if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${n.message}\n`);
+      if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
       return await runFix(
         { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
         { engine, model: models[0], io, color: useColor(opts, io), projectRoot: project.root },
@@ -177,7 +180,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output') || (malformed > 0 && malformed >= requests);
     const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version };
-    if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${n.message}\n`);
+    if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
     else if (opts.format === 'json') io.stdout(formatJson(report));
     else {
