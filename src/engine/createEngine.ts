@@ -15,6 +15,7 @@ import type { Isolation, Sandbox, SandboxUnavailable } from './sandbox/types.js'
 import { SyntaxService } from './syntax/syntaxService.js';
 import { staticTools } from './toolset.js';
 import type { EngineContext } from './types.js';
+import { learningFs } from './model/learningFs.js';
 
 export interface CreateEngineOptions {
   /**
@@ -36,7 +37,9 @@ export interface CreatedEngine {
   sandbox: Sandbox | SandboxUnavailable;
 }
 
-export async function createEngine(ctx: EngineContext, opts: CreateEngineOptions = {}): Promise<CreatedEngine> {
+export async function createEngine(hostCtx: EngineContext, opts: CreateEngineOptions = {}): Promise<CreatedEngine> {
+  // Every file the engine reads feeds redaction by value (model/learningFs.ts).
+  const ctx: EngineContext = { ...hostCtx, fs: learningFs(hostCtx.fs) };
   const trusted = opts.trusted ?? true;
   const notices: ToolNotice[] = [];
   const syntax = new SyntaxService(ctx.assets);

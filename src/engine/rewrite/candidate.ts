@@ -86,15 +86,17 @@ function lineContext(text: string, at: number): string {
 }
 
 /**
- * Puts the secrets that were redacted from the prompt back into the answer. Each placeholder is
- * matched to a secret of the same kind: the one written after the same text on its line, else the
- * next unused one (the unit's before the rest of the file's). A placeholder that cannot be mapped
- * to exactly one value makes the candidate unusable: a placeholder must never reach the file.
+ * Puts the secrets that were redacted from the unit back into the answer. Only the unit's own
+ * secrets can come back: a placeholder that stands for a secret elsewhere in the file (or in
+ * another file) makes the candidate invalid — otherwise a model could ask for any secret Critic
+ * knows, have it restored into code that runs, and read it in the next round's output. Each
+ * placeholder is matched to one of the unit's secrets of the same kind: the one written after the
+ * same text on its line, else the next unused one. A placeholder never reaches the file.
  */
 export function restoreSecrets(code: string, original: string, redaction: Redaction, unit: Pick<CodeUnit, 'startIndex' | 'endIndex'>): string {
   if (!code.includes('<REDACTED:')) return code;
-  const inUnit = (r: Replacement) => r.start < unit.endIndex && unit.startIndex < r.end;
-  const pool = [...redaction.replacements.filter(inUnit), ...redaction.replacements.filter((r) => !inUnit(r))];
+  const inUnit = (r: Replacement) => r.start >= unit.startIndex && r.end <= unit.endIndex;
+  const pool = redaction.replacements.filter(inUnit);
   const used = new Set<Replacement>();
   const parts: string[] = [];
   let last = 0;
@@ -108,8 +110,14 @@ export function restoreSecrets(code: string, original: string, redaction: Redact
       free.find((r) => context && lineContext(redaction.text, redaction.text.indexOf('<REDACTED:', r.redactedStart)) === context) ??
       free[0] ??
       // A secret used twice (the model repeated it): fine only when every candidate value is the same.
-      (new Set(sameKind.map((r) => original.slice(r.start, r.end))).size === 1 ? sameKind[0] : undefined);
-    if (!pick) throw new CandidateError(`the answer has a placeholder <REDACTED:${kind}> that does not stand for one known secret`);
+      (sameKind.length && new Set(sameKind.map((r) => original.slice(r.start, r.end))).size === 1 ? sameKind[0] : undefined);
+    if (!pick) {
+      throw new CandidateError(
+        sameKind.length || !redaction.replacements.some((r) => r.kind === kind)
+          ? `the answer has a placeholder <REDACTED:${kind}> that does not stand for one secret of the unit`
+          : `the answer uses <REDACTED:${kind}>, a secret from outside the unit; a rewrite may only keep the secrets the unit already has`,
+      );
+    }
     used.add(pick);
     // The redacted form may be more than the placeholder (a private key keeps its line breaks).
     const form = redaction.text.slice(pick.redactedStart, pick.redactedEnd);

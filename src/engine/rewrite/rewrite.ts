@@ -14,7 +14,8 @@ import type { SourceDocument } from '../evidence/tool.js';
 import type { Finding } from '../findings.js';
 import { ModelOutputError } from '../model/errors.js';
 import type { CriticModel } from '../model/provider.js';
-import { redactSecrets } from '../model/redact.js';
+import { redactOutgoing } from '../model/secretVault.js';
+import { learnProjectSecrets } from '../model/learningFs.js';
 import { validateRewrite } from '../model/schemas.js';
 import type { CheckResult, Engine } from '../pipeline.js';
 import type { SyntaxProblem } from '../syntax/syntaxErrors.js';
@@ -136,7 +137,8 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
   if (!targets.length && !failing.length && !extra.length) return { ...base, summary: `${unitName} has no findings to fix` };
   const baseline: Baseline = { result, unitName, targets, uncheckable: extra.length };
 
-  const redaction = redactSecrets(doc.text);
+  await learnProjectSecrets(engine.ctx.fs, doc.projectRoot);
+  const redaction = redactOutgoing(doc.text);
   const originalUnit = doc.text.slice(unit.startIndex, unit.endIndex);
   const indent = unitIndent(doc.text, unit);
   const originalParse = await engine.syntax.analyse(doc.path, doc.text, doc.language, signal);
@@ -178,11 +180,12 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
     try {
       const code = restoreSecrets(normaliseAnswer(answer, originalUnit, indent), doc.text, redaction, unit);
       if (code === originalUnit) throw new CandidateError('the answer is the unit unchanged');
-      text = splice(doc.text, unit, code).text;
+      const spliced = splice(doc.text, unit, code);
+      text = spliced.text;
       const cached = seen.get(text);
       if (cached) verification = cached;
       else {
-        await checkShape(engine, doc, text, unit, code, unitName, originalParse.syntaxProblems, originalNames, signal);
+        await checkShape(engine, doc, text, unit, spliced, unitName, originalParse.syntaxProblems, originalNames, signal);
         const checked = await engine.check({ ...doc, text, version: undefined }, { model: false, signal });
         throwIfAborted(signal);
         verification = verifyCandidate(baseline, checked);
@@ -232,16 +235,21 @@ function countNames(units: readonly CodeUnit[], unitName: string): Map<string, n
   return counts;
 }
 
+/** Whitespace and comments only: what may sit in the replaced span around the new unit. */
+const onlyComments = /^(?:\s|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/;
+
 /**
- * Refuses a candidate that is not the unit rewritten: new syntax errors, the unit's name gone, or
- * definitions outside the unit (a model answering with the whole file, or with helpers).
+ * Refuses a candidate that is not the unit rewritten: new syntax errors, the unit's name gone,
+ * definitions outside the unit (a model answering with the whole file, or with helpers), or any
+ * code in the replaced span that is not the unit itself — a new top-level statement, an import,
+ * a second method — since a verified rewrite may change only the unit.
  */
 async function checkShape(
   engine: Engine,
   doc: SourceDocument,
   text: string,
   unit: CodeUnit,
-  code: string,
+  spliced: { start: number; end: number },
   unitName: string,
   originalProblems: readonly SyntaxProblem[],
   originalNames: ReadonlyMap<string, number>,
@@ -249,11 +257,20 @@ async function checkShape(
 ): Promise<void> {
   const parsed = await engine.syntax.analyse(doc.path, text, doc.language, signal);
   // Problems after the unit moved by the change in its line count; any other problem is the answer's.
+  const code = text.slice(spliced.start, spliced.end);
   const delta = code.split('\n').length - doc.text.slice(unit.startIndex, unit.endIndex).split('\n').length;
   const before = new Set(originalProblems.filter((p) => p.range.start.line < unit.range.start.line || p.range.start.line > unit.range.end.line).map((p) => problemKey(p, unit.range.end.line + 1, delta)));
   const fresh = parsed.syntaxProblems.find((p) => !before.has(`${p.range.start.line}\0${p.message}`));
   if (fresh) throw new CandidateError(`the answer does not parse: ${fresh.message} (line ${fresh.range.start.line + 1})`);
-  if (!parsed.units.some((u) => u.name === unitName)) throw new CandidateError(`the answer no longer defines ${unitName}`);
+  const own = parsed.units.filter((u) => u.name === unitName && u.startIndex >= spliced.start && u.endIndex <= spliced.end);
+  if (!own.length) throw new CandidateError(`the answer no longer defines ${unitName}`);
+  const node = own.reduce((a, b) => (b.endIndex - b.startIndex > a.endIndex - a.startIndex ? b : a));
+  for (const extra of [text.slice(spliced.start, node.startIndex), text.slice(node.endIndex, spliced.end)]) {
+    if (!onlyComments.test(extra)) {
+      const line = extra.split('\n').find((l) => l.trim() && !onlyComments.test(l))?.trim() ?? extra.trim();
+      throw new CandidateError(`the answer adds code outside ${unitName} (${line.length > 60 ? `${line.slice(0, 57)}...` : line}); a rewrite may change only the unit — put imports and helpers inside it`);
+    }
+  }
   const names = countNames(parsed.units, unitName);
   for (const [name, n] of names) {
     if (n > (originalNames.get(name) ?? 0)) throw new CandidateError(`the answer defines ${name} outside ${unitName}; answer with the unit only`);
