@@ -1,8 +1,8 @@
 /** Which names hold secrets: `password`, `DB_PASS`, `apiKey`, `client_secret`, `authToken`, `"api-key"`. */
 
 const secretWords = new Set([
-  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode', 'secret', 'secrets', 'token', 'apikey', 'auth',
-  'authorization', 'credential', 'credentials', 'creds', 'privatekey', 'accesskey', 'secretkey', 'pat', 'dsn',
+  'password', 'passwords', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode', 'secret', 'secrets', 'token', 'apikey', 'auth',
+  'authorization', 'credential', 'credentials', 'creds', 'privatekey', 'accesskey', 'secretkey', 'dsn',
 ]);
 /** Words that, before `key`, make a secret: `api_key`, `signingKey`, `MASTER_KEY`. */
 const keyQualifiers = new Set([
@@ -16,7 +16,8 @@ const metadataWords = new Set([
   'label', 'placeholder', 'message', 'msg', 'error', 'hint', 'help', 'mode', 'kind', 'ttl', 'timeout', 'expiry',
   'min', 'max', 'policy', 'scheme', 'method', 'param', 'column', 'attr', 'prompt', 'text', 'description', 'title',
   'class', 'style', 'icon', 'required', 'enabled', 'input', 'selector', 'location', 'size', 'index', 'idx', 'key',
-  'keys', 'ids', 'fields', 'types', 'version', 'provider', 'store', 'manager', 'service', 'handler', 'validator',
+  'keys', 'ids', 'fields', 'types', 'version', 'provider', 'store', 'manager', 'service', 'handler', 'validator', 'files', 'state', 'status', 'hdr',
+  'headers', 'names', 'pattern', 'patterns', 'regexp', 're', 'kinds', 'schema', 'template', 'test',
 ]);
 
 function wordsOf(name: string): string[] {
@@ -35,11 +36,13 @@ export function isSecretName(name: string): boolean {
   if (words.length === 0) return false;
   const last = words[words.length - 1]!;
   // `api_key` ends in `key` and is a secret; `token_key`/`password_field` name something about one.
-  if (metadataWords.has(last) && !(last === 'key' && words.length > 1 && keyQualifiers.has(words[words.length - 2]!))) return false;
-  return words.some((w, i) => secretWords.has(w) || (w === 'key' && i > 0 && keyQualifiers.has(words[i - 1]!)));
+  const isKey = (w: string, i: number) => (w === 'key' || w === 'keys') && i > 0 && keyQualifiers.has(words[i - 1]!);
+  if (metadataWords.has(last) && !isKey(last, words.length - 1)) return false;
+  // A lone `pass` is Python's keyword (`'pass': …` in grammars); `db_pass` is a password.
+  return words.some((w, i) => (secretWords.has(w) && (w !== 'pass' || words.length > 1)) || isKey(w, i));
 }
 
-const passwordWords = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode']);
+const passwordWords = new Set(['password', 'passwords', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode']);
 
 /** `password` for password-like names, else `secret`: tells the model what kind of value was there. */
 export function secretKindOf(name: string): string {

@@ -54,7 +54,7 @@ function tokenRule(kind: string, re: RegExp, group = 0, accept: (value: string) 
 }
 
 /** Template interpolations (`${pw}`, `{pw}`, `%s`, `%(pw)s`) are code, not secrets. */
-const interpolation = /\$\{|\{\{|\{[A-Za-z_][\w.]*\}|%[sd]|%\(/;
+const interpolation = /\$\{|\{\{|\{[\w.:!]*\}|%[sd]|%\(/;
 
 /** A replacement that keeps the line breaks of what it replaces, so line numbers still match. */
 function keepingBreaks(body: string): string {
@@ -128,7 +128,8 @@ const urlCredentialRule: Rule = (text) => {
   const re = /\b[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^\s:/@'"`<>]*):([^\s'"`<>]+)@(?=[A-Za-z0-9[])/dg;
   for (const m of text.matchAll(re)) {
     const [s, e] = m.indices![2]!;
-    if (interpolation.test(m[2]!) || !clean(text, s, e)) continue;
+    // Documentation writes `scheme://user:password@host`; that word is not a password.
+    if (interpolation.test(m[2]!) || /^(?:password|passwd|pass|pwd|pw|secret|token|\*+|x+|\.+|<[^>]*>)$/i.test(m[2]!) || !clean(text, s, e)) continue;
     out.push({ start: s, end: e, kind: 'password' });
   }
   for (const m of text.matchAll(/\b[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([A-Za-z0-9_~.-]{16,})@(?=[A-Za-z0-9[])/dg)) {
@@ -248,9 +249,25 @@ export function literalRun(text: string, i: number): Literal[] {
   return parts;
 }
 
-function literalCandidates(text: string, parts: readonly Literal[], kind: string): Candidate[] {
+/** Names that mean a lexer's token (`token == "def"`) as often as a credential. */
+const lexerNames = /^(?:token|tok|tokens|toks)$/i;
+
+/**
+ * Values that are not secrets whatever the name: numbers and OIDs, booleans, an auth scheme being
+ * concatenated (`"Basic " + …`), and for a bare `token` a short plain word (a lexer's keyword).
+ */
+function ordinaryValue(value: string, name: string): boolean {
+  const v = value.trim();
+  if (/^[\d.]+$/.test(v) || /^(?:yes|no|true|false|none|null|on|off|basic|bearer|token|bot|digest)$/i.test(v)) return true;
+  return lexerNames.test(name.replace(/^.*\./, '').replace(/["'`\]]/g, '')) && !/\d/.test(v) && v.length <= 12;
+}
+
+function literalCandidates(text: string, parts: readonly Literal[], kind: string, name = ''): Candidate[] {
   const total = parts.reduce((n, l) => n + (l.end - l.start), 0);
   if (total < 3 || parts.some((l) => l.template)) return [];
+  if (ordinaryValue(parts.map((l) => text.slice(l.start, l.end)).join(''), name)) return [];
+  // Backticks in a comment are Markdown code (`password`), not a template literal.
+  if (text[parts[0]!.start - 1] === '`' && /(?:^\s*(?:\*|\/\/|#)|\/\/|\/\*)/.test(text.slice(text.lastIndexOf('\n', parts[0]!.start) + 1, parts[0]!.start))) return [];
   return parts.filter((l) => clean(text, l.start, l.end) && !interpolation.test(text.slice(l.start, l.end))).map((l) => ({ start: l.start, end: l.end, kind }));
 }
 
@@ -261,10 +278,11 @@ function literalCandidates(text: string, parts: readonly Literal[], kind: string
  */
 const assignmentRule: Rule = (text) => {
   const out: Candidate[] = [];
-  const re = /(["'`]?[A-Za-z_$][\w$.-]*["'`]?\]?)[ \t]*(?::[ \t]*[A-Za-z_][\w[\], .|]*?)?[ \t]*(?:=|:=|:|==|===|!=|!==|\+=)[ \t]*(?=[(\[rRbBuUfF"'`])/g;
+  const re = /(["'`]?[A-Za-z_$][\w$.-]*["'`]?\]?)[ \t]*(:[ \t]*[A-Za-z_][\w[\], .|]*?)?[ \t]*(=|:=|:|==|===|!=|!==|\+=)[ \t]*(?=[(\[rRbBuUfF"'`])/g;
   for (const m of text.matchAll(re)) {
-    if (!isSecretName(m[1]!)) continue;
-    out.push(...literalCandidates(text, literalRun(text, m.index! + m[0].length), secretKindOf(m[1]!)));
+    // A type annotation is followed by `=` only: `apiKey: a.b === 'x'` is an object field, not `apiKey: T = 'x'`.
+    if (!isSecretName(m[1]!) || (m[2] && m[3] !== '=')) continue;
+    out.push(...literalCandidates(text, literalRun(text, m.index! + m[0].length), secretKindOf(m[1]!), m[1]!));
   }
   return out;
 };
@@ -290,7 +308,8 @@ const envDefaultRule: Rule = (text) => {
 /** A bare value worth hiding: long enough, not a keyword, a number or a (dotted) identifier without digits. */
 function bareSecret(value: string): boolean {
   if (value.length < 6 || interpolation.test(value) || /^(?:true|false|none|null|undefined|yes|no|on|off)$/i.test(value)) return false;
-  if (/^[\d.]+$/.test(value) || /^[A-Za-z_][A-Za-z_.]*$/.test(value)) return false;
+  // Numbers, plain words and dotted names (`settings.API_KEY2`) are code, not values.
+  if (/^[\d.]+$/.test(value) || /^[A-Za-z_]+$/.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false;
   return true;
 }
 
@@ -301,7 +320,7 @@ function bareSecret(value: string): boolean {
  */
 const bareValueRule: Rule = (text) => {
   const out: Candidate[] = [];
-  const line = /^[ \t]*(?:export[ \t]+|-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*[:=][ \t]*([^\s'"`#;,()[\]{}<>]+)[ \t]*(?:#.*)?$/dgm;
+  const line = /^[ \t]*(?:export[ \t]+|-[ \t]+)?(?:[A-Za-z][\w-]*[ \t]+){0,3}?([A-Za-z_][\w.-]*)[ \t]*[:=][ \t]*([^\s'"`#;,()[\]{}<>]+)[ \t]*(?:#.*)?$/dgm;
   const inComment = /(?:#|\/\/|\/\*|^[ \t]*\*)[^\n]*?\b([A-Za-z_][\w.-]*)[ \t]*(?:[:=]|\bis\b)[ \t]*["'`]?([^\s"'`,;()<>]+)/dgm;
   for (const re of [line, inComment]) {
     for (const m of text.matchAll(re)) {
