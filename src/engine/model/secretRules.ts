@@ -93,12 +93,12 @@ const puttyRule: Rule = (text) => {
     const sep = m[2]!;
     let end = start;
     for (let i = 0; i < Number(m[1]); i++) {
-      const line = /^[A-Za-z0-9+/=]*/.exec(text.slice(end))![0];
+      const line = /^[ \t]*[A-Za-z0-9+/=]*/.exec(text.slice(end))![0];
       end += line.length;
       if (i < Number(m[1]) - 1 && text.startsWith(sep, end)) end += sep.length;
       else if (i < Number(m[1]) - 1) break;
     }
-    if (clean(text, start, end)) out.push({ start, end, kind: 'private-key', with: keepingBreaks(text.slice(start, end)) });
+    if (clean(text, start, end) && /[A-Za-z0-9+/]{8}/.test(text.slice(start, end))) out.push({ start, end, kind: 'private-key', with: keepingBreaks(text.slice(start, end)) });
   }
   for (const m of text.matchAll(/Private-(?:MAC|Hash):[ \t]*([0-9a-fA-F]{16,})/dg)) {
     const [s, e] = m.indices![1]!;
