@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { isAbortError } from '../engine/abort.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
 import { compareLevel, type Finding } from '../engine/findings.js';
@@ -20,6 +20,7 @@ import { moduleUnitName, type CodeUnit } from '../engine/syntax/units.js';
 import { displayPath } from './output.js';
 import { findProjectRoot } from './project.js';
 import { guardedWriter, quotedPath, visible } from './terminalText.js';
+import { decodeExactly, encodeSource, SourceEncodingError } from './sourceEncoding.js';
 
 export interface FixOptions {
   /** The file to fix, as the user wrote it (relative to `io.cwd`). */
@@ -130,7 +131,7 @@ function sha256(bytes: Buffer): string {
  * ever sees half a file), keeping its mode; refuses when the content on disk no longer hashes to
  * `readHash` (edited since it was read), checked right before the rename.
  */
-export async function writeIfUnchanged(path: string, text: string, readHash: string): Promise<'written' | 'changed'> {
+export async function writeIfUnchanged(path: string, text: string | Buffer, readHash: string): Promise<'written' | 'changed'> {
   // Through a symlink, replace the file it points at, not the link.
   const target = await realpath(path);
   const mode = (await stat(target)).mode & 0o7777;
@@ -182,7 +183,18 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
       throw new FixUsageError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
     const readHash = sha256(bytes);
-    const doc: SourceDocument = { path, text: bytes.toString('utf8'), language, projectRoot: deps.projectRoot ?? findProjectRoot(dirname(path)).root };
+    // Refused before anything runs when the bytes could not be written back exactly (sourceEncoding.ts).
+    const source = decodeExactly(bytes, language, shown);
+    const encodable = (text: string) => {
+      try {
+        encodeSource(text, source, shown);
+        return undefined;
+      } catch (err) {
+        if (err instanceof SourceEncodingError) return err.message;
+        throw err;
+      }
+    };
+    const doc: SourceDocument = { path, text: source.text, language, projectRoot: deps.projectRoot ?? findProjectRoot(dirname(path)).root };
     const baseline = await deps.engine.check(doc, { model: false, signal: deps.signal });
     if (opts.line !== undefined && opts.line > doc.text.split('\n').length) throw new FixUsageError(`${shown} has only ${doc.text.split('\n').length} lines, so there is no line ${opts.line}`);
     const unitName =
@@ -198,9 +210,12 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
     let applied = false;
     let refused: string | undefined;
     if (opts.apply && result.status === 'verified' && result.newText !== undefined) {
-      const outcome = await writeIfUnchanged(path, result.newText, readHash);
-      if (outcome === 'written') applied = true;
-      else refused = `${shown} changed on disk while the rewrite was being verified; nothing written — run critic fix again`;
+      refused = (await outsideProject(path, doc.projectRoot, shown)) ?? encodable(result.newText);
+      if (!refused) {
+        const outcome = await writeIfUnchanged(path, encodeSource(result.newText, source, shown), readHash);
+        if (outcome === 'written') applied = true;
+        else refused = `${shown} changed on disk while the rewrite was being verified; nothing written — run critic fix again`;
+      }
     }
     if (json) io.stdout(`${JSON.stringify(jsonReport(result, applied), null, 2)}\n`);
     else io.stdout(textReport(result, { color: deps.color, applied, shown }));
@@ -210,7 +225,7 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
     }
     return result.status === 'verified' ? 0 : 1;
   } catch (err) {
-    if (err instanceof FixUsageError || err instanceof UnitNotFoundError || err instanceof ModelError) {
+    if (err instanceof FixUsageError || err instanceof UnitNotFoundError || err instanceof ModelError || err instanceof SourceEncodingError) {
       io.stderr(`critic: ${err.message}\n`);
       return 2;
     }
@@ -221,6 +236,14 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
     io.stderr(`critic: internal error: ${(err as Error).message}${opts.verbose ? `\n${(err as Error).stack}` : ' (run with --verbose for details)'}\n`);
     return 2;
   }
+}
+
+/** Why the file may not be written: a symlink (at any level) that leads out of the project; else undefined. */
+async function outsideProject(path: string, projectRoot: string, shown: string): Promise<string | undefined> {
+  const [real, root] = await Promise.all([realpath(path), realpath(projectRoot).catch(() => projectRoot)]);
+  const rel = relative(root, real);
+  if (rel && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep)) return undefined;
+  return `${shown} leads to ${quotedPath(real)}, outside the project ${quotedPath(root)}; nothing written — Critic writes only files inside the project`;
 }
 
 function nothingToFix(opts: FixOptions, io: FixIo, message: string, result?: RewriteResult): number {
