@@ -25,7 +25,7 @@ async function refused(t, unit, answer) {
   server.script(() => reply.json({ code: answer }));
   const r = await criticAsync(['fix', 'a.py', '--unit', unit, '--no-exec', '--apply'], { cwd: p.root, env: withModel });
   assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
-  assert.match(r.stdout, /not verified — nothing written/);
+  assert.match(r.stdout, /not verified — nothing written|^verified$/m);
   assert.equal(readFileSync(join(p.root, 'a.py'), 'utf8'), broken, 'the file was changed');
   return r;
 }
@@ -35,9 +35,24 @@ test('a rewrite that appends a top-level statement is never verified nor applied
   assert.match(r.stderr, /adds code outside f \(os\.system/);
 });
 
-test('a rewrite that adds an import above the unit is refused: imports go inside the unit', async (t) => {
-  const r = await refused(t, 'f', 'import subprocess\n\n\ndef f():\n    return subprocess.run(["id"])');
-  assert.match(r.stderr, /adds code outside f \(import subprocess\)/);
+test('a rewrite that puts a statement above the unit is refused, even one that starts like an import', async (t) => {
+  const r = await refused(t, 'f', 'import subprocess; subprocess.run(["id"])\n\n\ndef f():\n    return 1');
+  assert.match(r.stderr, /adds code outside f \(import subprocess; subprocess\.run/);
+});
+
+test('a plain import the fix needs is a separate change: shown in the diff, written only with --allow-imports', async (t) => {
+  const answer = 'import math\n\n\ndef f():\n    return math.pi';
+  const r = await refused(t, 'f', answer);
+  assert.match(r.stdout, /^\+import math$/m, r.stdout);
+  assert.match(r.stdout, /^\+    return math\.pi$/m);
+  assert.match(r.stderr, /also adds "import math" to the module's imports; nothing written — review the diff and run again with --allow-imports/);
+  const p = tempProject({ 'a.py': broken });
+  t.after(p.cleanup);
+  server.reset();
+  server.script(() => reply.json({ code: answer }));
+  const ok = await criticAsync(['fix', 'a.py', '--unit', 'f', '--no-exec', '--apply', '--allow-imports'], { cwd: p.root, env: withModel });
+  assert.equal(ok.code, 0, `${ok.stdout}\n${ok.stderr}`);
+  assert.equal(readFileSync(join(p.root, 'a.py'), 'utf8'), broken.replace('import os\n', 'import os\nimport math\n').replace('    return missing', '    return math.pi'));
 });
 
 test('a method rewrite that adds a class attribute after it is refused', async (t) => {

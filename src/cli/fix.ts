@@ -30,6 +30,8 @@ export interface FixOptions {
   /** Qualified unit name (`Cart.total`), or its last segment when that is unique. */
   unit?: string;
   apply: boolean;
+  /** With `apply`: also write a rewrite that adds imports to the module (the diff shows them). */
+  allowImports?: boolean;
   format: 'text' | 'json' | 'sarif';
   /** Stack traces for unexpected errors. */
   verbose?: boolean;
@@ -203,7 +205,8 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
 
     const result = await rewriteUnit(
       { engine: deps.engine, model: deps.model, log: deps.engine.ctx.log },
-      { doc, unitName, baseline, signal: deps.signal, maxRounds: opts.maxRounds, onRound: json ? undefined : (r) => io.stderr(roundLine(r)) },
+      // Imports may be proposed: they are shown in the diff, and --apply writes them only with --allow-imports.
+      { doc, unitName, baseline, allowImports: true, signal: deps.signal, maxRounds: opts.maxRounds, onRound: json ? undefined : (r) => io.stderr(roundLine(r)) },
     );
     if (result.status === 'nothing-to-fix') return nothingToFix(opts, io, `nothing to fix in ${unitName} (${shown}): it has no findings`, result);
 
@@ -211,6 +214,9 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
     let refused: string | undefined;
     if (opts.apply && result.status === 'verified' && result.newText !== undefined) {
       refused = (await outsideProject(path, doc.projectRoot, shown)) ?? encodable(result.newText);
+      if (!refused && result.addedImports?.length && !opts.allowImports) {
+        refused = `the rewrite also adds ${result.addedImports.map((l) => `"${l}"`).join(', ')} to the module's imports; nothing written — review the diff and run again with --allow-imports to apply it`;
+      }
       if (!refused) {
         const outcome = await writeIfUnchanged(path, encodeSource(result.newText, source, shown), readHash);
         if (outcome === 'written') applied = true;
@@ -253,7 +259,7 @@ function nothingToFix(opts: FixOptions, io: FixIo, message: string, result?: Rew
 }
 
 function jsonReport(r: RewriteResult, applied: boolean): object {
-  return { status: r.status, unit: r.unitName, rounds: r.rounds, summary: r.summary, diff: r.diff ?? null, applied };
+  return { status: r.status, unit: r.unitName, rounds: r.rounds, summary: r.summary, diff: r.diff ?? null, addedImports: r.addedImports ?? [], applied };
 }
 
 function textReport(r: RewriteResult, o: { color: boolean; applied: boolean; shown: string }): string {
@@ -261,6 +267,7 @@ function textReport(r: RewriteResult, o: { color: boolean; applied: boolean; sho
   // Made inert before colouring: an ESC in the diff could otherwise erase or rewrite the lines around it.
   if (r.diff) parts.push(colourDiff(visible(r.diff), o.color).replace(/\n$/, ''), '');
   parts.push(visible(r.summary));
+  if (r.addedImports?.length) parts.push(`adds to the module's imports (a separate change, applied only with --allow-imports): ${visible(r.addedImports.join('; '), { singleLine: true })}`);
   const paint = (code: keyof typeof ansi, s: string) => (o.color ? `${ansi[code]}${s}${ansi.reset}` : s);
   if (r.status === 'verified') parts.push(paint('green', o.applied ? `verified — written to ${o.shown}` : 'verified'));
   else parts.push(paint('red', 'not verified — nothing written'));

@@ -149,7 +149,7 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     if (opts.command === 'fix') {
       if (!opts.quiet) for (const n of created.notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
       return await runFix(
-        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
+        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, allowImports: opts.allowImports, format: opts.format, verbose: opts.verbose },
         { engine, model: models[0], io, color: useColor(opts, io), projectRoot: project.root },
       );
     }

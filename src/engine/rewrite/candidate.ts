@@ -139,3 +139,58 @@ export function restoreSecrets(code: string, original: string, redaction: Redact
 export function splice(text: string, unit: Pick<CodeUnit, 'startIndex' | 'endIndex'>, code: string): { text: string; start: number; end: number } {
   return { text: `${text.slice(0, unit.startIndex)}${code}${text.slice(unit.endIndex)}`, start: unit.startIndex, end: unit.startIndex + code.length };
 }
+
+const pythonImport =
+  /^(?:import [A-Za-z_][\w.]*(?: as [A-Za-z_]\w*)?(?:, *[A-Za-z_][\w.]*(?: as [A-Za-z_]\w*)?)*|from [A-Za-z_][\w.]* import [A-Za-z_]\w*(?: as [A-Za-z_]\w*)?(?:, *[A-Za-z_]\w*(?: as [A-Za-z_]\w*)?)*)[ \t]*$/;
+const jsImport = /^import (?:type )?(?:[A-Za-z_$][\w$]*|\{[\w$\s,]*\}|\* as [A-Za-z_$][\w$]*)(?:, *(?:\{[\w$\s,]*\}|\* as [A-Za-z_$][\w$]*))? from (['"])[^'"\s]+\1;?[ \t]*$/;
+
+/** A plain import statement on one line: absolute `import a`/`from a import b`, or a JS `import … from '…'`. */
+export function isPlainImport(line: string, language: string): boolean {
+  return (language === 'python' ? pythonImport : jsImport).test(line.trim());
+}
+
+/**
+ * The plain import lines a model put above the unit in its answer (fences stripped), and the rest.
+ * Only whole leading lines count; anything else before the unit stays and is refused by the shape check.
+ */
+export function peelImports(answer: string, language: string): { imports: string[]; rest: string } {
+  const lines = stripFence(answer.replace(/\r\n/g, '\n')).split('\n');
+  const imports: string[] = [];
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    if (!isPlainImport(line, language)) break;
+    imports.push(line.trim());
+  }
+  return imports.length ? { imports, rest: lines.slice(i).join('\n') } : { imports, rest: answer };
+}
+
+/**
+ * Where new imports go: after the module's last top-level import line above `before` (its import
+ * block), else after the leading comments, shebang and docstring. Returns the offset and the text
+ * to insert for `imports` (those not already in the file), or undefined when none are new.
+ */
+export function importInsertion(text: string, imports: readonly string[], language: string, before: number): { at: number; insert: string; added: string[] } | undefined {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.slice(0, before).split('\n');
+  const existing = new Set(text.split('\n').map((l) => l.trim()));
+  const added = [...new Set(imports)].filter((l) => !existing.has(l));
+  if (!added.length) return undefined;
+  let offset = 0;
+  let afterImports = -1;
+  let afterHeader = 0;
+  let inHeader = true;
+  for (const line of lines) {
+    const end = offset + line.length + 1;
+    if (end > before) break;
+    const t = line.trim();
+    if (/^(?:import\b|from \S+ import\b)/.test(line) && !t.endsWith('(') && !t.endsWith('\\')) afterImports = end;
+    if (inHeader && (t === '' || t.startsWith('#') || t.startsWith('//') || /^(["'])use strict\1;?$/.test(t))) afterHeader = end;
+    else inHeader = false;
+    offset = end;
+  }
+  const at = afterImports >= 0 ? afterImports : afterHeader;
+  const block = added.join(eol) + eol;
+  return { at, insert: afterImports >= 0 ? block : `${block}${eol}`, added };
+}
