@@ -140,3 +140,24 @@ test('by value: a password from .env and one from a test file never reach the mo
   assert.match(critique, /test FAILED/, 'the failing test was evidence');
   assert.deepEqual(leaked(server.completions, [envPassword, testPassword]), []);
 });
+
+test('by value: a probe that returns a module secret does not carry it to the critique', async (t) => {
+  if (!hasBwrap) {
+    if (process.env.CI === 'true') assert.fail('bubblewrap is missing (run npm run setup:linux)');
+    t.skip('needs bubblewrap to run probes — run npm run setup:linux');
+    return;
+  }
+  const { mixed } = secretCorpus(9);
+  const token = mixed(24);
+  const source = `API_TOKEN = "${token}"\n\n\ndef get_token():\n    return API_TOKEN\n`;
+  const p = tempProject({ 'tok.py': source });
+  t.after(p.cleanup);
+  server.reset();
+  // A hostile model asks for the secret by name in a probe, hoping to read it in the next request.
+  server.script((body) => (schemaOf(body) === 'probes' ? reply.json({ probes: [{ call: 'get_token()', expected: "'nope'", why: 'the token' }] }) : reply.findings([])));
+  const r = await criticAsync(['check', 'tok.py', '--format', 'json'], { cwd: p.root, env: withModel });
+  assert.notEqual(r.code, 2, r.stderr);
+  const critique = server.completions.filter((q) => schemaOf(q.body) === 'critique').map(userText).join('\n');
+  assert.match(critique, /probe FAILED: get_token\(\)/, 'the probe ran and was evidence');
+  assert.deepEqual(leaked(server.completions, [token]), []);
+});

@@ -19,7 +19,7 @@ import { rewriteUnit, UnitNotFoundError, type RewriteResult, type RoundReport } 
 import { moduleUnitName, type CodeUnit } from '../engine/syntax/units.js';
 import { displayPath } from './output.js';
 import { findProjectRoot } from './project.js';
-import { guardedWriter, quotedPath, visible } from './terminalText.js';
+import { guardedWriter, jsonSafe, quotedPath, visible } from './terminalText.js';
 import { decodeExactly, encodeSource, SourceEncodingError } from './sourceEncoding.js';
 
 export interface FixOptions {
@@ -223,7 +223,7 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
         else refused = `${shown} changed on disk while the rewrite was being verified; nothing written — run critic fix again`;
       }
     }
-    if (json) io.stdout(`${JSON.stringify(jsonReport(result, applied), null, 2)}\n`);
+    if (json) io.stdout(jsonSafe(`${JSON.stringify(jsonReport(result, applied), null, 2)}\n`));
     else io.stdout(textReport(result, { color: deps.color, applied, shown }));
     if (refused) {
       io.stderr(`critic: ${refused}\n`);

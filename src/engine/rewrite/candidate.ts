@@ -190,7 +190,10 @@ export function importInsertion(text: string, imports: readonly string[], langua
     else inHeader = false;
     offset = end;
   }
-  const at = afterImports >= 0 ? afterImports : afterHeader;
+  let at = afterImports >= 0 ? afterImports : afterHeader;
+  // A Python module docstring stays first: new imports go after it.
+  const doc = afterImports < 0 && language === 'python' ? /^[ \t]*[rRuU]?("""|''')[\s\S]*?\1[ \t]*\r?\n/.exec(text.slice(at)) : null;
+  if (doc && at + doc[0].length <= before) at += doc[0].length;
   const block = added.join(eol) + eol;
   return { at, insert: afterImports >= 0 ? block : `${block}${eol}`, added };
 }
