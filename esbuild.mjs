@@ -31,7 +31,7 @@ function copyAssets() {
 function copyExtensionAssets() {
   // A production build has no source maps; drop those an earlier development build left, so they
   // do not end up in the .vsix.
-  if (production) for (const map of ['dist/extension.js.map', 'dist/engineHost.js.map']) rmSync(map, { force: true });
+  if (production) for (const map of ['dist/extension.js.map', 'dist/engineHost.js.map', 'dist/server.js.map']) rmSync(map, { force: true });
   cpSync('node_modules/@astral-sh/ruff-wasm-nodejs/ruff_wasm_bg.wasm', 'dist/ruff_wasm_bg.wasm');
   const tsLib = 'node_modules/typescript/lib';
   for (const name of readdirSync(tsLib)) if (/^lib\..*\.d\.ts$/.test(name) || name === 'lib.d.ts') cpSync(join(tsLib, name), join('dist', name));
@@ -107,6 +107,17 @@ if (existsSync('src/vscode/extension.ts')) {
       outfile: 'dist/extension.js',
       external: ['vscode', './engineHost.js'],
       banner: { js: importMetaShim },
+      metafile: true,
+    }),
+    await esbuild.context({
+      ...common,
+      // The language server, self-contained like the engine host (a .vsix has no node_modules);
+      // `critic lsp` runs the same server from dist/cli.js.
+      entryPoints: ['src/lsp/serverEntry.ts'],
+      outfile: 'dist/server.js',
+      external: ['eslint', 'esbuild'],
+      // Liftoff-only, as for the CLI: ruff's wasm is faster warm and cold, and far smaller, without tier-up here.
+      banner: { js: `require('v8').setFlagsFromString('--liftoff-only');\n${importMetaShim}` },
       metafile: true,
     }),
     await esbuild.context({

@@ -24,7 +24,7 @@ const keep = argv.includes('--keep');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 const load = (p) => import(join(root, 'out', p));
-const { createEngine } = await load('engine/createEngine.js');
+const { createCritic } = await load('engine/critic.js');
 const { ExecCache } = await load('engine/evidence/execCache.js');
 const { nodeFs, nodeExec, assetsIn } = await load('engine/nodePorts.js');
 const { parseConfig } = await load('engine/config.js');
@@ -83,7 +83,7 @@ async function warmUp(engine) {
 
 async function pass(label) {
   const cache = new ExecCache({ dir: cacheDir });
-  const { engine, notices, isolation } = await createEngine(makeContext(join(work, '.critic.json')), { trusted: true, cache });
+  const { engine, notices, isolation } = await createCritic(makeContext(join(work, '.critic.json')), { trusted: true, cache });
   if (isolation === 'none') throw new Error(`the sandbox is not available, nothing would be executed: ${notices.map((n) => n.message).join('; ')}`);
   await warmUp(engine);
   const t0 = performance.now();

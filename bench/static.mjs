@@ -25,10 +25,13 @@ const { silentLogger } = await import(join(root, 'out/engine/types.js'));
 const work = mkdtempSync(join(tmpdir(), 'critic-bench-'));
 const cli = join(root, 'dist/cli.js');
 const ruffAlone = join(work, 'ruff-alone.cjs');
-// The baseline for ruff: the same wasm build run on its own in a fresh process, default rules.
+// The baseline for ruff: the same wasm build run on its own in a fresh process, default rules,
+// with the V8 flag the CLI sets (Liftoff only): without it V8's background tier-up of the 10 MB
+// wasm delays the process exit and the baseline looks several times slower than it is.
 writeFileSync(
   ruffAlone,
-  `const { Workspace, PositionEncoding } = require(${JSON.stringify(join(root, 'node_modules/@astral-sh/ruff-wasm-nodejs'))});
+  `require('v8').setFlagsFromString('--liftoff-only');
+const { Workspace, PositionEncoding } = require(${JSON.stringify(join(root, 'node_modules/@astral-sh/ruff-wasm-nodejs'))});
 const text = require('fs').readFileSync(process.argv[2], 'utf8');
 const ws = new Workspace({ lint: { select: ['E9', 'F', 'B', 'PLE'] } }, PositionEncoding.Utf16);
 console.log(ws.check(text).length);`,

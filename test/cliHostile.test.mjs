@@ -2,14 +2,15 @@
 // finding, leave nothing running, and touch nothing outside its scratch folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { criticAsync } from './support/cli.mjs';
+import { criticAsync, gitIn } from './support/cli.mjs';
 import { tempProject } from './support/engine.mjs';
 import { processesMentioning } from './support/processes.mjs';
+import { needsSandbox } from './support/sandbox.mjs';
 
-test('critic check on hostile examples: bounded, reported, contained, nothing left running', async (t) => {
+test('critic check on hostile examples: bounded, reported, contained, nothing left running', needsSandbox, async (t) => {
   const marker = `critic-hostile-${process.pid}-${Date.now()}`;
   const canary = join(tmpdir(), `${marker}-canary`);
   writeFileSync(canary, 'untouched');
@@ -63,7 +64,6 @@ test('critic check on hostile examples: bounded, reported, contained, nothing le
   const r = await criticAsync(['check', 'hostile.py', '--format', 'json', '--no-color'], { cwd: p.root, env: { OPENAI_API_KEY: secret, CRITIC_MODEL: '', XDG_CACHE_HOME: join(p.root, '.cache') } });
   const elapsed = Date.now() - started;
   assert.ok(elapsed < 60_000, `the CLI took ${elapsed} ms`);
-  if (/no usable sandbox|bubblewrap/i.test(r.stderr) && !r.stdout.includes('exec-')) return t.skip(`no sandbox here: ${r.stderr.trim()}`);
   const out = JSON.parse(r.stdout);
   const byUnit = Object.fromEntries(out.findings.filter((f) => f.tier === 'executed').map((f) => [f.unit, f]));
   assert.equal(byUnit.spin?.rule, 'exec-timeout', r.stdout);
@@ -74,4 +74,48 @@ test('critic check on hostile examples: bounded, reported, contained, nothing le
   assert.equal(readFileSync(join(p.root, 'hostile.py'), 'utf8'), source);
   assert.deepEqual(processesMentioning(marker), [], 'a process from the sandbox survived');
   assert.ok(!existsSync(join(p.root, 'hostile.pyc')));
+});
+
+test('critic check on a cloned repository whose doctest prints nested credentials: nothing secret reaches the output or the model', needsSandbox, async (t) => {
+  const { startOpenAiServer, reply } = await import('./support/openaiServer.mjs');
+  const server = await startOpenAiServer();
+  t.after(() => server.close());
+  server.script(() => reply.findings([]));
+  const dotenv = `sk-nested-${process.pid}-${Date.now()}`;
+  const gitToken = `ghp_${Date.now()}${process.pid}abcdefghijklmnop`;
+  const source = [
+    'import os',
+    '',
+    '',
+    'def config():',
+    '    """Reads the settings.',
+    '',
+    '    >>> config()',
+    "    'ok'",
+    '    """',
+    '    out = []',
+    "    for p in ['services/api/.env', 'deploy/server.pem', '.git/config', 'settings.txt']:",
+    '        try:',
+    '            out.append(open(os.path.join(os.path.dirname(__file__), p)).read())',
+    '        except OSError as e:',
+    '            out.append(type(e).__name__)',
+    "    return ' '.join(out)",
+    '',
+  ].join('\n');
+  const p = tempProject({ 'app.py': source, 'services/api/.env': `API_KEY=${dotenv}\n`, 'deploy/server.pem': `-----BEGIN PRIVATE KEY-----\n${dotenv}\n` });
+  t.after(p.cleanup);
+  gitIn(p.root, 'init', '-q');
+  gitIn(p.root, 'remote', 'add', 'origin', `https://user:${gitToken}@example.com/x.git`);
+  symlinkSync('services/api/.env', join(p.root, 'settings.txt'));
+  const r = await criticAsync(['check', 'app.py', '--format', 'json'], { cwd: p.root, env: { OPENAI_BASE_URL: `${server.url}`, CRITIC_MODEL: 'test-model', OPENAI_API_KEY: 'test', XDG_CACHE_HOME: join(p.root, '.cache') } });
+  const out = JSON.parse(r.stdout);
+  const failed = out.findings.find((f) => f.tier === 'executed' && f.unit === 'config');
+  assert.ok(failed, r.stdout);
+  assert.match(failed.message, /PermissionError PermissionError PermissionError PermissionError/);
+  const wire = JSON.stringify(server.completions.map((c) => c.body));
+  assert.ok(server.completions.length > 0, 'the model was asked');
+  for (const s of [dotenv, gitToken]) {
+    assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), 'a credential reached the output');
+    assert.ok(!wire.includes(s), 'a credential reached the model');
+  }
 });

@@ -50,5 +50,5 @@ test('the JSON schema documents exactly the keys the validator accepts', () => {
     assert.deepEqual(Object.keys(schema.properties[section].properties).sort(), Object.keys(d[section]).sort(), section);
   }
   assert.deepEqual(Object.keys(schema.properties.model.properties).sort(), [...Object.keys(d.model), 'baseUrl'].sort());
-  for (const [k, v] of Object.entries(schema.properties.execution.properties)) assert.equal(v.default, d.execution[k], k);
+  for (const [k, v] of Object.entries(schema.properties.execution.properties)) assert.deepEqual(v.default, d.execution[k], k);
 });

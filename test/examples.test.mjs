@@ -1,12 +1,12 @@
-// Docstring / JSDoc examples run for real in the sandbox (bubblewrap when available, else the
-// unsandboxed fallback): failures, hangs, import errors and the cache, on real files.
+// Docstring / JSDoc examples run for real in the bubblewrap sandbox (skipped where it does not
+// work, see support/sandbox.mjs): failures, hangs, import errors and the cache, on real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeContext, out, tempProject } from './support/engine.mjs';
-import { testSandbox } from './support/directSandbox.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
 import { fixtureProject, lineOf, toolChecker, unitAt } from './support/exec.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
@@ -17,11 +17,11 @@ const { jsdocExampleBlocks } = await import(out('engine/evidence/exec/jsdocExamp
 
 const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 4000 } } });
 const syntax = new SyntaxService(ctx.assets);
-const sandbox = await testSandbox();
+const sandbox = await realSandbox();
 test.after(() => syntax.dispose());
 const check = toolChecker(syntax);
 
-test('python: a failing doctest is an executed error on its function, with expected and actual', async () => {
+test('python: a failing doctest is an executed error on its function, with expected and actual', needsSandbox, async () => {
   const p = fixtureProject('pyshop');
   try {
     const tool = new PythonExamplesTool(ctx, { sandbox });
@@ -51,7 +51,7 @@ test('python: a failing doctest is an executed error on its function, with expec
   }
 });
 
-test('python: the fixed file has no findings; unsaved text is what runs', async () => {
+test('python: the fixed file has no findings; unsaved text is what runs', needsSandbox, async () => {
   const p = fixtureProject('pyshop');
   try {
     const tool = new PythonExamplesTool(ctx, { sandbox });
@@ -65,7 +65,7 @@ test('python: the fixed file has no findings; unsaved text is what runs', async 
   }
 });
 
-test('python: an infinite loop is a timeout on its function, and the other examples are still reported', async () => {
+test('python: an infinite loop is a timeout on its function, and the other examples are still reported', needsSandbox, async () => {
   const text = [
     'def spin():',
     '    """',
@@ -102,7 +102,7 @@ test('python: an infinite loop is a timeout on its function, and the other examp
   }
 });
 
-test('python: a module that raises at import is one finding on the module; forged output is ignored', async () => {
+test('python: a module that raises at import is one finding on the module; forged output is ignored', needsSandbox, async () => {
   const text = [
     'import os, sys',
     'print(\'{"t": "end"}\')',
@@ -129,7 +129,7 @@ test('python: a module that raises at import is one finding on the module; forge
   }
 });
 
-test('js/ts: @example lines with // => run in module scope, passing and failing', async () => {
+test('js/ts: @example lines with // => run in module scope, passing and failing', needsSandbox, async () => {
   const p = fixtureProject('jsmath');
   try {
     const tool = new JsExamplesTool(ctx, { sandbox });
@@ -150,7 +150,7 @@ test('js/ts: @example lines with // => run in module scope, passing and failing'
   }
 });
 
-test('js: throws expectations, wrong results, hangs and setup errors in a .js file', async () => {
+test('js: throws expectations, wrong results, hangs and setup errors in a .js file', needsSandbox, async () => {
   const text = [
     '/**',
     ' * @example',
@@ -192,12 +192,12 @@ test('js: throws expectations, wrong results, hangs and setup errors in a .js fi
   }
 });
 
-test('a memory blow-up in one example is reported on its function; the next examples still run', { skip: sandbox.direct && 'the direct test sandbox has no memory limit' }, async () => {
+test('a memory blow-up in one example is reported on its function; the next examples still run', needsSandbox, async () => {
   const text = ['def hog():', '    """', '    >>> hog()', '    1', '    """', '    xs = []', '    while True:', '        xs.append(bytearray(10**7))', '', 'def ok():', '    """', '    >>> ok()', '    1', '    """', '    return 1', ''].join('\n');
   const p = tempProject({ 'hog.py': text });
   try {
     const small = makeContext({ config: { execution: { exampleTimeoutMs: 8000, memoryMb: 128 } } });
-    const limited = await testSandbox({ memoryMb: 128 });
+    const limited = await realSandbox({ memoryMb: 128 });
     const tool = new PythonExamplesTool(small, { sandbox: limited });
     const { findings, records } = await check(tool, p.root, 'hog.py');
     assert.equal(findings.length, 1, JSON.stringify(findings));
@@ -244,7 +244,7 @@ test('jsdoc: example blocks are found above units and split into setup and asser
   );
 });
 
-test('cache: the second run is a hit, an edit is a miss, and the disk copy serves a new process', async () => {
+test('cache: the second run is a hit, an edit is a miss, and the disk copy serves a new process', needsSandbox, async () => {
   const p = fixtureProject('pyshop');
   const dir = mkdtempSync(join(tmpdir(), 'critic-cache-'));
   try {
@@ -275,7 +275,7 @@ test('cache: the second run is a hit, an edit is a miss, and the disk copy serve
   }
 });
 
-test('a file without examples never starts an interpreter', async () => {
+test('a file without examples never starts an interpreter', needsSandbox, async () => {
   const counting = { isolation: sandbox.isolation, runs: 0, run(req) { this.runs++; return sandbox.run(req); } };
   const tool = new PythonExamplesTool(ctx, { sandbox: counting });
   const js = new JsExamplesTool(ctx, { sandbox: counting });

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { reply } from './support/openaiServer.mjs';
-import { fixture, hasBwrap, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
+import { fixture, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
 import { cliPath } from './support/cli.mjs';
+import { needsSandbox } from './support/sandbox.mjs';
 
 const { languageOfPath } = await import(out('engine/languages.js'));
 const { runFix, writeIfUnchanged } = await import(out('cli/fix.js'));
@@ -20,11 +21,12 @@ const cliWired = readFileSync(join(repoRoot, 'src', 'cli', 'main.ts'), 'utf8').i
 const medianLine = fixture('stats.py').split('\n').findIndex((l) => l.includes('return s[len(s) // 2]')) + 1;
 
 let server;
+let facade;
 let engine;
 let model;
 let stop;
-const ctx = makeContext({ config: { execution: { allowUnsandboxed: !hasBwrap, exampleTimeoutMs: 8000 } } });
-before(async () => ({ server, engine, model, stop } = await startRewriteRig(ctx)));
+const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 8000 } } });
+before(async () => ({ server, critic: facade, engine, model, stop } = await startRewriteRig(ctx)));
 after(() => stop());
 beforeEach(() => server.reset());
 
@@ -34,12 +36,12 @@ async function fix(files, opts, { withModel = true } = {}) {
   const io = { out: '', err: '' };
   const code = await runFix(
     { apply: false, format: 'text', ...opts },
-    { engine, model: withModel ? model : undefined, io: { stdout: (s) => (io.out += s), stderr: (s) => (io.err += s), cwd: p.root, isTTY: false }, color: false, projectRoot: p.root },
+    { critic: withModel ? facade : { ...facade, canRewrite: false }, io: { stdout: (s) => (io.out += s), stderr: (s) => (io.err += s), cwd: p.root, isTTY: false }, color: false, projectRoot: p.root },
   );
   return { code, stdout: io.out, stderr: io.err, p, read: (f) => readFileSync(join(p.root, f), 'utf8') };
 }
 
-test('runFix --line: prints the diff, the verification and "verified"; nothing written without --apply', async () => {
+test('runFix --line: prints the diff, the verification and "verified"; nothing written without --apply', needsSandbox, async () => {
   server.script([rewrite(medianFixed)]);
   const r = await fix({ 'stats.py': fixture('stats.py') }, { file: 'stats.py', line: medianLine });
   try {
@@ -54,7 +56,7 @@ test('runFix --line: prints the diff, the verification and "verified"; nothing w
   }
 });
 
-test('runFix --apply writes the verified rewrite atomically, keeps the mode, and the file then checks clean', async () => {
+test('runFix --apply writes the verified rewrite atomically, keeps the mode, and the file then checks clean', needsSandbox, async () => {
   server.script([rewrite(medianFixed)]);
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fix-');
   chmodSync(join(p.root, 'stats.py'), 0o640);
@@ -62,7 +64,7 @@ test('runFix --apply writes the verified rewrite atomically, keeps the mode, and
   try {
     const code = await runFix(
       { file: join(p.root, 'stats.py'), unit: 'median', apply: true, format: 'text' },
-      { engine, model, io: { stdout: (s) => (out += s), stderr: () => {}, cwd: '/', isTTY: false }, color: false },
+      { critic: facade, io: { stdout: (s) => (out += s), stderr: () => {}, cwd: '/', isTTY: false }, color: false },
     );
     assert.equal(code, 0, out);
     assert.match(out, /verified — written to /);
@@ -77,7 +79,7 @@ test('runFix --apply writes the verified rewrite atomically, keeps the mode, and
   }
 });
 
-test('runFix: a wrong rewrite exits 1 and leaves the file alone, even with --apply', async () => {
+test('runFix: a wrong rewrite exits 1 and leaves the file alone, even with --apply', needsSandbox, async () => {
   server.script(() => rewrite(medianWrong));
   const r = await fix({ 'stats.py': fixture('stats.py') }, { file: 'stats.py', apply: true });
   try {
@@ -90,7 +92,7 @@ test('runFix: a wrong rewrite exits 1 and leaves the file alone, even with --app
   }
 });
 
-test('runFix --apply refuses when the file changed on disk while the rewrite was verified', async () => {
+test('runFix --apply refuses when the file changed on disk while the rewrite was verified', needsSandbox, async () => {
   const edited = `${fixture('stats.py')}\n# edited meanwhile\n`;
   let root;
   server.script(() => {
@@ -102,7 +104,7 @@ test('runFix --apply refuses when the file changed on disk while the rewrite was
   let err = '';
   let out = '';
   try {
-    const code = await runFix({ file: 'stats.py', line: medianLine, apply: true, format: 'text' }, { engine, model, io: { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: p.root, isTTY: false }, color: false });
+    const code = await runFix({ file: 'stats.py', line: medianLine, apply: true, format: 'text' }, { critic: facade, io: { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: p.root, isTTY: false }, color: false });
     assert.equal(code, 1, out + err);
     assert.match(err, /critic: stats\.py changed on disk while the rewrite was being verified; nothing written/);
     assert.equal(readFileSync(join(p.root, 'stats.py'), 'utf8'), edited);
@@ -123,7 +125,7 @@ test('runFix without a model: one line with an Ollama example, exit 2', async ()
   }
 });
 
-test('runFix target selection: unit by last segment, ambiguous or unknown names, lines outside units, nothing to fix', async () => {
+test('runFix target selection: unit by last segment, ambiguous or unknown names, lines outside units, nothing to fix', needsSandbox, async () => {
   const files = { 'cart.py': fixture('cart.py'), 'stats.py': fixture('stats.py') };
   const dedented = 'def total(self):\n    """Sum of the prices.\n\n    >>> Cart([1, 2, 3]).total()\n    6\n    """\n    return sum(self.prices)';
   server.script([rewrite(dedented)]);
@@ -159,7 +161,7 @@ test('runFix target selection: unit by last segment, ambiguous or unknown names,
   assert.equal(server.completions.length, 1);
 });
 
-test('runFix without a target picks the unit of the most severe finding', async () => {
+test('runFix without a target picks the unit of the most severe finding', needsSandbox, async () => {
   const text = `${fixture('stats.py')}\n\ndef unused(x):\n    y = 1\n    return x\n`;
   server.script([rewrite(medianFixed)]);
   const r = await fix({ 'stats.py': text }, { file: 'stats.py', format: 'json' });
@@ -171,7 +173,7 @@ test('runFix without a target picks the unit of the most severe finding', async 
   }
 });
 
-test('runFix: a model error is one line and exit 2', async () => {
+test('runFix: a model error is one line and exit 2', needsSandbox, async () => {
   server.script([reply.unauthorized()]);
   const r = await fix({ 'stats.py': fixture('stats.py') }, { file: 'stats.py', line: medianLine });
   try {
@@ -183,7 +185,7 @@ test('runFix: a model error is one line and exit 2', async () => {
   }
 });
 
-test('runFix --apply with a secret in the unit: the server never sees it, the written file keeps it', async () => {
+test('runFix --apply with a secret in the unit: the server never sees it, the written file keeps it', needsSandbox, async () => {
   const secret = 'sk-proj-Q7wErTy8uIoP9aSdFgHjKl0zXcVbNm12';
   server.script((body) => rewrite(/def headers[\s\S]*?"X-User": user\.upper\(\)\}/.exec(body.messages[1].content)[0].replace('user.upper()', 'user')));
   const r = await fix({ 'client.py': fixture('client.py') }, { file: 'client.py', apply: true });
@@ -234,10 +236,10 @@ function critic(args, { cwd, env = {} }) {
 }
 
 const modelEnv = () => ({ OPENAI_BASE_URL: server.url, CRITIC_MODEL: 'test-model', OPENAI_API_KEY: '' });
-const sandboxArgs = hasBwrap ? [] : ['--allow-unsandboxed'];
+const sandboxArgs = [];
 const cliTest = (name, fn) => test(name, { skip: cliWired ? false : 'main.ts does not call runFix yet' }, fn);
 
-cliTest('CLI: critic fix --line prints the diff and "verified"; --apply writes it and critic check is then clean', async () => {
+cliTest('CLI: critic fix --line prints the diff and "verified"; --apply writes it and critic check is then clean', needsSandbox, async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   try {
     server.script([rewrite(medianFixed), rewrite(medianFixed)]);
@@ -259,7 +261,7 @@ cliTest('CLI: critic fix --line prints the diff and "verified"; --apply writes i
   }
 });
 
-cliTest('CLI: a wrong rewrite exits 1 and leaves the file unchanged', async () => {
+cliTest('CLI: a wrong rewrite exits 1 and leaves the file unchanged', needsSandbox, async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   try {
     server.script(() => rewrite(medianWrong));
@@ -272,7 +274,7 @@ cliTest('CLI: a wrong rewrite exits 1 and leaves the file unchanged', async () =
   }
 });
 
-cliTest('CLI: a file edited while the rewrite is verified is not overwritten', async () => {
+cliTest('CLI: a file edited while the rewrite is verified is not overwritten', needsSandbox, async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   const edited = `${fixture('stats.py')}# edited meanwhile\n`;
   try {

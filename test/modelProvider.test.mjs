@@ -31,13 +31,12 @@ function model(options = {}) {
 
 const critique = (extra = {}) => ({ schemaName: 'critique', schema: schemas.critique, system: 'You are a critic.', user: 'def f(xs):\n    return sum(xs) / len(xs)\n', ...extra });
 
-/** Runs `fn`, expecting a rejection; returns the error and how long it took. */
+/** Runs `fn`, expecting a rejection; returns the error. */
 async function rejection(fn) {
-  const started = Date.now();
   try {
     await fn();
   } catch (err) {
-    return { err, ms: Date.now() - started };
+    return { err };
   }
   assert.fail('expected a rejection');
 }
@@ -89,12 +88,11 @@ test('Retry-After is honoured when small', async () => {
 
 test('a Retry-After longer than we would wait fails at once as rate-limited', async () => {
   server.script([reply.rateLimited('3600')]);
-  const { err, ms } = await rejection(() => model().complete(critique()));
+  const { err } = await rejection(() => model().complete(critique()));
   assertModelError(err, 'rate-limited');
   assert.match(err.message, /asks to wait 3600 s/);
   assert.match(err.message, /without retrying/);
   assert.equal(server.completions.length, 1);
-  assert.ok(ms < 2_000);
 });
 
 test('429 after all retries → rate-limited; exhausted quota says so', async () => {
@@ -222,19 +220,19 @@ test('unusable answers → ModelOutputError (malformed, truncated, wrong shape, 
   }
 });
 
-test('a slow answer → timeout within about timeoutMs, even with retries configured', async () => {
+test('a slow answer → timeout, even with retries configured', async () => {
+  // The answer would arrive after 10 s and succeed: only Critic's deadline can make this reject.
   server.script(() => reply.slow(10_000));
-  const { err, ms } = await rejection(() => model({ timeoutMs: 400, maxRetries: 2 }).complete(critique()));
+  const { err } = await rejection(() => model({ timeoutMs: 400, maxRetries: 2 }).complete(critique()));
   assertModelError(err, 'timeout');
   assert.match(err.message, /0\.4 s/);
-  assert.ok(ms >= 350 && ms < 1_500, `took ${ms} ms`);
 });
 
-test('headers then a stalled body → timeout (the client alone would hang)', async () => {
+// The watchdog only turns a hang (the client alone never times out a stalled body) into a failure.
+test('headers then a stalled body → timeout (the client alone would hang)', { timeout: 20_000 }, async () => {
   server.script([reply.stalled()]);
-  const { err, ms } = await rejection(() => model({ timeoutMs: 400 }).complete(critique()));
+  const { err } = await rejection(() => model({ timeoutMs: 400 }).complete(critique()));
   assertModelError(err, 'timeout');
-  assert.ok(ms < 1_500, `took ${ms} ms`);
 });
 
 test('abort → AbortError promptly, during the request and during a retry wait; never a ModelError', async () => {
@@ -243,16 +241,14 @@ test('abort → AbortError promptly, during the request and during a retry wait;
   setTimeout(() => ac.abort(), 100);
   const a = await rejection(() => model().complete(critique({ signal: ac.signal })));
   assert.ok(isAbortError(a.err) && !(a.err instanceof ModelError), `${a.err?.name}`);
-  assert.ok(a.ms < 600, `took ${a.ms} ms`);
 
   server.reset();
-  // Every answer asks for a 5 s wait, so only the abort can end this call quickly.
+  // Every answer asks for a 5 s wait; without the abort this ends as a rate-limited ModelError.
   server.script(() => reply.rateLimited('5'));
   const ac2 = new AbortController();
   setTimeout(() => ac2.abort(), 150);
   const b = await rejection(() => model({ timeoutMs: 20_000 }).complete(critique({ signal: ac2.signal })));
   assert.ok(isAbortError(b.err), `${b.err?.name}`);
-  assert.ok(b.ms < 1_000, `took ${b.ms} ms`);
 
   server.reset();
   const done = new AbortController();

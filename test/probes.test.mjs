@@ -1,5 +1,5 @@
 // Probes for real: the model (the scripted OpenAI-compatible server over real HTTP) proposes calls
-// for units with no examples or tests, the sandbox (bubblewrap, else the unsandboxed fallback) runs
+// for units with no examples or tests, the bubblewrap sandbox runs
 // them, and the Engine reports mismatches, crashes and hangs.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { startOpenAiServer, reply } from './support/openaiServer.mjs';
-import { testSandbox } from './support/directSandbox.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
 
 const { Engine } = await import(out('engine/pipeline.js'));
 const { staticTools } = await import(out('engine/toolset.js'));
@@ -19,7 +19,7 @@ const { languageOfPath } = await import(out('engine/languages.js'));
 
 // Generous: on a loaded 2-core machine Node + a bundle can take seconds to start.
 const timeoutMs = 5_000;
-const sandbox = await testSandbox({ exampleTimeoutMs: timeoutMs });
+const sandbox = await realSandbox({ exampleTimeoutMs: timeoutMs });
 
 let server;
 before(async () => {
@@ -62,7 +62,7 @@ function script(byUnit, critique = reply.findings([])) {
 const probeRequests = () => server.completions.filter((c) => schemaOf(c.body) === 'probes');
 const nameText = (text, f) => text.split('\n')[f.range.start.line].slice(f.range.start.character, f.range.end.character);
 
-test('python: mismatch → warning, raise → executed error, hang → exec-timeout, unparseable → dropped; examples spare a unit', async () => {
+test('python: mismatch → warning, raise → executed error, hang → exec-timeout, unparseable → dropped; examples spare a unit', needsSandbox, async () => {
   const p = fixture('pystats');
   script(
     {
@@ -130,7 +130,7 @@ test('python: mismatch → warning, raise → executed error, hang → exec-time
   }
 });
 
-test('typescript: probes reach non-exported functions and methods; mismatch, throw and expected throw', async () => {
+test('typescript: probes reach non-exported functions and methods; mismatch, throw and expected throw', needsSandbox, async () => {
   const p = fixture('tsmath');
   script({
     clamp: [probe('clamp(5, 0, 10)', '5', 'inside the range'), probe('clamp(-1, 0, 10)', '0', 'below the range')],
@@ -161,7 +161,7 @@ test('typescript: probes reach non-exported functions and methods; mismatch, thr
   }
 });
 
-test('a module that cannot be imported: its probes are dropped, never findings', async () => {
+test('a module that cannot be imported: its probes are dropped, never findings', needsSandbox, async () => {
   const p = tempProject({ 'boom.py': 'import definitely_not_installed_module_xyz\n\n\ndef double(x):\n    return x * 2\n' });
   script({ double: [probe('double(2)', '4'), probe('double(-1)', '-2')] });
   const engine = critic();
@@ -176,7 +176,7 @@ test('a module that cannot be imported: its probes are dropped, never findings',
   }
 });
 
-test('probes off: no probes request, the critique still runs', async () => {
+test('probes off: no probes request, the critique still runs', needsSandbox, async () => {
   const p = fixture('pystats');
   script({ median: [probe('median([1, 2, 3, 4])', '2.5')] });
   const engine = critic({ probes: false });

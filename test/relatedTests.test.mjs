@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
-import { testSandbox } from './support/directSandbox.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
 import { fixtureProject, lineOf, toolChecker, unitAt } from './support/exec.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
@@ -17,16 +17,16 @@ const { interpreterIdentity } = await import(out('engine/evidence/exec/interpret
 
 const ctx = makeContext({ config: { execution: { testTimeoutMs: 20_000 } } });
 const syntax = new SyntaxService(ctx.assets);
-const sandbox = await testSandbox();
+const sandbox = await realSandbox();
 test.after(() => syntax.dispose());
 const check = toolChecker(syntax);
 
-const hasPytest = Boolean((await interpreterIdentity(sandbox, 'python', repoRoot)).pytest);
+const hasPytest = Boolean(sandbox && (await interpreterIdentity(sandbox, 'python', repoRoot)).pytest);
 
 const summary = (findings, text) => findings.map((f) => `${unitAt(f, text) || '<module>'}: ${f.rule}: ${f.message}`).sort();
 
 for (const runner of ['unittest', 'pytest']) {
-  test(`python (${runner}): a failing test in tests/ is an error on the function under test`, { skip: runner === 'pytest' && !hasPytest && 'pytest is not installed for python3' }, async () => {
+  test(`python (${runner}): a failing test in tests/ is an error on the function under test`, { skip: needsSandbox.skip || (runner === 'pytest' && !hasPytest && 'pytest is not installed for python3') }, async () => {
     const p = fixtureProject('pyshop');
     try {
       const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });
@@ -61,7 +61,7 @@ for (const runner of ['unittest', 'pytest']) {
 }
 
 for (const runner of ['pytest', 'unittest']) {
-  test(`python (${runner}): pytest-style tests found by import, failures mapped through the calls the test makes`, { skip: runner === 'pytest' && !hasPytest && 'pytest is not installed for python3' }, async () => {
+  test(`python (${runner}): pytest-style tests found by import, failures mapped through the calls the test makes`, { skip: needsSandbox.skip || (runner === 'pytest' && !hasPytest && 'pytest is not installed for python3') }, async () => {
     const p = fixtureProject('pyshop', {
       'tests/checks/test_prices.py': ['from shop import calc', '', '', 'def test_quadruple():', '    value = calc.quadruple(1)', '    assert value == 5', '', '', 'def test_fixture(tmp_path):', '    pass', ''].join('\n'),
       'tests/test_calc.py': 'def test_nothing():\n    pass\n',
@@ -80,7 +80,7 @@ for (const runner of ['pytest', 'unittest']) {
   });
 }
 
-test('python: a hanging test is an exec-timeout naming the test, on the function it calls', async () => {
+test('python: a hanging test is an exec-timeout naming the test, on the function it calls', needsSandbox, async () => {
   const p = tempProject({
     'slow.py': 'def wait_forever():\n    while True:\n        pass\n\ndef fine():\n    return 1\n',
     'test_slow.py': 'import unittest\nfrom slow import fine, wait_forever\n\nclass T(unittest.TestCase):\n    def test_fine(self):\n        self.assertEqual(fine(), 1)\n\n    def test_wait(self):\n        wait_forever()\n',
@@ -96,7 +96,7 @@ test('python: a hanging test is an exec-timeout naming the test, on the function
   }
 });
 
-test('typescript: a failing x.test.ts (node:test) is an error on the function under test', async () => {
+test('typescript: a failing x.test.ts (node:test) is an error on the function under test', needsSandbox, async () => {
   const p = fixtureProject('jsmath');
   try {
     const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
@@ -120,7 +120,7 @@ test('typescript: a failing x.test.ts (node:test) is an error on the function un
   }
 });
 
-test('javascript: tests found by import in test/, a throw located by its stack frame', async () => {
+test('javascript: tests found by import in test/, a throw located by its stack frame', needsSandbox, async () => {
   const p = tempProject({
     'package.json': '{ "name": "m", "type": "module" }',
     'lib/parse.js': 'export function parse(s) {\n  if (!s) throw new SyntaxError("empty input");\n  return s.split(",");\n}\nexport const other = () => 1;\n',
@@ -163,7 +163,7 @@ test('discovery: naming conventions and imports, never node_modules', async () =
   }
 });
 
-test('cache: unchanged code and tests are not run again; editing a test is a miss', async () => {
+test('cache: unchanged code and tests are not run again; editing a test is a miss', needsSandbox, async () => {
   const p = fixtureProject('pyshop');
   try {
     const cache = new ExecCache();
@@ -185,7 +185,7 @@ test('cache: unchanged code and tests are not run again; editing a test is a mis
   }
 });
 
-test('a file with no related tests does nothing', async () => {
+test('a file with no related tests does nothing', needsSandbox, async () => {
   const p = tempProject({ 'lone.py': 'def f():\n    return 1\n' });
   try {
     const counting = { isolation: sandbox.isolation, runs: 0, run(req) { this.runs++; return sandbox.run(req); } };
@@ -197,7 +197,7 @@ test('a file with no related tests does nothing', async () => {
   }
 });
 
-test('vitest projects run through the project\'s own vitest (a stand-in CLI here) and its JSON report', async () => {
+test('vitest projects run through the project\'s own vitest (a stand-in CLI here) and its JSON report', needsSandbox, async () => {
   // A stand-in for node_modules/vitest: it checks the arguments Critic passes and writes a report
   // in the jest JSON format vitest's json reporter emits. The real vitest is not installed here.
   const fakeVitest = [
@@ -237,7 +237,7 @@ test('vitest projects run through the project\'s own vitest (a stand-in CLI here
   }
 });
 
-test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', async () => {
+test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', needsSandbox, async () => {
   const p = tempProject({
     'cfg.js': "export const port = 80;\nif (!globalThis.CONFIG) throw new Error('CONFIG is not set');\nexport function get() { return port; }\n",
     'cfg.test.js': "import { test } from 'node:test';\nimport { get } from './cfg.js';\ntest('get', () => { get(); });\n",
@@ -255,7 +255,7 @@ test('javascript: a module that throws while loading fails its test file: exec-i
 });
 
 for (const runner of ['pytest', 'unittest']) {
-  test(`python (${runner}): a module that raises at import, and a test file that imports a missing name`, { skip: runner === 'pytest' && !hasPytest && 'pytest is not installed for python3' }, async () => {
+  test(`python (${runner}): a module that raises at import, and a test file that imports a missing name`, { skip: needsSandbox.skip || (runner === 'pytest' && !hasPytest && 'pytest is not installed for python3') }, async () => {
     const p = fixtureProject('pyshop');
     try {
       const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeContext, out, tempProject } from './support/engine.mjs';
 import { reply } from './support/openaiServer.mjs';
-import { fixture, fixtures, hasBwrap, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
+import { fixture, fixtures, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
+import { needsSandbox } from './support/sandbox.mjs';
 
 const { languageOfPath } = await import(out('engine/languages.js'));
 const { rewriteUnit } = await import(out('engine/rewrite/rewrite.js'));
@@ -20,7 +21,7 @@ let server;
 let engine;
 let model;
 let stop;
-const ctx = makeContext({ config: { execution: { allowUnsandboxed: !hasBwrap, exampleTimeoutMs: 8000 } } });
+const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 8000 } } });
 before(async () => ({ server, engine, model, stop } = await startRewriteRig(ctx)));
 after(() => stop());
 beforeEach(() => server.reset());
@@ -34,7 +35,7 @@ function project(files, file) {
 
 const userMessage = (req) => req.body.messages.find((m) => m.role === 'user').content;
 
-test('a correct rewrite of a failing doctest is verified, with a diff and the examples passing', async () => {
+test('a correct rewrite of a failing doctest is verified, with a diff and the examples passing', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   try {
     server.script([rewrite(medianFixed)]);
@@ -64,7 +65,7 @@ test('a correct rewrite of a failing doctest is verified, with a diff and the ex
   }
 });
 
-test('wrong rewrites stay unverified after at most 3 rounds, each later request lists what was tried and why', async () => {
+test('wrong rewrites stay unverified after at most 3 rounds, each later request lists what was tried and why', needsSandbox, async () => {
   const p = project({ 'clamp.py': fixture('clamp.py') }, 'clamp.py');
   const body = (expr) => fixture('clamp.py').trimEnd().replace('    return x', `    return ${expr}`);
   try {
@@ -91,7 +92,7 @@ test('wrong rewrites stay unverified after at most 3 rounds, each later request 
   }
 });
 
-test('two rounds without progress stop the loop early', async () => {
+test('two rounds without progress stop the loop early', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   try {
     server.script(() => rewrite(medianWrong));
@@ -105,7 +106,7 @@ test('two rounds without progress stop the loop early', async () => {
   }
 });
 
-test('a rewrite that fixes the example but adds an undefined name (ruff F821) is not verified', async () => {
+test('a rewrite that fixes the example but adds an undefined name (ruff F821) is not verified', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   const sneaky = medianFixed.replace('    s = sorted(xs)', '    if not xs:\n        raise EmptyInput("no values")\n    s = sorted(xs)');
   try {
@@ -122,7 +123,7 @@ test('a rewrite that fixes the example but adds an undefined name (ruff F821) is
   }
 });
 
-test('a method rewritten without its indentation is put back at the class body indentation', async () => {
+test('a method rewritten without its indentation is put back at the class body indentation', needsSandbox, async () => {
   const p = project({ 'cart.py': fixture('cart.py') }, 'cart.py');
   const dedented = 'def total(self):\n    """Sum of the prices.\n\n    >>> Cart([1, 2, 3]).total()\n    6\n    """\n    return sum(self.prices)';
   try {
@@ -137,7 +138,7 @@ test('a method rewritten without its indentation is put back at the class body i
   }
 });
 
-test('an answer wrapped in a Markdown fence is accepted', async () => {
+test('an answer wrapped in a Markdown fence is accepted', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   try {
     server.script([reply.content(JSON.stringify({ code: `\`\`\`python\n${medianFixed}\n\`\`\`\n` }))]);
@@ -149,7 +150,7 @@ test('an answer wrapped in a Markdown fence is accepted', async () => {
   }
 });
 
-test('a secret in the unit never reaches the server and is restored in the rewrite', async () => {
+test('a secret in the unit never reaches the server and is restored in the rewrite', needsSandbox, async () => {
   const secret = 'sk-proj-Q7wErTy8uIoP9aSdFgHjKl0zXcVbNm12';
   const p = project({ 'client.py': fixture('client.py') }, 'client.py');
   try {
@@ -168,7 +169,7 @@ test('a secret in the unit never reaches the server and is restored in the rewri
   }
 });
 
-test('typescript: a rewrite fixes a failing JSDoc example and a failing node:test test', async () => {
+test('typescript: a rewrite fixes a failing JSDoc example and a failing node:test test', needsSandbox, async () => {
   const dir = join(fixtures, 'tsproject');
   const files = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
   const p = project(files, 'sum.ts');
@@ -185,7 +186,7 @@ test('typescript: a rewrite fixes a failing JSDoc example and a failing node:tes
   }
 });
 
-test('an answer that does not parse or renames the unit is refused and the model is told why', async () => {
+test('an answer that does not parse or renames the unit is refused and the model is told why', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   try {
     server.script([rewrite('def median(xs:\n    return 1'), rewrite(medianFixed.replace('def median', 'def middle')), rewrite(medianFixed)]);
@@ -212,7 +213,7 @@ test('a unit without findings has nothing to fix and asks the model nothing', as
   }
 });
 
-test('model errors propagate as ModelError; an aborted signal stops the loop', async () => {
+test('model errors propagate as ModelError; an aborted signal stops the loop', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   try {
     server.script([reply.unauthorized()]);
@@ -228,7 +229,7 @@ test('model errors propagate as ModelError; an aborted signal stops the loop', a
   }
 });
 
-test('model-only findings with no evidence: a rewrite that breaks nothing is still not verified, in one round', async () => {
+test('model-only findings with no evidence: a rewrite that breaks nothing is still not verified, in one round', needsSandbox, async () => {
   const p = project({ 'stats.py': fixture('stats.py') }, 'stats.py');
   try {
     const base = await engine.check(p.doc, { model: false });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { makeContext, out, tempProject } from './support/engine.mjs';
 import { processesMentioning as survivors } from './support/processes.mjs';
+import { needsSandbox } from './support/sandbox.mjs';
 
 const { createSandbox } = await import(out('engine/sandbox/sandbox.js'));
 
@@ -62,12 +63,12 @@ function assertHostUntouched(r) {
 /** Starts `n` sleepers carrying the marker in their command line, detached into new sessions. */
 const pySleepers = (marker, n) => `import subprocess\nfor _ in range(${n}):\n    subprocess.Popen(["sleep", "${marker}"], start_new_session=True)\n`;
 
-test('the sandbox under test is bubblewrap; the fallback has no cgroups', () => {
+test('the sandbox under test is bubblewrap; the fallback has no cgroups', needsSandbox, () => {
   assert.equal(sandbox.isolation, 'bubblewrap');
   assert.deepEqual(fallback.enforcement, { memory: 'rlimit', processes: 'pid-namespace' });
 });
 
-test('network: a TCP listener on the host loopback receives nothing', async () => {
+test('network: a TCP listener on the host loopback receives nothing', needsSandbox, async () => {
   let connections = 0;
   const server = createServer((s) => {
     connections++;
@@ -89,7 +90,7 @@ test('network: a TCP listener on the host loopback receives nothing', async () =
   assert.equal(connections, 0);
 });
 
-test('writes outside the scratch dir: host /tmp, the project, the critiqued file, this test file', async () => {
+test('writes outside the scratch dir: host /tmp, the project, the critiqued file, this test file', needsSandbox, async () => {
   const code = [
     'import os',
     `targets = ["${tmpCanary}", "/tmp/critic-new-${nonce}", "${project.root}/pay.py", "${project.root}/new.py", ${JSON.stringify(ownFile)}]`,
@@ -115,7 +116,7 @@ test('writes outside the scratch dir: host /tmp, the project, the critiqued file
   assertHostUntouched(n);
 });
 
-test('secrets: a file in the real home directory and API keys in the environment stay out', async () => {
+test('secrets: a file in the real home directory and API keys in the environment stay out', needsSandbox, async () => {
   const code = [
     'import os, glob',
     'print(dict(os.environ))',
@@ -137,7 +138,7 @@ test('secrets: a file in the real home directory and API keys in the environment
   assertHostUntouched(n);
 });
 
-test('fork bomb (500 detached sleepers) is stopped by the pids cgroup (else the clock); nothing survives', async () => {
+test('fork bomb (500 detached sleepers) is stopped by the pids cgroup (else the clock); nothing survives', needsSandbox, async () => {
   const marker = `987.${digits}1`;
   const started = Date.now();
   const r = await py(`${pySleepers(marker, 500)}import time\ntime.sleep(100)`);
@@ -147,14 +148,14 @@ test('fork bomb (500 detached sleepers) is stopped by the pids cgroup (else the 
   assertHostUntouched(r);
 });
 
-test('fork bomb from node is stopped too', async () => {
+test('fork bomb from node is stopped too', needsSandbox, async () => {
   const marker = `987.${digits}2`;
   const r = await js(`const { spawn } = require('child_process'); for (let i = 0; i < 500; i++) spawn('sleep', ['${marker}'], { detached: true, stdio: 'ignore' }).on('error', (e) => { console.log(e.code); process.exit(1); }); setTimeout(() => {}, 100000);`);
   assert.ok(['processes', 'timeout'].includes(r.limitHit), `limitHit ${r.limitHit}`);
   assert.deepEqual(survivors(marker), []);
 });
 
-test('without a pids cgroup the PID namespace and the clock still end a fork bomb', async () => {
+test('without a pids cgroup the PID namespace and the clock still end a fork bomb', needsSandbox, async () => {
   const marker = `987.${digits}3`;
   const started = Date.now();
   const r = await py(`${pySleepers(marker, 500)}import time\nprint("forked", flush=True)\ntime.sleep(100)`, { sandbox: fallback, timeoutMs: 2500 });
@@ -164,7 +165,7 @@ test('without a pids cgroup the PID namespace and the clock still end a fork bom
   assertHostUntouched(r);
 });
 
-test('memory: python allocating gigabytes is stopped by the memory cgroup', { skip: !hasMemoryCgroup && 'no usable memory cgroup here' }, async () => {
+test('memory: python allocating gigabytes is stopped by the memory cgroup', { skip: needsSandbox.skip || (!hasMemoryCgroup && 'no usable memory cgroup here') }, async () => {
   for (const code of ['a = bytearray(4 << 30)', 'xs = []\nwhile True: xs.append(bytearray(1 << 20))']) {
     const started = Date.now();
     const r = await py(code);
@@ -174,14 +175,14 @@ test('memory: python allocating gigabytes is stopped by the memory cgroup', { sk
   }
 });
 
-test('memory: node allocating Buffers and arrays is stopped by the memory cgroup', { skip: !hasMemoryCgroup && 'no usable memory cgroup here' }, async () => {
+test('memory: node allocating Buffers and arrays is stopped by the memory cgroup', { skip: needsSandbox.skip || (!hasMemoryCgroup && 'no usable memory cgroup here') }, async () => {
   for (const code of ['const xs = []; for (;;) xs.push(Buffer.alloc(1 << 20, 1));', 'const xs = []; for (;;) xs.push(new Array(1e5).fill({ a: 1 }));']) {
     const r = await js(code);
     assert.equal(r.limitHit, 'memory', code);
   }
 });
 
-test('memory without cgroups: MemoryError in python (RLIMIT_AS), heap limit in node', async () => {
+test('memory without cgroups: MemoryError in python (RLIMIT_AS), heap limit in node', needsSandbox, async () => {
   const p = await py('a = bytearray(4 << 30)', { sandbox: fallback });
   assert.match(p.stderr, /MemoryError/);
   assert.equal(p.limitHit, 'memory');
@@ -189,7 +190,7 @@ test('memory without cgroups: MemoryError in python (RLIMIT_AS), heap limit in n
   assert.equal(n.limitHit, 'memory', n.stderr.slice(-300));
 });
 
-test('spinning forever ends at the timeout, with its children', async () => {
+test('spinning forever ends at the timeout, with its children', needsSandbox, async () => {
   const marker = `987.${digits}4`;
   const started = Date.now();
   const r = await py(`${pySleepers(marker, 3)}while True: pass`, { timeoutMs: 1500 });
@@ -201,7 +202,7 @@ test('spinning forever ends at the timeout, with its children', async () => {
   assert.equal(n.limitHit, 'timeout');
 });
 
-test('CPU time is limited by RLIMIT_CPU', async () => {
+test('CPU time is limited by RLIMIT_CPU', needsSandbox, async () => {
   const started = Date.now();
   const r = await py('while True: pass', { cpuSeconds: 1, timeoutMs: 6000 });
   assert.equal(r.limitHit, 'cpu');
@@ -209,7 +210,7 @@ test('CPU time is limited by RLIMIT_CPU', async () => {
   assert.ok(Date.now() - started < 4000);
 });
 
-test('megabytes of output are truncated at the cap', async () => {
+test('megabytes of output are truncated at the cap', needsSandbox, async () => {
   const r = await py('import sys\nsys.stdout.write("x" * (16 << 20))\nsys.stderr.write("y" * (16 << 20))');
   assert.equal(r.truncated, true);
   assert.equal(r.limitHit, 'output');

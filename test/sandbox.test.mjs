@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { makeContext, out, tempProject } from './support/engine.mjs';
 import { processesMentioning as survivors } from './support/processes.mjs';
+import { needsSandbox } from './support/sandbox.mjs';
 
 const { createSandbox } = await import(out('engine/sandbox/sandbox.js'));
 const { isSecretName, sandboxEnv } = await import(out('engine/sandbox/env.js'));
@@ -28,11 +29,11 @@ const py = (code, over = {}) => sandbox.run({ interpreter: 'python', args: ['-c'
 const js = (code, over = {}) => sandbox.run({ interpreter: 'node', args: ['-e', code], projectRoot: project.root, timeoutMs: 5000, ...over });
 const scratchDirs = () => new Set(readdirSync('/tmp').filter((n) => n.startsWith(`critic-run-${process.pid}-`)));
 
-test('bubblewrap works on this machine', () => {
+test('bubblewrap works on this machine', needsSandbox, () => {
   assert.equal(sandbox.isolation, 'bubblewrap', sandbox.reason);
 });
 
-test('python: stdout, stderr, exit code, stdin; the real interpreter, not a pyenv shim', async () => {
+test('python: stdout, stderr, exit code, stdin; the real interpreter, not a pyenv shim', needsSandbox, async () => {
   const r = await py('import sys; print(sys.stdin.read().upper()); print("warn", file=sys.stderr); print(sys.executable); sys.exit(3)', { input: 'hello' });
   assert.equal(r.exitCode, 3);
   assert.equal(r.signal, null);
@@ -45,14 +46,14 @@ test('python: stdout, stderr, exit code, stdin; the real interpreter, not a pyen
   assert.equal(r.stderr, 'warn\n');
 });
 
-test('node: stdout and exit code', async () => {
+test('node: stdout and exit code', needsSandbox, async () => {
   const r = await js('console.log(1 + 1); process.exitCode = 4');
   assert.equal(r.stdout, '2\n');
   assert.equal(r.exitCode, 4);
   assert.equal(r.isolation, 'bubblewrap');
 });
 
-test('the project is importable read-only from the scratch dir; files land in scratch, which is removed', async () => {
+test('the project is importable read-only from the scratch dir; files land in scratch, which is removed', needsSandbox, async () => {
   const before = scratchDirs();
   const r = await sandbox.run({
     interpreter: 'python',
@@ -69,13 +70,13 @@ test('the project is importable read-only from the scratch dir; files land in sc
   assert.deepEqual(scratchDirs(), before, 'scratch dirs are deleted after the run');
 });
 
-test('cwd "project" runs in the project root, which stays read-only', async () => {
+test('cwd "project" runs in the project root, which stays read-only', needsSandbox, async () => {
   const r = await py('import os\nprint(os.getcwd())\ntry:\n    open("new.txt", "w")\nexcept OSError as e:\n    print(e.errno)', { cwd: 'project' });
   assert.equal(r.stdout, `${project.root}\n30\n`); // EROFS
   assert.ok(!existsSync(`${project.root}/new.txt`));
 });
 
-test('the project cannot be written, and its .env is hidden', async () => {
+test('the project cannot be written, and its .env is hidden', needsSandbox, async () => {
   const code = [
     'import os',
     `root = ${JSON.stringify(project.root)}`,
@@ -96,12 +97,12 @@ test('the project cannot be written, and its .env is hidden', async () => {
   assert.ok(!existsSync(`${project.root}/evil.py`));
 });
 
-test('no capabilities inside, no nested user namespaces, read-only root', async () => {
+test('no capabilities inside, no nested user namespaces, read-only root', needsSandbox, async () => {
   const r = await py('import subprocess\nprint(open("/proc/self/status").read().split("CapEff:")[1].split()[0])\nprint(subprocess.run(["unshare", "-Ur", "true"]).returncode != 0)\ntry:\n    open("/evil", "w")\nexcept OSError as e:\n    print(e.errno)');
   assert.equal(r.stdout, '0000000000000000\nTrue\n30\n');
 });
 
-test('environment: an allow-list plus request variables, without secret-looking ones', async () => {
+test('environment: an allow-list plus request variables, without secret-looking ones', needsSandbox, async () => {
   const r = await py('import os, json; print(json.dumps(dict(os.environ)))', { env: { PYTHONPATH: project.root, FEATURE_FLAG: 'on', MY_API_KEY: 'sk-should-not-pass', HOME: '/root' } });
   const env = JSON.parse(r.stdout);
   assert.equal(env.FEATURE_FLAG, 'on');
@@ -125,7 +126,7 @@ test('secret names and values are recognised', () => {
   assert.equal(env.PATH, '/p/bin:/usr/local/bin:/usr/bin:/bin');
 });
 
-test('an AbortSignal cancels a running sandbox promptly and nothing survives', async () => {
+test('an AbortSignal cancels a running sandbox promptly and nothing survives', needsSandbox, async () => {
   const marker = `987.${Math.floor(Math.random() * 1e6)}`;
   const ac = new AbortController();
   const started = Date.now();
@@ -136,13 +137,13 @@ test('an AbortSignal cancels a running sandbox promptly and nothing survives', a
   assert.deepEqual(survivors(marker), []);
 });
 
-test('a project root that would expose the home directory is refused', async () => {
+test('a project root that would expose the home directory is refused', needsSandbox, async () => {
   for (const root of ['/', homedir()]) {
     await assert.rejects(sandbox.run({ interpreter: 'python', args: ['-c', 'pass'], projectRoot: root, timeoutMs: 1000 }), { name: 'SandboxError', message: /home directory/ });
   }
 });
 
-test('an already aborted signal rejects without running', async () => {
+test('an already aborted signal rejects without running', needsSandbox, async () => {
   await assert.rejects(py('print(1)', { signal: AbortSignal.abort() }), { name: 'AbortError' });
 });
 

@@ -18,6 +18,8 @@ export interface CliOptions {
   config?: string;
   exec: boolean;
   allowUnsandboxed: boolean;
+  /** The user trusts the project: its .critic.json may choose models and loosen limits, its ESLint loads in process. */
+  trustProject: boolean;
   models?: string[];
   baseUrl?: string;
   line?: number;
@@ -63,6 +65,7 @@ const flags: Record<string, FlagSpec> = {
   '--config': { commands: all, value: 'FILE', set: (o, v) => (o.config = v) },
   '--no-exec': { commands: all, set: (o) => (o.exec = false) },
   '--allow-unsandboxed': { commands: all, set: (o) => (o.allowUnsandboxed = true) },
+  '--trust-project': { commands: all, set: (o) => (o.trustProject = true) },
   '--model': { commands: all, value: 'NAME[,NAME…]', set: (o, v) => (o.models = v.split(',').map((s) => s.trim()).filter(Boolean)) },
   '--base-url': { commands: all, value: 'URL', set: (o, v) => (o.baseUrl = v) },
   '--staged': { commands: ['diff'], set: (o) => (o.staged = true) },
@@ -74,7 +77,7 @@ const flags: Record<string, FlagSpec> = {
 };
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { command: 'help', paths: [], format: 'text', quiet: false, verbose: false, staged: false, exec: true, allowUnsandboxed: false, apply: false };
+  const o: CliOptions = { command: 'help', paths: [], format: 'text', quiet: false, verbose: false, staged: false, exec: true, allowUnsandboxed: false, trustProject: false, apply: false };
   const args = [...argv];
   const first = args.shift();
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return o;
@@ -125,6 +128,7 @@ Usage:
                                       rewrite a unit guided by its findings, verified before it is shown;
                                       --apply writes it only if it changes just the unit, or also adds
                                       imports the diff shows and --allow-imports accepts
+  critic lsp --stdio | --node-ipc      the language server for any LSP editor (critic lsp --help)
 
 Options:
   --format text|json|sarif   output format (default: text)
@@ -132,7 +136,9 @@ Options:
                              exit 1 when a finding is at or above this level (default: error)
   -q, --quiet                print only errors, no summary or notes
   -j, --jobs N               files critiqued in parallel (default: number of CPUs, at most 4)
-  --config FILE              configuration file (default: the nearest .critic.json)
+  --config FILE              your own configuration file (default: the project's nearest .critic.json)
+  --trust-project            trust the project's .critic.json (models, looser limits) and load its ESLint
+                             config in process (env: CRITIC_TRUST_PROJECT=1; user config: trustedProjects)
   --no-exec                  do not run examples or tests
   --allow-unsandboxed        run code with resource limits only where no sandbox is available
   --model NAME[,NAME…]       critic model(s); several form a panel (env: CRITIC_MODEL)
@@ -141,6 +147,8 @@ Options:
   --verbose                  log what runs, with timings and stack traces
   -h, --help                 this help
   -v, --version              the version
+
+User config: $XDG_CONFIG_HOME/critic/config.json (default ~/.config/critic/config.json).
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error.
 `;

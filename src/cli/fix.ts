@@ -13,12 +13,12 @@ import type { SourceDocument } from '../engine/evidence/tool.js';
 import { compareLevel, type Finding } from '../engine/findings.js';
 import { languageOfPath, supportedExtensions } from '../engine/languages.js';
 import { ModelError } from '../engine/model/errors.js';
-import type { CriticModel } from '../engine/model/provider.js';
-import type { CheckResult, Engine } from '../engine/pipeline.js';
-import { rewriteUnit, UnitNotFoundError, type RewriteResult, type RoundReport } from '../engine/rewrite/rewrite.js';
+import type { Critic } from '../engine/critic.js';
+import type { CheckResult } from '../engine/pipeline.js';
+import { UnitNotFoundError, type RewriteResult, type RoundReport } from '../engine/rewrite/rewrite.js';
 import { moduleUnitName, type CodeUnit } from '../engine/syntax/units.js';
 import { displayPath } from './output.js';
-import { findProjectRoot } from './project.js';
+import { findProjectRoot } from '../engine/project.js';
 import { guardedWriter, jsonSafe, quotedPath, visible } from './terminalText.js';
 import { decodeExactly, encodeSource, SourceEncodingError } from './sourceEncoding.js';
 
@@ -47,9 +47,8 @@ export interface FixIo {
 }
 
 export interface FixDeps {
-  engine: Engine;
-  /** Undefined when no model is configured: `fix` then says how to configure one. */
-  model: CriticModel | undefined;
+  /** The façade; without a model (`canRewrite` false) `fix` says how to configure one. */
+  critic: Critic;
   io: FixIo;
   color: boolean;
   /** The project root (where `.critic.json` is); default: found from the file's folder. */
@@ -164,7 +163,7 @@ function roundLine(r: RoundReport): string {
 export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
   // Reasons, summaries and the diff quote the code, its output and the model: nothing raw reaches the terminal.
   const io: FixIo = { ...deps.io, stdout: guardedWriter(deps.io.stdout), stderr: guardedWriter(deps.io.stderr) };
-  if (!deps.model) {
+  if (!deps.critic.canRewrite) {
     io.stderr(noModelMessage(opts.file));
     return 2;
   }
@@ -197,17 +196,14 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
       }
     };
     const doc: SourceDocument = { path, text: source.text, language, projectRoot: deps.projectRoot ?? findProjectRoot(dirname(path)).root };
-    const baseline = await deps.engine.check(doc, { model: false, signal: deps.signal });
+    const baseline = await deps.critic.check(doc, { model: false, signal: deps.signal });
     if (opts.line !== undefined && opts.line > doc.text.split('\n').length) throw new FixUsageError(`${shown} has only ${doc.text.split('\n').length} lines, so there is no line ${opts.line}`);
     const unitName =
       opts.unit !== undefined ? unitByName(baseline.units, opts.unit, shown).name : opts.line !== undefined ? unitAtLine(baseline.units, opts.line, shown).name : unitToFix(baseline);
     if (!unitName) return nothingToFix(opts, io, `nothing to fix in ${shown}: no function, method or class has a finding`);
 
-    const result = await rewriteUnit(
-      { engine: deps.engine, model: deps.model, log: deps.engine.ctx.log },
-      // Imports may be proposed: they are shown in the diff, and --apply writes them only with --allow-imports.
-      { doc, unitName, baseline, allowImports: true, signal: deps.signal, maxRounds: opts.maxRounds, onRound: json ? undefined : (r) => io.stderr(roundLine(r)) },
-    );
+    // Imports may be proposed: they are shown in the diff, and --apply writes them only with --allow-imports.
+    const result = await deps.critic.rewrite({ doc, unitName, baseline, allowImports: true, signal: deps.signal, maxRounds: opts.maxRounds, onRound: json ? undefined : (r) => io.stderr(roundLine(r)) });
     if (result.status === 'nothing-to-fix') return nothingToFix(opts, io, `nothing to fix in ${unitName} (${shown}): it has no findings`, result);
 
     let applied = false;

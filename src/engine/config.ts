@@ -28,6 +28,11 @@ export interface ExecutionConfig {
   memoryMb: number;
   maxProcesses: number;
   maxOutputBytes: number;
+  /**
+   * Gitignore-style patterns of project files the sandbox hides, on top of the built-in list of
+   * credential files. Every configuration layer adds to it; none can remove an entry.
+   */
+  hide: string[];
 }
 
 export interface ModelConfig {
@@ -69,6 +74,7 @@ export function defaultConfig(): CriticConfig {
       memoryMb: 512,
       maxProcesses: 64,
       maxOutputBytes: 256 * 1024,
+      hide: [],
     },
     model: {
       models: [],
@@ -134,7 +140,7 @@ class Checker {
 
 const topKeys = ['$schema', 'tools', 'rules', 'ignore', 'failOn', 'execution', 'model'] as const;
 const toolKeys = ['syntax', 'typescript', 'ruff', 'eslint', 'examples', 'tests'] as const;
-const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes'] as const;
+const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes', 'hide'] as const;
 const modelKeys = ['models', 'baseUrl', 'maxFindingsPerUnit', 'minConfidence', 'quorum', 'timeoutMs', 'maxRetries', 'probes'] as const;
 
 /**
@@ -173,6 +179,11 @@ export function parseConfig(raw: Json, file: string, base: CriticConfig = defaul
     if (e.memoryMb !== undefined) x.memoryMb = c.number(e.memoryMb, 'execution.memoryMb', 32, 65_536);
     if (e.maxProcesses !== undefined) x.maxProcesses = c.number(e.maxProcesses, 'execution.maxProcesses', 1, 4_096);
     if (e.maxOutputBytes !== undefined) x.maxOutputBytes = c.number(e.maxOutputBytes, 'execution.maxOutputBytes', 1_024, 64 * 1024 * 1024);
+    if (e.hide !== undefined) {
+      const more = c.strings(e.hide, 'execution.hide');
+      if (more.some((p) => p.trim().startsWith('!'))) c.fail('execution.hide', 'patterns cannot start with "!": configuration can only hide more files, never show hidden ones');
+      x.hide = [...new Set([...x.hide, ...more])];
+    }
   }
   if (top.model !== undefined) {
     const m = c.object(top.model, 'model', modelKeys);

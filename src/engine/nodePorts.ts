@@ -3,6 +3,7 @@
  * extension host, which runs on Node too.
  */
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortError } from './abort.js';
@@ -50,7 +51,7 @@ export const nodeExec: ExecPort = {
       const child = spawn(req.command, req.args, {
         cwd: req.cwd,
         env: req.env ?? process.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe', ...(req.extraInputs ?? []).map(() => 'pipe' as const)],
         detached: process.platform !== 'win32',
       });
       const out: Buffer[] = [];
@@ -107,6 +108,13 @@ export const nodeExec: ExecPort = {
         /* the child may exit before reading its input */
       });
       child.stdin.end(req.input ?? '');
+      (req.extraInputs ?? []).forEach((data, i) => {
+        const stream = child.stdio[3 + i] as Writable;
+        stream.on('error', () => {
+          /* the child may exit without reading it */
+        });
+        stream.end(data);
+      });
     });
   },
 };

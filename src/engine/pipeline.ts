@@ -20,6 +20,7 @@ import { enclosingUnit, unitsTouchingLines, type CodeUnit } from './syntax/units
 import type { ModelStage, ModelStats } from './critique/types.js';
 import { firstLine } from './text.js';
 import type { EngineContext } from './types.js';
+import type { ToolNotice } from './notices.js';
 
 interface Placing {
   parsed: ParsedFile;
@@ -45,12 +46,8 @@ export interface CheckOptions {
   diffHunk?: string;
 }
 
-export interface ToolNotice {
-  tool: string;
-  message: string;
-  /** For model notices, the failure kind (`unreachable`, `auth`, …; see model/errors.ts). */
-  kind?: string;
-}
+// Re-exported for the hosts that import it from here.
+export type { ToolNotice };
 
 export interface CheckResult {
   file: string;

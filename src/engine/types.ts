@@ -28,6 +28,11 @@ export interface ExecRequest {
   signal?: AbortSignal;
   /** Captured output beyond this many bytes per stream is dropped and flagged. */
   maxOutputBytes?: number;
+  /**
+   * Data for descriptors 3, 4, …: each a pipe the child can read to its end (bubblewrap reads its
+   * seccomp filter and the run's files this way, so nothing of a run is written to the host disk).
+   */
+  extraInputs?: Uint8Array[];
 }
 
 export interface ExecResult {

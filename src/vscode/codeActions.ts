@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings.js';
 import type { LanguageId } from '../engine/languages.js';
 import { diagnosticSource, type FindingDiagnostics } from './diagnostics.js';
-import { canSuppressInline, suppressionEdit } from './suppression.js';
+import { canSuppressInline, suppressionEdit } from '../engine/suppressionEdit.js';
 
 export const codeActionKinds = [vscode.CodeActionKind.QuickFix];
 

@@ -48,6 +48,7 @@ export const settingKeys = [
   'autoCheck',
   'autoCheckDelayMs',
   'codeLens.enabled',
+  'inlineHints',
   'model.provider',
   'model.baseUrl',
   'model.name',

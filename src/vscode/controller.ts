@@ -17,6 +17,7 @@ import { DocumentRuns, autoCheckModes, type AutoCheck, type DocSnapshot, type Ru
 import type { EngineHost, ModelChoice, ProjectEngine, ProjectSpec } from './engineHost.js';
 import type { Logger } from '../engine/types.js';
 import { projectOf, type ProjectConfig } from './projectConfig.js';
+import { OpenTrigger } from './openTrigger.js';
 import { readSettingValues } from './settings.js';
 import { apiKeySecret } from './secrets.js';
 import type { TextEdit } from './rangeEdits.js';
@@ -62,6 +63,8 @@ export class CriticController implements vscode.Disposable {
   private readonly modelChoices = new Map<string, Promise<ModelChoice>>();
   lastRun?: RunRecord;
   lastEngine?: ProjectEngine;
+  /** `critic.autoCheck: open` (the only trigger that mode adds; its edits behave like `insertions`). */
+  private readonly openTrigger = new OpenTrigger((key) => void this.runs.request(key, { reason: 'open' }));
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -87,7 +90,9 @@ export class CriticController implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (this.isSupported(d) && this.hostSettingsOf(d).autoCheck === 'save') this.runs.saved(d.uri.toString());
       }),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => this.openTrigger.visible(editors.map((e) => this.openedDocument(e.document)))),
       vscode.workspace.onDidCloseTextDocument((d) => {
+        this.openTrigger.closed(d.uri.toString());
         if (!this.isSupported(d)) return;
         // A closed file keeps its findings while they still describe it (the commit check reads them).
         if (d.isDirty) this.runs.close(d.uri.toString());
@@ -101,6 +106,13 @@ export class CriticController implements vscode.Disposable {
       this.engineChanged,
       this.running,
     );
+    // The editor whose language activated the extension is already visible.
+    this.openTrigger.visible(vscode.window.visibleTextEditors.map((e) => this.openedDocument(e.document)));
+  }
+
+  private openedDocument(d: vscode.TextDocument): { key: string; supported: boolean; mode: string } {
+    const supported = this.isSupported(d);
+    return { key: d.uri.toString(), supported, mode: supported ? this.hostSettingsOf(d).autoCheck : 'off' };
   }
 
   isSupported(document: vscode.TextDocument): boolean {
@@ -152,14 +164,16 @@ export class CriticController implements vscode.Disposable {
       range: { start: { line: c.range.start.line, character: c.range.start.character }, end: { line: c.range.end.line, character: c.range.end.character } },
       text: c.text.replace(/\r\n/g, '\n'),
     }));
-    this.runs.edit(e.document.uri.toString(), edits, this.hostSettingsOf(e.document));
+    const opts = this.hostSettingsOf(e.document);
+    // `open` adds a trigger on open; edits then behave as with `insertions`.
+    this.runs.edit(e.document.uri.toString(), edits, opts.autoCheck === 'open' ? { ...opts, autoCheck: 'insertions' } : opts);
   }
 
   /** Project, settings and engine spec of a document. */
   async resolve(document: vscode.TextDocument): Promise<Resolved> {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    const project = projectOf(document.uri.fsPath, folder?.uri.fsPath ?? vscode.Uri.joinPath(document.uri, '..').fsPath);
     const trusted = vscode.workspace.isTrusted;
+    const project = projectOf(document.uri.fsPath, folder?.uri.fsPath ?? vscode.Uri.joinPath(document.uri, '..').fsPath, trusted);
     const settings = resolveSettings(readSettingValues(document), project.config, { trusted });
     for (const p of [...settings.problems, ...(project.problem ? [project.problem] : [])]) this.noticeOnce(p, 'warn');
     const model = await this.cachedModelChoice(settings.host);
@@ -302,7 +316,7 @@ export class CriticController implements vscode.Disposable {
         .map(([k, v]) => `${k} ${Math.round(v)}`)
         .join(', ');
       this.log.info(`${scope.reason} ${file}${scope.lines ? ` lines ${scope.lines.map((l) => `${l.start + 1}-${l.end + 1}`).join(',')}` : ''}: ${r.findings.length} findings (${timings} ms)`);
-      const interactive = scope.reason !== 'auto' && scope.reason !== 'recheck';
+      const interactive = scope.reason !== 'auto' && scope.reason !== 'recheck' && scope.reason !== 'open';
       for (const n of r.notices) this.noticeOnce(n.message, interactive ? 'show' : 'warn');
       if (interactive) this.maybeHintNoModel();
     }

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Finding, Level, Range } from '../engine/findings.js';
+import { diagnosticDataOf, type CriticDiagnosticData } from './diagnosticData.js';
 
 export const diagnosticSource = 'critic';
 
@@ -29,6 +30,9 @@ function toDiagnostic(f: Finding): vscode.Diagnostic {
   const d = new vscode.Diagnostic(toVsRange(f.range), f.message, severity[f.level]);
   d.source = diagnosticSource;
   d.code = f.helpUri ? { value: f.rule, target: vscode.Uri.parse(f.helpUri) } : f.rule;
+  // Like an LSP diagnostic's `data` (vscode-languageclient keeps it on the Diagnostic): the
+  // findings view and inline hints read tier and unit from here, not from this collection.
+  (d as vscode.Diagnostic & { data?: CriticDiagnosticData }).data = diagnosticDataOf(f);
   if (f.related.length) {
     d.relatedInformation = f.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(r.file), toVsRange(r.range)), r.message));
   }

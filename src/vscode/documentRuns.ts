@@ -12,10 +12,10 @@ import type { Logger } from '../engine/types.js';
 import { unitsTouchingLines, type CodeUnit } from '../engine/syntax/units.js';
 import { editTouches, isMultiLineInsertion, linesAfterEdit, mergeLines, resizeRange, shiftLines, shiftRange, type TextEdit } from './rangeEdits.js';
 
-export const autoCheckModes = ['off', 'insertions', 'save'] as const;
+export const autoCheckModes = ['off', 'insertions', 'save', 'open'] as const;
 export type AutoCheck = (typeof autoCheckModes)[number];
 
-export type RunReason = 'file' | 'selection' | 'auto' | 'recheck' | 'save' | 'changes';
+export type RunReason = 'file' | 'selection' | 'auto' | 'recheck' | 'save' | 'changes' | 'open';
 
 /** What one run critiques. */
 export interface RunScope {

@@ -6,17 +6,13 @@
  */
 import type * as vscode from 'vscode';
 import type { CriticConfig } from '../engine/config.js';
-import { createEngine } from '../engine/createEngine.js';
-import { createModelStage } from '../engine/critique/modelStage.js';
-import type { ModelStage } from '../engine/critique/types.js';
+import { createCritic, type Critic } from '../engine/critic.js';
 import { ExecCache } from '../engine/evidence/execCache.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
 import { createOpenAiModel, type CriticModel } from '../engine/model/provider.js';
 import { assetsIn, nodeExec, nodeFs } from '../engine/nodePorts.js';
 import type { CheckOptions, CheckResult, Engine, ToolNotice } from '../engine/pipeline.js';
-import { rewriteUnit, UnitNotFoundError } from '../engine/rewrite/rewrite.js';
-import type { Sandbox } from '../engine/sandbox/types.js';
-import type { SyntaxService } from '../engine/syntax/syntaxService.js';
+import { UnitNotFoundError } from '../engine/rewrite/rewrite.js';
 import type { CodeUnit } from '../engine/syntax/units.js';
 import type { EngineContext, ExecPort, FileSystemPort, Logger } from '../engine/types.js';
 import { createLmModel, type LmApi } from './lmModel.js';
@@ -82,31 +78,21 @@ function modelsOf(choice: ModelChoice, config: CriticConfig, log: Logger): Criti
   }
 }
 
-/** The critic-model stage over the given models (a panel when there are several). */
-function modelStageFor(models: CriticModel[], parts: { syntax: SyntaxService; sandbox?: Sandbox }, ctx: EngineContext): ModelStage | undefined {
-  if (!models.length) return undefined;
-  return createModelStage({ ctx, syntax: parts.syntax, models, sandbox: parts.sandbox });
-}
-
-/** The engine's critique-guided rewrite loop behind the extension's RewriteService; "needs a model" without one. */
-function rewritesFor(models: CriticModel[], engine: Engine, log: Logger): RewriteService {
-  const model = models[0];
-  if (!model) return unavailableRewrites(needsModelMessage);
+/** The façade's critique-guided rewrite behind the extension's RewriteService; "needs a model" without one. */
+function rewritesFor(critic: Critic, log: Logger): RewriteService {
+  if (!critic.canRewrite) return unavailableRewrites(needsModelMessage);
   return {
     unavailableReason: () => undefined,
     async rewrite(req) {
       try {
-        const r = await rewriteUnit(
-          { engine, model, log },
-          {
-            doc: req.doc,
-            unitName: req.unit.name,
-            signal: req.signal,
-            // The model's findings are not re-checkable by the tools, but the model should see them.
-            findings: req.findings.filter((f) => f.tier === 'model'),
-            onRound: (round) => req.progress?.(`round ${round.round}: ${round.outcome === 'verified' ? 'verified' : round.summary}`),
-          },
-        );
+        const r = await critic.rewrite({
+          doc: req.doc,
+          unitName: req.unit.name,
+          signal: req.signal,
+          // The model's findings are not re-checkable by the tools, but the model should see them.
+          findings: req.findings.filter((f) => f.tier === 'model'),
+          onRound: (round) => req.progress?.(`round ${round.round}: ${round.outcome === 'verified' ? 'verified' : round.summary}`),
+        });
         const status = r.status === 'no-model-answer' ? 'failed' : r.status;
         log.info(`rewrite of ${req.unit.name} in ${req.doc.path}: ${r.status} after ${r.rounds.length} round(s): ${r.summary}${r.diff ? `\n${r.diff}` : ''}`);
         return { status, newText: r.newText, diff: r.diff, summary: r.summary };
@@ -180,21 +166,18 @@ class NodeEngineHost implements EngineHost {
       config: spec.config,
     };
     const models = spec.trusted ? modelsOf(spec.model, spec.config, log) : [];
-    const created = await createEngine(ctx, {
-      trusted: spec.trusted,
-      cache: this.cache,
-      modelStage: (parts) => modelStageFor(models, parts, ctx),
-    });
-    const isolationReason = created.sandbox.isolation === 'none' ? (created.sandbox as { reason: string }).reason : undefined;
+    // Workspace Trust is the user's trust in the project, as --trust-project is in the CLI.
+    const critic = await createCritic(ctx, { trusted: spec.trusted, projectTrusted: spec.trusted, cache: this.cache, models });
+    const isolationReason = critic.isolationReason;
     log.info(
-      `engine for ${spec.root}: sandbox ${created.isolation}${isolationReason ? ` (${isolationReason})` : ''}, models [${models.map((m) => m.id).join(', ')}], ${spec.trusted ? 'trusted' : 'restricted mode'} (${Math.round(performance.now() - started)} ms)`,
+      `engine for ${spec.root}: sandbox ${critic.isolation}${isolationReason ? ` (${isolationReason})` : ''}, models [${models.map((m) => m.id).join(', ')}], ${spec.trusted ? 'trusted' : 'restricted mode'} (${Math.round(performance.now() - started)} ms)`,
     );
-    const rewrites = rewritesFor(models, created.engine, log);
+    const rewrites = rewritesFor(critic, log);
     return {
-      engine: created.engine,
-      isolation: created.isolation,
+      engine: critic.engine,
+      isolation: critic.isolation,
       isolationReason,
-      notices: created.notices,
+      notices: [...critic.notices],
       modelIds: models.map((m) => m.id),
       rewrites: {
         unavailableReason: () => rewrites.unavailableReason(),

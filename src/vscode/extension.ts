@@ -4,17 +4,22 @@
  */
 import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings.js';
+import { settingKeys } from './configFromSettings.js';
 import { codeActionKinds, FindingCodeActions, suppressionWorkspaceEdit } from './codeActions.js';
 import { FindingCodeLenses } from './codeLens.js';
 import { CriticController, documentSelector } from './controller.js';
 import { FindingDiagnostics } from './diagnostics.js';
 import { FindingHoverProvider } from './hover.js';
+import { FindingsView } from './findingsView.js';
+import { GitRepositoryContext } from './gitContext.js';
+import { InlineHints } from './inlineHints.js';
 import { channelLogger } from './logging.js';
 import { ModelCommands } from './modelCommands.js';
 import { ReportProvider, reportScheme } from './report.js';
 import { previewScheme, RewriteCommands } from './rewriteCommands.js';
 import { ScmCommands } from './scm.js';
 import { CriticStatus } from './status.js';
+import { WalkthroughCommands } from './walkthroughCommands.js';
 
 /** What `activate` returns (the extension's `exports`): read-only views for other extensions and tests. */
 export interface CriticApi {
@@ -22,6 +27,8 @@ export interface CriticApi {
   /** Waits until no critique is running (or the timeout passes); true when idle. */
   idle(timeoutMs?: number): Promise<boolean>;
 }
+
+const displayOnlySettings: readonly string[] = ['codeLens.enabled', 'inlineHints'];
 
 export function activate(context: vscode.ExtensionContext): CriticApi | undefined {
   const started = performance.now();
@@ -57,7 +64,11 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   const scm = new ScmCommands(critic, log);
   const models = new ModelCommands(context.secrets, log);
   const status = new CriticStatus(critic);
-  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status);
+  // Both read VS Code's diagnostics (source "critic"), not the controller: they stay as they are
+  // when the findings come from the language server.
+  const findingsView = new FindingsView(context.workspaceState);
+  const inlineHints = new InlineHints();
+  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints, new GitRepositoryContext(log));
 
   const command = (id: string, run: (...args: any[]) => unknown) =>
     context.subscriptions.push(
@@ -142,12 +153,20 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     const position = new vscode.Position(line, character);
     await vscode.window.showTextDocument(vscode.Uri.parse(uri), { selection: new vscode.Range(position, position) });
   });
-  command('critic.showUnitFindings', () => vscode.commands.executeCommand('workbench.actions.view.problems'));
+  command('critic.showUnitFindings', (uri?: string, unit?: string) => findingsView.showUnit(uri, unit));
+  command('critic.showFindings', () => findingsView.showUnit(vscode.window.activeTextEditor?.document.uri.toString()));
+  command('critic.filterFindings', () => findingsView.filterByTier());
+  command('critic.showAllFindings', () => findingsView.clearFilter());
 
   command('critic.setApiKey', () => models.setApiKey());
   command('critic.selectModel', () => models.selectModel());
   command('critic.findLocalModels', () => models.findLocalModels());
   command('critic.showReport', () => report.show());
+  const walkthrough = new WalkthroughCommands(context, async (uri) => critic.critique(await vscode.workspace.openTextDocument(uri), { reason: 'file' }));
+  command('critic.openWalkthrough', () => walkthrough.open());
+  command('critic.openSample', () => walkthrough.openSample());
+  command('critic.setUpSandbox', () => walkthrough.setUpSandbox());
+  command('critic.enableCommitCheck', () => walkthrough.enableCommitCheck());
   command('critic.showLog', () => channel.show());
 
   context.subscriptions.push(
@@ -159,7 +178,8 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('critic')) {
         lenses.refresh();
-        void critic.reset();
+        // The code lens and inline hint switches change only what is drawn: no engine rebuild.
+        if (settingKeys.some((k) => !displayOnlySettings.includes(k) && e.affectsConfiguration(`critic.${k}`))) void critic.reset();
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void critic.reset()),

@@ -14,6 +14,7 @@ import type { ExecPort, Logger } from '../engine/types.js';
 import { signalFor } from './cancellation.js';
 import type { CriticController } from './controller.js';
 import type { GitApi, GitExtension, GitRepository } from './gitApi.js';
+import { gitUnavailableReason, type GitSituation } from './gitState.js';
 import { installPreCommitHook, preCommitHookText } from './preCommitHook.js';
 
 /** Runs git commands with the git binary the git extension uses. */
@@ -27,17 +28,21 @@ export class ScmCommands {
     private readonly log: Logger,
   ) {}
 
+  private warn(reason: string): undefined {
+    this.log.warn(`Source Control: ${reason}`);
+    void vscode.window.showWarningMessage(`Critic: ${reason}`);
+    return undefined;
+  }
+
+  private situation(found: boolean, apiEnabled: boolean, repositories: number): GitSituation {
+    return { extensionFound: found, settingEnabled: vscode.workspace.getConfiguration('git').get<boolean>('enabled', true), apiEnabled, repositories };
+  }
+
   private async gitApi(): Promise<GitApi | undefined> {
     const ext = vscode.extensions.getExtension<GitExtension>('vscode.git');
-    if (!ext) {
-      void vscode.window.showWarningMessage('Critic: the built-in Git extension is missing or disabled; critiquing changes needs it.');
-      return undefined;
-    }
+    if (!ext) return this.warn(gitUnavailableReason(this.situation(false, false, 0))!);
     const exports = ext.isActive ? ext.exports : await ext.activate();
-    if (!exports.enabled) {
-      void vscode.window.showWarningMessage('Critic: Git is disabled in VS Code (git.enabled is false); enable it to critique changes.');
-      return undefined;
-    }
+    if (!exports.enabled) return this.warn(gitUnavailableReason(this.situation(true, false, 0))!);
     const api = exports.getAPI(1);
     if (api.state !== 'initialized') {
       await new Promise<void>((resolve) => {
@@ -73,10 +78,8 @@ export class ScmCommands {
       repo = picked?.repo ?? null;
       if (!picked) return undefined;
     }
-    if (!repo) {
-      void vscode.window.showWarningMessage('Critic: no git repository is open; open a folder under git to critique its changes.');
-      return undefined;
-    }
+    if (!repo && !api.repositories.length) return this.warn(gitUnavailableReason(this.situation(true, true, 0))!);
+    if (!repo) return this.warn('the active file is in none of the open git repositories: open a file of the repository whose changes to critique.');
     return { api, repo };
   }
 

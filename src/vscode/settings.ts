@@ -20,7 +20,10 @@ export function readSettingValues(scope: vscode.ConfigurationScope | undefined):
 /** Where to write a setting the user chose in a picker: where it is set now, else the user settings. */
 export function targetOf(key: string, scope?: vscode.ConfigurationScope): vscode.ConfigurationTarget {
   const i = vscode.workspace.getConfiguration('critic', scope).inspect(key);
-  if (i?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
-  if (i?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+  // In a single-folder window the folder's settings are the workspace's (inspect reports them as
+  // both), and settings that are not resource-scoped (critic.model.*) cannot be written to a
+  // folder: "does not support the folder resource scope". Folder settings exist in multi-root only.
+  if (i?.workspaceFolderValue !== undefined && vscode.workspace.workspaceFile) return vscode.ConfigurationTarget.WorkspaceFolder;
+  if (i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.Workspace;
   return vscode.ConfigurationTarget.Global;
 }

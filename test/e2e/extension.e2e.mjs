@@ -103,6 +103,48 @@ async function hoverSquiggleOnLine(page, lineText) {
   throw new Error(`no error squiggle on the line with "${lineText}"`);
 }
 
+/** The labels of the command palette's rows for `query` (after the list settles). */
+async function paletteLabels(page, query) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${query}`);
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name');
+  await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
+  await sleep(500);
+  const labels = (await rows.allInnerTexts()).map((l) => l.trim());
+  await page.keyboard.press('Escape');
+  return labels;
+}
+
+/**
+ * The end-of-line hints of the visible lines, as `{ line, hint }`: extension decorations draw
+ * their text with a CSS `::after { content }` rule, so it is read from the computed style.
+ */
+async function inlineHints(page) {
+  return page.evaluate(() => [...document.querySelectorAll('.editor-instance .view-lines .view-line')].flatMap((line) => {
+    const hints = [...line.querySelectorAll('span')]
+      .map((s) => getComputedStyle(s, '::after').content)
+      .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""')
+      .map((c) => JSON.parse(c));
+    return hints.map((hint) => ({ line: line.innerText.replace(/\u00a0/g, ' ').trim(), hint }));
+  }));
+}
+
+async function waitForHint(page, line, hint, { timeoutMs = 15_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let seen = [];
+  while (Date.now() < deadline) {
+    seen = await inlineHints(page);
+    if (seen.some((h) => h.line.includes(line) && (hint instanceof RegExp ? hint.test(h.hint) : h.hint === hint))) return seen;
+    await sleep(250);
+  }
+  throw new Error(`no inline hint ${hint} on the line with "${line}" (seen: ${JSON.stringify(seen)})`);
+}
+
+/** The Critic view in the activity bar. */
+const criticView = (page) => page.locator('[id="workbench.view.extension.critic"]');
+
 /** The Critic log of the extension host (LogOutputChannel files under the user-data-dir). */
 function criticLog(server) {
   const logs = join(server.userDataDir, 'logs');
@@ -129,7 +171,7 @@ function git(cwd, ...args) {
   return execFileSync('git', ['-c', 'user.name=Critic Test', '-c', 'user.email=test@critic.invalid', ...args], { cwd, encoding: 'utf8' });
 }
 
-test('Critic in VS Code: critique, diagnostics, hover, quick fixes, autoCheck, changes, report', { skip, timeout: 300_000 }, async (t) => {
+test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings view, hints, autoCheck, changes, report, walkthrough', { skip, timeout: 480_000 }, async (t) => {
   const timings = {};
   const mark = (name, since) => { timings[name] = Date.now() - since; };
   const tmp = await mkdtemp(join(tmpdir(), 'critic-e2e-ext-'));
@@ -160,7 +202,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, autoCheck, c
 
     since = Date.now();
     // The harness turns git off for quiet windows; Critique Changes needs it.
-    server = await startCodeServer({ workspace, vsix: [vsix], settings: { 'git.enabled': true, 'git.openRepositoryInParentFolders': 'never' } });
+    server = await startCodeServer({ workspace, vsix: [vsix], settings: { 'git.enabled': true, 'git.openRepositoryInParentFolders': 'never', 'critic.inlineHints': true } });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server);
@@ -182,6 +224,46 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, autoCheck, c
     t.diagnostic(`problems after Critique File: ${JSON.stringify(counts)}`);
     await page.locator('.view-overlays .squiggly-error').first().waitFor({ state: 'attached', timeout: 10_000 });
     await screenshot(page, 'critic-02-critique-file');
+    // Critic wrote nothing into the project (no cache folder, no bytecode): the tree is clean.
+    assert.equal(git(workspace, 'status', '--porcelain', '--untracked-files=all'), '');
+
+    // critic.inlineHints: the worst finding of a line, in short, at its end.
+    since = Date.now();
+    await waitForHint(page, 'def add(a, b):', 'expected 4, got 0');
+    const hints = await waitForHint(page, 'return total * scale', 'Undefined name `scale`');
+    assert.equal(hints.length, 2, JSON.stringify(hints));
+    await screenshot(page, 'critic-02b-inline-hints');
+    mark('inline hints', since);
+
+    // The "N issues" code lens opens the findings view on its function: file → unit → finding.
+    since = Date.now();
+    await page.locator('.codelens-decoration a', { hasText: /^Critic: 1 issue$/ }).first().click();
+    const view = criticView(page);
+    await view.waitFor({ state: 'visible', timeout: 15_000 });
+    const rowsIn = (text) => view.locator('.monaco-list-row', { hasText: text });
+    await rowsIn('calc.py').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await rowsIn('scaled_total').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await rowsIn('Undefined name').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await rowsIn('expected 4, got 0').first().waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await page.locator('.part.sidebar .composite.title').first().innerText(), /Findings \(2 errors\)/i);
+    assert.match(await rowsIn('Undefined name').first().innerText(), /tool · ruff-F821 · Ln 17/);
+    await screenshot(page, 'critic-02c-findings-view');
+    // Filter by tier: without "tool" the ruff finding goes, the executed example stays.
+    await runCommand(page, 'Critic: Filter Findings by Tier…');
+    const toolRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'a deterministic analyser' });
+    await toolRow.waitFor({ state: 'visible', timeout: 10_000 });
+    await toolRow.click();
+    await page.keyboard.press('Enter');
+    await rowsIn('Undefined name').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await rowsIn('expected 4, got 0').first().waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await view.innerText(), /Showing executed and model findings \(1 hidden\)/);
+    await screenshot(page, 'critic-02d-findings-filtered');
+    await runCommand(page, 'Critic: Show Findings of Every Tier');
+    // Clicking a finding reveals it in the editor.
+    await rowsIn('Undefined name').first().click();
+    await page.locator('[id="status.editor.selection"]', { hasText: /Ln 17, Col \d+ \(5 selected\)/ }).waitFor({ timeout: 10_000 });
+    mark('findings view', since);
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility').catch(() => {});
 
     // 2. The Problems panel lists them with source critic.
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
@@ -343,7 +425,19 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, autoCheck, c
     await screenshot(page, 'critic-16-language-status');
     await page.keyboard.press('Escape');
 
-    // 13. Local model servers: none answer here, and the command says so.
+    // 13. Select Model lists the endpoint's models (GET /v1/models of the test server) and confirms the choice.
+    await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+    await runCommand(page, 'Critic: Select Model');
+    const modelRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'test-model' }).first();
+    await modelRow.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await page.locator('.quick-input-widget').innerText(), new RegExp(`Models at ${new URL(model.url).origin.replace(/[.]/g, '\\.')}`));
+    await screenshot(page, 'critic-16b-select-model');
+    await modelRow.click();
+    await waitForNotification(page, /using test-model at .*connection checked; the server offers 1 model/, { timeoutMs: 15_000 });
+    assert.ok(model.requests.some((r) => r.method === 'GET' && r.path === '/v1/models' && r.headers.authorization === 'Bearer sk-test-e2e-0000'), 'the models were listed with the stored key');
+    await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+
+    // 13b. Local model servers: none answer here, and the command says so.
     await runCommand(page, 'Critic: Find Local Model Servers');
     await waitForNotification(page, /no local model server answered|use a local model/, { timeoutMs: 20_000 });
 
@@ -357,6 +451,26 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, autoCheck, c
     assert.match(await page.locator('.markers-panel').innerText(), /doctest-failed|example/);
     await screenshot(page, 'critic-17-typescript-example');
     mark('TypeScript example -> problems', since);
+
+    // 15. The walkthrough: its steps, and "Critique the Sample" opens the bundled sample (copied
+    // into the extension's storage, not the project) and critiques it: the failing example of mean.
+    since = Date.now();
+    await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+    await runCommand(page, 'Critic: Get Started');
+    const walkthrough = page.locator('.gettingStartedContainer');
+    await walkthrough.locator('text=Get started with Critic').first().waitFor({ state: 'visible', timeout: 20_000 });
+    for (const step of ['What Critic does', 'Run it on a sample', 'Choose a critic model', 'Set up the sandbox', 'Check before you commit']) {
+      await walkthrough.locator('.getting-started-step', { hasText: step }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    }
+    await walkthrough.locator('.getting-started-step', { hasText: 'Run it on a sample' }).first().click();
+    await sleep(800);
+    await screenshot(page, 'critic-18-walkthrough');
+    await walkthrough.locator('.monaco-button', { hasText: 'Critique the Sample' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: 'stats.py' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await waitForHint(page, 'def mean(values):', /^expected 2\.5, got 3\.33/, { timeoutMs: 60_000 });
+    await screenshot(page, 'critic-19-sample');
+    assert.equal(git(workspace, 'status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => /stats\.py/.test(l)).length, 0, 'the sample is not in the project');
+    mark('walkthrough + sample', since);
 
     const log = criticLog(server);
     const activation = /activated in ([\d.]+) ms/.exec(log);
@@ -407,6 +521,27 @@ test('Restricted Mode: an untrusted workspace gets static tools only, explained 
     assert.doesNotMatch(panelText, /doctest-failed/);
     assert.match(criticLog(server), /restricted mode/);
     assert.doesNotMatch(criticLog(server), /sandbox bubblewrap/);
+
+    // No git repository here (and git off): the Source Control commands are not offered.
+    await openFile(page, 'calc.py');
+    const labels = await paletteLabels(page, 'Critic: Critique');
+    assert.ok(labels.includes('Critic: Critique File'), labels.join(', '));
+    assert.ok(!labels.some((l) => /Changes/.test(l)), `no Critique (Staged) Changes: ${labels.join(', ')}`);
+    assert.ok(!(await paletteLabels(page, 'Critic: Install Pre-commit')).some((l) => /Pre-commit/.test(l)));
+
+    // The settings are grouped under plain titles.
+    await runCommand(page, 'Preferences: Open Settings (UI)');
+    const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea').first();
+    await search.waitFor({ state: 'attached', timeout: 15_000 });
+    await search.focus();
+    await page.keyboard.type('@ext:critic-dev.critic');
+    const toc = page.locator('.settings-editor .settings-toc-container');
+    for (const group of ['General', 'Checks & tools', 'Execution', 'Model', 'Display']) {
+      await toc.locator('.monaco-list-row', { hasText: new RegExp(`^\\s*${group.replace('&', '\\&')}`) }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    }
+    await toc.locator('.monaco-list-row', { hasText: /^\s*Display/ }).first().click();
+    await page.locator('.settings-editor .setting-item', { hasText: 'Inline Hints' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await screenshot(page, 'critic-settings-grouped');
   } catch (e) {
     await saveFailureArtifacts({ page: browser?.page, server, consoleLines: browser?.consoleLines, name: 'critic-untrusted-failure' });
     throw e;
@@ -475,7 +610,7 @@ test('the extension-host suite (test/vscode/suite, written for @vscode/test-cli)
     for (const r of results) t.diagnostic(`${r.state === 'passed' ? 'ok' : 'FAILED'} ${r.title}${r.ms ? ` (${r.ms} ms)` : ''}${r.error ? `\n${r.error}` : ''}`);
     await screenshot(page, 'critic-suite');
     assert.equal(failures, 0, results.filter((r) => r.state === 'failed').map((r) => `${r.title}: ${r.error}`).join('\n\n'));
-    assert.ok(results.length >= 9, `${results.length} tests ran`);
+    assert.ok(results.length >= 11, `${results.length} tests ran`);
   } catch (e) {
     await saveFailureArtifacts({ page: browser?.page, server, consoleLines: browser?.consoleLines, name: 'critic-suite-failure' });
     throw e;

@@ -84,10 +84,11 @@ function sseChunks(c) {
 }
 
 /**
- * Starts the server on 127.0.0.1 and a free port. `models` are listed by GET /v1/models.
+ * Starts the server on 127.0.0.1 and a free port. `models` are listed by GET /v1/models; with
+ * `apiKey`, requests must carry it as a bearer token.
  * Requests with no scripted answer get a 500 naming the problem, so a test that forgot one fails loudly.
  */
-export async function startOpenAiServer({ models = ['test-model'] } = {}) {
+export async function startOpenAiServer({ models = ['test-model'], apiKey } = {}) {
   const requests = [];
   let queue = [];
   let handler;
@@ -115,6 +116,9 @@ export async function startOpenAiServer({ models = ['test-model'] } = {}) {
     }
     const url = new URL(req.url, 'http://localhost');
     requests.push({ method: req.method, path: url.pathname, headers: { ...req.headers }, body, raw, at: Date.now() });
+
+    // With `apiKey`, like OpenAI: every request without that bearer token is a 401.
+    if (apiKey && req.headers.authorization !== `Bearer ${apiKey}`) return send(res, reply.unauthorized());
 
     if (req.method === 'GET' && url.pathname === '/v1/models') {
       return send(res, { json: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: now(), owned_by: 'test' })) } });

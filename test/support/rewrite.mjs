@@ -1,18 +1,18 @@
 // Shared set-up for the verified-rewrite tests (rewrite.test.mjs, fix.test.mjs): the fixture
 // files, a correct and a still-wrong rewrite of stats.py's `median`, and the real engine with the
 // real `openai` client talking to the scripted OpenAI-compatible server.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { out, repoRoot } from './engine.mjs';
 import { startOpenAiServer, reply } from './openaiServer.mjs';
 
-const { createEngine } = await import(out('engine/createEngine.js'));
+const { createCritic } = await import(out('engine/critic.js'));
 const { createOpenAiModel } = await import(out('engine/model/provider.js'));
 
 export const fixtures = join(repoRoot, 'test', 'fixtures', 'rewrite');
 /** The text of a file in test/fixtures/rewrite. */
 export const fixture = (name) => readFileSync(join(fixtures, name), 'utf8');
-export const hasBwrap = existsSync('/usr/bin/bwrap');
+export { hasSandbox as hasBwrap } from './sandbox.mjs';
 
 /** `median` of fixtures/rewrite/stats.py, fixed: its examples pass. */
 export const medianFixed = `def median(xs):
@@ -40,11 +40,12 @@ export const rewrite = (code) => reply.json({ code });
  */
 export async function startRewriteRig(ctx) {
   const server = await startOpenAiServer();
-  const { engine } = await createEngine(ctx, { trusted: true });
   const model = createOpenAiModel({ model: 'test-model', baseUrl: server.url, timeoutMs: 20_000, maxRetries: 0, log: ctx.log });
+  // The façade every host uses; `engine` is its pipeline, for the tests of rewriteUnit itself.
+  const critic = await createCritic(ctx, { trusted: true, models: [model] });
   const stop = async () => {
-    await engine.dispose();
+    await critic.dispose();
     await server.close();
   };
-  return { server, engine, model, stop };
+  return { server, critic, engine: critic.engine, model, stop };
 }

@@ -81,7 +81,11 @@ test('Restricted Mode: static tools only — no execution, no project ESLint, no
 
 test('package.json contributes exactly the settings the extension reads, each with a description and a default', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const props = pkg.contributes.configuration.properties;
+  // Grouped into categories (General, Checks & tools, …); each key belongs to exactly one.
+  const categories = pkg.contributes.configuration;
+  assert.ok(Array.isArray(categories), 'contributes.configuration is a list of categories');
+  const props = Object.assign({}, ...categories.map((c) => c.properties));
+  assert.equal(Object.keys(props).length, categories.reduce((n, c) => n + Object.keys(c.properties).length, 0), 'no key is in two categories');
   assert.deepEqual(Object.keys(props).map((k) => k.replace(/^critic\./, '')).sort(), [...settingKeys].sort());
   for (const [key, p] of Object.entries(props)) {
     assert.ok(p.markdownDescription, `${key} has a markdownDescription`);

@@ -27,7 +27,9 @@ test('commands that need arguments are hidden from the palette; the others say w
   assert.match(palette.get('critic.critiqueSelection'), /editorHasSelection/);
   // Remote windows (code-server) show workspace files as vscode-remote: URIs.
   assert.match(palette.get('critic.critiqueFile'), /vscode-remote/);
-  assert.ok(pkg.contributes.menus['scm/title'].every((e) => e.when === 'scmProvider == git'));
+  // Source Control commands only where the git extension has a repository open (critic.git.hasRepository, set from its API).
+  assert.ok(pkg.contributes.menus['scm/title'].every((e) => e.when === 'scmProvider == git && critic.git.hasRepository'));
+  for (const id of ['critic.critiqueChanges', 'critic.critiqueStagedChanges', 'critic.installPreCommitHook']) assert.equal(palette.get(id), 'critic.git.hasRepository', id);
   assert.ok(pkg.contributes.menus['editor/context'].some((e) => e.command === 'critic.critiqueSelection'));
 });
 
@@ -49,4 +51,33 @@ test('the files the manifest points at exist', () => {
   const finding = new RegExp(grammar.repository.finding.match);
   const m = finding.exec('src/cart.py:12:5: error doctest-failed Example `total([])` raised ZeroDivisionError [Cart.total · executed, also ruff]');
   assert.deepEqual([m[1], m[3], m[5], m[7], m[10], m[13], m[15]], ['src/cart.py', '12', '5', 'error', 'doctest-failed', 'Cart.total', 'executed']);
+});
+
+test('the findings view has its own container, a welcome text and a tier filter in its title bar', () => {
+  const [container] = pkg.contributes.viewsContainers.activitybar;
+  assert.ok(existsSync(join(repoRoot, container.icon)), container.icon);
+  const view = pkg.contributes.views[container.id].find((v) => v.id === 'critic.findings');
+  assert.ok(view, 'critic.findings is contributed');
+  assert.ok(pkg.contributes.viewsWelcome.some((w) => w.view === 'critic.findings' && /command:critic\.critiqueFile/.test(w.contents)));
+  const title = pkg.contributes.menus['view/title'].filter((e) => /view == critic\.findings/.test(e.when)).map((e) => e.command);
+  assert.deepEqual(title.sort(), ['critic.filterFindings', 'critic.showAllFindings']);
+  // The hints' colours are themable.
+  assert.deepEqual(pkg.contributes.colors.map((c) => c.id).sort(), ['critic.inlineHint.errorForeground', 'critic.inlineHint.infoForeground', 'critic.inlineHint.warningForeground']);
+});
+
+test('the walkthrough: its steps link to contributed commands, and its media and the sample ship in media/', () => {
+  const [walkthrough] = pkg.contributes.walkthroughs;
+  assert.deepEqual(walkthrough.steps.map((s) => s.id), ['about', 'sample', 'model', 'sandbox', 'commit']);
+  const vscodeignore = readFileSync(join(repoRoot, '.vscodeignore'), 'utf8');
+  assert.match(vscodeignore, /^!media\/\*\*$/m, 'media/ is packaged');
+  for (const step of walkthrough.steps) {
+    const media = step.media.markdown ?? step.media.image;
+    assert.ok(media.startsWith('media/') && existsSync(join(repoRoot, media)), media);
+    for (const [, id] of step.description.matchAll(/\(command:([\w.]+)/g)) assert.ok(commands.has(id), `${step.id} links ${id}`);
+    // Images referenced by the step's markdown are there too.
+    const text = readFileSync(join(repoRoot, media), 'utf8');
+    for (const [, image] of text.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(existsSync(join(repoRoot, 'media', 'walkthrough', image)), image);
+  }
+  assert.match(walkthrough.steps.find((s) => s.id === 'sandbox').description, /sudo apt-get install bubblewrap[\s\S]*sudo dnf install bubblewrap[\s\S]*sudo pacman -S bubblewrap[\s\S]*npm run setup:linux/);
+  assert.match(readFileSync(join(repoRoot, 'media', 'sample', 'stats.py'), 'utf8'), />>> mean\(\[1, 2, 3, 4\]\)\n\s+2\.5/);
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPure } from './support/pure.mjs';
 
-const { suppressionEdit, canSuppressInline } = await loadPure('src/vscode/suppression.ts');
+const { suppressionEdit, canSuppressInline } = await loadPure('src/engine/suppressionEdit.ts');
 const { installPreCommitHook, preCommitHookText } = await loadPure('src/vscode/preCommitHook.ts');
 const { probeLocalServers } = await loadPure('src/vscode/localServers.ts');
 const { apiKeySecret, isLoopback } = await loadPure('src/vscode/secrets.ts');

@@ -7,7 +7,7 @@ import { isAbortError } from '../abort.js';
 import { ModelError, ModelOutputError } from '../model/errors.js';
 import type { CriticModel, ModelReply, ModelRequest } from '../model/provider.js';
 import { oneLine } from '../text.js';
-import type { ToolNotice } from '../pipeline.js';
+import type { ToolNotice } from '../notices.js';
 import type { Logger } from '../types.js';
 import { emptyStats, type ModelStats } from './types.js';
 

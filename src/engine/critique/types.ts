@@ -3,7 +3,7 @@ import type { Finding, RawFinding } from '../findings.js';
 import type { EvidenceRecord, SourceDocument } from '../evidence/tool.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { CodeUnit } from '../syntax/units.js';
-import type { ToolNotice } from '../pipeline.js';
+import type { ToolNotice } from '../notices.js';
 
 export interface ModelStageInput {
   doc: SourceDocument;

@@ -1,6 +1,6 @@
 /**
  * Remembers execution results so unchanged code is not run again: an in-memory LRU plus, when the
- * host gives a folder (the CLI passes e.g. `node_modules/.cache/critic`), one JSON file per entry.
+ * host gives a folder (the CLI passes the user cache folder, e.g. `~/.cache/critic`), one JSON file per entry.
  * Keys are sha256 hashes over everything the result depends on (file text, related test texts,
  * interpreter identity, tool id, relevant settings); see `execCacheKey`.
  */

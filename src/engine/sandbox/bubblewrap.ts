@@ -3,8 +3,10 @@
  * AppArmor), and building its command line.
  */
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { ExecPort } from '../types.js';
+import type { Mask } from './hidden.js';
+import { seccompArch, seccompProgram } from './seccomp.js';
 
 export interface BwrapInfo {
   path: string;
@@ -60,11 +62,15 @@ async function probe(exec: ExecPort, path: string): Promise<BwrapProbe> {
     { path, userns: true, disableUserns: false, tmpfsSize },
     { path, userns: false, disableUserns: false, tmpfsSize },
   ];
+  const arch = seccompArch();
+  if (!arch) return { ok: false, reason: `the sandbox's seccomp filter knows the system calls of x64 and arm64 only (this is ${process.arch})` };
+  const filter = seccompProgram(arch);
   try {
     let why = '';
     for (const info of variants) {
-      const args = [...bwrapArgs(info, { binds: [], writable: [], masked: [], env: {}, cwd: '/', tmpSizeBytes: 16 << 20 }), '--', '/bin/true'];
-      const r = await exec.run({ command: path, args, env: {}, timeoutMs: 10_000 });
+      const layout = { binds: [], masked: [], env: {}, cwd: '/', scratch: '/tmp/probe', tmpSizeBytes: 1 << 20, files: ['/tmp/probe/file'], seccompFd: 3 };
+      const args = [...bwrapArgs(info, layout), '--', '/bin/sh', '-c', 'test "$(cat /tmp/probe/file)" = ok'];
+      const r = await exec.run({ command: path, args, env: {}, timeoutMs: 10_000, extraInputs: [filter, Buffer.from('ok')] });
       if (r.exitCode === 0) return { ok: true, info };
       why ||= r.stderr.trim().split('\n').pop() || `exit code ${r.exitCode}`;
     }
@@ -77,14 +83,22 @@ async function probe(exec: ExecPort, path: string): Promise<BwrapProbe> {
 export interface BwrapLayout {
   /** Host paths bound read-only at the same path. */
   binds: string[];
-  /** Host paths bound read-write at the same path (the scratch directory). */
-  writable: string[];
   /** Paths inside read-only binds made unreadable: files behind /dev/null (binds are nodev, so opening it fails with EACCES), directories behind an empty tmpfs. */
-  masked: { path: string; dir: boolean }[];
+  masked: Mask[];
   env: Record<string, string>;
   cwd: string;
+  /** The scratch directory inside the sandbox: on the /tmp tmpfs, never on the host disk. */
+  scratch: string;
+  /** Size cap of the /tmp tmpfs (scratch included) in bytes. */
   tmpSizeBytes: number;
+  /** Files created in the sandbox from descriptors (`--file FD PATH`), in descriptor order after the seccomp filter. */
+  files: string[];
+  /** The descriptor the seccomp filter is read from (3: the first extra input). */
+  seccompFd?: number;
 }
+
+/** Size cap of /dev/shm (POSIX semaphores and shared memory of multiprocessing). */
+const shmSizeBytes = 16 << 20;
 
 /** Top-level system directories: bound as they are, or re-created as symlinks (merged /usr). */
 const systemDirs = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
@@ -139,6 +153,7 @@ export function bwrapArgs(info: BwrapInfo, layout: BwrapLayout): string[] {
   // inside the sandbox's user namespace can remount a read-only bind read-write.
   a.push('--cap-drop', 'ALL');
   if (info.disableUserns) a.push('--disable-userns');
+  if (layout.seccompFd !== undefined) a.push('--seccomp', String(layout.seccompFd));
   a.push('--hostname', 'sandbox', '--clearenv');
   for (const d of systemDirs) {
     let st;
@@ -151,37 +166,26 @@ export function bwrapArgs(info: BwrapInfo, layout: BwrapLayout): string[] {
     else if (st.isDirectory()) a.push('--ro-bind', d, d);
   }
   for (const e of etcBinds()) a.push('--ro-bind', e, e);
+  // bubblewrap mounts every tmpfs nosuid,nodev; /dev itself is made read-only below, so the only
+  // writable places are these two capped tmpfs.
   a.push('--proc', '/proc', '--dev', '/dev');
+  if (info.tmpfsSize) a.push('--size', String(shmSizeBytes));
+  a.push('--tmpfs', '/dev/shm');
   if (info.tmpfsSize) a.push('--size', String(layout.tmpSizeBytes));
-  a.push('--tmpfs', '/tmp');
+  a.push('--tmpfs', '/tmp', '--dir', layout.scratch);
+  const dirs = new Set<string>();
+  for (const f of layout.files) {
+    for (let d = dirname(f); d.startsWith(`${layout.scratch}/`) && !dirs.has(d); d = dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort()) a.push('--dir', d);
+  layout.files.forEach((f, i) => a.push('--file', String((layout.seccompFd ?? 2) + 1 + i), f));
   for (const b of layout.binds) a.push('--ro-bind', b, b);
-  for (const m of layout.masked) a.push(m.dir ? '--tmpfs' : '--ro-bind', ...(m.dir ? [m.path] : ['/dev/null', m.path]));
-  for (const w of layout.writable) a.push('--bind', w, w);
-  a.push('--remount-ro', '/');
+  for (const m of layout.masked) {
+    if (!m.dir) a.push('--ro-bind', '/dev/null', m.path);
+    else a.push(...(info.tmpfsSize ? ['--size', '4096'] : []), '--tmpfs', m.path, '--remount-ro', m.path);
+  }
+  a.push('--remount-ro', '/dev', '--remount-ro', '/');
   for (const [k, v] of Object.entries(layout.env)) a.push('--setenv', k, v);
   a.push('--chdir', layout.cwd);
   return a;
-}
-
-/** Top-level entries of a project that usually hold credentials; hidden inside the sandbox. */
-export function maskedInProject(projectRoot: string): { path: string; dir: boolean }[] {
-  let names: string[];
-  try {
-    names = readdirSync(projectRoot);
-  } catch {
-    return [];
-  }
-  const secret = /^(\.env(\..+)?|\.ssh|\.aws|\.gnupg|\.npmrc|\.pypirc|\.netrc|\.docker|\.kube|\.git-credentials)$/;
-  const out: { path: string; dir: boolean }[] = [];
-  for (const n of names) {
-    if (!secret.test(n) || /^\.env\.(example|sample|template|dist)$/.test(n)) continue;
-    try {
-      // A symlink resolves inside the sandbox, where its target is hidden or absent anyway.
-      const st = lstatSync(join(projectRoot, n));
-      if (!st.isSymbolicLink()) out.push({ path: join(projectRoot, n), dir: st.isDirectory() });
-    } catch {
-      /* vanished */
-    }
-  }
-  return out;
 }

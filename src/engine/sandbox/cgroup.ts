@@ -112,13 +112,23 @@ async function enableV2(dir: string, controllers: Controller[]): Promise<boolean
   return controllers.every((c) => now.includes(c));
 }
 
-/** Run groups left behind by a process that died mid-run (named `<pid>-…`); empty ones can go. */
-async function removeStale(parent: string): Promise<void> {
+/** Run groups left behind by a process that died mid-run (named `<pid>-…`): their processes are killed, the groups removed. */
+async function removeStale(parent: string, h?: Hierarchy): Promise<void> {
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     const pid = /^(\d+)-/.exec(name)?.[1];
     if (!pid || Number(pid) === process.pid) continue;
-    if ((await readText(`/proc/${pid}/stat`)) === undefined) await rmdir(join(parent, name)).catch(() => undefined);
+    if ((await readText(`/proc/${pid}/stat`)) !== undefined) continue;
+    if (h) await RunCgroups.adopt([{ h, dir: join(parent, name) }]).remove();
+    else await rmdir(join(parent, name)).catch(() => undefined);
   }
+}
+
+/**
+ * Removes the run groups of Critic processes that are gone (killed with SIGKILL mid-run), killing
+ * anything still inside them first. Called whenever a sandbox is created.
+ */
+export async function removeStaleCgroups(support: CgroupSupport): Promise<void> {
+  for (const h of support.hierarchies) await removeStale(h.parent, h);
 }
 
 /** True when run groups will limit this controller. */
@@ -213,6 +223,11 @@ export class RunCgroups {
       await new RunCgroups(groups).remove();
       return undefined;
     }
+  }
+
+  /** Groups found on disk (stale ones of a dead process), to kill their processes and remove them. */
+  static adopt(groups: { h: Hierarchy; dir: string }[]): RunCgroups {
+    return new RunCgroups(groups);
   }
 
   /** True when this run's memory is capped by a cgroup (so no rlimit fallback is needed). */

@@ -13,6 +13,7 @@
  * - processes: the run's pids cgroup. RLIMIT_NPROC is per user and ignored for root, so without
  *   a cgroup a fork loop is contained only by the PID namespace and the wall clock.
  * - file size: RLIMIT_FSIZE, so one runaway file cannot fill the disk under the scratch dir.
+ * - scratch space: with bubblewrap, /tmp (scratch included) is a size-capped tmpfs: ENOSPC.
  */
 import { availableParallelism, constants } from 'node:os';
 import type { LimitHit } from './types.js';
@@ -75,6 +76,8 @@ export interface RunFacts {
   cgroupProcesses: boolean;
   /** A per-process memory fallback (RLIMIT_AS / heap flag) applied. */
   processMemoryLimit: boolean;
+  /** The scratch space is a size-capped tmpfs (bubblewrap), so ENOSPC means the code filled it. */
+  scratchCapped?: boolean;
 }
 
 /** Which limit stopped the run; resource limits are checked before the timeout because they trip first. */
@@ -89,6 +92,7 @@ export function classifyLimit(f: RunFacts): LimitHit | undefined {
   // when neither the clock nor the memory cgroup did it.
   if (f.signal === 'SIGKILL' && !f.timedOut && f.durationMs * availableParallelism() >= (f.cpuSeconds + 1) * 900) return 'cpu';
   if (f.timedOut) return 'timeout';
+  if (f.scratchCapped && f.exitCode !== 0 && /No space left on device|ENOSPC/.test(tail)) return 'disk';
   // RLIMIT_FSIZE: a file (or, without bubblewrap, the captured output) grew past the cap.
   if (f.signal === 'SIGXFSZ') return 'output';
   if (f.truncated) return 'output';

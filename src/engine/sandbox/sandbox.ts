@@ -7,16 +7,21 @@
  * interpreter. Afterwards every process left in the cgroups is killed, and the cgroups and the
  * scratch dir are removed, whatever happened.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { AbortError, throwIfAborted } from '../abort.js';
 import type { ExecutionConfig } from '../config.js';
 import type { ExecPort, ExecResult, Logger } from '../types.js';
-import { bwrapArgs, findOnPath, isSystemPath, maskedInProject, probeBwrap, type BwrapInfo } from './bubblewrap.js';
-import { RunCgroups, detectCgroups, hasController, type CgroupSupport } from './cgroup.js';
+import { bwrapArgs, findOnPath, isSystemPath, probeBwrap, type BwrapInfo } from './bubblewrap.js';
+import { RunCgroups, detectCgroups, hasController, removeStaleCgroups, type CgroupSupport } from './cgroup.js';
 import { sandboxEnv } from './env.js';
+import { ProjectScanError, scanProject, sharedFolderReason } from './hidden.js';
 import { exposesHome, resolveInterpreter } from './interpreters.js';
+import { seccompArch, seccompProgram } from './seccomp.js';
+import { removeStaleTempDirs } from './stale.js';
 import { classifyLimit, interpreterMemoryFlags, normaliseStatus, taskOverhead, withRlimits } from './limits.js';
 import type { Isolation, LimitEnforcement, Sandbox, SandboxRunRequest, SandboxRunResult, SandboxUnavailable } from './types.js';
 
@@ -71,14 +76,19 @@ function unavailable(reason: string): SandboxUnavailable {
 }
 
 async function cgroupSupport(deps: SandboxDeps): Promise<CgroupSupport> {
+  // What a Critic killed with SIGKILL left behind: its run cgroups and (limits-only) scratch dirs.
+  await removeStaleTempDirs(tmpdir());
   if (deps.cgroups === false) return { hierarchies: [], describe: 'disabled' };
   const support = await detectCgroups(deps.log);
+  await removeStaleCgroups(support);
   deps.log.debug(`sandbox: cgroup limits: ${support.describe}`);
   return support;
 }
 
 class ProcessSandbox implements Sandbox {
   private readonly prlimit = findOnPath('prlimit');
+  private readonly seccomp = seccompArch() ? seccompProgram(seccompArch()!) : undefined;
+  private readonly bash = existsSync('/bin/bash') ? '/bin/bash' : undefined;
   readonly enforcement: LimitEnforcement;
 
   constructor(
@@ -91,6 +101,19 @@ class ProcessSandbox implements Sandbox {
       memory: hasController(cgroups, 'memory') ? 'cgroup' : 'rlimit',
       processes: hasController(cgroups, 'pids') ? 'cgroup' : bwrap ? 'pid-namespace' : 'none',
     };
+  }
+
+  /** What to mask in the project: credentials, sockets, and credential targets of symlinks that another bind would show. */
+  private hiddenIn(projectRoot: string, binds: string[]) {
+    const visible = (p: string) => binds.some((b) => p === b || p.startsWith(`${b}/`)) || isSystemPath(p);
+    try {
+      const { masks, entries } = scanProject(projectRoot, { hide: this.deps.execution.hide, visible });
+      this.deps.log.debug(`sandbox: ${masks.length} of ${entries} project entries hidden`);
+      return masks;
+    } catch (err) {
+      if (err instanceof ProjectScanError) throw new SandboxError(err.message);
+      throw err;
+    }
   }
 
   /**
@@ -106,13 +129,16 @@ class ProcessSandbox implements Sandbox {
     }
     if (!(req.timeoutMs > 0)) throw new SandboxError(`Cannot run code: timeoutMs must be a positive number (got ${req.timeoutMs}).`);
     const projectRoot = resolve(req.projectRoot);
-    if (this.bwrap && exposesHome(projectRoot)) {
-      throw new SandboxError(`Cannot run code with ${projectRoot} as the project root: it would expose your whole home directory to the sandbox; open the project's own folder instead.`);
+    const shared = this.bwrap && sharedFolderReason(projectRoot);
+    if (shared) {
+      throw new SandboxError(`Code is not executed with ${projectRoot} as the project root: ${shared}, so it is never shown to the sandbox as a whole; move the code into a folder of its own.`);
     }
     const interp = await resolveInterpreter(exec, req.interpreter, projectRoot);
     throwIfAborted(req.signal);
 
-    const scratch = await mkdtemp(join(tmpdir(), `critic-run-${process.pid}-`));
+    // With bubblewrap the scratch dir exists only inside the sandbox (a capped tmpfs); without it,
+    // on the host, removed afterwards (and at the next start if Critic was killed).
+    const scratch = this.bwrap ? `/tmp/critic-run-${randomBytes(6).toString('hex')}` : await mkdtemp(join(tmpdir(), `critic-run-${process.pid}-`));
     // Limits-only: the program writes its output to files, not to our pipes, so that a child that
     // escaped with setsid cannot hold the pipes open and keep the run from ending.
     let io: string | undefined;
@@ -121,7 +147,8 @@ class ProcessSandbox implements Sandbox {
     const killCgroups = () => void cg?.killAll();
     try {
       if (!this.bwrap && process.platform !== 'win32') io = await mkdtemp(join(tmpdir(), `critic-io-${process.pid}-`));
-      await writeFiles(scratch, req.files ?? {});
+      const files = checkedFiles(scratch, req.files ?? {});
+      if (!this.bwrap) await writeFiles(files);
       const memoryBytes = execution.memoryMb * mib;
       cg = await RunCgroups.create(this.cgroups, { memoryBytes, maxTasks: execution.maxProcesses + taskOverhead(req.interpreter) }, log);
       const cpuSeconds = Math.max(1, Math.ceil(req.cpuSeconds ?? req.timeoutMs / 1000 + 1));
@@ -140,22 +167,35 @@ class ProcessSandbox implements Sandbox {
               program,
             );
       let [command, ...args] = inner as [string, ...string[]];
+      let extraInputs: Uint8Array[] | undefined;
       if (this.bwrap) {
-        const binds = [projectRoot, ...interp.prefixes.filter((p) => !isSystemPath(p) && !exposesHome(p))];
-        const layout = { binds, writable: [scratch], masked: maskedInProject(projectRoot), env, cwd, tmpSizeBytes: memoryBytes };
+        const extra = (req.readOnly ?? []).map((p) => resolve(p)).filter((p) => isAbsolute(p) && !isSystemPath(p));
+        if (extra.some((p) => exposesHome(p))) throw new SandboxError(`Cannot bind ${extra.find((p) => exposesHome(p))} into the sandbox: it would expose your whole home directory.`);
+        const binds = [projectRoot, ...extra, ...interp.prefixes.filter((p) => !isSystemPath(p) && !exposesHome(p))];
+        const masked = this.hiddenIn(projectRoot, binds);
+        const layout = { binds, masked, env, cwd, scratch, tmpSizeBytes: scratchBytes(execution.memoryMb), files: files.map((f) => f.path), seccompFd: 3 };
         args = [...bwrapArgs(this.bwrap, layout), '--', command, ...args];
         command = this.bwrap.path;
+        extraInputs = [this.seccomp!, ...files.map((f) => Buffer.from(f.text))];
       } else if (io) {
         args = ['-c', 'o=$1; e=$2; shift 2; exec "$@" >"$o" 2>"$e"', 'critic-io', join(io, 'stdout'), join(io, 'stderr'), command, ...args];
         command = '/bin/sh';
       }
       log.debug(`sandbox (${this.isolation}${cg ? `, cgroups ${this.cgroups.describe}` : ''}): ${printable(command, args)}`);
-      if (cg) {
+      // bubblewrap passes on every descriptor it inherits; one Critic inherited from its own parent
+      // (a terminal's, an editor's) would be a channel out of the sandbox. Only bash can close
+      // descriptors above 9 by number; without it they stay open (logged).
+      const closeFds = this.bwrap && this.bash;
+      if (this.bwrap && !this.bash) log.debug('sandbox: no /bin/bash to close inherited descriptors before bubblewrap');
+      if (cg || closeFds) {
         // Join the run's cgroups before bubblewrap starts, so every process of the run is counted and can be killed.
-        const files = cg.procsFiles;
-        const joinScript = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "critic-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
-        args = ['-c', joinScript, 'critic-sandbox', String(files.length), ...files, command, ...args];
-        command = '/bin/sh';
+        const files = cg?.procsFiles ?? [];
+        const keep = 3 + (extraInputs?.length ?? 0);
+        const closeScript = closeFds ? `for f in /proc/$$/fd/*; do n=\${f##*/}; if [ "$n" -ge ${keep} ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ` : '';
+        const joinScript = `${closeScript}n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "critic-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"`;
+        // --norc: bash reads ~/.bashrc when its stdin is a socket (as for sshd), and ours is one.
+        args = [...(closeFds ? ['--norc', '--noprofile'] : []), '-c', joinScript, 'critic-sandbox', String(files.length), ...files, command, ...args];
+        command = closeFds ? this.bash! : '/bin/sh';
       }
 
       // Without bubblewrap a process that called setsid escapes the process-group kill; the cgroup
@@ -171,12 +211,14 @@ class ProcessSandbox implements Sandbox {
         r = await exec.run({
           command,
           args,
-          cwd,
+          // The sandbox's working directory exists only inside it.
+          cwd: this.bwrap ? '/' : cwd,
           env: this.bwrap ? { PATH: '/usr/bin:/bin' } : env,
           input: req.input,
           timeoutMs: req.timeoutMs,
           signal: req.signal,
           maxOutputBytes: execution.maxOutputBytes,
+          extraInputs,
         });
       } catch (err) {
         if (req.signal?.aborted) throw new AbortError();
@@ -203,6 +245,7 @@ class ProcessSandbox implements Sandbox {
         cgroupMemory: tripped.memory,
         cgroupProcesses: tripped.processes,
         processMemoryLimit,
+        scratchCapped: Boolean(this.bwrap),
       });
       return {
         ...status,
@@ -217,7 +260,7 @@ class ProcessSandbox implements Sandbox {
       clearTimeout(killTimer);
       req.signal?.removeEventListener('abort', killCgroups);
       await cg?.remove();
-      await rm(scratch, { recursive: true, force: true, maxRetries: 3 });
+      if (!this.bwrap) await rm(scratch, { recursive: true, force: true, maxRetries: 3 });
       if (io) await rm(io, { recursive: true, force: true });
     }
   }
@@ -241,14 +284,30 @@ async function readCapped(file: string, cap: number): Promise<{ text: string; tr
   }
 }
 
-/** Writes the request's files into the scratch dir; a path that would land outside it is refused. */
-async function writeFiles(scratch: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    const target = normalize(join(scratch, rel));
-    if (isAbsolute(rel) || !target.startsWith(scratch + sep)) throw new SandboxError(`Refusing to write ${rel}: sandbox files must stay inside the scratch directory.`);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, text);
+/** The request's files at their place in the scratch dir; a path that would land outside it is refused. */
+function checkedFiles(scratch: string, files: Record<string, string>): { path: string; text: string }[] {
+  return Object.entries(files).map(([rel, text]) => {
+    const path = normalize(join(scratch, rel));
+    if (isAbsolute(rel) || !path.startsWith(scratch + sep)) throw new SandboxError(`Refusing to write ${rel}: sandbox files must stay inside the scratch directory.`);
+    return { path, text };
+  });
+}
+
+/** Limits-only: the files go to the host scratch dir. */
+async function writeFiles(files: { path: string; text: string }[]): Promise<void> {
+  for (const { path, text } of files) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
   }
+}
+
+/**
+ * The cap of the sandbox's /tmp (scratch dir included): a quarter of the memory limit, because
+ * tmpfs pages are memory, charged to the run's memory cgroup; a run that fills it gets ENOSPC
+ * rather than being killed for memory it did not ask for.
+ */
+export function scratchBytes(memoryMb: number): number {
+  return Math.max(8, Math.floor(memoryMb / 4)) * mib;
 }
 
 /** The command for the debug log: quoted, long arguments (inline code) shortened. */

@@ -2,7 +2,8 @@
 
 export type Isolation = 'bubblewrap' | 'limits-only';
 
-export type LimitHit = 'timeout' | 'memory' | 'processes' | 'cpu' | 'output';
+/** `disk`: the code filled the sandbox's size-capped scratch space (ENOSPC). */
+export type LimitHit = 'timeout' | 'memory' | 'processes' | 'cpu' | 'output' | 'disk';
 
 export interface SandboxRunRequest {
   /** Which interpreter to start; the sandbox finds it on PATH and binds its installation read-only. */
@@ -11,7 +12,12 @@ export interface SandboxRunRequest {
   args: string[];
   /** Bound read-only at the same absolute path, so imports of the project work. */
   projectRoot: string;
-  /** Files written into the fresh scratch directory before the run (relative path → content). */
+  /**
+   * More host folders bound read-only at the same path (e.g. the node_modules holding the
+   * project's ESLint when it is installed outside the project). System folders need none.
+   */
+  readOnly?: string[];
+  /** Files created in the fresh scratch directory before the run (relative path → content); with bubblewrap they exist only inside the sandbox. */
   files?: Record<string, string>;
   /** Working directory: the scratch directory (default) or the project root (read-only). */
   cwd?: 'scratch' | 'project';

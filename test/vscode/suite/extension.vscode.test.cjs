@@ -160,6 +160,31 @@ describe('Critic in the extension host', function () {
     await vscode.commands.executeCommand('critic.rewriteFinding', calc.toString(), f821.fingerprint);
   });
 
+  it('diagnostics carry tier, unit and confidence in data (what the findings view and inline hints read), and the code lens opens the view', async () => {
+    await vscode.commands.executeCommand('critic.critiqueFile');
+    const f821 = await waitFor('the ruff finding', () => criticDiagnostics(calc).find((d) => ruleOf(d) === 'ruff-F821'));
+    assert.equal(f821.data.tier, 'tool');
+    assert.equal(f821.data.unit, 'scaled_total');
+    assert.equal(f821.data.confidence, 1);
+    assert.equal(f821.data.fingerprint, api.findings(calc).find((f) => f.rule === 'ruff-F821').fingerprint);
+    await vscode.commands.executeCommand('critic.showUnitFindings', calc.toString(), 'scaled_total');
+    await vscode.commands.executeCommand('critic.showFindings');
+  });
+
+  it('autoCheck open: a file is critiqued when it is shown in an editor, without a command', async () => {
+    const cart = vscode.Uri.joinPath(folder, 'cart.ts');
+    const config = vscode.workspace.getConfiguration('critic');
+    await config.update('autoCheck', 'open', vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.equal(criticDiagnostics(cart).length, 0);
+      await vscode.window.showTextDocument(cart, { preview: false });
+      await waitFor('the type error of the opened file', () => criticDiagnostics(cart).find((x) => ruleOf(x) === 'ts-2322'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await config.update('autoCheck', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('Show Report opens the findings in the critic-report language', async () => {
     await vscode.commands.executeCommand('critic.critiqueFile');
     await waitFor('findings', () => api.findings(calc).length > 0);

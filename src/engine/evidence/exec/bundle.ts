@@ -11,6 +11,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as esbuildApi from 'esbuild';
+import { isHiddenFile } from '../../sandbox/hidden.js';
 import { ToolUnavailableError } from '../tool.js';
 
 let loaded: Promise<typeof esbuildApi> | undefined;
@@ -86,11 +87,26 @@ function externalPackages(): esbuildApi.Plugin {
   };
 }
 
+/**
+ * The sandbox hides credential files from the code; bundling one (`import cfg from
+ * './secrets.json'`) would carry it in anyway, so the build fails on it instead.
+ */
+function hiddenFiles(projectRoot: string): esbuildApi.Plugin {
+  return {
+    name: 'critic-hidden-files',
+    setup(build) {
+      build.onLoad({ filter: /.*/ }, (args) =>
+        isHiddenFile(args.path, projectRoot) ? { errors: [{ text: `${args.path} is a credential file the sandbox hides; it is not bundled into the code under critique` }] } : undefined,
+      );
+    },
+  };
+}
+
 /** Builds an ESM bundle with an inline source map whose sources are absolute `file:` URLs. */
 export async function bundleModule(req: BundleRequest, tool: string): Promise<string> {
   const esbuild = await loadEsbuild(tool);
   const outfile = join(req.projectRoot, '.critic-bundle', 'bundle.mjs');
-  const plugins: esbuildApi.Plugin[] = [externalPackages()];
+  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot), externalPackages()];
   const overrides = Object.entries(req.overrides ?? {});
   if (overrides.length > 0) {
     const texts = new Map(overrides);

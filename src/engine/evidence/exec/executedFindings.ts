@@ -46,6 +46,8 @@ export function limitDescription(limit: LimitHit, execution: ExecutionConfig): s
       return `printed more than ${Math.round(execution.maxOutputBytes / 1024)} KB (execution.maxOutputBytes)`;
     case 'timeout':
       return 'ran out of time';
+    case 'disk':
+      return `filled the sandbox's scratch space of ${Math.max(8, Math.floor(execution.memoryMb / 4))} MB (a quarter of execution.memoryMb)`;
   }
 }
 

@@ -3,8 +3,8 @@
  * the finding's line, in the language's comment syntax and at that line's indentation, or the
  * rule added to such a comment that is already there. Pure code.
  */
-import type { LanguageId } from '../engine/languages.js';
-import { lineCommentOf } from '../engine/languages.js';
+import type { LanguageId } from './languages.js';
+import { lineCommentOf } from './languages.js';
 
 export interface SuppressionEdit {
   /** 0-based line where the edit happens. */

@@ -1,0 +1,57 @@
+/**
+ * Which folder may import which (checked by `npm test`; GUIDE.md §3 in rules):
+ *   src/engine  — node APIs and its own modules only: never cli, lsp or vscode
+ *   src/lsp     — the engine (the language server is a host of the engine)
+ *   src/cli     — the engine and the language server (`critic lsp` starts it)
+ *   src/vscode  — the extension: its own modules, pure engine modules, never cli or lsp
+ * and no import cycles anywhere.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'engine-is-host-free',
+      comment: 'The engine is pure: hosts (cli, lsp, vscode) depend on it, never the other way round.',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { path: '^src/(cli|lsp|vscode)/' },
+    },
+    {
+      name: 'engine-has-no-vscode',
+      comment: "Only the extension may import 'vscode'.",
+      severity: 'error',
+      from: { path: '^src/(engine|cli|lsp)/' },
+      to: { path: '^vscode$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'lsp-uses-only-engine',
+      severity: 'error',
+      from: { path: '^src/lsp/' },
+      to: { path: '^src/(cli|vscode)/' },
+    },
+    {
+      name: 'cli-not-vscode',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/vscode/' },
+    },
+    {
+      name: 'vscode-not-cli-or-lsp',
+      comment: 'The extension is a client: it talks to the language server over LSP and shares no CLI code.',
+      severity: 'error',
+      from: { path: '^src/vscode/' },
+      to: { path: '^src/(cli|lsp)/' },
+    },
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(node_modules|dist|out)/' },
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * The custom part of Critic's language-server protocol: command ids, request and notification
+ * names and their payloads. Plain types (no vscode, no LSP library), so a client — the VS Code
+ * thin client, a Neovim plugin — can copy or import them. docs/lsp.md describes each one.
+ */
+
+/** `workspace/executeCommand` commands the server registers. */
+export const commands = {
+  /** Rewrite the unit of a finding, verify it, and apply it through `workspace/applyEdit` when verified. */
+  rewrite: 'critic.rewrite',
+  /** Rewrite and verify, but only return the result (the client shows a diff). */
+  previewRewrite: 'critic.previewRewrite',
+  /** Critique a document now (no debounce), publishing diagnostics as usual. */
+  checkDocument: 'critic.checkDocument',
+} as const;
+
+/** Arguments of `critic.rewrite` / `critic.previewRewrite` (one object, as `arguments[0]`). */
+export interface RewriteArgs {
+  uri: string;
+  /** The document version the finding was shown for; the rewrite is refused once it changed. */
+  version: number;
+  /** Fingerprint of the finding (`Diagnostic.data.fingerprint`), or … */
+  fingerprint?: string;
+  /** … the qualified unit name to rewrite (`Cart.total`). */
+  unit?: string;
+}
+
+/** What `critic.rewrite` / `critic.previewRewrite` return. */
+export interface RewriteCommandResult {
+  status: 'verified' | 'unverified' | 'nothing-to-fix' | 'failed' | 'cancelled' | 'stale';
+  unit?: string;
+  /** One line for the user. */
+  summary: string;
+  /** Unified diff of the candidate, when there is one. */
+  diff?: string;
+  /** The edit, only when verified and the document is still at `version` (preview: also returned, not applied). */
+  edit?: unknown;
+  /** `critic.rewrite`: whether the client accepted `workspace/applyEdit`. */
+  applied?: boolean;
+}
+
+/**
+ * `critic/chat` (server → client request): the server asks the client's language model (VS Code:
+ * `vscode.lm`) for a completion. Cancelled with `$/cancelRequest` when the critique is superseded.
+ */
+export const chatRequest = 'critic/chat';
+
+export interface ChatParams {
+  /** The model the user chose (`vendor/id` for vscode-lm), from the `critic.model.name` setting. */
+  model: string;
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  /** JSON schema name the answer must follow (`critique`, `probes`, `rewrite`). */
+  schemaName: string;
+}
+
+export interface ChatResult {
+  text: string;
+}
+
+/** `critic/status` (server → client notification) after each engine (re)build and each critique. */
+export const statusNotification = 'critic/status';
+
+export interface StatusParams {
+  /** The project root. */
+  root: string;
+  isolation: 'bubblewrap' | 'limits-only' | 'none';
+  isolationReason?: string;
+  trusted: boolean;
+  models: string[];
+  /** The document and what is running on it, when about a document. */
+  uri?: string;
+  /** The document version the state is about. */
+  version?: number;
+  state?: 'checking' | 'tools-done' | 'done' | 'cancelled';
+  findings?: number;
+}
+
+/** Initialization options a client may send (all optional). */
+export interface InitializationOptions {
+  /** Run the project's code (examples, tests, probes, its ESLint config) and send code to the model. Default false. */
+  trusted?: boolean;
+  /** Same shape as the `critic` settings section; used when the client has no `workspace/configuration`. */
+  settings?: Record<string, unknown>;
+  /** API key of the OpenAI-compatible endpoint (VS Code: from SecretStorage). Never logged. */
+  apiKey?: string;
+  /**
+   * Rule-id prefixes not to publish (e.g. `["ts-"]` in VS Code, whose own TypeScript support already
+   * shows those errors). They still count as evidence for the model and the rewrite verification.
+   */
+  omitDiagnostics?: string[];
+}
