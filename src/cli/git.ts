@@ -1,6 +1,6 @@
 /** What `critic diff` needs from git: the changed lines, and the content to critique. */
 import { join } from 'node:path';
-import { parseUnifiedDiff, wholeFile, type FileChanges } from '../engine/diff.js';
+import { parseNameStatusZ, parseUnifiedDiff, wholeFile, type FileChanges } from '../engine/diff.js';
 import type { ExecPort } from '../engine/types.js';
 import { UsageError } from './args.js';
 
@@ -60,7 +60,9 @@ export async function changedFiles(
     });
     args = [...common, '--merge-base', base];
   } else args = [...common, hasHead ? 'HEAD' : emptyTree];
-  const files = parseUnifiedDiff(await git(exec, root, [...args, '--']));
+  // File names come from NUL-separated plumbing: any name (newline, quote, tab, non-UTF-8 escapes) is exact.
+  const names = parseNameStatusZ(await git(exec, root, [...args, '-z', '--name-status', '--']));
+  const files = parseUnifiedDiff(await git(exec, root, [...args, '--']), names);
   const out: ChangedFile[] = files.map((f) => ({
     ...f,
     absPath: join(root, f.path),

@@ -5,6 +5,7 @@ import { toSarif } from '../engine/sarif.js';
 import type { ToolNotice } from '../engine/pipeline.js';
 import { describeExecution, type ExecutionSummary } from '../engine/executionSummary.js';
 import { plural } from '../engine/text.js';
+import { jsonSafe, quotedPath, visible } from './terminalText.js';
 
 export interface Report {
   findings: Finding[];
@@ -28,7 +29,7 @@ function painter(color: boolean) {
 
 const levelColor: Record<Level, keyof typeof ansi> = { error: 'red', warning: 'yellow', note: 'cyan' };
 
-
+/** A path relative to `cwd` when inside it (as typed by users), else absolute. */
 export function displayPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);
   return rel && !rel.startsWith('..') ? rel : file;
@@ -40,13 +41,15 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
   const lines: string[] = [];
   for (const f of r.findings) {
     if (opts.quiet && f.level !== 'error') continue;
-    const where = `${displayPath(f.file, r.cwd)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
-    const [first, ...rest] = f.message.split('\n');
-    const also = f.alsoReportedBy?.length ? `, also ${f.alsoReportedBy.join(', ')}` : '';
-    lines.push(`${paint('bold', where)}: ${paint(levelColor[f.level], f.level)} ${paint('dim', f.rule)} ${first} ${paint('dim', `[${f.unit} · ${f.tier}${also}]`)}`);
+    // Everything but the numbers comes from the code, its output, file names or the model.
+    const where = `${quotedPath(displayPath(f.file, r.cwd))}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+    const [first, ...rest] = visible(f.message).split('\n');
+    const one = (s: string) => visible(s, { singleLine: true });
+    const also = f.alsoReportedBy?.length ? `, also ${f.alsoReportedBy.map(one).join(', ')}` : '';
+    lines.push(`${paint('bold', where)}: ${paint(levelColor[f.level], f.level)} ${paint('dim', one(f.rule))} ${first} ${paint('dim', `[${one(f.unit)} · ${f.tier}${also}]`)}`);
     for (const more of rest) lines.push(`    ${more}`);
     for (const rel of f.related) {
-      lines.push(`    ${paint('dim', `${displayPath(rel.file, r.cwd)}:${rel.range.start.line + 1}:${rel.range.start.character + 1}:`)} ${rel.message}`);
+      lines.push(`    ${paint('dim', `${quotedPath(displayPath(rel.file, r.cwd))}:${rel.range.start.line + 1}:${rel.range.start.character + 1}:`)} ${one(rel.message)}`);
     }
   }
   if (opts.quiet) return lines.length ? `${lines.join('\n')}\n` : '';
@@ -66,7 +69,7 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
 /** One JSON document; positions are 1-based like the text output. */
 export function formatJson(r: Report): string {
   const s = summarise(r.findings, r.filesChecked);
-  return `${JSON.stringify(
+  return jsonSafe(`${JSON.stringify(
     {
       version: r.version,
       summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs), ...(r.execution ? { execution: { ...r.execution, ...(r.executionOff ? { off: r.executionOff } : {}) } } : {}) },
@@ -91,9 +94,9 @@ export function formatJson(r: Report): string {
     },
     null,
     2,
-  )}\n`;
+  )}\n`);
 }
 
 export function formatSarif(r: Report): string {
-  return `${JSON.stringify(toSarif(r.findings, { root: r.root, version: r.version, notifications: r.notices }), null, 2)}\n`;
+  return jsonSafe(`${JSON.stringify(toSarif(r.findings, { root: r.root, version: r.version, notifications: r.notices }), null, 2)}\n`);
 }
