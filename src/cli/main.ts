@@ -22,6 +22,7 @@ import { loadProject } from './project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { createModelStage } from '../engine/critique/modelStage.js';
+import { droppedFindingsSummary } from '../engine/critique/dropSummary.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -175,7 +176,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (malformed > 0) {
       notices.push({ tool: 'model', kind: 'bad-output', message: `${malformed} of ${requests} model answers were not usable JSON and were skipped${opts.verbose ? '' : ' (run with --verbose for details)'}` });
     }
-    const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output') || (malformed > 0 && malformed >= requests);
+    const dropped = droppedFindingsSummary(results.map((r) => r.modelStats));
+    if (dropped) notices.push({ tool: 'model', kind: 'dropped', message: dropped });
+    const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output' && n.kind !== 'dropped') || (malformed > 0 && malformed >= requests);
     const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version };
     if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${n.message}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
