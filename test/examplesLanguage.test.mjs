@@ -1,0 +1,81 @@
+// Examples and parsing that match the language: JSDoc examples above TypeScript overloads run,
+// examples that are not self-contained are notes, and the language's own parser has the last word
+// on syntax.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeContext, out, tempProject } from './support/engine.mjs';
+import { bwrapSandbox } from './support/bwrapSandbox.mjs';
+import { lineOf, toolChecker } from './support/exec.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { JsExamplesTool } = await import(out('engine/evidence/jsExamples.js'));
+const { jsdocExampleBlocks } = await import(out('engine/evidence/exec/jsdocExamples.js'));
+
+const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 8000 } } });
+const syntax = new SyntaxService(ctx.assets);
+const check = toolChecker(syntax);
+const { sandbox, skip } = await bwrapSandbox({ exampleTimeoutMs: 8000 });
+
+const overloaded = [
+  '/**',
+  ' * Pads a value.',
+  ' * @example',
+  " * pad('a', 3) // => 'a  '",
+  ' */',
+  'export function pad(value: string, width: number): string;',
+  '/**',
+  ' * @example',
+  " * pad(7, 3) // => '7  '",
+  " * pad(7, 2) // => '7 x'",
+  ' */',
+  'export function pad(value: number, width: number): string;',
+  'export function pad(value: string | number, width: number): string {',
+  '  return String(value).padEnd(width);',
+  '}',
+  '',
+  'export class Box {',
+  '  /**',
+  '   * @example',
+  "   * new Box().get('k') // => 'k'",
+  '   */',
+  '  get(key: string): string;',
+  '  get(key: number): number;',
+  '  get(key: string | number): string | number {',
+  '    return key;',
+  '  }',
+  '}',
+  '',
+].join('\n');
+
+test('jsdoc: examples written above overload signatures belong to the implementation', async () => {
+  const parsed = await syntax.analyse('/x/pad.ts', overloaded, 'typescript');
+  const blocks = jsdocExampleBlocks(overloaded, parsed);
+  assert.deepEqual(
+    blocks.map((b) => [b.id, b.unit.name, b.items.map((i) => i.source)]),
+    [
+      ['pad#0', 'pad', ["pad('a', 3)"]],
+      ['pad#1', 'pad', ['pad(7, 3)', 'pad(7, 2)']],
+      ['Box.get#0', 'Box.get', ["new Box().get('k')"]],
+    ],
+  );
+});
+
+test('jsdoc: examples above overloads run in the sandbox; a wrong one is an error on the implementation', { skip }, async () => {
+  const p = tempProject({ 'src/pad.ts': overloaded, 'package.json': '{"name":"pad","type":"module"}' });
+  try {
+    const tool = new JsExamplesTool(ctx, { sandbox });
+    const { doc, findings, records } = await check(tool, p.root, 'src/pad.ts');
+    assert.deepEqual(records.map((r) => [r.unit, r.status]), [
+      ['pad', 'passed'],
+      ['pad', 'passed'],
+      ['pad', 'failed'],
+      ['Box.get', 'passed'],
+    ]);
+    assert.equal(findings.length, 1, findings.map((f) => f.message).join('\n'));
+    assert.equal(findings[0].rule, 'doctest-failed');
+    assert.match(findings[0].message, /pad\(7, 2\).*'7 '.*expected '7 x'/);
+    assert.equal(findings[0].related[0].range.start.line, lineOf(doc.text, "pad(7, 2) // => '7 x'"));
+  } finally {
+    p.cleanup();
+  }
+});
