@@ -79,3 +79,28 @@ test('jsdoc: examples above overloads run in the sandbox; a wrong one is an erro
     p.cleanup();
   }
 });
+
+test('valid TypeScript that tsc accepts is never a syntax error; a real one is still reported once', async () => {
+  const { critic } = await import('./support/cli.mjs');
+  const valid = [
+    'declare const vi: { fn<T>(): T };',
+    'export const m = vi.fn<<T>(x: T) => T>();',
+    'export const t = [] as [number?, string?];',
+    'export function f(a: number): number {',
+    '  return a + 1;',
+    '}',
+    '',
+  ].join('\n');
+  const p = tempProject({ 'a.ts': valid, 'b.ts': 'export function g(a: number {\n  return a;\n}\n' });
+  try {
+    const r = critic(['check', 'a.ts', 'b.ts', '--format', 'json', '--no-exec'], { cwd: p.root });
+    const findings = JSON.parse(r.stdout).findings;
+    assert.deepEqual(findings.filter((f) => f.file.endsWith('a.ts')), [], r.stdout);
+    const b = findings.filter((f) => f.file.endsWith('b.ts') && /^(syntax-|ts-1\d\d\d$)/.test(f.rule));
+    assert.equal(b.length, 1, r.stdout);
+    assert.equal(b[0].rule, 'ts-1005', 'the language parser reports the real error');
+    assert.equal(b[0].line, 1);
+  } finally {
+    p.cleanup();
+  }
+});

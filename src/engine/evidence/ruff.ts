@@ -243,6 +243,7 @@ const maxWorkspaces = 8;
 /** Reports ruff diagnostics for Python documents. */
 export class RuffTool implements EvidenceTool {
   readonly id = 'ruff';
+  readonly parsesLanguage = true;
   private readonly workspaces = new Map<string, RuffWasm.Workspace>();
   private created = 0;
 
@@ -273,7 +274,7 @@ export class RuffTool implements EvidenceTool {
       this.drop(settings);
       throw new ToolUnavailableError('ruff', `ruff failed on ${doc.path} (${firstLine(err)}); Python lint findings are not reported for this file; report it with the file attached`);
     }
-    return { findings: diagnostics.map((d) => this.toFinding(d, doc.path)) };
+    return { findings: diagnostics.map((d) => this.toFinding(d, doc.path)), parsedByLanguage: true };
   }
 
   private toFinding(d: RuffWasm.Diagnostic, file: string): RawFinding {

@@ -38,6 +38,11 @@ export interface EvidenceRecord {
 export interface ToolOutput {
   findings: RawFinding[];
   records?: EvidenceRecord[];
+  /**
+   * True when the language's own parser (TypeScript's, ruff's) read the whole document: its
+   * verdict on syntax replaces tree-sitter's, which recovers differently and lags the language.
+   */
+  parsedByLanguage?: boolean;
 }
 
 /** Thrown by a tool that cannot run at all (not installed, broken configuration). */
@@ -56,6 +61,8 @@ export interface EvidenceTool {
   readonly id: string;
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean;
   run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput>;
+  /** Whether `run` may answer `parsedByLanguage` (tree-sitter's syntax errors wait for it). */
+  readonly parsesLanguage?: boolean;
   /** Frees warm state (language services, wasm instances). */
   dispose?(): void | Promise<void>;
 }

@@ -158,6 +158,7 @@ function messageOf(ts: Ts, text: string | ts.DiagnosticMessageChain): string {
 /** Reports TypeScript's syntactic and semantic diagnostics for JS/TS documents. */
 export class TypeScriptTool implements EvidenceTool {
   readonly id = 'typescript';
+  readonly parsesLanguage = true;
   private readonly projects = new Map<string, Project>();
   /** Which project checked a file last, and through which nearest config it was found. */
   private readonly byFile = new Map<string, { found: string; key: string }>();
@@ -216,7 +217,7 @@ export class TypeScriptTool implements EvidenceTool {
         ...(related.length > 0 ? { related } : {}),
       });
     }
-    return { findings };
+    return { findings, parsedByLanguage: true };
   }
 
   /** The warm project for a file, creating (or rebuilding after a config edit) as needed. */
