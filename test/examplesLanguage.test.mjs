@@ -104,3 +104,78 @@ test('valid TypeScript that tsc accepts is never a syntax error; a real one is s
     p.cleanup();
   }
 });
+
+const { PythonExamplesTool } = await import(out('engine/evidence/pythonExamples.js'));
+
+test('python: a doctest using a name nothing defines is a note on the example; a NameError inside the code is still an error', { skip }, async () => {
+  const text = [
+    'def add(a, b):',
+    '    """',
+    '    >>> add(x, 1)',
+    '    2',
+    '    >>> add(1, 1)',
+    '    2',
+    '    """',
+    '    return a + b',
+    '',
+    '',
+    'def broken():',
+    '    """',
+    '    >>> broken()',
+    '    1',
+    '    """',
+    '    return missing_helper()',
+    '',
+  ].join('\n');
+  const p = tempProject({ 'calc.py': text });
+  try {
+    const { findings } = await check(new PythonExamplesTool(ctx, { sandbox }), p.root, 'calc.py');
+    const brief = findings.map((f) => [f.rule, f.level, f.range.start.line]).sort();
+    assert.deepEqual(brief, [
+      ['doctest-failed', 'error', 10],
+      ['example-not-self-contained', 'note', 2],
+    ], findings.map((f) => f.message).join('\n'));
+    const note = findings.find((f) => f.level === 'note');
+    assert.match(note.message, /`add\(x, 1\)`.*not self-contained.*uses `x`, which neither the module nor the example defines/);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('js: an example using an undefined name or printing instead of returning is a note; a ReferenceError in the code is an error', { skip }, async () => {
+  const text = [
+    '/**',
+    ' * @example',
+    ' * add(y, 1) // => 2',
+    ' * console.log(add(1, 2)) // => 3',
+    ' * add(1, 2) // => 3',
+    ' */',
+    'export function add(a: number, b: number): number {',
+    '  return a + b;',
+    '}',
+    '',
+    '/**',
+    ' * @example',
+    ' * broken() // => 1',
+    ' */',
+    'export function broken(): number {',
+    '  // @ts-expect-error the helper is gone',
+    '  return missingHelper();',
+    '}',
+    '',
+  ].join('\n');
+  const p = tempProject({ 'src/calc.ts': text, 'package.json': '{"name":"calc","type":"module"}' });
+  try {
+    const { findings, records } = await check(new JsExamplesTool(ctx, { sandbox }), p.root, 'src/calc.ts');
+    const brief = findings.map((f) => [f.rule, f.level, f.range.start.line]).sort();
+    assert.deepEqual(brief, [
+      ['doctest-failed', 'error', 14],
+      ['example-not-self-contained', 'note', 2],
+      ['example-not-self-contained', 'note', 3],
+    ], findings.map((f) => f.message).join('\n'));
+    assert.match(findings.find((f) => f.range.start.line === 3).message, /prints its value instead of returning it/);
+    assert.deepEqual(records.filter((r) => r.unit === 'add').map((r) => r.status), ['passed'], 'unjudged examples are no evidence');
+  } finally {
+    p.cleanup();
+  }
+});
