@@ -120,6 +120,7 @@ export class Engine {
           const output = await tool.run(doc, parsed, signal);
           throwIfAborted(signal);
           if (output.parsedByLanguage) languageParser.parsed = true;
+          result.notices.push(...(output.notices ?? []));
           raw.push(...output.findings);
           result.records.push(...(output.records ?? []));
         } catch (err) {

@@ -15,6 +15,7 @@ import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { pythonDoctestRunner, pythonDoctestRunnerFile, runnerSourceFile, type DoctestRunnerConfig } from './exec/pythonDoctestRunner.js';
 import { runnerConfigFile } from './exec/protocol.js';
 import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { explainMissingPythonDependencies } from './dependencies.js';
 import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
 
 /** The file line of an example: the runner's number when that line holds the prompt, else a search inside the unit. */
@@ -56,7 +57,7 @@ export class PythonExamplesTool implements EvidenceTool {
       const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings]);
       const hit = await this.deps.cache.get(key);
-      if (hit) return hit;
+      if (hit) return explainMissingPythonDependencies(hit, doc.projectRoot);
     }
     const started = Date.now();
     const result = await runExampleBatches({
@@ -92,7 +93,7 @@ export class PythonExamplesTool implements EvidenceTool {
     };
     const output = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'raised' } });
     if (key && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output);
-    return output;
+    return explainMissingPythonDependencies(output, doc.projectRoot);
   }
 }
 

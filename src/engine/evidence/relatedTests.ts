@@ -23,6 +23,7 @@ import { relatedTestFiles } from './exec/testDiscovery.js';
 import { testFileFacts } from './exec/testFacts.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { explainMissingPythonDependencies } from './dependencies.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 
 export interface RelatedTestsDeps extends ExecToolDeps {
@@ -58,7 +59,9 @@ export class RelatedTestsTool implements EvidenceTool {
   }
 
   run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
-    return asUnavailable(this.id, () => this.runTests(doc, parsed, signal));
+    // A declared dependency the interpreter lacks is one notice, not a failure of every test.
+    const explain = (out: ToolOutput) => (doc.language === 'python' ? explainMissingPythonDependencies(out, doc.projectRoot) : out);
+    return asUnavailable(this.id, async () => explain(await this.runTests(doc, parsed, signal)));
   }
 
   private async runTests(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {

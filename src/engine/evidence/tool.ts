@@ -43,6 +43,8 @@ export interface ToolOutput {
    * verdict on syntax replaces tree-sitter's, which recovers differently and lags the language.
    */
   parsedByLanguage?: boolean;
+  /** Things the user should know once (a cause shared by many files, with its fix). */
+  notices?: Array<{ tool: string; message: string }>;
 }
 
 /** Thrown by a tool that cannot run at all (not installed, broken configuration). */
