@@ -15,7 +15,8 @@ import { BundleError, bundleModule } from './exec/bundle.js';
 import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './exec/nodeTestRunner.js';
-import { newMarker, runnerConfigFile } from './exec/protocol.js';
+import { markedEvents, newMarker, readsOf, runnerConfigFile } from './exec/protocol.js';
+import { fingerprintReads } from './readSet.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
 import { pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
@@ -103,7 +104,11 @@ export class RelatedTestsTool implements EvidenceTool {
     const run = prepared.parse(res, marker);
     this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
     const output = testReport(run, doc, parsed.units, testFiles, execution, this.id);
-    if (key && cacheable(output.findings)) await this.deps.cache!.set(key, output);
+    // With what the run read when the runner reports it (the Python runner does); a Python run
+    // that did not say is not cached. JS runners' bundles hold the local imports already.
+    const readPaths = readsOf(markedEvents(res.stdout, marker));
+    const reads = key && readPaths ? await fingerprintReads(readPaths, doc.projectRoot) : undefined;
+    if (key && cacheable(output.findings) && (reads || (!readPaths && prepared.interpreter !== 'python'))) await this.deps.cache!.set(key, output, reads);
     return output;
   }
 
