@@ -7,6 +7,7 @@ import type { ModelStage } from './critique/types.js';
 import type { ExecCache } from './evidence/execCache.js';
 import { createJsExamplesTool } from './evidence/jsExamples.js';
 import { createPythonExamplesTool } from './evidence/pythonExamples.js';
+import { createPythonSourceTool } from './evidence/pythonSource.js';
 import { createRelatedTestsTool } from './evidence/relatedTests.js';
 import type { EvidenceTool } from './evidence/tool.js';
 import { Engine, type ToolNotice } from './pipeline.js';
@@ -45,6 +46,8 @@ export async function createEngine(ctx: EngineContext, opts: CreateEngineOptions
   else if (!ctx.config.execution.enabled) sandbox = { isolation: 'none', reason: 'execution is turned off' };
   else sandbox = await createSandbox({ exec: ctx.exec, log: ctx.log, execution: ctx.config.execution });
   const tools: EvidenceTool[] = staticTools(ctx).filter((t) => trusted || t.id !== 'eslint');
+  // Compiles (never runs) Python the interpreter may refuse; in Critic's words without a sandbox.
+  tools.push(createPythonSourceTool(sandbox)(ctx));
   if (sandbox.isolation === 'none') {
     if (trusted && ctx.config.execution.enabled) notices.push({ tool: 'sandbox', message: (sandbox as SandboxUnavailable).reason });
   } else {

@@ -75,7 +75,7 @@ export const pythonSourceImport = String.raw`def _import():
     # The module is built from the text under critique (maybe unsaved) but under its real file
     # name and package, so relative imports, __file__ and tracebacks behave as in the project.
     name, path = _cfg['module'], _cfg['file']
-    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8') as f:
+    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8-sig') as f:
         src = f.read()
     linecache.cache[path] = (len(src), None, src.splitlines(True), path)
     parent = name.rpartition('.')[0]
