@@ -10,7 +10,12 @@ import { jsMissingNotice, missingPackageFor, type JsDependencyState } from './de
 
 type Ts = typeof ts;
 
-const nodeGlobals = new Set(['process', 'require', 'module', 'exports', '__dirname', '__filename', 'Buffer', 'global', 'NodeJS', 'setImmediate', 'clearImmediate']);
+// Globals a project gets from @types/node when its `lib` has no DOM (timers, structuredClone…).
+const nodeGlobals = new Set([
+  'process', 'require', 'module', 'exports', '__dirname', '__filename', 'Buffer', 'global', 'NodeJS', 'setImmediate', 'clearImmediate',
+  'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'structuredClone', 'console', 'TextEncoder', 'TextDecoder',
+  'URL', 'URLSearchParams', 'AbortController', 'AbortSignal', 'fetch', 'Response', 'Request', 'Headers', 'performance', 'crypto', 'atob', 'btoa',
+]);
 const testGlobals = new Set(['describe', 'it', 'test', 'expect', 'beforeEach', 'afterEach', 'beforeAll', 'afterAll', 'vi', 'jest', 'suite', 'context']);
 const testPackages = ['vitest', 'jest', '@types/jest', 'mocha', '@types/mocha', '@jest/globals'];
 const reactPackages = ['react', '@types/react'];
@@ -54,7 +59,7 @@ export function filterMissingDependencyErrors(t: Ts, text: string, path: string,
     }
     if (code === 2580 || code === 2591) return state.missing.has('@types/node');
     if (code === 2582 || code === 2593) return missingAny(testPackages);
-    if (code === 2304 || code === 2503) {
+    if (code === 2304 || code === 2503 || code === 2584) {
       if (!name) return false;
       if (nodeGlobals.has(name)) return state.missing.has('@types/node');
       if (testGlobals.has(name)) return missingAny(testPackages);
