@@ -114,7 +114,7 @@ export function jsMissingNotice(state: JsDependencyState): string {
   const n = state.missing.size;
   const all = n === state.declared.size;
   const what = all ? `none of the ${n} dependencies ${state.packageJson} declares are installed` : `${n} of the ${state.declared.size} dependencies ${state.packageJson} declares are not installed`;
-  return `${what[0]!.toUpperCase()}${what.slice(1)}: errors caused by them (unresolved imports, missing types) are not reported; run \`${state.installCommand}\` in ${dirname(state.packageJson)}`;
+  return `${what[0]!.toUpperCase()}${what.slice(1)}: errors caused by them (unresolved imports, missing types) are not reported and other type errors are provisional warnings; run \`${state.installCommand}\` in ${dirname(state.packageJson)}`;
 }
 
 /** Python: the distributions a project declares, by normalised name, and how to install them. */

@@ -78,5 +78,13 @@ export function filterMissingDependencyErrors(t: Ts, text: string, path: string,
     for (let i = 0; i < f.range.start.line; i++) pos += lines[i]!.length + 1;
     return !isCallbackParameter(t, sf, pos);
   });
-  return { kept, hidden: findings.length - kept.length, notice: jsMissingNotice(state) };
+  // Without the packages, types flow as `any` through local modules too (an unused
+  // @ts-expect-error, an inference that changes two imports away): the checker's verdict on
+  // everything else is provisional, so it is a warning that says why until they are installed.
+  const provisional = kept.map((f) => {
+    const code = codes.get(f) ?? 0;
+    if (f.level !== 'error' || code < 2000 || unresolvedModuleCodes.has(code)) return f;
+    return { ...f, level: 'warning' as const, message: `${f.message}\n(provisional: the project's dependencies are not installed, which may cause this)` };
+  });
+  return { kept: provisional, hidden: findings.length - kept.length, notice: jsMissingNotice(state) };
 }
