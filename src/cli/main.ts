@@ -157,7 +157,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;
-      const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };
+      // A UTF-8 byte order mark is not text: editors hide it and interpreters skip it, so line 1's
+      // columns and the code that runs are those of the text after it (`fix` keeps the bytes).
+      const doc: SourceDocument = { path: job.path, text: (await job.read()).replace(/^\uFEFF/, ''), language, projectRoot: project.root };
       const result = await created.engine.check(doc, { changedLines: job.changedLines });
       for (const n of result.notices) {
         // A missing tool is reported once, not once per file.

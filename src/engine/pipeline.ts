@@ -94,9 +94,6 @@ export class Engine {
 
   /** Critiques one document with every applicable tool. */
   async check(doc: SourceDocument, opts: CheckOptions = {}): Promise<CheckResult> {
-    // A UTF-8 byte order mark is not text: editors hide it and interpreters skip it, so columns
-    // on line 1 and the code that runs are those of the text after it.
-    if (doc.text.charCodeAt(0) === 0xfeff) doc = { ...doc, text: doc.text.slice(1) };
     const signal = opts.signal ?? new AbortController().signal;
     const started = performance.now();
     const parsed = await this.syntax.analyse(doc.path, doc.text, doc.language, signal);

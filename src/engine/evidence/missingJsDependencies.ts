@@ -78,8 +78,8 @@ export function filterMissingDependencyErrors(t: Ts, text: string, path: string,
     for (let i = 0; i < f.range.start.line; i++) pos += lines[i]!.length + 1;
     return !isCallbackParameter(t, sf, pos);
   });
-  // Without the packages, types flow as `any` through local modules too (an unused
-  // @ts-expect-error, an inference that changes two imports away): the checker's verdict on
+  // Without the packages, types flow as `any` through local modules too (an expect-error
+  // directive left unused, an inference that changes two imports away): the checker's verdict on
   // everything else is provisional, so it is a warning that says why until they are installed.
   const provisional = kept.map((f) => {
     const code = codes.get(f) ?? 0;
