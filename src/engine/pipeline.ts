@@ -175,7 +175,10 @@ export class Engine {
     let suppressed = 0;
     // When tree-sitter and the language's parser disagree, the language wins: tree-sitter's
     // syntax errors are shown only when no such parser could read the document.
-    const treeSitterSyntax = languageParser.parsed || languageParser.pending > 0 ? raw.filter((r) => r.source === 'syntax' && isSyntaxFinding(r)) : [];
+    // When both report a syntax error, the cascade rule below picks one as before.
+    const languageSyntax = raw.some((r) => r.source !== 'syntax' && isSyntaxFinding(r));
+    const holdBack = languageParser.pending > 0 || (languageParser.parsed && !languageSyntax);
+    const treeSitterSyntax = holdBack ? raw.filter((r) => r.source === 'syntax' && isSyntaxFinding(r)) : [];
     for (const r of [...raw].filter((r) => !treeSitterSyntax.includes(r)).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)) {
       const setting = this.ctx.config.rules[r.rule];
       if (setting === 'off' || isSuppressed(r, suppressions)) {
