@@ -28,6 +28,8 @@ export interface ExecutionConfig {
   memoryMb: number;
   maxProcesses: number;
   maxOutputBytes: number;
+  /** Record which lines each example and test runs, to point a failure at its most suspicious line. */
+  lineCoverage: boolean;
 }
 
 export interface ModelConfig {
@@ -69,6 +71,7 @@ export function defaultConfig(): CriticConfig {
       memoryMb: 512,
       maxProcesses: 64,
       maxOutputBytes: 256 * 1024,
+      lineCoverage: true,
     },
     model: {
       models: [],
@@ -134,7 +137,7 @@ class Checker {
 
 const topKeys = ['$schema', 'tools', 'rules', 'ignore', 'failOn', 'execution', 'model'] as const;
 const toolKeys = ['syntax', 'typescript', 'ruff', 'eslint', 'examples', 'tests'] as const;
-const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes'] as const;
+const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes', 'lineCoverage'] as const;
 const modelKeys = ['models', 'baseUrl', 'maxFindingsPerUnit', 'minConfidence', 'quorum', 'timeoutMs', 'maxRetries', 'probes'] as const;
 
 /**
@@ -173,6 +176,7 @@ export function parseConfig(raw: Json, file: string, base: CriticConfig = defaul
     if (e.memoryMb !== undefined) x.memoryMb = c.number(e.memoryMb, 'execution.memoryMb', 32, 65_536);
     if (e.maxProcesses !== undefined) x.maxProcesses = c.number(e.maxProcesses, 'execution.maxProcesses', 1, 4_096);
     if (e.maxOutputBytes !== undefined) x.maxOutputBytes = c.number(e.maxOutputBytes, 'execution.maxOutputBytes', 1_024, 64 * 1024 * 1024);
+    if (e.lineCoverage !== undefined) x.lineCoverage = c.bool(e.lineCoverage, 'execution.lineCoverage');
   }
   if (top.model !== undefined) {
     const m = c.object(top.model, 'model', modelKeys);

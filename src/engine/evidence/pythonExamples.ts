@@ -53,7 +53,7 @@ export class PythonExamplesTool implements EvidenceTool {
     if (this.deps.cache) {
       const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
       const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
-      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
+      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
       key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings]);
       const hit = await this.deps.cache.get(key);
       if (hit) return hit;
@@ -64,7 +64,7 @@ export class PythonExamplesTool implements EvidenceTool {
       signal,
       maxBatches: maxExampleBatches,
       request: (skip, marker) => {
-        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip] };
+        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip], coverage: execution.lineCoverage };
         return {
           interpreter: 'python',
           args: ['-B', pythonDoctestRunnerFile],

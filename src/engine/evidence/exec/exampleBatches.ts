@@ -7,6 +7,7 @@
  */
 import { throwIfAborted } from '../../abort.js';
 import type { LimitHit, Sandbox, SandboxRunRequest, SandboxRunResult } from '../../sandbox/types.js';
+import { CoverageTable } from './coverageCollector.js';
 import { frames, int, markedEvents, newMarker, str, type Frame } from './protocol.js';
 
 export type ExampleStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'limit' | 'crashed';
@@ -30,6 +31,8 @@ export interface ExampleOutcome {
   limit?: LimitHit;
   /** For crashes: how the process ended. */
   exit?: string;
+  /** 1-based lines of the file under critique the example ran, when coverage was recorded. */
+  lines?: number[];
 }
 
 /** A failure that stopped the module before any example ran. */
@@ -81,7 +84,9 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
     let current: Record<string, unknown> | undefined;
     let ended = false;
     let anyStarted = false;
+    const coverage = new CoverageTable();
     for (const ev of markedEvents(res.stdout, marker)) {
+      if (coverage.add(ev)) continue;
       const t = str(ev.t);
       const test = str(ev.test) ?? '';
       if (t === 'start') {
@@ -100,6 +105,7 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
           exc: str(ev.exc),
           msg: str(ev.msg),
           frames: frames(ev.frames),
+          lines: coverage.linesOf(ev),
         });
       } else if (t === 'done') {
         if (!skip.includes(test)) skip.push(test);
