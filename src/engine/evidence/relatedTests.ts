@@ -118,6 +118,7 @@ export class RelatedTestsTool implements EvidenceTool {
       module: module.name,
       file: doc.path,
       isPackage: module.isPackage,
+      coverage: this.ctx.config.execution.lineCoverage,
     };
     return {
       interpreter: 'python',

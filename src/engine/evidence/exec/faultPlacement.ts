@@ -47,6 +47,7 @@ export function placeFault(unit: CodeUnit, file: string, text: string, raisedAt:
   const evidence = `${runs(loc.failingRuns, 'failing')} and ${runs(loc.passingRuns, 'passing')}`;
   if (loc.kind === 'inseparable') return { ...keep, note: ` (in \`${unit.name}\`; the ${evidence} executed its ${loc.lines} lines alike, so they cannot single out a line)` };
   const [top, ...rest] = loc.ranked;
+  if (rest.length === 0) return { range: lineRange(text, top!.line - 1), note: ` (in \`${unit.name}\`; line ${top!.line} is the only line of it that ran)`, related: [] };
   const related = rest.slice(0, moreSuspects).map((r) => ({ file, range: lineRange(text, r.line - 1), message: `suspicious line ${r.line} (Ochiai ${score(r.score)})` }));
   return { range: lineRange(text, top!.line - 1), note: ` (in \`${unit.name}\`; line ${top!.line} is its most suspicious line, Ochiai ${score(top!.score)} from ${evidence})`, related };
 }
