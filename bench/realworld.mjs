@@ -92,6 +92,25 @@ function parses(text, language) {
   }
 }
 
+// Line coverage is per statement: a change on a continuation line of a statement is found on the
+// statement's first line, so all the statement's lines (a compound statement: its header) count.
+const statementLinesPy = String.raw`
+import ast, json, sys
+req = json.load(sys.stdin)
+best = None
+for node in ast.walk(ast.parse(req['text'])):
+    if not isinstance(node, ast.stmt):
+        continue
+    end = node.body[0].lineno - 1 if hasattr(node, 'body') and isinstance(node.body, list) and node.body else node.end_lineno
+    if node.lineno <= req['line'] <= max(end, node.lineno) and (best is None or node.lineno >= best[0]):
+        best = (node.lineno, max(end, node.lineno))
+print(json.dumps(list(range(best[0], best[1] + 1)) if best else [req['line']]))
+`;
+function statementLines(text, line) {
+  const r = spawnSync(python, ['-c', statementLinesPy], { input: JSON.stringify({ text, line }), encoding: 'utf8' });
+  return r.status === 0 ? JSON.parse(r.stdout) : [line];
+}
+
 function placement(findingUnit, bugUnit) {
   if (findingUnit === bugUnit) return 'exact';
   if (findingUnit.startsWith(`${bugUnit}.`)) return 'inside';
@@ -177,7 +196,9 @@ for (const spec of repos) {
     const picked = pickMutants(candidates, perRepo * 2, name.length * 7919);
     for (const m of picked) {
       if (bugs.length >= perRepo) break;
-      if (parses(m.text, spec.language)) bugs.push(m);
+      if (!parses(m.text, spec.language)) continue;
+      if (spec.language === 'python') m.bugLines = statementLines(m.text, m.bugLines[0]);
+      bugs.push(m);
     }
   }
   for (const m of bugs) {

@@ -6,7 +6,7 @@
  */
 import type { Range, RelatedLocation } from '../../findings.js';
 import type { CodeUnit } from '../../syntax/units.js';
-import { localise, type Spectrum } from '../faultLocalisation.js';
+import { localise, type RankedLine, type Spectrum } from '../faultLocalisation.js';
 import { lineRange } from './executedFindings.js';
 import type { Frame } from './protocol.js';
 
@@ -41,13 +41,19 @@ export function raisingLine(frames: readonly Frame[], file: string, unit: CodeUn
 export function placeFault(unit: CodeUnit, file: string, text: string, raisedAt: number | undefined, spectra: readonly Spectrum[]): FaultPlacement {
   const keep: FaultPlacement = { range: unit.nameRange, note: '', related: [] };
   if (unit.kind === 'module') return keep;
-  if (raisedAt !== undefined) return { range: lineRange(text, raisedAt - 1), note: ` (in \`${unit.name}\`, raised at line ${raisedAt})`, related: [] };
   const loc = localise(spectra, unit.range.start.line + 1, unit.range.end.line + 1);
+  const suspects = (ranked: readonly RankedLine[]) => ranked.slice(0, moreSuspects).map((r) => ({ file, range: lineRange(text, r.line - 1), message: `suspicious line ${r.line} (Ochiai ${score(r.score)})` }));
+  if (raisedAt !== undefined) {
+    // The raising line is where the failure shows, not always where the fault is (a wrong branch
+    // taken earlier): the spectrum's other suspects come along as related locations.
+    const others = loc.kind === 'line' ? suspects(loc.ranked.filter((r) => r.line !== raisedAt)) : [];
+    return { range: lineRange(text, raisedAt - 1), note: ` (in \`${unit.name}\`, raised at line ${raisedAt})`, related: others };
+  }
   if (loc.kind === 'none') return keep;
   const evidence = `${runs(loc.failingRuns, 'failing')} and ${runs(loc.passingRuns, 'passing')}`;
   if (loc.kind === 'inseparable') return { ...keep, note: ` (in \`${unit.name}\`; the ${evidence} executed its ${loc.lines} lines alike, so they cannot single out a line)` };
   const [top, ...rest] = loc.ranked;
   if (rest.length === 0) return { range: lineRange(text, top!.line - 1), note: ` (in \`${unit.name}\`; line ${top!.line} is the only line of it that ran)`, related: [] };
-  const related = rest.slice(0, moreSuspects).map((r) => ({ file, range: lineRange(text, r.line - 1), message: `suspicious line ${r.line} (Ochiai ${score(r.score)})` }));
+  const related = suspects(rest);
   return { range: lineRange(text, top!.line - 1), note: ` (in \`${unit.name}\`; line ${top!.line} is its most suspicious line, Ochiai ${score(top!.score)} from ${evidence})`, related };
 }

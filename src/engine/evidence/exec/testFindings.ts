@@ -171,8 +171,8 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     const line = inDoc.line - 1;
     const unit = enclosingUnit(units, { start: { line, character: 0 }, end: { line, character: 0 } });
     if (unit.name !== moduleUnitName) {
-      const fault = placeFault(unit, doc.path, doc.text, inDoc.line, []);
-      return { unit, range: fault.range, related, testRange, note: fault.note };
+      const fault = placeFault(unit, doc.path, doc.text, inDoc.line, r.lines ? spectra : []);
+      return { unit, range: fault.range, related: [...related, ...fault.related], testRange, note: fault.note };
     }
   }
   if (tf && testRange) {
