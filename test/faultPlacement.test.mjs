@@ -13,6 +13,7 @@ import { lineOf, toolChecker } from './support/exec.mjs';
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
 const { PythonExamplesTool } = await import(out('engine/evidence/pythonExamples.js'));
 const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+const { JsExamplesTool } = await import(out('engine/evidence/jsExamples.js'));
 const { pythonCoverageCollector, parseCoverageRanges } = await import(out('engine/evidence/exec/coverageCollector.js'));
 
 const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 4000 } } });
@@ -109,6 +110,38 @@ test('python tests: the failing test among passing ones points at the faulty bra
     assert.match(f.message, /^Test `test_heavy` failed: .*\(in `cost`; line 6 is its most suspicious line, Ochiai 1\.00 from 1 failing run and 2 passing runs\)$/);
     assert.equal(f.range.start.line, lineOf(doc.text, 'extra = kg - 20'));
     assert.ok(f.related.some((r) => r.file === doc.path && r.message === 'suspicious line 7 (Ochiai 1.00)'));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('typescript examples: V8 block coverage mapped through the source map points at the wrong return', async () => {
+  const text = [
+    '/**',
+    ' * @example',
+    ' * clamp(5, 0, 10) // => 5',
+    ' * clamp(-3, 0, 10) // => 0',
+    ' * clamp(30, 0, 10) // => 10',
+    ' */',
+    'export function clamp(x: number, lo: number, hi: number): number {',
+    '  if (x < lo) {',
+    '    return lo;',
+    '  }',
+    '  if (x > hi) {',
+    '    return lo;',
+    '  }',
+    '  return x;',
+    '}',
+    '',
+  ].join('\n');
+  const p = tempProject({ 'src/clamp.ts': text });
+  try {
+    const { findings } = await check(new JsExamplesTool(ctx, { sandbox }), p.root, 'src/clamp.ts');
+    assert.equal(findings.length, 1, JSON.stringify(findings));
+    const [f] = findings;
+    assert.equal(f.range.start.line, 11, 'the second `return lo;`');
+    assert.equal(f.message, 'Example `clamp(30, 0, 10)` returned 0, expected 10 (in `clamp`; line 12 is its most suspicious line, Ochiai 1.00 from 1 failing run and 2 passing runs)');
+    assert.deepEqual(f.related.filter((r) => r.message.startsWith('suspicious')).map((r) => r.range.start.line + 1), [11, 8], 'the `if (x > hi)` line, then the first `if`; no signature or closing-brace lines');
   } finally {
     p.cleanup();
   }

@@ -84,6 +84,95 @@ def _cov_take():
     return n
 `;
 
+/**
+ * JS (an ES module), after the prelude (needs cfg, emit). V8's precise block coverage through the
+ * in-process inspector (no port is opened), mapped back to the original file's lines through the
+ * bundle's source map (the runner runs with --enable-source-maps, so `findSourceMap` has it).
+ * Defines covStart() (resets the counters) and covTake() -> id or undefined; same `cov` events as
+ * the Python collector. cfg.coverage is the file under critique, or '' for none.
+ */
+export const jsCoverageCollector = String.raw`
+import { Session as CovSession } from 'node:inspector/promises';
+import { findSourceMap as covFindSourceMap } from 'node:module';
+import { pathToFileURL as covFileUrl } from 'node:url';
+
+const covTarget = cfg.coverage ? covFileUrl(cfg.coverage).href : '';
+let covSession;
+if (covTarget) {
+  try {
+    covSession = new CovSession();
+    covSession.connect();
+    await covSession.post('Profiler.enable');
+    await covSession.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+  } catch {
+    covSession = undefined;
+  }
+}
+const covIds = new Map();
+const covScripts = new Map();
+const covScript = (url) => {
+  let s = covScripts.get(url);
+  if (s) return s;
+  let text = '';
+  try {
+    text = readFileSync(new URL(url), 'utf8');
+  } catch {}
+  // Offset of each line's first non-blank character: a line ran when that character did.
+  const starts = [];
+  const cols = [];
+  for (const m of text.matchAll(/^[ \t]*/gm)) {
+    starts.push(m.index + m[0].length);
+    cols.push(m[0].length);
+  }
+  s = { starts, cols, text, map: covFindSourceMap(new URL(url).pathname) };
+  covScripts.set(url, s);
+  return s;
+};
+const covStart = async () => {
+  if (covSession) await covSession.post('Profiler.takePreciseCoverage').catch(() => {});
+};
+const covTake = async () => {
+  if (!covSession) return undefined;
+  let result;
+  try {
+    ({ result } = await covSession.post('Profiler.takePreciseCoverage'));
+  } catch {
+    return undefined;
+  }
+  const lines = new Set();
+  for (const script of result) {
+    if (!script.url.startsWith('file:') || !script.url.endsWith('.mjs')) continue;
+    const { starts, cols, map, text } = covScript(script.url);
+    if (!map) continue;
+    const counts = new Map();
+    for (const fn of script.functions) {
+      // Ranges come outermost first; an inner block's count overrides its function's.
+      fn.ranges.forEach((r, k) => {
+        let lo = 0, hi = starts.length;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (starts[mid] < r.startOffset) lo = mid + 1; else hi = mid; }
+        // A function's own range starts on its signature, which "runs" when it is declared.
+        if (k === 0 && starts[lo] === r.startOffset && lo + 1 < starts.length && starts[lo + 1] < r.endOffset) lo++;
+        for (let i = lo; i < starts.length && starts[i] < r.endOffset; i++) if (text[starts[i]] !== '}') counts.set(i, r.count);
+      });
+    }
+    for (const [line, count] of counts) {
+      if (count <= 0) continue;
+      const e = map.findEntry(line, cols[line]);
+      if (e && e.originalSource === covTarget && typeof e.originalLine === 'number') lines.add(e.originalLine + 1);
+    }
+  }
+  const sorted = [...lines].sort((a, b) => a - b);
+  const key = sorted.join(',');
+  let n = covIds.get(key);
+  if (n === undefined) {
+    n = covIds.size;
+    covIds.set(key, n);
+    emit({ t: 'cov', n, lines: key });
+  }
+  return n;
+};
+`;
+
 const maxLines = 200_000;
 
 /** Lines from a `cov` event's ranges ("3-7,9"); malformed parts are dropped (the text is untrusted). */
