@@ -137,8 +137,8 @@ test('js/ts: @example lines with // => run in module scope, passing and failing'
     const [f] = findings;
     assert.equal(f.rule, 'doctest-failed');
     assert.equal(f.tier, 'executed');
-    assert.equal(f.message, 'Example `add(2, 2)` returned 5, expected 4');
-    assert.equal(unitAt(f, doc.text), 'add');
+    assert.equal(f.message, 'Example `add(2, 2)` returned 5, expected 4 (in `add`; line 10 is the only line of it that ran)');
+    assert.equal(unitAt(f, doc.text), 'return a + b + (a === 2 && b === 2 ? 1 : 0);', 'on the faulty line');
     assert.equal(f.related[0].range.start.line, lineOf(doc.text, 'add(2, 2) // => 4'));
     const byUnit = (u) => records.filter((r) => r.unit === u).map((r) => r.status);
     assert.deepEqual(byUnit('quadruple'), ['passed'], 'non-exported function reachable');
@@ -182,8 +182,9 @@ test('js: throws expectations, wrong results, hangs and setup errors in a .js fi
     const messages = findings.map((f) => `${unitAt(f, text)}: ${f.rule}: ${f.message}`).sort();
     assert.deepEqual(messages, [
       'Box: doctest-failed: Example `const b = new Box(missing)` threw ReferenceError: missing is not defined',
-      'half: doctest-failed: Example `half(3)` returned 1.5, expected 1',
       'if (typeof n !== "number") throw new RangeError("not a number");: doctest-failed: Example `half("x")` threw RangeError: not a number, expected it to throw TypeError (in `half`, raised at line 8)',
+      // Two failures with different causes share line 8: Ochiai, which assumes one fault, ranks it first.
+      'if (typeof n !== "number") throw new RangeError("not a number");: doctest-failed: Example `half(3)` returned 1.5, expected 1 (in `half`; line 8 is its most suspicious line, Ochiai 0.82 from 2 failing runs and 1 passing run)',
       'spin: exec-timeout: Example `spin()` did not finish within 1.5 s (possible infinite loop)',
     ]);
   } finally {
