@@ -52,3 +52,27 @@ test('localise: no coverage inside the unit is "none"; a one-line body is that l
   assert.equal(one.kind, 'line');
   assert.equal(one.ranked[0].line, 2);
 });
+
+const { placeFault, raisingLine } = await import(out('engine/evidence/exec/faultPlacement.js'));
+
+const fnUnit = { name: 'clamp', kind: 'function', range: { start: { line: 0, character: 0 }, end: { line: 5, character: 12 } }, nameRange: { start: { line: 0, character: 4 }, end: { line: 0, character: 9 } }, startIndex: 0, endIndex: 0 };
+const clampText = ['def clamp(x, lo, hi):', '    if x < lo:', '        return lo', '    if x > hi:', '        return lo', '    return x', ''].join('\n');
+
+test('placeFault: a raise inside the unit keeps the raising line and lists the other suspects', () => {
+  const p = placeFault(fnUnit, '/m.py', clampText, 4, [pass(2, 4, 6), fail(2, 4, 5)]);
+  assert.equal(p.range.start.line, 3);
+  assert.equal(p.note, ' (in `clamp`, raised at line 4)');
+  assert.deepEqual(p.related.map((r) => [r.range.start.line + 1, r.message]), [[5, 'suspicious line 5 (Ochiai 1.00)'], [2, 'suspicious line 2 (Ochiai 0.71)']]);
+});
+
+test('placeFault: no coverage and no raise keep the name; a module-level unit is never moved', () => {
+  assert.deepEqual(placeFault(fnUnit, '/m.py', clampText, undefined, []), { range: fnUnit.nameRange, note: '', related: [] });
+  const mod = { ...fnUnit, name: '<module>', kind: 'module' };
+  assert.equal(placeFault(mod, '/m.py', clampText, 3, [fail(3)]).note, '');
+});
+
+test('raisingLine: the innermost frame of the file inside the unit', () => {
+  const frames = [{ file: '/t.py', line: 9 }, { file: '/m.py', line: 2 }, { file: '/m.py', line: 40 }, { file: '/lib.py', line: 1 }];
+  assert.equal(raisingLine(frames, '/m.py', fnUnit), 2, 'line 40 is outside the unit, lib.py another file');
+  assert.equal(raisingLine([{ file: '/t.py', line: 3 }], '/m.py', fnUnit), undefined);
+});
