@@ -111,6 +111,25 @@ function statementLines(text, line) {
   return r.status === 0 ? JSON.parse(r.stdout) : [line];
 }
 
+/** 1-based lines of `b` not in a longest common subsequence of the (trimmed) lines of `a` and `b`. */
+function changedLines(a, b) {
+  const x = a.split('\n').map((l) => l.trim());
+  const y = b.split('\n').map((l) => l.trim());
+  const dp = Array.from({ length: x.length + 1 }, () => new Uint16Array(y.length + 1));
+  for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) dp[i][j] = x[i] === y[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (j < y.length) {
+    if (i < x.length && x[i] === y[j]) {
+      i++;
+      j++;
+    } else if (i < x.length && dp[i + 1][j] >= dp[i][j + 1]) i++;
+    else out.push(++j);
+  }
+  return out;
+}
+
 function placement(findingUnit, bugUnit) {
   if (findingUnit === bugUnit) return 'exact';
   if (findingUnit.startsWith(`${bugUnit}.`)) return 'inside';
@@ -167,9 +186,13 @@ for (const spec of repos) {
       const buggy = readFileSync(join(workRoot, f), 'utf8');
       const correct = readFileSync(join(workRoot, f.replace('python_programs/', 'correct_python_programs/')), 'utf8');
       writeFileSync(join(workRoot, f), correct);
-      const lines = bugLines(correct, buggy).lines;
+      // The two versions also differ in blank lines and a trailing docstring: only changed code
+      // inside a function is the bug.
       const parsed = await syntax.analyse(join(workRoot, f), buggy, 'python');
-      const unit = enclosingUnit(parsed.units, { start: { line: lines[0] - 1, character: 0 }, end: { line: lines[0] - 1, character: 0 } }).name;
+      const unitAt = (line) => enclosingUnit(parsed.units, { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } });
+      const changed = changedLines(correct, buggy).filter((l) => unitAt(l).kind !== 'module' && buggy.split('\n')[l - 1].trim() !== '');
+      const lines = changed.length ? changed : bugLines(correct, buggy).lines;
+      const unit = unitAt(lines[0]).name;
       bugs.push({ file: f, kind: 'real bug', unit, text: buggy, bugLines: lines, before: '', after: '' });
     }
   }
