@@ -11,7 +11,7 @@
 // of the test runners, see the README). Each repository is copied to a temp folder first: the
 // clones are never modified. Results: test-results/realworld.json and realworld.md.
 // Flags: --quick (4 mutants and 3 QuixBugs programs per repository), --mutants=N (at most 30),
-// --only=SUBSTRING (repositories whose name contains it), --keep (keep the temp copies).
+// --only=A,B (repositories whose name contains one of them), --keep (keep the temp copies).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -157,7 +157,7 @@ const brief = (f) => ({ rule: f.rule, tier: f.tier, unit: f.unit, line: f.range.
 const results = [];
 for (const spec of repos) {
   const name = spec.name ?? spec.dir;
-  if (only && !name.includes(only)) continue;
+  if (only && !only.split(',').some((o) => name.includes(o))) continue;
   const src = join(reposDir, spec.dir);
   if (!existsSync(src)) {
     log(`skip ${name}: ${src} not found (fetch ${spec.source}, then git clone it there)`);
