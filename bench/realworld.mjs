@@ -11,7 +11,8 @@
 // of the test runners, see the README). Each repository is copied to a temp folder first: the
 // clones are never modified. Results: test-results/realworld.json and realworld.md.
 // Flags: --quick (4 mutants and 3 QuixBugs programs per repository), --mutants=N (at most 30),
-// --only=A,B (repositories whose name contains one of them), --keep (keep the temp copies).
+// --only=A,B (repositories whose name contains one of them), --keep (keep the temp copies),
+// --report=FILE (judge and print a results file again, running nothing).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -44,12 +45,20 @@ const { enclosingUnit } = await load('engine/syntax/units.js');
 const esbuild = await import('esbuild');
 
 const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim() || 'python3';
-const ctx = { log: silentLogger, fs: nodeFs, exec: nodeExec, assets: assetsIn(join(root, 'dist')), config: defaultConfig() };
-const { engine, isolation, notices } = await createEngine(ctx, { trusted: true });
-if (isolation === 'none') throw new Error(`the sandbox is not available, nothing would be executed: ${notices.map((n) => n.message).join('; ')}`);
-const syntax = new SyntaxService(ctx.assets);
-const work = mkdtempSync(join(tmpdir(), 'critic-bench-realworld-'));
+const reportFile = flag('report');
 const started = performance.now();
+let engine;
+let isolation;
+let syntax;
+let work;
+if (!reportFile) {
+  const ctx = { log: silentLogger, fs: nodeFs, exec: nodeExec, assets: assetsIn(join(root, 'dist')), config: defaultConfig() };
+  const made = await createEngine(ctx, { trusted: true });
+  ({ engine, isolation } = made);
+  if (isolation === 'none') throw new Error(`the sandbox is not available, nothing would be executed: ${made.notices.map((n) => n.message).join('; ')}`);
+  syntax = new SyntaxService(ctx.assets);
+  work = mkdtempSync(join(tmpdir(), 'critic-bench-realworld-'));
+}
 
 /** Runs the project's own runner in its own process group; killed as a group on timeout. */
 function runOracle(workRoot, o) {
@@ -144,18 +153,39 @@ async function critique(path, text, language, projectRoot) {
   return { ms: performance.now() - t0, errors, notes: res.findings.filter((f) => f.level !== 'error').length };
 }
 
-/** What Critic said about one bug: caught, in the right function, on the right line (top-1/top-3). */
-function judge(errors, unit, lines) {
-  const onUnit = errors.filter((f) => placement(f.unit, unit));
+/**
+ * What Critic said about one bug: caught (an error the correct version did not get), in the right
+ * function, on the right line (top-1 / top-3 of the first such error's ranking). `errors` and
+ * `baseline` are brief() records; `stored` is a verdict from an older results file without rankings.
+ */
+function judge(errors, baseline, unit, lines, stored) {
+  const fresh = errors.filter((e) => !baseline.some((b) => b.rule === e.rule && b.unit === e.unit && b.message === e.message));
+  const onUnit = fresh.filter((f) => placement(f.unit, unit));
   const first = onUnit.find((f) => f.tier === 'executed') ?? onUnit[0];
-  const ranked = first ? [first.range.start.line + 1, ...first.related.filter((r) => r.file === first.file && r.message.startsWith('suspicious line')).map((r) => r.range.start.line + 1)] : [];
-  const hit = (n) => ranked.slice(0, n).some((l) => lines.includes(l));
-  return { caught: errors.length > 0, byExecution: errors.some((f) => f.tier === 'executed'), localised: onUnit.length > 0, top1: hit(1), top3: hit(3), ranked };
+  const ranked = first?.ranked ?? [];
+  const hit = (n) => (first?.ranked ? ranked.slice(0, n).some((l) => lines.includes(l)) : Boolean(first && stored?.[n === 1 ? 'top1' : 'top3']));
+  return { caught: fresh.length > 0, byExecution: fresh.some((f) => f.tier === 'executed'), localised: onUnit.length > 0, top1: hit(1), top3: hit(3), ranked };
 }
 
-const brief = (f) => ({ rule: f.rule, tier: f.tier, unit: f.unit, line: f.range.start.line + 1, message: f.message.slice(0, 240) });
-const results = [];
-for (const spec of repos) {
+/** What is kept of a finding: enough to judge it again from the results file. */
+const brief = (f) => ({
+  rule: f.rule,
+  tier: f.tier,
+  unit: f.unit,
+  line: f.range.start.line + 1,
+  message: f.message.slice(0, 240),
+  ranked: [f.range.start.line + 1, ...f.related.filter((r) => r.file === f.file && r.message.startsWith('suspicious line')).map((r) => r.range.start.line + 1)],
+});
+let results = [];
+let shownPerRepo = perRepo;
+if (reportFile) {
+  // Re-judge a results file (e.g. one written before a change to the judging) without running anything.
+  const saved = JSON.parse(readFileSync(reportFile, 'utf8'));
+  ({ results, isolation } = saved);
+  shownPerRepo = saved.perRepo;
+  for (const r of results) for (const m of r.mutants) Object.assign(m, judge(m.errors, r.files.find((x) => x.file === m.file)?.errors ?? [], m.unit, m.bugLines, m));
+}
+for (const spec of reportFile ? [] : repos) {
   const name = spec.name ?? spec.dir;
   if (only && !only.split(',').some((o) => name.includes(o))) continue;
   const src = join(reposDir, spec.dir);
@@ -233,13 +263,14 @@ for (const spec of repos) {
     const critic = await critique(path, m.text, spec.language, workRoot);
     writeFileSync(path, g.text);
     const killed = !oracle.passed && !oracle.noTests;
-    const verdict = judge(critic.errors, m.unit, m.bugLines);
-    r.mutants.push({ file: m.file, kind: m.kind, unit: m.unit, bugLines: m.bugLines, change: m.before ? `${m.before}  →  ${m.after}` : undefined, killed, oracleTimedOut: oracle.timedOut, oracleMs: oracle.ms, criticMs: critic.ms, ...verdict, errors: critic.errors.map(brief) });
+    const errors = critic.errors.map(brief);
+    const verdict = judge(errors, r.files.find((x) => x.file === m.file)?.errors ?? [], m.unit, m.bugLines);
+    r.mutants.push({ file: m.file, kind: m.kind, unit: m.unit, bugLines: m.bugLines, change: m.before ? `${m.before}  →  ${m.after}` : undefined, killed, oracleTimedOut: oracle.timedOut, oracleMs: oracle.ms, criticMs: critic.ms, ...verdict, errors });
     log(`  mutant ${m.file}:${m.bugLines[0]} ${m.kind} in ${m.unit}: tests ${killed ? 'kill it' : 'pass'}; Critic ${verdict.caught ? `caught${verdict.localised ? ', localised' : ''}${verdict.top1 ? ', top-1 line' : verdict.top3 ? ', top-3 line' : ''}` : 'missed'}`);
   }
 }
-syntax.dispose();
-await engine.dispose();
+syntax?.dispose();
+await engine?.dispose();
 
 // ---- report ----
 const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(0)} %)` : '–');
@@ -266,7 +297,7 @@ const rows = results.map((r) => {
   };
 });
 const lines = [];
-lines.push(`Critic on real repositories — engine in-process, sandbox ${isolation}, no model, no cache; ${perRepo} mutants per repository at most; load average ${loadavg()[0].toFixed(2)}`, '');
+lines.push(`Critic on real repositories — engine in-process, sandbox ${isolation}, no model, no cache; ${shownPerRepo} mutants per repository at most; load average ${loadavg()[0].toFixed(2)}`, '');
 lines.push('| repository | files | errors on correct code (files) | upstream tests red | mutants | killed by its tests | caught / killed | localised to the function / killed | line top-1 / killed | line top-3 / killed | caught, tests pass | Critic per file (median) | its runner per file (median) |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const x of rows) {
@@ -282,8 +313,8 @@ for (const r of results) {
 lines.push('', `wall time ${fmt(performance.now() - started)}`);
 console.log(`\n${lines.join('\n')}`);
 mkdirSync(join(root, 'test-results'), { recursive: true });
-writeFileSync(join(root, 'test-results/realworld.json'), JSON.stringify({ perRepo, isolation, rows, results }, null, 2));
+if (!reportFile) writeFileSync(join(root, 'test-results/realworld.json'), JSON.stringify({ perRepo, isolation, rows, results }, null, 2));
 writeFileSync(join(root, 'test-results/realworld.md'), `${lines.join('\n')}\n`);
 console.log('results: test-results/realworld.json, test-results/realworld.md');
-if (!keep) rmSync(work, { recursive: true, force: true });
-else console.log(`copies kept in ${work}`);
+if (work && !keep) rmSync(work, { recursive: true, force: true });
+else if (work) console.log(`copies kept in ${work}`);
