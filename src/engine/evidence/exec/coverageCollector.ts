@@ -38,15 +38,25 @@ if _cov_on and hasattr(sys, 'monitoring'):
     if _cov_tool is not None:
         _mon.register_callback(_cov_tool, _mon.events.LINE, _cov_line)
 
-def _cov_local(frame, event, arg):
-    if event == 'line' and _cov_lines is not None:
-        _cov_lines.add(frame.f_lineno)
-    return _cov_local
-
 def _cov_global(frame, event, arg):
-    if frame.f_code.co_filename in _cov_files:
-        return _cov_local
-    return None
+    if frame.f_code.co_filename not in _cov_files:
+        return None
+    # A loop that has shown no new line for a while stops paying for line events in this frame:
+    # a hot loop then runs at full speed, at the price of a branch first taken very late.
+    idle = [0]
+
+    def local(frame, event, arg):
+        if event == 'line' and _cov_lines is not None:
+            seen = len(_cov_lines)
+            _cov_lines.add(frame.f_lineno)
+            if len(_cov_lines) != seen:
+                idle[0] = 0
+            else:
+                idle[0] += 1
+                if idle[0] > 2000:
+                    frame.f_trace_lines = False
+        return local
+    return local
 
 def _cov_start():
     global _cov_lines
