@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChartSvg, cell, fmt, summary } from './stats.mjs';
-import { bugKinds, criticJson, loadCorpus, mapLimit, materialise, oracle, variantsOf } from './corpus/corpus.mjs';
+import { bugKinds, bugLines, criticJson, loadCorpus, mapLimit, materialise, oracle, variantsOf } from './corpus/corpus.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -42,6 +42,7 @@ log(`detection corpus: ${cases.length} cases, ${variants.length} variants; work 
 for (const [i, v] of variants.entries()) {
   v.dir = join(work, v.case.language, v.case.name, v.bug ? v.bug.id : 'correct');
   Object.assign(v, materialise(v, v.dir));
+  if (v.bug) v.bugLines = bugLines(v.case.text, v.text);
   v.index = i;
 }
 
@@ -116,6 +117,28 @@ const verdict = (findings) => {
   return [...new Set(errors.map((f) => `${f.tier}@${f.unit}`))].sort().join(',');
 };
 
+/** How the engine placed an error inside its unit, from the words it adds to the message (faultPlacement.ts). */
+function lineMethod(message) {
+  if (/, raised at line \d+\)$/.test(message)) return 'raising line';
+  if (/is its most suspicious line|is the only line of it that ran/.test(message)) return 'spectrum';
+  if (/cannot single out a line\)$/.test(message)) return 'inseparable';
+  return 'function name';
+}
+
+/**
+ * Line-level localisation of a bug: the first executed error in the buggy unit gives the ranking
+ * (its primary line, then its "suspicious line" related locations); top-1 / top-3 say whether a
+ * line the bug changed is among the first one / three.
+ */
+function lineLevel(v, errors) {
+  const onUnit = errors.filter((f) => placement(f.unit, v.bug.unit));
+  const first = onUnit.find((f) => f.tier === 'executed') ?? onUnit[0];
+  if (!first) return undefined;
+  const ranked = [first.range.start.line + 1, ...first.related.filter((r) => r.file === first.file && r.message.startsWith('suspicious line')).map((r) => r.range.start.line + 1)];
+  const hit = (n) => ranked.slice(0, n).some((l) => v.bugLines.lines.includes(l));
+  return { bugLines: v.bugLines.lines, deletion: v.bugLines.deletion, ranked, method: first.tier === 'executed' ? lineMethod(first.message) : first.tier, top1: hit(1), top3: hit(3) };
+}
+
 const records = variants.map((v, i) => {
   const findings = cold.results[i].findings;
   const errors = findings.filter((f) => f.level === 'error');
@@ -130,6 +153,7 @@ const records = variants.map((v, i) => {
     caughtByExecution: errors.some((f) => f.tier === 'executed'),
     localised: placed.length > 0,
     placement: placed.includes('exact') ? 'exact' : placed[0],
+    line: v.bug && placed.length > 0 ? lineLevel(v, errors) : undefined,
     errors: errors.map((f) => ({ rule: f.rule, tier: f.tier, unit: f.unit, line: f.range.start.line + 1, message: f.message.slice(0, 300) })),
     warnings: findings.filter((f) => f.level !== 'error').map((f) => `${f.rule}@${f.unit}`),
     msNoCache: cold.results[i].ms,
@@ -157,6 +181,8 @@ const rowsFor = (recs) => {
     nonBreaking: bugs.length - breaking.length,
     caughtNonBreaking: bugs.filter((r) => !r.bug.breaksEvidence && r.caught).length,
     falseAlarms: correct.filter((r) => r.caught).length,
+    lineTop1: breaking.filter((r) => r.line?.top1).length,
+    lineTop3: breaking.filter((r) => r.line?.top3).length,
     noCache: summary(recs.map((r) => r.msNoCache)),
     cached: summary(recs.map((r) => r.msCached)),
   };
@@ -165,20 +191,31 @@ const rowsFor = (recs) => {
 const byLang = Object.fromEntries(['python', 'typescript'].filter((l) => records.some((r) => r.language === l)).map((l) => [l, rowsFor(records.filter((r) => r.language === l))]));
 const total = rowsFor(records);
 console.log(`\nCritic inserted-bug detection — ${records.length} files; engine in-process, sandboxed execution, no model; example/test limits ${criticJson.execution.exampleTimeoutMs}/${criticJson.execution.testTimeoutMs} ms; load average ${loadavg()[0].toFixed(2)}\n`);
-console.log('| language | cases | functions | bug variants | caught / breaking | by execution | localised / breaking | caught overall | caught, not breaking | false alarms / correct | time per file, no cache | time per file, cached |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| language | cases | functions | bug variants | caught / breaking | by execution | localised / breaking | line top-1 / breaking | line top-3 / breaking | caught overall | caught, not breaking | false alarms / correct | time per file, no cache | time per file, cached |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const [name, r] of [...Object.entries(byLang), ['all', total]]) {
-  console.log(`| ${name} | ${r.cases} | ${r.functions} | ${r.variants} | ${pct(r.caughtBreaking, r.breaking)} | ${pct(r.execBreaking, r.breaking)} | ${pct(r.localisedBreaking, r.breaking)} | ${pct(r.caught, r.variants)} | ${r.caughtNonBreaking}/${r.nonBreaking} | ${r.falseAlarms}/${r.cases} | ${cell(r.noCache)} | ${cell(r.cached)} |`);
+  console.log(`| ${name} | ${r.cases} | ${r.functions} | ${r.variants} | ${pct(r.caughtBreaking, r.breaking)} | ${pct(r.execBreaking, r.breaking)} | ${pct(r.localisedBreaking, r.breaking)} | ${pct(r.lineTop1, r.breaking)} | ${pct(r.lineTop3, r.breaking)} | ${pct(r.caught, r.variants)} | ${r.caughtNonBreaking}/${r.nonBreaking} | ${r.falseAlarms}/${r.cases} | ${cell(r.noCache)} | ${cell(r.cached)} |`);
 }
 
-console.log('\n| bug kind | variants | breaking | caught / breaking | localised / breaking | caught, not breaking |');
-console.log('|---|---:|---:|---:|---:|---:|');
+// How the line was chosen, and how often that choice was right (breaking bugs localised to their unit).
+const lineRecs = records.filter((r) => r.bug?.breaksEvidence && r.line);
+console.log('\n| line chosen by | language | bugs | line top-1 | line top-3 |');
+console.log('|---|---|---:|---:|---:|');
+for (const method of ['raising line', 'spectrum', 'inseparable', 'function name', 'tool', 'model']) {
+  for (const language of Object.keys(byLang)) {
+    const recs = lineRecs.filter((r) => r.line.method === method && r.language === language);
+    if (recs.length) console.log(`| ${method} | ${language} | ${recs.length} | ${pct(recs.filter((r) => r.line.top1).length, recs.length)} | ${pct(recs.filter((r) => r.line.top3).length, recs.length)} |`);
+  }
+}
+
+console.log('\n| bug kind | variants | breaking | caught / breaking | localised / breaking | line top-1 / breaking | line top-3 / breaking | caught, not breaking |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const kind of bugKinds) {
   const recs = records.filter((r) => r.bug?.kind === kind);
   if (!recs.length) continue;
   const br = recs.filter((r) => r.bug.breaksEvidence);
   const nb = recs.filter((r) => !r.bug.breaksEvidence);
-  console.log(`| ${kind} | ${recs.length} | ${br.length} | ${pct(br.filter((r) => r.caught).length, br.length)} | ${pct(br.filter((r) => r.caught && r.localised).length, br.length)} | ${nb.filter((r) => r.caught).length}/${nb.length} |`);
+  console.log(`| ${kind} | ${recs.length} | ${br.length} | ${pct(br.filter((r) => r.caught).length, br.length)} | ${pct(br.filter((r) => r.caught && r.localised).length, br.length)} | ${pct(br.filter((r) => r.line?.top1).length, br.length)} | ${pct(br.filter((r) => r.line?.top3).length, br.length)} | ${nb.filter((r) => r.caught).length}/${nb.length} |`);
 }
 
 const loops = records.filter((r) => r.bug?.kind === 'infinite-loop');

@@ -21,6 +21,8 @@ test('values merge over defaults, rule ids accept the critic/ prefix', () => {
   assert.equal(c.rules['ts-2339'], 'warning');
   assert.equal(c.execution.memoryMb, 256);
   assert.equal(c.execution.testTimeoutMs, 30_000);
+  assert.equal(c.execution.lineCoverage, true);
+  assert.equal(parseConfig({ execution: { lineCoverage: false } }, 'x.json').execution.lineCoverage, false);
 });
 
 test('errors name the file, the key and what is allowed', () => {
@@ -32,6 +34,7 @@ test('errors name the file, the key and what is allowed', () => {
     [{ model: { baseUrl: 'ftp://x' } }, 'model.baseUrl'],
     [{ ignore: [''] }, 'ignore'],
     [{ tools: { eslint: 'sometimes' } }, 'tools.eslint'],
+    [{ execution: { lineCoverage: 'yes' } }, 'execution.lineCoverage'],
   ];
   for (const [raw, key] of cases) {
     assert.throws(

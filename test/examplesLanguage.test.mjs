@@ -132,7 +132,7 @@ test('python: a doctest using a name nothing defines is a note on the example; a
     const { findings } = await check(new PythonExamplesTool(ctx, { sandbox }), p.root, 'calc.py');
     const brief = findings.map((f) => [f.rule, f.level, f.range.start.line]).sort();
     assert.deepEqual(brief, [
-      ['doctest-failed', 'error', 10],
+      ['doctest-failed', 'error', 15], // the raising line inside `broken`,
       ['example-not-self-contained', 'note', 2],
     ], findings.map((f) => f.message).join('\n'));
     const note = findings.find((f) => f.level === 'note');
@@ -169,7 +169,7 @@ test('js: an example using an undefined name or printing instead of returning is
     const { findings, records } = await check(new JsExamplesTool(ctx, { sandbox }), p.root, 'src/calc.ts');
     const brief = findings.map((f) => [f.rule, f.level, f.range.start.line]).sort();
     assert.deepEqual(brief, [
-      ['doctest-failed', 'error', 14],
+      ['doctest-failed', 'error', 16], // the raising line inside `broken`,
       ['example-not-self-contained', 'note', 2],
       ['example-not-self-contained', 'note', 3],
     ], findings.map((f) => f.message).join('\n'));

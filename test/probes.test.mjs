@@ -87,16 +87,15 @@ test('python: mismatch → warning, raise → executed error, hang → exec-time
     assert.ok(mismatch, JSON.stringify(r.findings, null, 1));
     assert.equal(mismatch.level, 'warning');
     assert.equal(mismatch.tier, 'model');
-    assert.equal(mismatch.message, '`median([1, 2, 3, 4])` returned 3, expected 2.5 — even length: mean of the middle pair');
+    assert.equal(mismatch.message, '`median([1, 2, 3, 4])` returned 3, expected 2.5 — even length: mean of the middle pair (in `median`; the 2 failing runs and 1 passing run executed its 3 lines alike, so they cannot single out a line)');
     assert.equal(nameText(text, mismatch), 'median');
 
     const [crash] = by('probe-crashed', 'median');
     assert.ok(crash, JSON.stringify(r.findings, null, 1));
     assert.equal(crash.level, 'error');
     assert.equal(crash.tier, 'executed');
-    assert.match(crash.message, /^`median\(\[\]\)` raised IndexError: list index out of range, expected None — empty input$/);
-    const raisedAt = crash.related.find((x) => x.message === 'raised here');
-    assert.equal(text.split('\n')[raisedAt.range.start.line].trim(), 'return s[n // 2]');
+    assert.match(crash.message, /^`median\(\[\]\)` raised IndexError: list index out of range, expected None — empty input \(in `median`, raised at line 7\)$/);
+    assert.equal(text.split('\n')[crash.range.start.line].trim(), 'return s[n // 2]', 'on the raising line');
 
     const [hang] = by('exec-timeout', 'countdown');
     assert.ok(hang, JSON.stringify(r.findings, null, 1));
@@ -144,14 +143,13 @@ test('typescript: probes reach non-exported functions and methods; mismatch, thr
     const mismatch = r.findings.find((f) => f.rule === 'probe-mismatch');
     assert.ok(mismatch, JSON.stringify(r.findings, null, 1));
     assert.equal(mismatch.unit, 'clamp');
-    assert.equal(mismatch.message, '`clamp(5, 0, 10)` returned 0, expected 5 — inside the range');
+    assert.equal(mismatch.message, '`clamp(5, 0, 10)` returned 0, expected 5 — inside the range (in `clamp`; the 2 failing runs and 2 passing runs executed its 2 lines alike, so they cannot single out a line)');
     const crash = r.findings.find((f) => f.rule === 'probe-crashed');
     assert.ok(crash, JSON.stringify(r.findings, null, 1));
     assert.equal(crash.unit, 'Cart.total');
-    assert.equal(nameText(text, crash), 'total');
-    assert.equal(crash.message, '`new Cart().total()` raised TypeError: Reduce of empty array with no initial value, expected 0 — empty cart');
+    assert.match(crash.message, /^`new Cart\(\)\.total\(\)` raised TypeError: Reduce of empty array with no initial value, expected 0 — empty cart \(in `Cart\.total`, raised at line \d+\)$/);
     assert.equal(r.findings.filter((f) => f.unit === 'Cart.total').length, 1, 'the float sum is within tolerance');
-    assert.ok(crash.related.some((x) => x.message === 'raised here' && text.split('\n')[x.range.start.line].includes('reduce')), JSON.stringify(crash.related));
+    assert.ok(text.split('\n')[crash.range.start.line].includes('reduce'), 'on the raising line');
     assert.equal(r.findings.filter((f) => f.unit === 'parsePercent').length, 0);
     assert.equal(r.modelStats.probesRun, 6);
     assert.equal(r.modelStats.probesDropped, 1);

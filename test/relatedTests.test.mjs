@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
-import { fixtureProject, lineOf, toolChecker, unitAt } from './support/exec.mjs';
+import { fixtureProject, lineOf, located, toolChecker, unitAt, unitOf } from './support/exec.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
 const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
@@ -23,7 +23,7 @@ const check = toolChecker(syntax);
 
 const hasPytest = Boolean(sandbox && (await interpreterIdentity(sandbox, 'python', repoRoot)).pytest);
 
-const summary = (findings, text) => findings.map((f) => `${unitAt(f, text) || '<module>'}: ${f.rule}: ${f.message}`).sort();
+const summary = (findings, text) => findings.map((f) => `${unitOf(f, text) || '<module>'}: ${f.rule}: ${f.message.replace(located, '')}`).sort();
 
 for (const runner of ['unittest', 'pytest']) {
   test(`python (${runner}): a failing test in tests/ is an error on the function under test`, { skip: needsSandbox.skip || (runner === 'pytest' && !hasPytest && 'pytest is not installed for python3') }, async () => {
@@ -37,15 +37,16 @@ for (const runner of ['unittest', 'pytest']) {
         `add: test-failed: Test \`${name('test_add')}\` failed: ${runner === 'pytest' ? '5 != 4' : '5 != 4'}`,
         `div: test-failed: Test \`${name('test_div')}\` ${runner === 'pytest' ? 'failed' : 'errored'}: ZeroDivisionError: division by zero`,
       ]);
-      const add = findings.find((f) => unitAt(f, doc.text) === 'add');
+      const add = findings.find((f) => unitOf(f, doc.text) === 'add');
       assert.equal(add.tier, 'executed');
       assert.equal(add.level, 'error');
       assert.equal(add.source, 'tests');
       assert.equal(add.related[0].file, join(p.root, 'tests/test_calc.py'));
       assert.equal(add.related[0].range.start.line, lineOf(testText, 'def test_add'));
       assert.equal(add.related[1].range.start.line, lineOf(testText, 'add(2, 2), 4'), 'the assertion line');
-      const div = findings.find((f) => unitAt(f, doc.text) === 'div');
-      assert.ok(div.related.some((r) => r.message === 'raised here' && r.file === doc.path && r.range.start.line === lineOf(doc.text, 'return a / b')));
+      assert.equal(add.range.start.line, lineOf(doc.text, 'return a + b + (1'), 'on the faulty line');
+      const div = findings.find((f) => unitOf(f, doc.text) === 'div');
+      assert.equal(div.range.start.line, lineOf(doc.text, 'return a / b'), 'on the raising line');
       assert.deepEqual(
         records.map((r) => [r.subject, r.unit, r.status]).sort(),
         [
@@ -131,7 +132,7 @@ test('javascript: tests found by import in test/, a throw located by its stack f
     const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
     const { doc, findings } = await check(tool, p.root, 'lib/parse.js');
     assert.deepEqual(summary(findings, doc.text), ['parse: test-failed: Test `parse > empty` failed: empty input']);
-    assert.ok(findings[0].related.some((r) => r.message === 'raised here' && r.range.start.line === 1));
+    assert.equal(findings[0].range.start.line, 1, 'on the raising line');
   } finally {
     p.cleanup();
   }

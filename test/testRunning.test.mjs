@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
-import { toolChecker, unitAt } from './support/exec.mjs';
+import { located, toolChecker, unitOf } from './support/exec.mjs';
 import { critic } from './support/cli.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
@@ -25,7 +25,7 @@ const check = toolChecker(syntax);
 const hasPytest = sandbox ? Boolean((await interpreterIdentity(sandbox, 'python', repoRoot)).pytest) : false;
 const runners = ['pytest', 'unittest'];
 const skipFor = (runner) => needsSandbox.skip || (sandbox && runner === 'pytest' && !hasPytest && 'pytest is not installed for python3');
-const summary = (findings, text) => findings.map((f) => `${f.level} ${unitAt(f, text) || '<module>'}: ${f.rule}: ${f.message}`).sort();
+const summary = (findings, text) => findings.map((f) => `${f.level} ${unitOf(f, text) || '<module>'}: ${f.rule}: ${f.message.replace(located, '')}`).sort();
 
 for (const runner of runners) {
   test(`python (${runner}): a stale driver that fails to import does not hide the real test's failure`, { skip: skipFor(runner) }, async () => {
@@ -138,7 +138,7 @@ test('doctests: the project\'s doctest_optionflags apply; a whitespace-only diff
   try {
     const tool = new PythonExamplesTool(ctx, { sandbox });
     const a = await check(tool, plain.root, 'pairs.py');
-    assert.deepEqual(a.findings.map((f) => f.message), [
+    assert.deepEqual(a.findings.map((f) => f.message.replace(located, '')), [
       'Example `pair(1, 2)` returned (1,·2)⏎, expected (1,···2)⏎: they differ only in whitespace (· is a space, → a tab, ⏎ a line break)',
       'Example `list(range(30))` returned [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29], expected [0, 1, ..., 29]',
     ]);

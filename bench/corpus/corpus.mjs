@@ -90,6 +90,24 @@ export function materialise(variant, dir) {
   return { path, text };
 }
 
+/**
+ * The 1-based lines of `buggy` the bug is on: the lines that differ from `original` (common
+ * leading and trailing lines stripped). A bug that only deletes lines has none of its own, so the
+ * lines on either side of the deletion count: that is where a reviewer would point.
+ */
+export function bugLines(original, buggy) {
+  const a = original.split('\n');
+  const b = buggy.split('\n');
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const changed = [];
+  for (let i = head; i < b.length - tail; i++) changed.push(i + 1);
+  if (changed.length > 0) return { lines: changed, deletion: false };
+  return { lines: [head, head + 1].filter((l) => l >= 1 && l <= b.length), deletion: true };
+}
+
 // ---- the oracle: the same evidence run by the plain tools, no Critic involved ----
 
 const oracleTimeoutMs = 4000;

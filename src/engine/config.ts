@@ -33,6 +33,8 @@ export interface ExecutionConfig {
    * credential files. Every configuration layer adds to it; none can remove an entry.
    */
   hide: string[];
+  /** Record which lines each example and test runs, to point a failure at its most suspicious line. */
+  lineCoverage: boolean;
 }
 
 export interface ModelConfig {
@@ -85,6 +87,7 @@ export function defaultConfig(): CriticConfig {
       maxProcesses: 64,
       maxOutputBytes: 256 * 1024,
       hide: [],
+      lineCoverage: true,
     },
     model: {
       models: [],
@@ -151,7 +154,7 @@ class Checker {
 const topKeys = ['$schema', 'tools', 'tests', 'rules', 'ignore', 'failOn', 'execution', 'model'] as const;
 const testsKeys = ['paths', 'patterns'] as const;
 const toolKeys = ['syntax', 'typescript', 'ruff', 'eslint', 'examples', 'tests'] as const;
-const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes', 'hide'] as const;
+const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes', 'hide', 'lineCoverage'] as const;
 const modelKeys = ['models', 'baseUrl', 'maxFindingsPerUnit', 'minConfidence', 'quorum', 'timeoutMs', 'maxRetries', 'probes'] as const;
 
 /**
@@ -205,6 +208,7 @@ export function parseConfig(raw: Json, file: string, base: CriticConfig = defaul
       if (more.some((p) => p.trim().startsWith('!'))) c.fail('execution.hide', 'patterns cannot start with "!": configuration can only hide more files, never show hidden ones');
       x.hide = [...new Set([...x.hide, ...more])];
     }
+    if (e.lineCoverage !== undefined) x.lineCoverage = c.bool(e.lineCoverage, 'execution.lineCoverage');
   }
   if (top.model !== undefined) {
     const m = c.object(top.model, 'model', modelKeys);

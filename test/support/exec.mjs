@@ -38,5 +38,9 @@ export function toolChecker(syntax) {
 
 /** The text a finding's range covers (on one line). */
 export const unitAt = (f, text) => text.split('\n')[f.range.start.line].slice(f.range.start.character, f.range.end.character);
+/** A located failure sits on its faulty line and names its function in the message: `… (in `add`; …)`. */
+export const located = /\s\(in `([^`]+)`[,;][^()]*(?:\([^()]*\)[^()]*)*\)$/;
+/** The function a finding is about: named by a located message, else the text it covers. */
+export const unitOf = (f, text) => located.exec(f.message)?.[1] ?? unitAt(f, text);
 /** The 0-based index of the first line of `text` that contains `needle`, or -1. */
 export const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle));

@@ -10,6 +10,7 @@
  * raises X or a subclass of it.
  */
 
+import { jsCoverageCollector, pythonCoverageCollector } from '../evidence/exec/coverageCollector.js';
 import { jsRunnerPrelude, pythonRunnerPrelude, pythonSourceImport } from '../evidence/exec/runnerPrelude.js';
 
 export const probeRunnerFiles = {
@@ -36,12 +37,16 @@ export interface PythonProbeRunnerConfig {
   isPackage: boolean;
   probes: RunnerProbe[];
   skip: string[];
+  /** Record the lines of `file` each probe runs (coverageCollector.ts). */
+  coverage: boolean;
 }
 
 export interface JsProbeRunnerConfig {
   marker: string;
   probes: string[];
   skip: string[];
+  /** The file whose lines each probe's coverage records; '' for none. */
+  coverage: string;
 }
 
 /** The global the appended JS registrations push to. */
@@ -62,6 +67,7 @@ export const pythonProbeRunner = String.raw`
 import sys, os, json, math, inspect, importlib, importlib.util, linecache, traceback
 
 ${pythonRunnerPrelude}
+${pythonCoverageCollector}
 _target = os.path.realpath(_cfg['file'])
 
 def _frames(tb):
@@ -121,23 +127,26 @@ for _p in _cfg['probes']:
         _emit({'t': 'done', 'test': _id})
         continue
     _emit({'t': 'start', 'test': _id, 'i': 1})
+    _cov_start()
     try:
         _got = _value(eval(_code, _ns))
     except BaseException as e:
+        _cov = _cov_take()
         if _raises is not None and _raised(e, _raises):
-            _emit({'t': 'pass', 'test': _id, 'i': 1})
+            _emit({'t': 'pass', 'test': _id, 'i': 1, 'cov': _cov})
         else:
-            _emit(dict(t='raise', test=_id, i=1, frames=_frames(e.__traceback__), **_exc(e)))
+            _emit(dict(t='raise', test=_id, i=1, cov=_cov, frames=_frames(e.__traceback__), **_exc(e)))
         _emit({'t': 'done', 'test': _id})
         continue
+    _cov = _cov_take()
     try:
         _ok = _raises is None and _same(_got, _want)
     except BaseException:
         _ok = False
     if _ok:
-        _emit({'t': 'pass', 'test': _id, 'i': 1})
+        _emit({'t': 'pass', 'test': _id, 'i': 1, 'cov': _cov})
     else:
-        _emit({'t': 'fail', 'test': _id, 'i': 1, 'got': _show(_got)})
+        _emit({'t': 'fail', 'test': _id, 'i': 1, 'cov': _cov, 'got': _show(_got)})
     _emit({'t': 'done', 'test': _id})
 _emit({'t': 'end'})
 _out.flush()
@@ -148,6 +157,7 @@ os._exit(0)
 // Runs as an ES module after the shared prelude (runnerPrelude.ts); String.raw keeps backslashes,
 // and the text has no backtick or dollar-brace.
 export const jsProbeRunner = String.raw`${jsRunnerPrelude}
+${jsCoverageCollector}
 const same = (a, b) =>
   isDeepStrictEqual(a, b) || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12);
 
@@ -177,16 +187,19 @@ for (const id of cfg.probes) {
   }
   emit({ t: 'start', test: id, i: 1 });
   let got;
+  await covStart();
   try {
     got = await p.call();
   } catch (e) {
-    if (p.raises !== null && raised(e, p.raises)) emit({ t: 'pass', test: id, i: 1 });
-    else emit({ t: 'raise', test: id, i: 1, ...excOf(e) });
+    const cov = await covTake();
+    if (p.raises !== null && raised(e, p.raises)) emit({ t: 'pass', test: id, i: 1, cov });
+    else emit({ t: 'raise', test: id, i: 1, cov, ...excOf(e) });
     emit({ t: 'done', test: id });
     continue;
   }
-  if (p.raises === null && same(got, want)) emit({ t: 'pass', test: id, i: 1 });
-  else emit({ t: 'fail', test: id, i: 1, got: show(got) });
+  const cov = await covTake();
+  if (p.raises === null && same(got, want)) emit({ t: 'pass', test: id, i: 1, cov });
+  else emit({ t: 'fail', test: id, i: 1, cov, got: show(got) });
   emit({ t: 'done', test: id });
 }
 emit({ t: 'end' });

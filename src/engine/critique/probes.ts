@@ -11,7 +11,9 @@
  * imported are dropped and counted, never reported.
  */
 import { throwIfAborted } from '../abort.js';
-import type { RawFinding, RelatedLocation } from '../findings.js';
+import type { Range, RawFinding, RelatedLocation } from '../findings.js';
+import type { Spectrum } from '../evidence/faultLocalisation.js';
+import { placeFault, raisingLine } from '../evidence/exec/faultPlacement.js';
 import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from '../evidence/exec/bundle.js';
 import { runExampleBatches, type BatchesResult, type ExampleOutcome } from '../evidence/exec/exampleBatches.js';
 import { maxExampleBatches } from '../evidence/exec/execTool.js';
@@ -171,7 +173,7 @@ async function runInSandbox(input: ModelStageInput, probes: PlannedProbe[], deps
     }
     const ids = runnerProbes.map((p) => p.id);
     request = (skip, marker) => {
-      const config: JsProbeRunnerConfig = { marker, probes: ids, skip: [...skip] };
+      const config: JsProbeRunnerConfig = { marker, probes: ids, skip: [...skip], coverage: execution.lineCoverage ? doc.path : '' };
       return {
         interpreter: 'node',
         args: ['--enable-source-maps', probeRunnerFiles.node],
@@ -185,7 +187,7 @@ async function runInSandbox(input: ModelStageInput, probes: PlannedProbe[], deps
     const module = await pythonModuleOf(doc.path, deps.ctx.fs);
     const path = [...new Set([module.root, doc.projectRoot])];
     request = (skip, marker) => {
-      const config: PythonProbeRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, probes: runnerProbes, skip: [...skip] };
+      const config: PythonProbeRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, probes: runnerProbes, skip: [...skip], coverage: execution.lineCoverage };
       return {
         interpreter: 'python',
         args: ['-B', probeRunnerFiles.python],
@@ -221,6 +223,9 @@ function report(doc: SourceDocument, probes: readonly PlannedProbe[], result: Ba
   const records: EvidenceRecord[] = [];
   const execution = deps.ctx.config.execution;
   const lineCount = doc.text.split('\n').length;
+  const spectra: Spectrum[] = result.outcomes
+    .filter((o) => o.i === 1 && o.lines && (o.status === 'passed' || o.status === 'failed' || o.status === 'error'))
+    .map((o) => ({ passed: o.status === 'passed', lines: o.lines! }));
   for (const o of result.outcomes) {
     const p = byId.get(o.test);
     if (!p) continue;
@@ -247,8 +252,12 @@ function report(doc: SourceDocument, probes: readonly PlannedProbe[], result: Ba
     });
     const related: RelatedLocation[] = [];
     const raisedAt = o.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
-    if (raisedAt) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
-    const finding = outcomeFinding(o, p, { doc, call, expected, why, related, timeout: seconds(execution.exampleTimeoutMs), limit: (l) => limitDescription(l, execution) });
+    const inUnit = raisingLine(o.frames, doc.path, p.unit);
+    if (raisedAt && raisedAt.line !== inUnit) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
+    // Failed and raising probes point at the unit's most suspicious line, like examples and tests.
+    const fault = o.status === 'failed' || o.status === 'error' ? placeFault(p.unit, doc.path, doc.text, inUnit, o.lines ? spectra : []) : undefined;
+    if (fault) related.push(...fault.related);
+    const finding = outcomeFinding(o, p, { doc, call, expected, why: `${why}${fault?.note ?? ''}`, related, range: fault?.range ?? p.unit.nameRange, timeout: seconds(execution.exampleTimeoutMs), limit: (l) => limitDescription(l, execution) });
     if (finding) findings.push(finding);
   }
   return { findings, records };
@@ -260,13 +269,14 @@ interface Wording {
   expected: string;
   why: string;
   related: RelatedLocation[];
+  /** Where the finding goes: the unit's name, or its faulty line (faultPlacement.ts). */
+  range: Range;
   timeout: string;
   limit: (l: NonNullable<ExampleOutcome['limit']>) => string;
 }
 
 function outcomeFinding(o: ExampleOutcome, p: PlannedProbe, w: Wording): RawFinding | undefined {
-  const { doc, call, expected, why, related } = w;
-  const range = p.unit.nameRange;
+  const { doc, call, expected, why, related, range } = w;
   const mismatch = (actual: string): RawFinding => ({
     rule: probeRules.mismatch,
     // The value is real but the expectation is the model's, which can be wrong: never an error.

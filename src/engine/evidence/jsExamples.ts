@@ -91,7 +91,7 @@ export class JsExamplesTool implements EvidenceTool {
     let key: string | undefined;
     if (this.deps.cache) {
       const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
+      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
       key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
       const hit = await this.deps.cache.get(key);
       if (hit) return hit;
@@ -103,7 +103,7 @@ export class JsExamplesTool implements EvidenceTool {
       signal,
       maxBatches: maxExampleBatches,
       request: (skip, marker) => {
-        const config: JsExampleRunnerConfig = { marker, blocks: ids, skip: [...skip] };
+        const config: JsExampleRunnerConfig = { marker, blocks: ids, skip: [...skip], coverage: execution.lineCoverage ? doc.path : '' };
         return {
           interpreter: 'node',
           args: ['--enable-source-maps', jsExampleRunnerFile],

@@ -57,7 +57,7 @@ export class PythonExamplesTool implements EvidenceTool {
     if (this.deps.cache) {
       const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
       const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
-      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
+      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
       key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
       const hit = await this.deps.cache.get(key);
       if (hit) return explainMissingPythonDependencies(hit, doc.projectRoot);
@@ -68,7 +68,7 @@ export class PythonExamplesTool implements EvidenceTool {
       signal,
       maxBatches: maxExampleBatches,
       request: (skip, marker) => {
-        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip], optionflags };
+        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip], optionflags, coverage: execution.lineCoverage };
         return {
           interpreter: 'python',
           args: ['-B', pythonDoctestRunnerFile],

@@ -136,6 +136,7 @@ export class RelatedTestsTool implements EvidenceTool {
       file: doc.path,
       addopts: keptAddopts(pytest?.addopts ?? []),
       budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs),
+      coverage: this.ctx.config.execution.lineCoverage,
     };
     return {
       interpreter: 'python',

@@ -7,6 +7,7 @@
  */
 import { throwIfAborted } from '../../abort.js';
 import type { LimitHit, Sandbox, SandboxRunRequest, SandboxRunResult } from '../../sandbox/types.js';
+import { CoverageTable } from './coverageCollector.js';
 import { collectResults, frames, int, newMarker, readsOf, runnerEvents, str, type Frame } from './protocol.js';
 
 export type ExampleStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'limit' | 'crashed';
@@ -32,6 +33,8 @@ export interface ExampleOutcome {
   exit?: string;
   /** Set when expected and actual output differ only in whitespace: both exactly. */
   whitespace?: { want: string; got: string };
+  /** 1-based lines of the file under critique the example ran, when coverage was recorded. */
+  lines?: number[];
 }
 
 /** A failure that stopped the module before any example ran. */
@@ -102,7 +105,9 @@ async function runBatches(opts: BatchOptions, reads: { paths: Set<string>; known
     const batchReads = readsOf(events);
     if (batchReads) for (const p of batchReads) reads.paths.add(p);
     else reads.known = false;
+    const coverage = new CoverageTable();
     for (const ev of events) {
+      if (coverage.add(ev)) continue;
       const t = str(ev.t);
       const test = str(ev.test) ?? '';
       if (t === 'start') {
@@ -122,6 +127,7 @@ async function runBatches(opts: BatchOptions, reads: { paths: Set<string>; known
           msg: str(ev.msg),
           frames: frames(ev.frames),
           whitespace: whitespaceOf(ev.ws),
+          lines: coverage.linesOf(ev),
         });
       } else if (t === 'done') {
         if (!skip.includes(test)) skip.push(test);

@@ -9,6 +9,8 @@ import type { EvidenceRecord, SourceDocument } from '../tool.js';
 import type { BatchesResult, ExampleOutcome } from './exampleBatches.js';
 import { execRules, executedError, limitDescription, lineRange, seconds, tracebackSummary } from './executedFindings.js';
 import { oneLine } from '../../text.js';
+import type { Spectrum } from '../faultLocalisation.js';
+import { placeFault, raisingLine, type FaultPlacement } from './faultPlacement.js';
 
 /** Where one example lives and what it says. */
 export interface PlacedExample {
@@ -104,6 +106,10 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     findings.push(executedError(source, rule, what, doc.path, range));
     return { findings, records };
   }
+  // Every example that ran to an outcome with coverage is one spectrum for fault localisation.
+  const spectra: Spectrum[] = result.outcomes
+    .filter((o) => o.lines && (o.status === 'passed' || o.status === 'failed' || o.status === 'error'))
+    .map((o) => ({ passed: o.status === 'passed', lines: o.lines! }));
   for (const o of result.outcomes) {
     const placed = opts.place(o);
     if (!placed) continue;
@@ -139,8 +145,14 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     });
     if (o.status === 'passed') continue;
     const related = [{ file: doc.path, range: exampleRange, message: 'the example' }];
-    if (raisedAt && raisedAt.line - 1 !== placed.line) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
-    const range = unitRange(placed.unit, exampleRange);
+    const inUnit = raisingLine(o.frames, doc.path, placed.unit);
+    if (raisedAt && raisedAt.line - 1 !== placed.line && raisedAt.line !== inUnit) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
+    let fault: FaultPlacement | undefined;
+    if ((o.status === 'failed' || o.status === 'error') && placed.unit.name !== moduleUnitName) {
+      fault = placeFault(placed.unit, doc.path, doc.text, inUnit, o.lines ? spectra : []);
+      related.push(...fault.related);
+    }
+    const range = fault?.range ?? unitRange(placed.unit, exampleRange);
     let rule: string;
     let message: string;
     switch (o.status) {
@@ -148,8 +160,8 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
       case 'error':
         rule = execRules.doctestFailed;
         message = o.whitespace
-          ? `Example ${call} ${opts.verbs.value} ${visibleWhitespace(o.whitespace.got)}, expected ${visibleWhitespace(o.whitespace.want)}: they differ only in whitespace (· is a space, → a tab, ⏎ a line break)`
-          : `Example ${call} ${actualText(o, opts.verbs)}${placed.expected ? `, ${placed.expected}` : ''}`;
+          ? `Example ${call} ${opts.verbs.value} ${visibleWhitespace(o.whitespace.got)}, expected ${visibleWhitespace(o.whitespace.want)}: they differ only in whitespace (· is a space, → a tab, ⏎ a line break)${fault?.note ?? ''}`
+          : `Example ${call} ${actualText(o, opts.verbs)}${placed.expected ? `, ${placed.expected}` : ''}${fault?.note ?? ''}`;
         break;
       case 'timeout':
         rule = execRules.timeout;

@@ -5,6 +5,7 @@
  * Settings come from `critic_config.json` next to it: marker, blocks to run, blocks to skip.
  */
 
+import { jsCoverageCollector } from './coverageCollector.js';
 import { jsRunnerPrelude } from './runnerPrelude.js';
 
 export const jsExampleRunnerFile = 'critic_examples.mjs';
@@ -15,11 +16,14 @@ export interface JsExampleRunnerConfig {
   /** Block ids the engine knows; anything else registered is ignored. */
   blocks: string[];
   skip: string[];
+  /** The file whose lines each example's coverage records (coverageCollector.ts); '' for none. */
+  coverage: string;
 }
 
 // Runs as an ES module after the shared prelude (runnerPrelude.ts); String.raw keeps backslashes,
 // and the text has no backtick or dollar-brace.
 export const jsExampleRunner = String.raw`${jsRunnerPrelude}
+${jsCoverageCollector}
 const registry = (globalThis[Symbol.for('critic.examples')] ??= []);
 try {
   await import('./critic_bundle.mjs');
@@ -43,12 +47,14 @@ for (const block of registry.slice()) {
     async check(i, actual, expected) {
       start(i);
       let got;
+      await covStart();
       try {
         got = await actual();
       } catch (e) {
-        emit({ t: 'raise', test, i, ...excOf(e) });
+        emit({ t: 'raise', test, i, cov: await covTake(), ...excOf(e) });
         return;
       }
+      const cov = await covTake();
       let want;
       try {
         want = await expected();
@@ -57,18 +63,20 @@ for (const block of registry.slice()) {
         emit({ t: 'raise', test, i, exc: x.exc, msg: 'the expected value could not be evaluated: ' + x.msg, frames: [] });
         return;
       }
-      if (isDeepStrictEqual(got, want)) emit({ t: 'pass', test, i });
-      else emit({ t: 'fail', test, i, got: show(got) });
+      if (isDeepStrictEqual(got, want)) emit({ t: 'pass', test, i, cov });
+      else emit({ t: 'fail', test, i, cov, got: show(got) });
     },
     async throws(i, actual, name, message) {
       start(i);
+      await covStart();
       try {
         const got = await actual();
-        emit({ t: 'fail', test, i, got: show(got) });
+        emit({ t: 'fail', test, i, cov: await covTake(), got: show(got) });
       } catch (e) {
+        const cov = await covTake();
         const text = e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e);
-        if (raised(e, name) && (!message || text.includes(message))) emit({ t: 'pass', test, i });
-        else emit({ t: 'raise', test, i, ...excOf(e) });
+        if (raised(e, name) && (!message || text.includes(message))) emit({ t: 'pass', test, i, cov });
+        else emit({ t: 'raise', test, i, cov, ...excOf(e) });
       }
     },
   };

@@ -5,6 +5,7 @@
  * `critic_source.py` (the text under critique, which may be unsaved).
  */
 
+import { pythonCoverageCollector } from './coverageCollector.js';
 import { pythonRunnerPrelude, pythonSourceImport } from './runnerPrelude.js';
 
 export const pythonDoctestRunnerFile = 'critic_doctests.py';
@@ -25,6 +26,8 @@ export interface DoctestRunnerConfig {
   skip: string[];
   /** doctest option flags by name (the project's pytest `doctest_optionflags`); unknown names are ignored. */
   optionflags: string[];
+  /** Record the lines of `file` each example runs (coverageCollector.ts). */
+  coverage: boolean;
 }
 
 // Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
@@ -33,6 +36,7 @@ export const pythonDoctestRunner = String.raw`
 import sys, os, json, doctest, importlib, importlib.util, linecache, traceback
 
 ${pythonRunnerPrelude}
+${pythonCoverageCollector}
 _target = os.path.realpath(_cfg['file'])
 
 def _frames(tb):
@@ -76,14 +80,22 @@ class _Reporter(doctest.DocTestRunner):
         line = None if test.lineno is None else test.lineno + example.lineno
         return {'t': t, 'test': _rel(test.name), 'i': idx, 'line': line, 'src': example.source.rstrip(), 'want': example.want.rstrip()}
 
+    def _outcome(self, t, test, example):
+        cov = _cov_take()
+        ev = self._base(t, test, example)
+        if cov is not None:
+            ev['cov'] = cov
+        return ev
+
     def report_start(self, out, test, example):
         _emit(self._base('start', test, example))
+        _cov_start()
 
     def report_success(self, out, test, example, got):
-        _emit(self._base('pass', test, example))
+        _emit(self._outcome('pass', test, example))
 
     def report_failure(self, out, test, example, got):
-        ev = self._base('fail', test, example)
+        ev = self._outcome('fail', test, example)
         ev['got'] = got.rstrip()[-2000:]
         if ''.join(got.split()) == ''.join(example.want.split()):
             # Only whitespace differs: the exact texts, so the message can show where.
@@ -91,7 +103,7 @@ class _Reporter(doctest.DocTestRunner):
         _emit(ev)
 
     def report_unexpected_exception(self, out, test, example, exc_info):
-        ev = self._base('raise', test, example)
+        ev = self._outcome('raise', test, example)
         ev.update(_exc(exc_info[1]))
         ev['frames'] = [f for f in _frames(exc_info[2]) if os.path.realpath(f['file']) == _target]
         _emit(ev)

@@ -11,8 +11,8 @@
  * (which may be unsaved) for that one file, whatever name it is imported under.
  */
 
-import { pythonRunnerPrelude } from './runnerPrelude.js';
-import { runnerSourceFile } from './runnerPrelude.js';
+import { pythonCoverageCollector } from './coverageCollector.js';
+import { pythonRunnerPrelude, runnerSourceFile } from './runnerPrelude.js';
 
 export const pythonTestRunnerFile = 'critic_tests.py';
 
@@ -31,6 +31,8 @@ export interface PythonTestRunnerConfig {
   addopts: string[];
   /** Tests not started within this many ms of the start are left unrun (reported as a count). */
   budgetMs: number;
+  /** Record the lines of `file` each test runs (coverageCollector.ts). */
+  coverage: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export const pythonTestRunner = String.raw`
 import sys, os, json, re, importlib, importlib.machinery, linecache, traceback, inspect
 
 ${pythonRunnerPrelude}
+${pythonCoverageCollector}
 os.chdir(_cfg['root'])
 
 # Tests not started before the budget runs out are left unrun (and counted) rather than cut off
@@ -133,9 +136,19 @@ def _run_pytest():
             self.root = str(config.rootpath)
 
         @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_call(self, item):
+            _cov_start()
+            try:
+                yield
+            finally:
+                item.critic_cov = _cov_take()
+
+        @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_makereport(self, item, call):
             outcome = yield
             rep = outcome.get_result()
+            if call.when == 'call':
+                rep.critic_cov = getattr(item, 'critic_cov', None)
             if call.excinfo is not None and rep.failed:
                 e = call.excinfo
                 rep.critic_exc = {
@@ -162,6 +175,8 @@ def _run_pytest():
                 outcome = 'skipped' if report.skipped else 'failed'
             ev = {'t': 'result', 'id': report.nodeid, 'name': report.nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'outcome': outcome, 'phase': report.when}
             ev.update(getattr(report, 'critic_exc', None) or {})
+            if getattr(report, 'critic_cov', None) is not None:
+                ev['cov'] = report.critic_cov
             if report.failed and 'msg' not in ev:
                 text = str(report.longrepr)
                 ev['msg'] = text.strip().splitlines()[-1][-2000:] if text.strip() else 'failed'
@@ -221,7 +236,11 @@ def _run_unittest():
         f, l = where(test)
         fn = func_of(test)
         name = fn.__name__ if fn else type(test).__name__ + '.' + getattr(test, '_testMethodName', str(test))
-        return {'t': t, 'id': test.id(), 'name': name, 'file': f, 'line': l}
+        ev = {'t': t, 'id': test.id(), 'name': name, 'file': f, 'line': l}
+        cov = _cov_take() if t == 'result' else None
+        if cov is not None:
+            ev['cov'] = cov
+        return ev
 
     def failed(test, err, outcome, label=None):
         ev = base(test, 'result')
@@ -238,6 +257,7 @@ def _run_unittest():
                 self.stop()
             super().startTest(test)
             _emit(base(test, 'start'))
+            _cov_start()
         def addSuccess(self, test):
             _emit(dict(base(test, 'result'), outcome='passed'))
         def addFailure(self, test, err):

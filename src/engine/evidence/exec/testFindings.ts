@@ -15,6 +15,9 @@ import { execRules, executedError, limitDescription, lineRange, seconds } from '
 import { oneLine } from '../../text.js';
 import { frames, int, normaliseFramePath, runnerEvents, str, v8Frames, type Frame } from './protocol.js';
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
+import { CoverageTable } from './coverageCollector.js';
+import { placeFault } from './faultPlacement.js';
+import type { Spectrum } from '../faultLocalisation.js';
 
 export interface TestResult {
   id: string;
@@ -30,6 +33,8 @@ export interface TestResult {
   frames: Frame[];
   expected?: string;
   actual?: string;
+  /** 1-based lines of the file under critique the test ran, when coverage was recorded. */
+  lines?: number[];
 }
 
 export interface TestRun {
@@ -53,7 +58,9 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
   const run: TestRun = { results: [], collectErrors: [] };
   let current: TestResult | undefined;
   let ended = false;
+  const coverage = new CoverageTable();
   for (const ev of runnerEvents(res, marker)) {
+    if (coverage.add(ev)) continue;
     const t = str(ev.t);
     const stack = str(ev.stack);
     const base = (): TestResult => ({
@@ -73,6 +80,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       r.msg = str(ev.msg);
       r.expected = str(ev.expected);
       r.actual = str(ev.actual);
+      r.lines = coverage.linesOf(ev);
       r.frames = r.frames.map((f) => ({ ...f, file: originalOf(f.file) }));
       run.results.push(r);
       if (current?.id === r.id) current = undefined;
@@ -104,6 +112,8 @@ interface Placement {
   range: Range;
   related: RelatedLocation[];
   testRange?: Range;
+  /** Where in the unit the fault is, appended to the message (faultPlacement.ts). */
+  note?: string;
 }
 
 function lastSegment(name: string): string {
@@ -146,8 +156,11 @@ function testRangeOf(r: TestResult, tf: TestFile | undefined): Range | undefined
   return tf.facts.tests.find((t) => t.name === leaf)?.range;
 }
 
-/** The unit a test result is about, with the related locations in the test file. */
-export function placeTestResult(r: TestResult, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>): Placement {
+/**
+ * The unit a test result is about, with the related locations in the test file; with `spectra`
+ * (the coverage of the run's tests), the range is the unit's most suspicious line.
+ */
+export function placeTestResult(r: TestResult, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>, spectra: readonly Spectrum[] = []): Placement {
   const lineCount = doc.text.split('\n').length;
   const moduleUnit = units.find((u) => u.name === moduleUnitName)!;
   const tf = testFiles.get(r.file);
@@ -166,8 +179,8 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     const line = inDoc.line - 1;
     const unit = enclosingUnit(units, { start: { line, character: 0 }, end: { line, character: 0 } });
     if (unit.name !== moduleUnitName) {
-      related.push({ file: doc.path, range: lineRange(doc.text, line), message: 'raised here' });
-      return { unit, range: unit.nameRange, related, testRange };
+      const fault = placeFault(unit, doc.path, doc.text, inDoc.line, r.lines ? spectra : []);
+      return { unit, range: fault.range, related: [...related, ...fault.related], testRange, note: fault.note };
     }
   }
   if (tf && testRange) {
@@ -180,8 +193,10 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
         .map((name) => units.find((u) => u.kind !== 'module' && u.kind !== 'class' && lastSegment(u.name) === name))
         .filter((u): u is CodeUnit => u !== undefined && u !== unit)
         .slice(0, 3);
+      const fault = placeFault(unit, doc.path, doc.text, undefined, r.lines ? spectra : []);
+      related.push(...fault.related);
       for (const o of others) related.push({ file: doc.path, range: o.nameRange, message: `also exercised by the test: ${o.name}` });
-      return { unit, range: unit.nameRange, related, testRange };
+      return { unit, range: fault.range, related, testRange, note: fault.note };
     }
   }
   return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange };
@@ -261,15 +276,16 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
       level: 'note',
     });
   }
+  const spectra: Spectrum[] = run.results.filter((r) => r.lines && r.outcome !== 'skipped' && r.outcome !== 'timeout').map((r) => ({ passed: r.outcome === 'passed', lines: r.lines! }));
   for (const r of run.results) {
     if (r.outcome === 'skipped') continue;
-    const p = placeTestResult(r, doc, units, testFiles);
+    const p = placeTestResult(r, doc, units, testFiles, spectra);
     const status = r.outcome === 'passed' ? 'passed' : r.outcome === 'error' ? 'error' : r.outcome === 'timeout' ? 'timeout' : 'failed';
     records.push({ kind: 'test', unit: p.unit.name, status, subject: r.name, expected: r.expected, actual: r.actual ?? (status === 'passed' ? undefined : r.msg), file: r.file, range: p.testRange ?? { start: { line: Math.max(0, r.line - 1), character: 0 }, end: { line: Math.max(0, r.line - 1), character: 0 } } });
     if (r.outcome === 'passed') continue;
     const message =
       r.outcome === 'timeout' ? `Test \`${oneLine(r.name, 80)}\` did not finish within its own timeout: ${failureText(r)}` : `Test \`${oneLine(r.name, 80)}\` ${r.outcome === 'error' ? 'errored' : 'failed'}: ${failureText(r)}`;
-    findings.push(executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, message, doc.path, p.range, p.related));
+    findings.push(executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, `${message}${p.note ?? ''}`, doc.path, p.range, p.related));
   }
   if (run.stopped) {
     const s = run.stopped;

@@ -1,0 +1,221 @@
+/**
+ * Line coverage of the file under critique, per example / test, for fault localisation
+ * (faultLocalisation.ts). Runners splice the snippet in after the prelude and call
+ * `_cov_start()` before a run and `_cov_take()` after it; the lines travel on the result channel
+ * (`_emit`), never on the code's stdout. Each distinct set of lines is sent once as
+ * `cov {n, lines}` (`lines` as ranges: "3-7,9") and results refer to it by `n`, so a suite of a
+ * thousand tests that all run the same lines costs one line of output, not a thousand.
+ *
+ * Python 3.12+ uses `sys.monitoring` (events are disabled after their first hit and re-armed per
+ * run, so a loop costs one callback per line); before that `sys.settrace`, with a local tracer
+ * only on frames of the file under critique, so other code runs at the cost of one call event.
+ */
+import { int, str } from './protocol.js';
+
+// Python source in String.raw, spliced into the runners' String.raw templates: no backtick or dollar-brace.
+/** Python; after the prelude (needs _cfg, _emit, sys, os). Defines _cov_start() and _cov_take() -> id or None. */
+export const pythonCoverageCollector = String.raw`
+_cov_on = bool(_cfg.get('coverage'))
+_cov_files = {os.path.abspath(_cfg['file']), os.path.realpath(_cfg['file'])} if _cov_on else set()
+_cov_lines = None
+_cov_ids = {}
+_cov_tool = None
+if _cov_on and hasattr(sys, 'monitoring'):
+    _mon = sys.monitoring
+    for _t in (_mon.COVERAGE_ID, 3, 4, 5):
+        try:
+            _mon.use_tool_id(_t, 'critic-coverage')
+            _cov_tool = _t
+            break
+        except ValueError:
+            pass
+
+    def _cov_line(code, line):
+        if _cov_lines is not None and code.co_filename in _cov_files:
+            _cov_lines.add(line)
+        return _mon.DISABLE
+
+    if _cov_tool is not None:
+        _mon.register_callback(_cov_tool, _mon.events.LINE, _cov_line)
+
+def _cov_global(frame, event, arg):
+    if frame.f_code.co_filename not in _cov_files:
+        return None
+    # A loop that has shown no new line for a while stops paying for line events in this frame:
+    # a hot loop then runs at full speed, at the price of a branch first taken very late.
+    idle = [0]
+
+    def local(frame, event, arg):
+        if event == 'line' and _cov_lines is not None:
+            seen = len(_cov_lines)
+            _cov_lines.add(frame.f_lineno)
+            if len(_cov_lines) != seen:
+                idle[0] = 0
+            else:
+                idle[0] += 1
+                if idle[0] > 2000:
+                    frame.f_trace_lines = False
+        return local
+    return local
+
+def _cov_start():
+    global _cov_lines
+    if not _cov_on:
+        return
+    _cov_lines = set()
+    if _cov_tool is not None:
+        _mon.restart_events()
+        _mon.set_events(_cov_tool, _mon.events.LINE)
+    else:
+        sys.settrace(_cov_global)
+
+def _cov_take():
+    global _cov_lines
+    if not _cov_on or _cov_lines is None:
+        return None
+    if _cov_tool is not None:
+        _mon.set_events(_cov_tool, 0)
+    else:
+        sys.settrace(None)
+    lines = sorted(_cov_lines)
+    _cov_lines = None
+    key = tuple(lines)
+    n = _cov_ids.get(key)
+    if n is None:
+        n = _cov_ids[key] = len(_cov_ids)
+        spans, i = [], 0
+        while i < len(lines):
+            j = i
+            while j + 1 < len(lines) and lines[j + 1] == lines[j] + 1:
+                j += 1
+            spans.append(str(lines[i]) if i == j else str(lines[i]) + '-' + str(lines[j]))
+            i = j + 1
+        _emit({'t': 'cov', 'n': n, 'lines': ','.join(spans)})
+    return n
+`;
+
+/**
+ * JS (an ES module), after the prelude (needs cfg, emit). V8's precise block coverage through the
+ * in-process inspector (no port is opened), mapped back to the original file's lines through the
+ * bundle's source map (the runner runs with --enable-source-maps, so `findSourceMap` has it).
+ * Defines covStart() (resets the counters) and covTake() -> id or undefined; same `cov` events as
+ * the Python collector. cfg.coverage is the file under critique, or '' for none.
+ */
+export const jsCoverageCollector = String.raw`
+import { Session as CovSession } from 'node:inspector/promises';
+import { findSourceMap as covFindSourceMap } from 'node:module';
+import { pathToFileURL as covFileUrl } from 'node:url';
+
+const covTarget = cfg.coverage ? covFileUrl(cfg.coverage).href : '';
+let covSession;
+if (covTarget) {
+  try {
+    covSession = new CovSession();
+    covSession.connect();
+    await covSession.post('Profiler.enable');
+    await covSession.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+  } catch {
+    covSession = undefined;
+  }
+}
+const covIds = new Map();
+const covScripts = new Map();
+const covScript = (url) => {
+  let s = covScripts.get(url);
+  if (s) return s;
+  let text = '';
+  try {
+    text = readFileSync(new URL(url), 'utf8');
+  } catch {}
+  // Offset of each line's first non-blank character: a line ran when that character did.
+  const starts = [];
+  const cols = [];
+  for (const m of text.matchAll(/^[ \t]*/gm)) {
+    starts.push(m.index + m[0].length);
+    cols.push(m[0].length);
+  }
+  s = { starts, cols, text, map: covFindSourceMap(new URL(url).pathname) };
+  covScripts.set(url, s);
+  return s;
+};
+const covStart = async () => {
+  if (covSession) await covSession.post('Profiler.takePreciseCoverage').catch(() => {});
+};
+const covTake = async () => {
+  if (!covSession) return undefined;
+  let result;
+  try {
+    ({ result } = await covSession.post('Profiler.takePreciseCoverage'));
+  } catch {
+    return undefined;
+  }
+  const lines = new Set();
+  for (const script of result) {
+    if (!script.url.startsWith('file:') || !script.url.endsWith('.mjs')) continue;
+    const { starts, cols, map, text } = covScript(script.url);
+    if (!map) continue;
+    const counts = new Map();
+    for (const fn of script.functions) {
+      // Ranges come outermost first; an inner block's count overrides its function's.
+      fn.ranges.forEach((r, k) => {
+        let lo = 0, hi = starts.length;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (starts[mid] < r.startOffset) lo = mid + 1; else hi = mid; }
+        // A function's own range starts on its signature, which "runs" when it is declared.
+        if (k === 0 && starts[lo] === r.startOffset && lo + 1 < starts.length && starts[lo + 1] < r.endOffset) lo++;
+        for (let i = lo; i < starts.length && starts[i] < r.endOffset; i++) if (text[starts[i]] !== '}') counts.set(i, r.count);
+      });
+    }
+    for (const [line, count] of counts) {
+      if (count <= 0) continue;
+      const e = map.findEntry(line, cols[line]);
+      if (e && e.originalSource === covTarget && typeof e.originalLine === 'number') lines.add(e.originalLine + 1);
+    }
+  }
+  const sorted = [...lines].sort((a, b) => a - b);
+  const key = sorted.join(',');
+  let n = covIds.get(key);
+  if (n === undefined) {
+    n = covIds.size;
+    covIds.set(key, n);
+    emit({ t: 'cov', n, lines: key });
+  }
+  return n;
+};
+`;
+
+const maxLines = 200_000;
+
+/** Lines from a `cov` event's ranges ("3-7,9"); malformed parts are dropped (the text is untrusted). */
+export function parseCoverageRanges(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    // A range can only be as long as a file is; a hostile huge one must not allocate gigabytes.
+    if (a < 1 || b < a || b - a > 1_000_000) continue;
+    for (let l = a; l <= b && out.length < maxLines; l++) out.push(l);
+  }
+  return out;
+}
+
+/** Collects `cov` events of one run and resolves the `cov` field of results against them. */
+export class CoverageTable {
+  private readonly sets = new Map<number, number[]>();
+
+  /** Records `ev` when it is a `cov` event; returns whether it was one. */
+  add(ev: Record<string, unknown>): boolean {
+    if (str(ev.t) !== 'cov') return false;
+    const n = int(ev.n);
+    const lines = str(ev.lines);
+    if (n !== undefined && lines !== undefined && !this.sets.has(n)) this.sets.set(n, parseCoverageRanges(lines));
+    return true;
+  }
+
+  /** The lines a result's `cov` id names; undefined when it has none (coverage off, or not recorded). */
+  linesOf(ev: Record<string, unknown>): number[] | undefined {
+    const n = int(ev.cov);
+    return n === undefined ? undefined : this.sets.get(n);
+  }
+}
