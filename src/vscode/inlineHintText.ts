@@ -24,9 +24,13 @@ const testOutcome = /^Test `([^\n]*?)` (failed|errored): ([\s\S]*?)(?: \(expecte
 // "… did not finish within 5 s (possible infinite loop)"
 const timeoutOutcome = /(did not finish within [\d.]+ m?s)/;
 
+// " (in `add`; line 17 is its most suspicious line, …)" / " (in `div`, raised at line 28)": where
+// a located failure sits is what the hint's position already shows.
+const locatedSuffix = /\s\(in `[^`]+`[,;][^()]*(?:\([^()]*\)[^()]*)*\)$/;
+
 /** The short text of one finding. */
 export function hintText(f: Pick<CriticFinding, 'message' | 'tier' | 'rule'>): string {
-  const message = f.message.split('\n')[0] ?? '';
+  const message = (f.message.split('\n')[0] ?? '').replace(locatedSuffix, '');
   if (f.tier === 'executed' || f.rule.startsWith('probe-')) {
     const call = callOutcome.exec(message);
     if (call) return clip(`${call[3]}, ${actualPhrase(call[1]!, call[2]!)}`);

@@ -166,6 +166,9 @@ test("the engine's real findings (a failing doctest run in the sandbox, a failin
     ['div', 'expected 0, raised ZeroDivisionError: division by zero'],
   ]);
   const tree = buildFindingsTree([...files].map(([label, findings]) => ({ uri: `file:///p/${label}`, label, findings })), new Set(['executed']));
-  assert.deepEqual(tree.map((f) => [f.label, f.units.map((u) => u.unit)]), [['shop/calc.py', ['add', 'div']], ['tests/test_calc.py', ['TestCalc.test_add', 'TestCalc.test_div']]]);
+  // The package's __init__.py re-exports calc, so the tests are related to it too; their failures
+  // are calc's, and on __init__.py they are only notes.
+  assert.deepEqual(tree.map((f) => [f.label, f.units.map((u) => u.unit)]), [['shop/__init__.py', ['<module>']], ['shop/calc.py', ['add', 'div']], ['tests/test_calc.py', ['TestCalc.test_add', 'TestCalc.test_div']]]);
+  assert.deepEqual(report.findings.filter((f) => f.file === 'shop/__init__.py').map((f) => f.level), ['note', 'note']);
   assert.deepEqual(files.get('tests/test_calc.py').map(hintText), ['test_add failed: 5 != 4', 'test_div failed: ZeroDivisionError: division by zero']);
 });

@@ -15,7 +15,7 @@ import { AbortError } from '../abort.js';
 import type { Sandbox, SandboxRunResult } from '../sandbox/types.js';
 import { firstLine, oneLine } from '../text.js';
 import { asUnavailable } from './exec/execTool.js';
-import { markedEvents, newMarker, runnerConfigFile, str, int } from './exec/protocol.js';
+import { collectResults, newMarker, runnerConfigFile, runnerEvents, str, int } from './exec/protocol.js';
 import { jsRunnerPrelude } from './exec/runnerPrelude.js';
 import { ToolUnavailableError } from './tool.js';
 
@@ -41,8 +41,8 @@ interface RunnerConfig {
   files: { id: number; path: string; text: string }[];
 }
 
-// An ES module after the shared prelude (which reads and deletes the settings and keeps the real
-// stdout for results). No backtick or dollar-brace in the text below.
+// An ES module after the shared prelude (which reads and deletes the settings and sets up the
+// result channel). No backtick or dollar-brace in the text below.
 export const eslintRunner = String.raw`${jsRunnerPrelude}
 import { pathToFileURL } from 'node:url';
 let linter;
@@ -225,6 +225,7 @@ export class SandboxedEslint {
           files: { [eslintRunnerFile]: eslintRunner, [runnerConfigFile]: JSON.stringify(config) },
           timeoutMs: first.timeoutMs * Math.max(1, Math.ceil(batch.length / 4)),
           signal: everyAborted.signal,
+          ...collectResults,
         }),
       );
     } catch (err) {
@@ -238,7 +239,7 @@ export class SandboxedEslint {
 }
 
 function settle(batch: Pending[], r: SandboxRunResult, marker: string, configPath: string, eslintPath: string): void {
-  const events = markedEvents(r.stdout, marker);
+  const events = runnerEvents(r, marker);
   const fatal = events.find((e) => e.t === 'load' || e.t === 'noclass' || e.t === 'config');
   if (fatal) {
     const why = oneLine(str(fatal.msg) ?? '', 300);

@@ -114,6 +114,8 @@ interface Placement {
   testRange?: Range;
   /** Where in the unit the fault is, appended to the message (faultPlacement.ts). */
   note?: string;
+  /** Nothing ties the result to this file: no traceback frame in it, no call of a function it defines. */
+  unplaced?: boolean;
 }
 
 function lastSegment(name: string): string {
@@ -199,7 +201,7 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
       return { unit, range: fault.range, related, testRange, note: fault.note };
     }
   }
-  return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange };
+  return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange, unplaced: true };
 }
 
 function failureText(r: TestResult): string {
@@ -285,6 +287,12 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     if (r.outcome === 'passed') continue;
     const message =
       r.outcome === 'timeout' ? `Test \`${oneLine(r.name, 80)}\` did not finish within its own timeout: ${failureText(r)}` : `Test \`${oneLine(r.name, 80)}\` ${r.outcome === 'error' ? 'errored' : 'failed'}: ${failureText(r)}`;
+    if (p.unplaced && r.outcome !== 'timeout') {
+      // E.g. a package `__init__.py` that re-exports the module the test exercises: the failure is
+      // that module's, where it is reported as an error; here it is only worth knowing.
+      findings.push({ ...executedError(source, execRules.testFailed, `${message} — the test calls nothing this file defines and its traceback does not pass through it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note' });
+      continue;
+    }
     findings.push(executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, `${message}${p.note ?? ''}`, doc.path, p.range, p.related));
   }
   if (run.stopped) {
