@@ -11,10 +11,17 @@ export class GitError extends Error {
   override name = 'GitError';
 }
 
+/**
+ * The repository's own configuration is input, not instructions: `.git/config` and
+ * `.gitattributes` of a cloned repository can name programs git would run on a plain `git diff`
+ * (an fsmonitor hook, external diff and textconv drivers, hooks). These settings switch them off.
+ */
+const untrustedRepoSafety = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'diff.external=', '-c', 'core.pager=cat'];
+
 async function git(exec: ExecPort, cwd: string, args: string[]): Promise<string> {
   let r;
   try {
-    r = await exec.run({ command: 'git', args: ['-c', 'core.quotePath=false', ...args], cwd, timeoutMs: 60_000 });
+    r = await exec.run({ command: 'git', args: ['-c', 'core.quotePath=false', ...untrustedRepoSafety, ...args], cwd, timeoutMs: 60_000 });
   } catch (err) {
     throw new GitError(`could not run git (${(err as Error).message}); install git to use "critic diff"`);
   }
@@ -50,7 +57,7 @@ export async function changedFiles(
     () => true,
     () => false,
   );
-  const common = ['diff', '--no-color', '--no-ext-diff', '--unified=0', '--no-renames', '--diff-filter=ACMRT'];
+  const common = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--unified=0', '--no-renames', '--diff-filter=ACMRT'];
   let args: string[];
   if (mode.staged) args = [...common, '--cached', ...(hasHead ? [] : [emptyTree])];
   else if (mode.base) {
@@ -66,7 +73,7 @@ export async function changedFiles(
   const out: ChangedFile[] = files.map((f) => ({
     ...f,
     absPath: join(root, f.path),
-    readContent: mode.staged ? () => git(exec, root, ['show', `:${f.path}`]) : () => readWorkingTree(join(root, f.path)),
+    readContent: mode.staged ? () => git(exec, root, ['cat-file', 'blob', `:${f.path}`]) : () => readWorkingTree(join(root, f.path)),
   }));
   if (!mode.staged) {
     // New files git does not track yet are changes too (all their lines).
