@@ -59,11 +59,8 @@ test('critic check on hostile examples: bounded, reported, contained, nothing le
   ].join('\n');
   const p = tempProject({ 'hostile.py': source, '.critic.json': JSON.stringify({ execution: { exampleTimeoutMs: 2000 } }) });
   t.after(p.cleanup);
-  const started = Date.now();
   const secret = `sk-${marker}-secret`;
   const r = await criticAsync(['check', 'hostile.py', '--format', 'json', '--no-color'], { cwd: p.root, env: { OPENAI_API_KEY: secret, CRITIC_MODEL: '', XDG_CACHE_HOME: join(p.root, '.cache') } });
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed < 60_000, `the CLI took ${elapsed} ms`);
   const out = JSON.parse(r.stdout);
   const byUnit = Object.fromEntries(out.findings.filter((f) => f.tier === 'executed').map((f) => [f.unit, f]));
   assert.equal(byUnit.spin?.rule, 'exec-timeout', r.stdout);

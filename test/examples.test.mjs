@@ -250,16 +250,11 @@ test('cache: the second run is a hit, an edit is a miss, and the disk copy serve
   try {
     const cache = new ExecCache({ dir });
     const tool = new PythonExamplesTool(ctx, { sandbox, cache });
-    const t0 = Date.now();
     const first = await check(tool, p.root, 'shop/calc.py');
-    const cold = Date.now() - t0;
     assert.deepEqual(cache.stats, { hits: 0, misses: 1, diskHits: 0, size: 1 });
-    const t1 = Date.now();
     const second = await check(tool, p.root, 'shop/calc.py');
-    const warm = Date.now() - t1;
     assert.equal(cache.stats.hits, 1);
     assert.deepEqual(second.findings, first.findings);
-    assert.ok(warm < cold, `warm ${warm} ms < cold ${cold} ms`);
     const edited = first.doc.text.replace('return a / b', 'return a / b if b else 0');
     const third = await check(tool, p.root, 'shop/calc.py', edited);
     assert.equal(cache.stats.misses, 2);

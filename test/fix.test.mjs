@@ -1,11 +1,11 @@
 // `critic fix`: runFix in-process (real engine, real sandbox, real `openai` client against the
-// scripted server), and the real CLI process (dist/cli.js) once main.ts calls runFix.
+// scripted server), and the real CLI process (dist/cli.js).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
+import { makeContext, out, tempProject } from './support/engine.mjs';
 import { reply } from './support/openaiServer.mjs';
 import { fixture, medianFixed, medianWrong, rewrite, startRewriteRig } from './support/rewrite.mjs';
 import { cliPath } from './support/cli.mjs';
@@ -14,8 +14,6 @@ import { needsSandbox } from './support/sandbox.mjs';
 const { languageOfPath } = await import(out('engine/languages.js'));
 const { runFix, writeIfUnchanged } = await import(out('cli/fix.js'));
 
-// The CLI tests need main.ts to hand `critic fix` to runFix (the lead wires it).
-const cliWired = readFileSync(join(repoRoot, 'src', 'cli', 'main.ts'), 'utf8').includes('runFix');
 
 /** 1-based line of `median`'s return statement in stats.py. */
 const medianLine = fixture('stats.py').split('\n').findIndex((l) => l.includes('return s[len(s) // 2]')) + 1;
@@ -237,9 +235,8 @@ function critic(args, { cwd, env = {} }) {
 
 const modelEnv = () => ({ OPENAI_BASE_URL: server.url, CRITIC_MODEL: 'test-model', OPENAI_API_KEY: '' });
 const sandboxArgs = [];
-const cliTest = (name, fn) => test(name, { skip: cliWired ? false : 'main.ts does not call runFix yet' }, fn);
 
-cliTest('CLI: critic fix --line prints the diff and "verified"; --apply writes it and critic check is then clean', needsSandbox, async () => {
+test('CLI: critic fix --line prints the diff and "verified"; --apply writes it and critic check is then clean', needsSandbox, async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   try {
     server.script([rewrite(medianFixed), rewrite(medianFixed)]);
@@ -261,7 +258,7 @@ cliTest('CLI: critic fix --line prints the diff and "verified"; --apply writes i
   }
 });
 
-cliTest('CLI: a wrong rewrite exits 1 and leaves the file unchanged', needsSandbox, async () => {
+test('CLI: a wrong rewrite exits 1 and leaves the file unchanged', needsSandbox, async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   try {
     server.script(() => rewrite(medianWrong));
@@ -274,7 +271,7 @@ cliTest('CLI: a wrong rewrite exits 1 and leaves the file unchanged', needsSandb
   }
 });
 
-cliTest('CLI: a file edited while the rewrite is verified is not overwritten', needsSandbox, async () => {
+test('CLI: a file edited while the rewrite is verified is not overwritten', needsSandbox, async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   const edited = `${fixture('stats.py')}# edited meanwhile\n`;
   try {
@@ -291,7 +288,7 @@ cliTest('CLI: a file edited while the rewrite is verified is not overwritten', n
   }
 });
 
-cliTest('CLI: no model configured exits 2 with the Ollama hint', async () => {
+test('CLI: no model configured exits 2 with the Ollama hint', async () => {
   const p = tempProject({ 'stats.py': fixture('stats.py') }, 'critic-fixcli-');
   try {
     const r = await critic(['fix', 'stats.py', '--line', String(medianLine)], { cwd: p.root, env: { OPENAI_BASE_URL: '', CRITIC_MODEL: '', OPENAI_API_KEY: '' } });

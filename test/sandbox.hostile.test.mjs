@@ -140,10 +140,8 @@ test('secrets: a file in the real home directory and API keys in the environment
 
 test('fork bomb (500 detached sleepers) is stopped by the pids cgroup (else the clock); nothing survives', needsSandbox, async () => {
   const marker = `987.${digits}1`;
-  const started = Date.now();
   const r = await py(`${pySleepers(marker, 500)}import time\ntime.sleep(100)`);
   assert.equal(r.limitHit, hasPidsCgroup ? 'processes' : 'timeout');
-  assert.ok(Date.now() - started < 4000);
   assert.deepEqual(survivors(marker), []);
   assertHostUntouched(r);
 });
@@ -157,21 +155,17 @@ test('fork bomb from node is stopped too', needsSandbox, async () => {
 
 test('without a pids cgroup the PID namespace and the clock still end a fork bomb', needsSandbox, async () => {
   const marker = `987.${digits}3`;
-  const started = Date.now();
   const r = await py(`${pySleepers(marker, 500)}import time\nprint("forked", flush=True)\ntime.sleep(100)`, { sandbox: fallback, timeoutMs: 2500 });
   assert.equal(r.limitHit, 'timeout');
-  assert.ok(Date.now() - started < 5000);
   assert.deepEqual(survivors(marker), []);
   assertHostUntouched(r);
 });
 
 test('memory: python allocating gigabytes is stopped by the memory cgroup', { skip: needsSandbox.skip || (!hasMemoryCgroup && 'no usable memory cgroup here') }, async () => {
   for (const code of ['a = bytearray(4 << 30)', 'xs = []\nwhile True: xs.append(bytearray(1 << 20))']) {
-    const started = Date.now();
     const r = await py(code);
     assert.equal(r.limitHit, 'memory', code);
     assert.equal(r.signal, 'SIGKILL');
-    assert.ok(Date.now() - started < 3000);
   }
 });
 
@@ -192,22 +186,18 @@ test('memory without cgroups: MemoryError in python (RLIMIT_AS), heap limit in n
 
 test('spinning forever ends at the timeout, with its children', needsSandbox, async () => {
   const marker = `987.${digits}4`;
-  const started = Date.now();
   const r = await py(`${pySleepers(marker, 3)}while True: pass`, { timeoutMs: 1500 });
-  const took = Date.now() - started;
   assert.equal(r.limitHit, 'timeout');
-  assert.ok(took >= 1400 && took < 3000, `took ${took} ms`);
   assert.deepEqual(survivors(marker), []);
   const n = await js('for (;;) {}', { timeoutMs: 1000 });
   assert.equal(n.limitHit, 'timeout');
 });
 
 test('CPU time is limited by RLIMIT_CPU', needsSandbox, async () => {
-  const started = Date.now();
+  // Ended by the CPU limit (SIGXCPU after 1 s of CPU), not by the 6 s wall clock.
   const r = await py('while True: pass', { cpuSeconds: 1, timeoutMs: 6000 });
   assert.equal(r.limitHit, 'cpu');
   assert.equal(r.signal, 'SIGXCPU');
-  assert.ok(Date.now() - started < 4000);
 });
 
 test('megabytes of output are truncated at the cap', needsSandbox, async () => {
