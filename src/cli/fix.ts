@@ -17,7 +17,7 @@ import type { Critic } from '../engine/critic.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import { UnitNotFoundError, type RewriteResult, type RoundReport } from '../engine/rewrite/rewrite.js';
 import { moduleUnitName, type CodeUnit } from '../engine/syntax/units.js';
-import { displayPath } from './output.js';
+import { displayPath } from '../engine/reportFormat.js';
 import { findProjectRoot } from '../engine/project.js';
 
 export interface FixOptions {

@@ -17,7 +17,7 @@ import type { EngineContext, Logger } from '../engine/types.js';
 import { helpText, parseArgs, UsageError, type CliOptions } from './args.js';
 import { collectFiles } from './files.js';
 import { changedFiles, gitRoot, GitError } from './git.js';
-import { formatJson, formatSarif, formatText, type Report } from './output.js';
+import { formatJson, formatSarif, formatText, type Report } from '../engine/reportFormat.js';
 import { loadProject, untrustedNotice } from '../engine/project.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';

@@ -3,7 +3,7 @@
  * format, coloured by the `critic-report` grammar (syntaxes/critic-report.tmLanguage.json).
  */
 import * as vscode from 'vscode';
-import { formatText } from '../cli/output.js';
+import { formatText } from '../engine/reportFormat.js';
 import type { CriticController } from './controller.js';
 
 export const reportScheme = 'critic-report';

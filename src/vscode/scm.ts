@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
-import { changedFiles, GitError } from '../cli/git.js';
+import { changedFiles, GitError } from '../engine/git.js';
 import { languageOfPath } from '../engine/languages.js';
 import { nodeExec } from '../engine/nodePorts.js';
 import type { ExecPort, Logger } from '../engine/types.js';

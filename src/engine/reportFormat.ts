@@ -1,9 +1,9 @@
 /** Rendering results for people (text) and machines (json, sarif). */
 import { relative } from 'node:path';
-import { summarise, type Finding, type Level } from '../engine/findings.js';
-import { toSarif } from '../engine/sarif.js';
-import type { ToolNotice } from '../engine/pipeline.js';
-import { plural } from '../engine/text.js';
+import { summarise, type Finding, type Level } from './findings.js';
+import { toSarif } from './sarif.js';
+import type { ToolNotice } from './pipeline.js';
+import { plural } from './text.js';
 
 export interface Report {
   findings: Finding[];
