@@ -1,6 +1,6 @@
 // npm run bench:host — how long the VS Code extension host's event loop is blocked while Critic
-// works: a cold critique of a 2,000-line TypeScript file, then 200 one-line edits (each critiqued
-// by the autoCheck policy: the edited function is re-checked once its findings were cleared).
+// works: a cold critique of a 2,000-line TypeScript file, then 200 small edits (two-line
+// insertions, which autoCheck "insertions" re-critiques after the idle delay).
 //
 // A throwaway probe extension runs inside the same extension host as Critic (code-server 4.100 =
 // VS Code 1.100) and records perf_hooks.monitorEventLoopDelay there. Run it against this tree
@@ -82,9 +82,11 @@ exports.activate = (context) => {
     h.enable();
     t = Date.now();
     for (let i = 0; i < 200; i++) {
-      const line = 8 + 20 * (i % 100);
-      await editor.edit((e) => e.insert(new vscode.Position(line, 0), i % 2 ? '' : ' '));
-      await new Promise((r) => setTimeout(r, 15));
+      // A two-line insertion in a function body (what autoCheck "insertions" re-critiques after
+      // the idle delay); every 20th edit waits past the delay so a critique really runs meanwhile.
+      const line = editor.document.lineAt(editor.document.lineCount - 1).lineNumber - 8;
+      await editor.edit((e) => e.insert(new vscode.Position(line, 0), '  void ' + i + ';\n  void 0;\n'));
+      await new Promise((r) => setTimeout(r, i % 20 === 19 ? 400 : 15));
     }
     await api.idle(120000);
     h.disable();

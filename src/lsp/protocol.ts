@@ -88,6 +88,12 @@ export interface InitializationOptions {
    * shows those errors). They still count as evidence for the model and the rewrite verification.
    */
   omitDiagnostics?: string[];
+  /**
+   * The client drives critiques itself with `clientRequests` (the VS Code client) and has its own
+   * commands and code actions: the server then advertises neither `executeCommandProvider` (whose
+   * command ids would clash with the client's) nor `codeActionProvider`.
+   */
+  clientDriven?: boolean;
 }
 
 /**

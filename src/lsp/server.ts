@@ -200,8 +200,9 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        codeActionProvider: { codeActionKinds: ['quickfix'] },
-        executeCommandProvider: { commands: Object.values(commands) },
+        ...(init.clientDriven === true
+          ? {}
+          : { codeActionProvider: { codeActionKinds: ['quickfix'] }, executeCommandProvider: { commands: Object.values(commands) } }),
         workspace: { workspaceFolders: { supported: true } },
       },
       serverInfo: { name: 'critic', version: pkg.version },

@@ -17,7 +17,7 @@ import { channelLogger } from './logging.js';
 import { ModelCommands } from './modelCommands.js';
 import { ReportProvider, reportScheme } from './report.js';
 import { previewScheme, RewriteCommands } from './rewriteCommands.js';
-import { ScmCommands } from './scm.js';
+import { ScmCommands, stagedScheme } from './scm.js';
 import { CriticStatus } from './status.js';
 import { WalkthroughCommands } from './walkthroughCommands.js';
 
@@ -173,6 +173,7 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     vscode.languages.registerCodeLensProvider(documentSelector, lenses),
     vscode.workspace.registerTextDocumentContentProvider(previewScheme, rewrites),
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, report),
+    vscode.workspace.registerTextDocumentContentProvider(stagedScheme, scm),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('critic')) lenses.refresh();
       // Settings reach the server through workspace/didChangeConfiguration (it rebuilds an engine

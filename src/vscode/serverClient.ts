@@ -87,7 +87,7 @@ export class ServerClient implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('critic');
     const baseUrl = config.get<string>('model.baseUrl') || undefined;
     const apiKey = config.get<string>('model.provider') === 'openai' ? await this.context.secrets.get(apiKeySecret(baseUrl)) : undefined;
-    return { trusted: vscode.workspace.isTrusted, omitDiagnostics: omittedInVsCode, ...(apiKey ? { apiKey } : {}) };
+    return { trusted: vscode.workspace.isTrusted, omitDiagnostics: omittedInVsCode, clientDriven: true, ...(apiKey ? { apiKey } : {}) };
   }
 
   private async start(): Promise<LanguageClient> {
