@@ -39,7 +39,7 @@ LIMIT = compute_limit(10)
  * keeps them). The stage needs the engine's SyntaxService, so the options object is filled in
  * after construction.
  */
-function critic({ models = ['critic-a'], model = {}, maxRetries = 0, timeoutMs = 10_000 } = {}) {
+function critic({ models = ['critic-a'], model = {}, maxRetries = 0, timeoutMs = 30_000 } = {}) {
   const ctx = makeContext({ config: { model: { models, probes: false, ...model }, tools: { examples: false, tests: false } } });
   const options = {};
   const engine = new Engine(ctx, staticTools(ctx), options);

@@ -99,3 +99,30 @@ test('offset mapping between original and redacted text', () => {
   assert.equal(text.slice(p.start, p.end), 'hunter22');
   assert.equal(redactedSlice(r, text.indexOf('password'), text.indexOf('\nb =')), 'password = "<REDACTED:password>"');
 });
+
+test('redaction by value: a secret found once is replaced wherever it appears, plain words and numbers are not learned', async () => {
+  const { SecretVault } = await import(out('engine/model/secretVault.js'));
+  const vault = new SecretVault(3);
+  const pw = ['Zq7', 'xK9', 'vB2', 'mW4'].join('-');
+  assert.equal(vault.learn(`DB_PASSWORD = "${pw}"\nname = "bob"\npassword = "changeme"\npin = "123456"`), 1, 'only the value worth matching anywhere');
+  const out1 = vault.redact(`AssertionError: expected ${pw}, got None`);
+  assert.equal(out1.text, 'AssertionError: expected <REDACTED:password>, got None');
+  assert.equal(vault.redact('def check_password(changeme): return 123456').count, 0);
+  // Bounded: the oldest value goes first.
+  for (const v of ['Aa1-first-value', 'Bb2-second-value', 'Cc3-third-value']) vault.learn(`api_key = "${v}"`);
+  assert.equal(vault.size, 3);
+  assert.equal(vault.redact(pw).count, 0);
+  assert.equal(vault.redact('Cc3-third-value').count, 1);
+});
+
+test('restoring placeholders: only the unit\'s own secrets; one from elsewhere refuses the candidate', async () => {
+  const { restoreSecrets, CandidateError } = await import(out('engine/rewrite/candidate.js'));
+  const outside = `sk-proj-${'O'.repeat(20)}Aa1`;
+  const inside = `sk-proj-${'I'.repeat(20)}Bb2`;
+  const text = `KEY = "${outside}"\n\ndef f():\n    k = "${inside}"\n    return k\n`;
+  const r = redactSecrets(text);
+  const unit = { startIndex: text.indexOf('def f'), endIndex: text.length - 1 };
+  assert.equal(restoreSecrets('def f():\n    k = "<REDACTED:openai-key>"\n    return k', text, r, unit), `def f():\n    k = "${inside}"\n    return k`);
+  assert.throws(() => restoreSecrets('def f():\n    k = "<REDACTED:openai-key>"\n    j = "<REDACTED:openai-key>"\n    return k + j', text, r, { startIndex: unit.startIndex, endIndex: unit.startIndex + 5 }), CandidateError);
+  assert.throws(() => restoreSecrets('def f():\n    return "<REDACTED:openai-key>"', text, r, { startIndex: unit.startIndex, endIndex: unit.startIndex + 8 }), /a secret from outside the unit/);
+});

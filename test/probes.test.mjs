@@ -33,7 +33,7 @@ function critic({ probes = true, withExamples = false } = {}) {
   const options = {};
   const tools = [...staticTools(ctx), ...(withExamples ? [new PythonExamplesTool(ctx, { sandbox })] : [])];
   const engine = new Engine(ctx, tools, options);
-  const model = createOpenAiModel({ model: 'critic-a', baseUrl: server.url, timeoutMs: 10_000, maxRetries: 0, log: ctx.log });
+  const model = createOpenAiModel({ model: 'critic-a', baseUrl: server.url, timeoutMs: 30_000, maxRetries: 0, log: ctx.log });
   options.modelStage = createModelStage({ ctx, syntax: engine.syntax, models: [model], sandbox });
   return engine;
 }

@@ -247,7 +247,7 @@ test('javascript: a module that throws while loading fails its test file: exec-i
     const { doc, findings } = await check(tool, p.root, 'cfg.js');
     assert.equal(findings.length, 1, JSON.stringify(findings));
     assert.equal(findings[0].rule, 'exec-import-failed');
-    assert.equal(findings[0].message, 'Test file cfg.test.js could not be loaded: Error: CONFIG is not set');
+    assert.equal(findings[0].message, 'Importing the module raised Error: CONFIG is not set, so its tests could not run');
     assert.equal(findings[0].range.start.line, lineOf(doc.text, 'throw new Error'));
   } finally {
     p.cleanup();

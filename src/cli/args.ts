@@ -25,6 +25,8 @@ export interface CliOptions {
   line?: number;
   unit?: string;
   apply: boolean;
+  /** `fix --apply` may write a rewrite that adds imports to the module. */
+  allowImports?: boolean;
 }
 
 export class UsageError extends Error {
@@ -71,6 +73,7 @@ const flags: Record<string, FlagSpec> = {
   '--line': { commands: ['fix'], value: 'N', set: (o, v) => (o.line = positiveInt('--line', v, 10_000_000)) },
   '--unit': { commands: ['fix'], value: 'NAME', set: (o, v) => (o.unit = v) },
   '--apply': { commands: ['fix'], set: (o) => (o.apply = true) },
+  '--allow-imports': { commands: ['fix'], set: (o) => (o.allowImports = true) },
 };
 
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -121,8 +124,10 @@ export const helpText = `critic — pre-execution code critique
 Usage:
   critic check <paths…> [options]     critique files and folders
   critic diff [--staged | --base REV]  critique only what changed (working tree vs HEAD by default)
-  critic fix <file> [--line N | --unit NAME] [--apply]
-                                      rewrite a unit guided by its findings, verified before it is shown
+  critic fix <file> [--line N | --unit NAME] [--apply [--allow-imports]]
+                                      rewrite a unit guided by its findings, verified before it is shown;
+                                      --apply writes it only if it changes just the unit, or also adds
+                                      imports the diff shows and --allow-imports accepts
   critic lsp --stdio | --node-ipc      the language server for any LSP editor (critic lsp --help)
 
 Options:

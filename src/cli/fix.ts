@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { isAbortError } from '../engine/abort.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
 import { compareLevel, type Finding } from '../engine/findings.js';
@@ -17,8 +17,10 @@ import type { Critic } from '../engine/critic.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import { UnitNotFoundError, type RewriteResult, type RoundReport } from '../engine/rewrite/rewrite.js';
 import { moduleUnitName, type CodeUnit } from '../engine/syntax/units.js';
-import { displayPath } from '../engine/reportFormat.js';
+import { displayPath } from './output.js';
 import { findProjectRoot } from '../engine/project.js';
+import { guardedWriter, jsonSafe, quotedPath, visible } from './terminalText.js';
+import { decodeExactly, encodeSource, SourceEncodingError } from './sourceEncoding.js';
 
 export interface FixOptions {
   /** The file to fix, as the user wrote it (relative to `io.cwd`). */
@@ -28,6 +30,8 @@ export interface FixOptions {
   /** Qualified unit name (`Cart.total`), or its last segment when that is unique. */
   unit?: string;
   apply: boolean;
+  /** With `apply`: also write a rewrite that adds imports to the module (the diff shows them). */
+  allowImports?: boolean;
   format: 'text' | 'json' | 'sarif';
   /** Stack traces for unexpected errors. */
   verbose?: boolean;
@@ -128,7 +132,7 @@ function sha256(bytes: Buffer): string {
  * ever sees half a file), keeping its mode; refuses when the content on disk no longer hashes to
  * `readHash` (edited since it was read), checked right before the rename.
  */
-export async function writeIfUnchanged(path: string, text: string, readHash: string): Promise<'written' | 'changed'> {
+export async function writeIfUnchanged(path: string, text: string | Buffer, readHash: string): Promise<'written' | 'changed'> {
   // Through a symlink, replace the file it points at, not the link.
   const target = await realpath(path);
   const mode = (await stat(target)).mode & 0o7777;
@@ -151,13 +155,14 @@ export async function writeIfUnchanged(path: string, text: string, readHash: str
 
 function roundLine(r: RoundReport): string {
   const what = r.outcome === 'verified' ? 'verified' : r.outcome === 'invalid' ? 'unusable answer' : 'not verified';
-  const why = r.reasons[0] ? `: ${r.reasons[0]}${r.reasons.length > 1 ? ` (and ${r.reasons.length - 1} more)` : ''}` : '';
+  const why = r.reasons[0] ? `: ${visible(r.reasons[0], { singleLine: true })}${r.reasons.length > 1 ? ` (and ${r.reasons.length - 1} more)` : ''}` : '';
   return `critic: round ${r.round}: ${what}${why}\n`;
 }
 
 /** Runs `critic fix`; returns the exit code. Never throws. */
 export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
-  const { io } = deps;
+  // Reasons, summaries and the diff quote the code, its output and the model: nothing raw reaches the terminal.
+  const io: FixIo = { ...deps.io, stdout: guardedWriter(deps.io.stdout), stderr: guardedWriter(deps.io.stderr) };
   if (!deps.critic.canRewrite) {
     io.stderr(noModelMessage(opts.file));
     return 2;
@@ -168,7 +173,7 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
   }
   const json = opts.format === 'json';
   const path = resolve(io.cwd, opts.file);
-  const shown = displayPath(path, io.cwd);
+  const shown = quotedPath(displayPath(path, io.cwd));
   try {
     const language = languageOfPath(path);
     if (!language) throw new FixUsageError(`cannot fix ${shown}: Critic reads ${supportedExtensions.join(' ')} files`);
@@ -179,24 +184,42 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
       throw new FixUsageError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
     const readHash = sha256(bytes);
-    const doc: SourceDocument = { path, text: bytes.toString('utf8'), language, projectRoot: deps.projectRoot ?? findProjectRoot(dirname(path)).root };
+    // Refused before anything runs when the bytes could not be written back exactly (sourceEncoding.ts).
+    const source = decodeExactly(bytes, language, shown);
+    const encodable = (text: string) => {
+      try {
+        encodeSource(text, source, shown);
+        return undefined;
+      } catch (err) {
+        if (err instanceof SourceEncodingError) return err.message;
+        throw err;
+      }
+    };
+    const doc: SourceDocument = { path, text: source.text, language, projectRoot: deps.projectRoot ?? findProjectRoot(dirname(path)).root };
     const baseline = await deps.critic.check(doc, { model: false, signal: deps.signal });
     if (opts.line !== undefined && opts.line > doc.text.split('\n').length) throw new FixUsageError(`${shown} has only ${doc.text.split('\n').length} lines, so there is no line ${opts.line}`);
     const unitName =
       opts.unit !== undefined ? unitByName(baseline.units, opts.unit, shown).name : opts.line !== undefined ? unitAtLine(baseline.units, opts.line, shown).name : unitToFix(baseline);
     if (!unitName) return nothingToFix(opts, io, `nothing to fix in ${shown}: no function, method or class has a finding`);
 
-    const result = await deps.critic.rewrite({ doc, unitName, baseline, signal: deps.signal, maxRounds: opts.maxRounds, onRound: json ? undefined : (r) => io.stderr(roundLine(r)) });
+    // Imports may be proposed: they are shown in the diff, and --apply writes them only with --allow-imports.
+    const result = await deps.critic.rewrite({ doc, unitName, baseline, allowImports: true, signal: deps.signal, maxRounds: opts.maxRounds, onRound: json ? undefined : (r) => io.stderr(roundLine(r)) });
     if (result.status === 'nothing-to-fix') return nothingToFix(opts, io, `nothing to fix in ${unitName} (${shown}): it has no findings`, result);
 
     let applied = false;
     let refused: string | undefined;
     if (opts.apply && result.status === 'verified' && result.newText !== undefined) {
-      const outcome = await writeIfUnchanged(path, result.newText, readHash);
-      if (outcome === 'written') applied = true;
-      else refused = `${shown} changed on disk while the rewrite was being verified; nothing written — run critic fix again`;
+      refused = (await outsideProject(path, doc.projectRoot, shown)) ?? encodable(result.newText);
+      if (!refused && result.addedImports?.length && !opts.allowImports) {
+        refused = `the rewrite also adds ${result.addedImports.map((l) => `"${l}"`).join(', ')} to the module's imports; nothing written — review the diff and run again with --allow-imports to apply it`;
+      }
+      if (!refused) {
+        const outcome = await writeIfUnchanged(path, encodeSource(result.newText, source, shown), readHash);
+        if (outcome === 'written') applied = true;
+        else refused = `${shown} changed on disk while the rewrite was being verified; nothing written — run critic fix again`;
+      }
     }
-    if (json) io.stdout(`${JSON.stringify(jsonReport(result, applied), null, 2)}\n`);
+    if (json) io.stdout(jsonSafe(`${JSON.stringify(jsonReport(result, applied), null, 2)}\n`));
     else io.stdout(textReport(result, { color: deps.color, applied, shown }));
     if (refused) {
       io.stderr(`critic: ${refused}\n`);
@@ -204,7 +227,7 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
     }
     return result.status === 'verified' ? 0 : 1;
   } catch (err) {
-    if (err instanceof FixUsageError || err instanceof UnitNotFoundError || err instanceof ModelError) {
+    if (err instanceof FixUsageError || err instanceof UnitNotFoundError || err instanceof ModelError || err instanceof SourceEncodingError) {
       io.stderr(`critic: ${err.message}\n`);
       return 2;
     }
@@ -217,6 +240,14 @@ export async function runFix(opts: FixOptions, deps: FixDeps): Promise<number> {
   }
 }
 
+/** Why the file may not be written: a symlink (at any level) that leads out of the project; else undefined. */
+async function outsideProject(path: string, projectRoot: string, shown: string): Promise<string | undefined> {
+  const [real, root] = await Promise.all([realpath(path), realpath(projectRoot).catch(() => projectRoot)]);
+  const rel = relative(root, real);
+  if (rel && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep)) return undefined;
+  return `${shown} leads to ${quotedPath(real)}, outside the project ${quotedPath(root)}; nothing written — Critic writes only files inside the project`;
+}
+
 function nothingToFix(opts: FixOptions, io: FixIo, message: string, result?: RewriteResult): number {
   if (opts.format === 'json') io.stdout(`${JSON.stringify({ status: 'nothing-to-fix', unit: result?.unitName ?? null, rounds: [], summary: message, diff: null, applied: false }, null, 2)}\n`);
   else io.stdout(`${message}\n`);
@@ -224,13 +255,15 @@ function nothingToFix(opts: FixOptions, io: FixIo, message: string, result?: Rew
 }
 
 function jsonReport(r: RewriteResult, applied: boolean): object {
-  return { status: r.status, unit: r.unitName, rounds: r.rounds, summary: r.summary, diff: r.diff ?? null, applied };
+  return { status: r.status, unit: r.unitName, rounds: r.rounds, summary: r.summary, diff: r.diff ?? null, addedImports: r.addedImports ?? [], applied };
 }
 
 function textReport(r: RewriteResult, o: { color: boolean; applied: boolean; shown: string }): string {
   const parts: string[] = [];
-  if (r.diff) parts.push(colourDiff(r.diff, o.color).replace(/\n$/, ''), '');
-  parts.push(r.summary);
+  // Made inert before colouring: an ESC in the diff could otherwise erase or rewrite the lines around it.
+  if (r.diff) parts.push(colourDiff(visible(r.diff), o.color).replace(/\n$/, ''), '');
+  parts.push(visible(r.summary));
+  if (r.addedImports?.length) parts.push(`adds to the module's imports (a separate change, applied only with --allow-imports): ${visible(r.addedImports.join('; '), { singleLine: true })}`);
   const paint = (code: keyof typeof ansi, s: string) => (o.color ? `${ansi[code]}${s}${ansi.reset}` : s);
   if (r.status === 'verified') parts.push(paint('green', o.applied ? `verified — written to ${o.shown}` : 'verified'));
   else parts.push(paint('red', 'not verified — nothing written'));

@@ -1,4 +1,5 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
+import { addExecutionSummary, emptyExecutionSummary } from '../engine/executionSummary.js';
 import { availableParallelism, homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,8 +18,9 @@ import type { EngineContext, Logger } from '../engine/types.js';
 import { helpText, parseArgs, UsageError, type CliOptions } from './args.js';
 import { collectFiles } from './files.js';
 import { changedFiles, gitRoot, GitError } from './git.js';
-import { formatJson, formatSarif, formatText, type Report } from '../engine/reportFormat.js';
+import { formatJson, formatSarif, formatText, type Report } from './output.js';
 import { loadProject, untrustedNotice } from '../engine/project.js';
+import { guardedWriter, visible } from './terminalText.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { lspHelp, parseLspArgs, runLanguageServer } from '../lsp/lspCommand.js';
@@ -94,8 +96,11 @@ function buildIdentity(): string {
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'lsp') return runLsp(argv.slice(1), io);
+export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  // The language server speaks JSON-RPC on stdout: it is not terminal output.
+  if (argv[0] === 'lsp') return runLsp(argv.slice(1), rawIo);
+  // One guard for everything the CLI prints: only Critic's own colour codes pass (terminalText.ts).
+  const io: CliIo = { ...rawIo, stdout: guardedWriter(rawIo.stdout), stderr: guardedWriter(rawIo.stderr) };
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);
@@ -150,9 +155,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // `fix` rewrites with the first model (its checks run with the model off); a panel is for critiques.
     critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, ctx.log), models });
     if (opts.command === 'fix') {
-      if (!opts.quiet) for (const n of [...configNotices, ...critic.notices]) io.stderr(`critic: note: ${n.message}\n`);
+      if (!opts.quiet) for (const n of [...configNotices, ...critic.notices]) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
       return await runFix(
-        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, format: opts.format, verbose: opts.verbose },
+        { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, allowImports: opts.allowImports, format: opts.format, verbose: opts.verbose },
         { critic, io, color: useColor(opts, io), projectRoot: project.root },
       );
     }
@@ -193,8 +198,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       notices.push({ tool: 'model', kind: 'bad-output', message: `${malformed} of ${requests} model answers were not usable JSON and were skipped${opts.verbose ? '' : ' (run with --verbose for details)'}` });
     }
     const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output') || (malformed > 0 && malformed >= requests);
-    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version };
-    if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${n.message}\n`);
+    const execution = results.reduce((a, r) => (r.execution ? addExecutionSummary(a, r.execution) : a), emptyExecutionSummary());
+    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version, execution, executionOff: !config.execution.enabled ? 'execution is off' : critic.isolation === 'none' ? 'no sandbox is available here, see the notes' : undefined };
+    if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
     else if (opts.format === 'json') io.stdout(formatJson(report));
     else {

@@ -49,8 +49,17 @@ export interface ModelConfig {
   probes: boolean;
 }
 
+/** Where related tests live when neither the test runner's configuration nor the conventions say. */
+export interface TestsConfig {
+  /** Folders or files, relative to the project root, searched for test files. */
+  paths: string[];
+  /** Globs (relative path, or a bare file name) that name test files, e.g. `check_*.py`. */
+  patterns: string[];
+}
+
 export interface CriticConfig {
   tools: ToolsConfig;
+  tests: TestsConfig;
   /** Per-rule level override or `off`, keyed by rule id (`ts-2339`, `ruff-F401`, …). */
   rules: Record<string, RuleSetting>;
   /** Gitignore-style patterns of paths never critiqued, relative to the project root. */
@@ -63,6 +72,7 @@ export interface CriticConfig {
 export function defaultConfig(): CriticConfig {
   return {
     tools: { syntax: true, typescript: true, ruff: true, eslint: 'auto', examples: true, tests: true },
+    tests: { paths: [], patterns: [] },
     rules: {},
     ignore: [],
     failOn: 'error',
@@ -138,7 +148,8 @@ class Checker {
   }
 }
 
-const topKeys = ['$schema', 'tools', 'rules', 'ignore', 'failOn', 'execution', 'model'] as const;
+const topKeys = ['$schema', 'tools', 'tests', 'rules', 'ignore', 'failOn', 'execution', 'model'] as const;
+const testsKeys = ['paths', 'patterns'] as const;
 const toolKeys = ['syntax', 'typescript', 'ruff', 'eslint', 'examples', 'tests'] as const;
 const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes', 'hide'] as const;
 const modelKeys = ['models', 'baseUrl', 'maxFindingsPerUnit', 'minConfidence', 'quorum', 'timeoutMs', 'maxRetries', 'probes'] as const;
@@ -165,6 +176,16 @@ export function parseConfig(raw: Json, file: string, base: CriticConfig = defaul
     for (const [rule, setting] of Object.entries(r)) {
       if (!/^[A-Za-z][\w./-]*$/.test(rule)) c.fail(`rules.${rule}`, 'rule ids look like "ts-2339" or "ruff-F401"');
       out.rules[normaliseRuleId(rule)] = c.oneOf(setting, `rules.${rule}`, [...levels, 'off'] as const);
+    }
+  }
+  if (top.tests !== undefined) {
+    const t = c.object(top.tests, 'tests', testsKeys);
+    for (const k of testsKeys) {
+      if (t[k] === undefined) continue;
+      const list = c.strings(t[k], `tests.${k}`);
+      // The repository's config names places inside the project, never outside it.
+      if (list.some((p) => p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.split(/[\\/]/).includes('..'))) c.fail(`tests.${k}`, 'expected paths relative to the project root, without ".."');
+      out.tests[k] = list;
     }
   }
   if (top.ignore !== undefined) out.ignore = c.strings(top.ignore, 'ignore');

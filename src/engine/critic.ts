@@ -28,6 +28,7 @@ import { SyntaxService } from './syntax/syntaxService.js';
 import type { CodeUnit } from './syntax/units.js';
 import { staticTools } from './toolset.js';
 import type { EngineContext } from './types.js';
+import { learningFs } from './model/learningFs.js';
 
 export interface CriticOptions {
   /**
@@ -88,7 +89,9 @@ export class NoRewriteModelError extends Error {
 }
 
 /** Builds the engine for one project; see the module comment. */
-export async function createCritic(ctx: EngineContext, opts: CriticOptions = {}): Promise<Critic> {
+export async function createCritic(hostCtx: EngineContext, opts: CriticOptions = {}): Promise<Critic> {
+  // Every file the engine reads feeds redaction by value (model/learningFs.ts).
+  const ctx: EngineContext = { ...hostCtx, fs: learningFs(hostCtx.fs) };
   const trusted = opts.trusted ?? false;
   const models = [...(opts.models ?? [])];
   const notices: ToolNotice[] = [];

@@ -21,33 +21,49 @@ function unquote(p: string): string {
   }
 }
 
-/** Parses `git diff --unified=0` output. Deletions mark the lines around where text was removed. */
-export function parseUnifiedDiff(diff: string): FileChanges[] {
+/**
+ * Parses `git diff --unified=0` output. Deletions mark the lines around where text was removed.
+ *
+ * `paths`, when given, are the files of the same diff in order, from NUL-separated plumbing
+ * (`git diff -z --name-status`): section i (one per `diff --git` line) is `paths[i]`, so a file
+ * name with a newline, quote or tab is exact. `+++`/`---`/`@@` lines count only in a section's
+ * header: with -U0 every content line starts with `+`, `-`, ` ` or `\`, and an added line
+ * `++ x` (shown as `+++ x`) must never start a file of its own.
+ */
+export function parseUnifiedDiff(diff: string, paths?: readonly string[]): FileChanges[] {
   const files: FileChanges[] = [];
   let current: FileChanges | undefined;
   let fromNothing = false;
+  let inHeader = false;
+  let section = -1;
   for (const line of diff.split('\n')) {
     if (line.startsWith('diff --git ')) {
       current = undefined;
       fromNothing = false;
+      inHeader = true;
+      section++;
       continue;
     }
-    if (line.startsWith('+++ ')) {
-      const target = line.slice(4).trim();
+    if (inHeader && line.startsWith('+++ ')) {
+      const target = line.slice(4).replace(/\t$/, '');
       if (target === '/dev/null') {
         current = undefined; // a deleted file has nothing left to critique
         continue;
       }
-      current = { path: unquote(target).replace(/^b\//, ''), lines: [], added: fromNothing };
+      const path = paths ? paths[section] : unquote(target).replace(/^b\//, '');
+      if (path === undefined) continue;
+      current = { path, lines: [], added: fromNothing };
       files.push(current);
       continue;
     }
-    if (line.startsWith('--- ')) {
-      fromNothing = line.slice(4).trim() === '/dev/null';
+    if (inHeader && line.startsWith('--- ')) {
+      fromNothing = line.slice(4).replace(/\t$/, '') === '/dev/null';
       continue;
     }
     const hunk = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (hunk && current) {
+    if (hunk) {
+      inHeader = false;
+      if (!current) continue;
       const oldCount = hunk[1] === undefined ? 1 : Number(hunk[1]);
       const start = Number(hunk[2]);
       const count = hunk[3] === undefined ? 1 : Number(hunk[3]);
@@ -56,6 +72,17 @@ export function parseUnifiedDiff(diff: string): FileChanges[] {
     }
   }
   return files;
+}
+
+/** The paths of `git diff -z --name-status --no-renames` output (`M\0path\0A\0path\0…`), in order. */
+export function parseNameStatusZ(out: string): string[] {
+  const fields = out.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (!fields[i]) break;
+    paths.push(fields[i + 1]!);
+  }
+  return paths;
 }
 
 /** Changes of a file that is entirely new: every line. */

@@ -4,7 +4,7 @@
  * hook and the editor agree.
  */
 import { join } from 'node:path';
-import { parseUnifiedDiff, wholeFile, type FileChanges } from './diff.js';
+import { parseNameStatusZ, parseUnifiedDiff, wholeFile, type FileChanges } from './diff.js';
 import type { ExecPort } from './types.js';
 
 /** The empty tree: what a repository without commits is compared against. */
@@ -68,7 +68,9 @@ export async function changedFiles(
     });
     args = [...common, '--merge-base', base];
   } else args = [...common, hasHead ? 'HEAD' : emptyTree];
-  const files = parseUnifiedDiff(await git(exec, root, [...args, '--']));
+  // File names come from NUL-separated plumbing: any name (newline, quote, tab, non-UTF-8 escapes) is exact.
+  const names = parseNameStatusZ(await git(exec, root, [...args, '-z', '--name-status', '--']));
+  const files = parseUnifiedDiff(await git(exec, root, [...args, '--']), names);
   const out: ChangedFile[] = files.map((f) => ({
     ...f,
     absPath: join(root, f.path),

@@ -3,7 +3,7 @@
  * extension host, which runs on Node too.
  */
 import { spawn } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortError } from './abort.js';
@@ -51,7 +51,7 @@ export const nodeExec: ExecPort = {
       const child = spawn(req.command, req.args, {
         cwd: req.cwd,
         env: req.env ?? process.env,
-        stdio: ['pipe', 'pipe', 'pipe', ...(req.extraInputs ?? []).map(() => 'pipe' as const)],
+        stdio: ['pipe', 'pipe', 'pipe', ...(req.extraInputs ?? []).map(() => 'pipe' as const), ...Array.from({ length: req.extraOutputs ?? 0 }, () => 'pipe' as const)],
         detached: process.platform !== 'win32',
       });
       const out: Buffer[] = [];
@@ -70,6 +70,18 @@ export const nodeExec: ExecPort = {
         chunks.push(chunk.subarray(0, room));
         return size + Math.min(room, chunk.length);
       };
+      const inputs = req.extraInputs?.length ?? 0;
+      const maxExtra = req.maxExtraOutputBytes ?? 64 * 1024 * 1024;
+      const extra = Array.from({ length: req.extraOutputs ?? 0 }, (_, i) => {
+        const channel = { chunks: [] as Buffer[], size: 0 };
+        (child.stdio[3 + inputs + i] as Readable).on('data', (c: Buffer) => {
+          const room = maxExtra - channel.size;
+          if (room <= 0) return;
+          channel.chunks.push(c.subarray(0, room));
+          channel.size += Math.min(room, c.length);
+        });
+        return channel;
+      });
       child.stdout.on('data', (c: Buffer) => (outBytes = collect(out, outBytes, c)));
       child.stderr.on('data', (c: Buffer) => (errBytes = collect(err, errBytes, c)));
       const timer = req.timeoutMs
@@ -102,6 +114,7 @@ export const nodeExec: ExecPort = {
           timedOut,
           truncated,
           durationMs: Date.now() - started,
+          ...(extra.length ? { extraOutputs: extra.map((c) => Buffer.concat(c.chunks).toString('utf8')) } : {}),
         });
       });
       child.stdin.on('error', () => {

@@ -12,7 +12,8 @@ import {
   type Finding,
   type RawFinding,
 } from './findings.js';
-import type { EvidenceRecord, EvidenceTool, SourceDocument } from './evidence/tool.js';
+import type { EvidenceRecord, EvidenceTool, SourceDocument, ToolOutput } from './evidence/tool.js';
+import { executionSummary, type ExecutionSummary } from './executionSummary.js';
 import { ToolUnavailableError } from './evidence/tool.js';
 import { isSuppressed, parseSuppressions } from './suppressions.js';
 import { SyntaxService, type ParsedFile } from './syntax/syntaxService.js';
@@ -62,6 +63,8 @@ export interface CheckResult {
   notices: ToolNotice[];
   /** What the model stage did, when it ran. */
   modelStats?: ModelStats;
+  /** What was executed (examples, tests, probes) and which functions nothing reached; set when the check completes. */
+  execution?: ExecutionSummary;
 }
 
 export interface EngineOptions {
@@ -107,6 +110,7 @@ export class Engine {
     const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
     // Whether the host has already been shown everything the tools produced.
     let reported = false;
+    let discovery: ToolOutput['discovery'];
     await Promise.all(
       tools.map(async (tool) => {
         const t0 = performance.now();
@@ -115,6 +119,7 @@ export class Engine {
           throwIfAborted(signal);
           raw.push(...output.findings);
           result.records.push(...(output.records ?? []));
+          if (output.discovery) discovery = output.discovery;
         } catch (err) {
           if (isAbortError(err) || signal.aborted) return;
           reported = false;
@@ -155,6 +160,7 @@ export class Engine {
         this.finish(placing, raw, result, opts);
       }
     }
+    result.execution = executionSummary(parsed.units, result.records, discovery);
     result.timings.total = performance.now() - started;
     return result;
   }

@@ -33,6 +33,13 @@ export interface ExecRequest {
    * seccomp filter and the run's files this way, so nothing of a run is written to the host disk).
    */
   extraInputs?: Uint8Array[];
+  /**
+   * How many more pipes the child may write to, on the descriptors after the inputs' (3 + inputs,
+   * …): result channels of their own, read whole up to `maxExtraOutputBytes` each, so they never
+   * share the cap of the program's stdout and stderr.
+   */
+  extraOutputs?: number;
+  maxExtraOutputBytes?: number;
 }
 
 export interface ExecResult {
@@ -43,6 +50,8 @@ export interface ExecResult {
   timedOut: boolean;
   truncated: boolean;
   durationMs: number;
+  /** What the child wrote to each `extraOutputs` pipe. */
+  extraOutputs?: string[];
 }
 
 /** Spawns trusted helper programs (git, interpreters probing their version, the sandbox). */

@@ -142,7 +142,8 @@ export class Projects {
     const { log } = this.deps;
     const ctx = { log, fs: nodeFs, exec: nodeExec, assets: assetsIn(this.deps.assetsDir), config: settings.config };
     const models = this.deps.models(settings.model, settings.config);
-    const critic = await createCritic(ctx, { trusted: this.deps.trusted, cache: this.deps.cache, models });
+    // A trusted session is the user's trust in the project: its ESLint config may load in this process.
+    const critic = await createCritic(ctx, { trusted: this.deps.trusted, projectTrusted: this.deps.trusted, cache: this.deps.cache, models });
     log.info(
       `engine for ${root}: sandbox ${critic.isolation}${critic.isolationReason ? ` (${critic.isolationReason})` : ''}, models [${critic.modelIds.join(', ')}], ${this.deps.trusted ? 'trusted' : 'not trusted: static tools only'} (${Math.round(performance.now() - started)} ms)`,
     );

@@ -1,10 +1,10 @@
 /** The engine's Logger over VS Code's LogOutputChannel: levels, stack traces kept, secrets redacted. */
 import type * as vscode from 'vscode';
-import { redactSecrets } from '../engine/model/redact.js';
+import { redactOutgoing } from '../engine/model/secretVault.js';
 import type { Logger } from '../engine/types.js';
 
 function clean(text: string): string {
-  return redactSecrets(text).text;
+  return redactOutgoing(text).text;
 }
 
 function detail(err: unknown): string {

@@ -9,7 +9,8 @@ import type { Finding } from '../findings.js';
 import type { EvidenceRecord, SourceDocument } from '../evidence/tool.js';
 import { buildCritiquePrompt, evidenceFromFinding, evidenceFromRecord, requestFor, type EvidenceItem, type PromptUnit } from '../model/prompt.js';
 import type { ModelRequest } from '../model/provider.js';
-import { redactSecrets, redactedSlice, type Redaction } from '../model/redact.js';
+import { redactedSlice, type Redaction } from '../model/redact.js';
+import { redactOutgoing } from '../model/secretVault.js';
 import { packContext } from '../syntax/contextPack.js';
 import type { SyntaxService } from '../syntax/syntaxService.js';
 import type { CodeUnit } from '../syntax/units.js';
@@ -70,7 +71,7 @@ export function hunksTouching(diff: string, units: readonly CodeUnit[]): string 
 
 /** A text that leaves the machine, with the number of secrets taken out of it. */
 function redacted(text: string, count: { n: number }): string {
-  const r = redactSecrets(text);
+  const r = redactOutgoing(text);
   count.n += r.count;
   return r.text;
 }

@@ -10,7 +10,9 @@ import { isAbortError, throwIfAborted } from '../abort.js';
 import type { RawFinding } from '../findings.js';
 import { ToolUnavailableError, type EvidenceRecord } from '../evidence/tool.js';
 import type { CriticModel } from '../model/provider.js';
-import { redactSecrets, type Redaction } from '../model/redact.js';
+import type { Redaction } from '../model/redact.js';
+import { redactOutgoing } from '../model/secretVault.js';
+import { learnProjectSecrets } from '../model/learningFs.js';
 import type { CritiqueAnswer } from '../model/schemas.js';
 import type { Sandbox, SandboxUnavailable } from '../sandbox/types.js';
 import type { SyntaxService } from '../syntax/syntaxService.js';
@@ -54,8 +56,10 @@ class CriticModelStage implements ModelStage {
     const { ctx } = this.deps;
     const run = new StageRun(ctx.log, input.signal);
     throwIfAborted(input.signal);
+    // Values from the project's credential files are hidden wherever they appear (test output, probes).
+    await learnProjectSecrets(ctx.fs, input.doc.projectRoot);
     // Redacted once: the model quotes this text, and anchoring maps its spans back.
-    const redaction = redactSecrets(input.doc.text);
+    const redaction = redactOutgoing(input.doc.text);
     const evidence: Evidence[] = input.findings.filter((f) => f.tier !== 'model');
     const findings: RawFinding[] = [];
     const records: EvidenceRecord[] = [];

@@ -14,6 +14,7 @@ import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { pythonDoctestRunner, pythonDoctestRunnerFile, runnerSourceFile, type DoctestRunnerConfig } from './exec/pythonDoctestRunner.js';
 import { runnerConfigFile } from './exec/protocol.js';
+import { pytestConfigFor } from './exec/pytestConfig.js';
 import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
 
@@ -49,12 +50,13 @@ export class PythonExamplesTool implements EvidenceTool {
     const execution = this.ctx.config.execution;
     const module = await pythonModuleOf(doc.path, this.ctx.fs);
     const path = [...new Set([module.root, doc.projectRoot])];
+    const optionflags = (await pytestConfigFor(doc.path, doc.projectRoot, this.ctx.fs)).doctestOptionflags;
     let key: string | undefined;
     if (this.deps.cache) {
       const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
       const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
       const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
-      key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings]);
+      key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
       const hit = await this.deps.cache.get(key);
       if (hit) return hit;
     }
@@ -64,7 +66,7 @@ export class PythonExamplesTool implements EvidenceTool {
       signal,
       maxBatches: maxExampleBatches,
       request: (skip, marker) => {
-        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip] };
+        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip], optionflags };
         return {
           interpreter: 'python',
           args: ['-B', pythonDoctestRunnerFile],

@@ -5,6 +5,7 @@
  * test file bundled by esbuild — and reports
  * each failing test on the function it exercises (tier `executed`).
  */
+import { relative } from 'node:path';
 import type { CriticConfig } from '../config.js';
 import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import { languageOfPath } from '../languages.js';
@@ -15,11 +16,11 @@ import { BundleError, bundleModule } from './exec/bundle.js';
 import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './exec/nodeTestRunner.js';
-import { newMarker, runnerConfigFile } from './exec/protocol.js';
+import { collectResults, newMarker, runnerConfigFile } from './exec/protocol.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
-import { pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
-import { relatedTestFiles } from './exec/testDiscovery.js';
+import { keptAddopts, pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
+import { discoverRelatedTests, type Discovery } from './exec/testDiscovery.js';
 import { testFileFacts } from './exec/testFacts.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
@@ -64,8 +65,11 @@ export class RelatedTestsTool implements EvidenceTool {
   private async runTests(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
     // Discovery and the run read the same test files and walk the same packages: once each.
     const fs = readOnce(this.ctx.fs);
-    const paths = await relatedTestFiles(doc, { fs, syntax: this.deps.syntax, signal });
-    if (paths.length === 0) return { findings: [] };
+    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests });
+    for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
+    const paths = discovery.files;
+    const counts = { testFiles: paths.length, candidates: discovery.candidates };
+    if (paths.length === 0) return { findings: [], discovery: counts };
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const testFiles = new Map<string, TestFile>();
     for (const path of paths) {
@@ -75,9 +79,9 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     this.ctx.log.debug(`tests: ${doc.path}: ${paths.length} related test file(s): ${paths.join(', ')}`);
     const tests = [...testFiles.values()];
-    const prepared = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, signal) : await this.prepareJs(doc, sandbox, tests, signal);
+    const prepared = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, discovery, signal) : await this.prepareJs(doc, sandbox, tests, discovery, signal);
     const execution = this.ctx.config.execution;
-    if (prepared.nothingToRun) return testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id);
+    if (prepared.nothingToRun) return { ...testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id), discovery: counts };
     let key: string | undefined;
     if (this.deps.cache) {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
@@ -96,40 +100,51 @@ export class RelatedTestsTool implements EvidenceTool {
       env: prepared.interpreter === 'python' ? { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' } : {},
       timeoutMs: execution.testTimeoutMs,
       signal,
+      ...collectResults,
     });
     const run = prepared.parse(res, marker);
     this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
-    const output = testReport(run, doc, parsed.units, testFiles, execution, this.id);
+    const output = { ...testReport(run, doc, parsed.units, testFiles, execution, this.id), discovery: counts };
     if (key && cacheable(output.findings)) await this.deps.cache!.set(key, output);
     return output;
   }
 
-  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], fs: FileSystemPort, signal: AbortSignal): Promise<PreparedRun> {
+  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], fs: FileSystemPort, discovery: Discovery, signal: AbortSignal): Promise<PreparedRun> {
     const module = await pythonModuleOf(doc.path, fs);
     const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
     const choice = this.deps.pythonRunner ?? 'auto';
     const runner = choice === 'auto' ? (identity.pytest ? 'pytest' : 'unittest') : choice;
     const deps = await localDependencyTexts(module, parsed.imports, fs);
+    const pytest = discovery.pytest;
+    const rootdir = pytest?.rootdir ?? doc.projectRoot;
+    // The folders the tests import the module through (as found by discovery); the module's own
+    // package root when only a naming convention tied them, as if the package were installed.
+    const roots = discovery.importRoots.length ? discovery.importRoots : [module.root];
     const config: Omit<PythonTestRunnerConfig, 'marker'> = {
       runner,
       files: tests.map((t) => t.path),
-      root: doc.projectRoot,
-      path: [...new Set([doc.projectRoot, module.root])],
-      module: module.name,
+      root: rootdir,
+      path: [...new Set([rootdir, doc.projectRoot, ...roots])],
       file: doc.path,
-      isPackage: module.isPackage,
+      addopts: keptAddopts(pytest?.addopts ?? []),
+      budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs),
     };
     return {
       interpreter: 'python',
       args: ['-B', pythonTestRunnerFile],
       files: { [pythonTestRunnerFile]: pythonTestRunner, [runnerSourceFile]: doc.text },
-      keyParts: [identity, runner, deps, config],
+      keyParts: [identity, runner, deps, config, pytest?.file ? await fs.readFile(pytest.file).catch(() => '') : ''],
       withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...config, marker }) }),
-      parse: (res, marker) => parseTestRun(res, marker, (f) => f),
+      parse: (res, marker) => ({ ...parseTestRun(res, marker, (f) => f), tracksLoading: !config.files.includes(doc.path) }),
     };
   }
 
-  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<PreparedRun> {
+  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal): Promise<PreparedRun> {
+    const declared = discovery.js?.runner;
+    if (declared === 'ava' || declared === 'mocha') {
+      const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
+      throw new ToolUnavailableError(this.id, `The project's tests use ${declared}, which Critic does not run yet: run them with \`npx ${declared} ${list}\`.`);
+    }
     const fw = await jsFrameworkOf(doc.path, doc.projectRoot, this.ctx.fs);
     if (!fw) return this.prepareNode(doc, sandbox, tests, signal);
     if (!fw.bin) throw new ToolUnavailableError(this.id, `The project's tests use ${fw.framework}, which is not installed in node_modules: install the project's dependencies to let Critic run them.`);
@@ -185,6 +200,15 @@ export class RelatedTestsTool implements EvidenceTool {
       },
     };
   }
+}
+
+/**
+ * How long a Python run may keep starting tests: what is left of the timeout must cover the test
+ * that is running, the interpreter's exit and the sandbox's own start (a quarter, at least 8 s
+ * when the timeout allows).
+ */
+export function testBudgetMs(timeoutMs: number): number {
+  return Math.round(timeoutMs - Math.max(timeoutMs * 0.25, Math.min(8_000, timeoutMs * 0.5)));
 }
 
 /** Factory in the shape the pipeline registers tools with. */

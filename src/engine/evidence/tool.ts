@@ -38,6 +38,8 @@ export interface EvidenceRecord {
 export interface ToolOutput {
   findings: RawFinding[];
   records?: EvidenceRecord[];
+  /** Related tests: how many test files were found related, of how many candidates the runner would collect. */
+  discovery?: { testFiles: number; candidates: number };
 }
 
 /** Thrown by a tool that cannot run at all (not installed, broken configuration). */

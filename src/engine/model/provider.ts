@@ -12,7 +12,7 @@ import { AbortError, throwIfAborted } from '../abort.js';
 import type { Logger } from '../types.js';
 import { ModelError, ModelOutputError } from './errors.js';
 import { extractJson } from './jsonText.js';
-import { redactSecrets } from './redact.js';
+import { redactOutgoing } from './secretVault.js';
 import { fetchWithCancellableRetryWaits, retryAfterMs } from './retryFetch.js';
 import { validateAnswer, type SchemaName } from './schemas.js';
 
@@ -68,10 +68,14 @@ export function jsonInstruction(schema: object): string {
   ].join('\n');
 }
 
-/** Redacts secrets in both messages; every CriticModel implementation should send only this. */
+/**
+ * The redaction choke point: every CriticModel implementation sends only what this returns. Both
+ * messages lose every pattern match and every secret value seen so far in any file Critic read
+ * (secretVault.ts), whatever part of the prompt they are in.
+ */
 export function redactRequest(req: ModelRequest): ModelRequest & { redactedSecrets: number } {
-  const system = redactSecrets(req.system);
-  const user = redactSecrets(req.user);
+  const system = redactOutgoing(req.system);
+  const user = redactOutgoing(req.user);
   return { ...req, system: system.text, user: user.text, redactedSecrets: system.count + user.count };
 }
 
@@ -126,7 +130,7 @@ class CallScope {
 function serverDetail(err: APIError): string {
   const e = err.error as { message?: unknown } | undefined;
   const text = typeof e?.message === 'string' ? e.message : err.message.replace(/^\d{3}\s*/, '');
-  const line = redactSecrets(text).text.replace(/\s+/g, ' ').trim();
+  const line = redactOutgoing(text).text.replace(/\s+/g, ' ').trim();
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 

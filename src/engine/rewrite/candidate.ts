@@ -86,15 +86,17 @@ function lineContext(text: string, at: number): string {
 }
 
 /**
- * Puts the secrets that were redacted from the prompt back into the answer. Each placeholder is
- * matched to a secret of the same kind: the one written after the same text on its line, else the
- * next unused one (the unit's before the rest of the file's). A placeholder that cannot be mapped
- * to exactly one value makes the candidate unusable: a placeholder must never reach the file.
+ * Puts the secrets that were redacted from the unit back into the answer. Only the unit's own
+ * secrets can come back: a placeholder that stands for a secret elsewhere in the file (or in
+ * another file) makes the candidate invalid — otherwise a model could ask for any secret Critic
+ * knows, have it restored into code that runs, and read it in the next round's output. Each
+ * placeholder is matched to one of the unit's secrets of the same kind: the one written after the
+ * same text on its line, else the next unused one. A placeholder never reaches the file.
  */
 export function restoreSecrets(code: string, original: string, redaction: Redaction, unit: Pick<CodeUnit, 'startIndex' | 'endIndex'>): string {
   if (!code.includes('<REDACTED:')) return code;
-  const inUnit = (r: Replacement) => r.start < unit.endIndex && unit.startIndex < r.end;
-  const pool = [...redaction.replacements.filter(inUnit), ...redaction.replacements.filter((r) => !inUnit(r))];
+  const inUnit = (r: Replacement) => r.start >= unit.startIndex && r.end <= unit.endIndex;
+  const pool = redaction.replacements.filter(inUnit);
   const used = new Set<Replacement>();
   const parts: string[] = [];
   let last = 0;
@@ -108,8 +110,14 @@ export function restoreSecrets(code: string, original: string, redaction: Redact
       free.find((r) => context && lineContext(redaction.text, redaction.text.indexOf('<REDACTED:', r.redactedStart)) === context) ??
       free[0] ??
       // A secret used twice (the model repeated it): fine only when every candidate value is the same.
-      (new Set(sameKind.map((r) => original.slice(r.start, r.end))).size === 1 ? sameKind[0] : undefined);
-    if (!pick) throw new CandidateError(`the answer has a placeholder <REDACTED:${kind}> that does not stand for one known secret`);
+      (sameKind.length && new Set(sameKind.map((r) => original.slice(r.start, r.end))).size === 1 ? sameKind[0] : undefined);
+    if (!pick) {
+      throw new CandidateError(
+        sameKind.length || !redaction.replacements.some((r) => r.kind === kind)
+          ? `the answer has a placeholder <REDACTED:${kind}> that does not stand for one secret of the unit`
+          : `the answer uses <REDACTED:${kind}>, a secret from outside the unit; a rewrite may only keep the secrets the unit already has`,
+      );
+    }
     used.add(pick);
     // The redacted form may be more than the placeholder (a private key keeps its line breaks).
     const form = redaction.text.slice(pick.redactedStart, pick.redactedEnd);
@@ -130,4 +138,62 @@ export function restoreSecrets(code: string, original: string, redaction: Redact
 /** The document with the unit's span replaced; also where the new unit text lies in it. */
 export function splice(text: string, unit: Pick<CodeUnit, 'startIndex' | 'endIndex'>, code: string): { text: string; start: number; end: number } {
   return { text: `${text.slice(0, unit.startIndex)}${code}${text.slice(unit.endIndex)}`, start: unit.startIndex, end: unit.startIndex + code.length };
+}
+
+const pythonImport =
+  /^(?:import [A-Za-z_][\w.]*(?: as [A-Za-z_]\w*)?(?:, *[A-Za-z_][\w.]*(?: as [A-Za-z_]\w*)?)*|from [A-Za-z_][\w.]* import [A-Za-z_]\w*(?: as [A-Za-z_]\w*)?(?:, *[A-Za-z_]\w*(?: as [A-Za-z_]\w*)?)*)[ \t]*$/;
+const jsImport = /^import (?:type )?(?:[A-Za-z_$][\w$]*|\{[\w$\s,]*\}|\* as [A-Za-z_$][\w$]*)(?:, *(?:\{[\w$\s,]*\}|\* as [A-Za-z_$][\w$]*))? from (['"])[^'"\s]+\1;?[ \t]*$/;
+
+/** A plain import statement on one line: absolute `import a`/`from a import b`, or a JS `import … from '…'`. */
+export function isPlainImport(line: string, language: string): boolean {
+  return (language === 'python' ? pythonImport : jsImport).test(line.trim());
+}
+
+/**
+ * The plain import lines a model put above the unit in its answer (fences stripped), and the rest.
+ * Only whole leading lines count; anything else before the unit stays and is refused by the shape check.
+ */
+export function peelImports(answer: string, language: string): { imports: string[]; rest: string } {
+  const lines = stripFence(answer.replace(/\r\n/g, '\n')).split('\n');
+  const imports: string[] = [];
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    if (!isPlainImport(line, language)) break;
+    imports.push(line.trim());
+  }
+  return imports.length ? { imports, rest: lines.slice(i).join('\n') } : { imports, rest: answer };
+}
+
+/**
+ * Where new imports go: after the module's last top-level import line above `before` (its import
+ * block), else after the leading comments, shebang and docstring. Returns the offset and the text
+ * to insert for `imports` (those not already in the file), or undefined when none are new.
+ */
+export function importInsertion(text: string, imports: readonly string[], language: string, before: number): { at: number; insert: string; added: string[] } | undefined {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.slice(0, before).split('\n');
+  const existing = new Set(text.split('\n').map((l) => l.trim()));
+  const added = [...new Set(imports)].filter((l) => !existing.has(l));
+  if (!added.length) return undefined;
+  let offset = 0;
+  let afterImports = -1;
+  let afterHeader = 0;
+  let inHeader = true;
+  for (const line of lines) {
+    const end = offset + line.length + 1;
+    if (end > before) break;
+    const t = line.trim();
+    if (/^(?:import\b|from \S+ import\b)/.test(line) && !t.endsWith('(') && !t.endsWith('\\')) afterImports = end;
+    if (inHeader && (t === '' || t.startsWith('#') || t.startsWith('//') || /^(["'])use strict\1;?$/.test(t))) afterHeader = end;
+    else inHeader = false;
+    offset = end;
+  }
+  let at = afterImports >= 0 ? afterImports : afterHeader;
+  // A Python module docstring stays first: new imports go after it.
+  const doc = afterImports < 0 && language === 'python' ? /^[ \t]*[rRuU]?("""|''')[\s\S]*?\1[ \t]*\r?\n/.exec(text.slice(at)) : null;
+  if (doc && at + doc[0].length <= before) at += doc[0].length;
+  const block = added.join(eol) + eol;
+  return { at, insert: afterImports >= 0 ? block : `${block}${eol}`, added };
 }

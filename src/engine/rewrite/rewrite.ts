@@ -14,13 +14,14 @@ import type { SourceDocument } from '../evidence/tool.js';
 import type { Finding } from '../findings.js';
 import { ModelOutputError } from '../model/errors.js';
 import type { CriticModel } from '../model/provider.js';
-import { redactSecrets } from '../model/redact.js';
+import { redactOutgoing } from '../model/secretVault.js';
+import { learnProjectSecrets } from '../model/learningFs.js';
 import { validateRewrite } from '../model/schemas.js';
 import type { CheckResult, Engine } from '../pipeline.js';
 import type { SyntaxProblem } from '../syntax/syntaxErrors.js';
 import type { CodeUnit } from '../syntax/units.js';
 import type { Logger } from '../types.js';
-import { CandidateError, normaliseAnswer, restoreSecrets, splice, stripFence, unitIndent } from './candidate.js';
+import { CandidateError, importInsertion, normaliseAnswer, peelImports, restoreSecrets, splice, stripFence, unitIndent } from './candidate.js';
 import { displayPath } from '../critique/critiqueRequest.js';
 import { rewriteRequests, type TriedAttempt } from './rewritePrompt.js';
 import { unifiedDiff } from './unifiedDiff.js';
@@ -56,6 +57,8 @@ export interface RewriteResult {
   summary: string;
   /** Unified diff of the best candidate (`--- a/path` / `+++ b/path`, 3 lines of context). */
   diff?: string;
+  /** Import lines the best candidate adds to the module (only with `allowImports`); shown in the diff as their own change. */
+  addedImports?: string[];
 }
 
 export interface RewriteDeps {
@@ -76,6 +79,12 @@ export interface RewriteRequest {
   findings?: readonly Finding[];
   /** The document's check with the model off, when the caller already has it (it must be of `doc.text`). */
   baseline?: CheckResult;
+  /**
+   * Let the answer add plain import lines (`import math`, `import { x } from 'y'`) to the module's
+   * import block, as a separate change that `addedImports` reports. Off by default: a one-click
+   * apply must change only the unit; a host that shows the diff first may turn it on.
+   */
+  allowImports?: boolean;
 }
 
 /** The unit to rewrite is not in the document (renamed or removed since it was chosen). */
@@ -95,9 +104,18 @@ function targetFindings(result: CheckResult, unitName: string): Finding[] {
   return serious.length ? serious : own;
 }
 
-function problemKey(p: SyntaxProblem, shiftFrom: number, delta: number): string {
-  const line = p.range.start.line >= shiftFrom ? p.range.start.line + delta : p.range.start.line;
-  return `${line}\0${p.message}`;
+/** Lines added above the unit (imports) and inside it, to find a problem's line in the candidate. */
+interface LineShift {
+  importsAt: number;
+  importLines: number;
+  unitEnd: number;
+  unitDelta: number;
+}
+
+function problemKey(p: SyntaxProblem, s: LineShift): string {
+  const line = p.range.start.line;
+  const moved = line + (line >= s.importsAt ? s.importLines : 0) + (line > s.unitEnd ? s.unitDelta : 0);
+  return `${moved}\0${p.message}`;
 }
 
 /** Why a round's verification refused the candidate, one line each, for the next prompt and the report. */
@@ -115,6 +133,7 @@ function refusalReasons(v: Verification): string[] {
 
 interface Candidate {
   text: string;
+  imports: string[];
   verification: Verification;
   round: number;
 }
@@ -136,7 +155,8 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
   if (!targets.length && !failing.length && !extra.length) return { ...base, summary: `${unitName} has no findings to fix` };
   const baseline: Baseline = { result, unitName, targets, uncheckable: extra.length };
 
-  const redaction = redactSecrets(doc.text);
+  await learnProjectSecrets(engine.ctx.fs, doc.projectRoot);
+  const redaction = redactOutgoing(doc.text);
   const originalUnit = doc.text.slice(unit.startIndex, unit.endIndex);
   const indent = unitIndent(doc.text, unit);
   const originalParse = await engine.syntax.analyse(doc.path, doc.text, doc.language, signal);
@@ -175,14 +195,28 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
     const shown = stripFence(answer).trim();
     let text: string;
     let verification: Verification;
+    let imports: string[] = [];
     try {
-      const code = restoreSecrets(normaliseAnswer(answer, originalUnit, indent), doc.text, redaction, unit);
-      if (code === originalUnit) throw new CandidateError('the answer is the unit unchanged');
-      text = splice(doc.text, unit, code).text;
+      const peeled = req.allowImports ? peelImports(answer, doc.language) : { imports: [], rest: answer };
+      const code = restoreSecrets(normaliseAnswer(peeled.rest, originalUnit, indent), doc.text, redaction, unit);
+      const insertion = peeled.imports.length ? importInsertion(doc.text, peeled.imports, doc.language, unit.startIndex) : undefined;
+      if (code === originalUnit && !insertion) throw new CandidateError('the answer is the unit unchanged');
+      // Imports go above the unit, so the unit's span moves by their length.
+      const base = insertion ? `${doc.text.slice(0, insertion.at)}${insertion.insert}${doc.text.slice(insertion.at)}` : doc.text;
+      const shift = insertion ? insertion.insert.length : 0;
+      const spliced = splice(base, { startIndex: unit.startIndex + shift, endIndex: unit.endIndex + shift }, code);
+      imports = insertion?.added ?? [];
+      text = spliced.text;
+      const lineShift: LineShift = {
+        importsAt: insertion ? doc.text.slice(0, insertion.at).split('\n').length - 1 : Infinity,
+        importLines: insertion ? insertion.insert.split('\n').length - 1 : 0,
+        unitEnd: unit.range.end.line,
+        unitDelta: code.split('\n').length - originalUnit.split('\n').length,
+      };
       const cached = seen.get(text);
       if (cached) verification = cached;
       else {
-        await checkShape(engine, doc, text, unit, code, unitName, originalParse.syntaxProblems, originalNames, signal);
+        await checkShape(engine, doc, text, unit, spliced, lineShift, unitName, originalParse.syntaxProblems, originalNames, signal);
         const checked = await engine.check({ ...doc, text, version: undefined }, { model: false, signal });
         throwIfAborted(signal);
         verification = verifyCandidate(baseline, checked);
@@ -199,7 +233,7 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
     // Progress is doing better than the original and every earlier round; the best is kept either way.
     const progress = verification.verified || verification.score > bestScore;
     if (progress) bestScore = verification.score;
-    if (!best || verification.verified || verification.score > best.verification.score) best = { text, verification, round };
+    if (!best || verification.verified || verification.score > best.verification.score) best = { text, imports, verification, round };
     const repeated = tried.some((t) => t.code === shown);
     const reasons = verification.verified ? [] : [...(repeated ? ['the same code as an earlier attempt'] : []), ...refusalReasons(verification)];
     report({ outcome: verification.verified ? 'verified' : 'not-verified', reasons, summary: verification.summary, score: verification.score, progress });
@@ -223,6 +257,7 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
     verification: best.verification,
     summary: best.verification.summary,
     diff,
+    ...(best.imports.length ? { addedImports: best.imports } : {}),
   };
 }
 
@@ -232,16 +267,22 @@ function countNames(units: readonly CodeUnit[], unitName: string): Map<string, n
   return counts;
 }
 
+/** Whitespace and comments only: what may sit in the replaced span around the new unit. */
+const onlyComments = /^(?:\s|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/;
+
 /**
- * Refuses a candidate that is not the unit rewritten: new syntax errors, the unit's name gone, or
- * definitions outside the unit (a model answering with the whole file, or with helpers).
+ * Refuses a candidate that is not the unit rewritten: new syntax errors, the unit's name gone,
+ * definitions outside the unit (a model answering with the whole file, or with helpers), or any
+ * code in the replaced span that is not the unit itself — a new top-level statement, an import,
+ * a second method — since a verified rewrite may change only the unit.
  */
 async function checkShape(
   engine: Engine,
   doc: SourceDocument,
   text: string,
   unit: CodeUnit,
-  code: string,
+  spliced: { start: number; end: number },
+  lineShift: LineShift,
   unitName: string,
   originalProblems: readonly SyntaxProblem[],
   originalNames: ReadonlyMap<string, number>,
@@ -249,11 +290,18 @@ async function checkShape(
 ): Promise<void> {
   const parsed = await engine.syntax.analyse(doc.path, text, doc.language, signal);
   // Problems after the unit moved by the change in its line count; any other problem is the answer's.
-  const delta = code.split('\n').length - doc.text.slice(unit.startIndex, unit.endIndex).split('\n').length;
-  const before = new Set(originalProblems.filter((p) => p.range.start.line < unit.range.start.line || p.range.start.line > unit.range.end.line).map((p) => problemKey(p, unit.range.end.line + 1, delta)));
+  const before = new Set(originalProblems.filter((p) => p.range.start.line < unit.range.start.line || p.range.start.line > unit.range.end.line).map((p) => problemKey(p, lineShift)));
   const fresh = parsed.syntaxProblems.find((p) => !before.has(`${p.range.start.line}\0${p.message}`));
   if (fresh) throw new CandidateError(`the answer does not parse: ${fresh.message} (line ${fresh.range.start.line + 1})`);
-  if (!parsed.units.some((u) => u.name === unitName)) throw new CandidateError(`the answer no longer defines ${unitName}`);
+  const own = parsed.units.filter((u) => u.name === unitName && u.startIndex >= spliced.start && u.endIndex <= spliced.end);
+  if (!own.length) throw new CandidateError(`the answer no longer defines ${unitName}`);
+  const node = own.reduce((a, b) => (b.endIndex - b.startIndex > a.endIndex - a.startIndex ? b : a));
+  for (const extra of [text.slice(spliced.start, node.startIndex), text.slice(node.endIndex, spliced.end)]) {
+    if (!onlyComments.test(extra)) {
+      const line = extra.split('\n').find((l) => l.trim() && !onlyComments.test(l))?.trim() ?? extra.trim();
+      throw new CandidateError(`the answer adds code outside ${unitName} (${line.length > 60 ? `${line.slice(0, 57)}...` : line}); a rewrite may change only the unit — put imports and helpers inside it`);
+    }
+  }
   const names = countNames(parsed.units, unitName);
   for (const [name, n] of names) {
     if (n > (originalNames.get(name) ?? 0)) throw new CandidateError(`the answer defines ${name} outside ${unitName}; answer with the unit only`);

@@ -8,7 +8,8 @@ import type { EvidenceRecord, SourceDocument } from '../evidence/tool.js';
 import type { Finding, Range } from '../findings.js';
 import { buildRewritePrompt, requestFor, type RewriteProblem } from '../model/prompt.js';
 import type { ModelRequest } from '../model/provider.js';
-import { redactSecrets, redactedSlice, type Redaction } from '../model/redact.js';
+import { redactedSlice, type Redaction } from '../model/redact.js';
+import { redactOutgoing } from '../model/secretVault.js';
 import type { SyntaxService } from '../syntax/syntaxService.js';
 import type { CodeUnit } from '../syntax/units.js';
 import type { Logger } from '../types.js';
@@ -20,7 +21,7 @@ export interface TriedAttempt {
   reasons: readonly string[];
 }
 
-const redact = (text: string) => redactSecrets(text).text;
+const redact = (text: string) => redactOutgoing(text).text;
 
 function covered(text: string, range: Range): string {
   const lines = text.split('\n');

@@ -105,7 +105,7 @@ export function unifiedDiff(oldText: string, newText: string, opts: UnifiedDiffO
   const marked = (s: ReturnType<typeof splitLines>) => (s.finalNewline ? s.lines : [...s.lines.slice(0, -1), `${s.lines[s.lines.length - 1]}\u0000`]);
   const ops = editScript(marked(a), marked(b)).map((o) => ({ ...o, text: o.text.replace(/\u0000$/, '') }));
   const changed = ops.map((o, i) => (o.kind === ' ' ? -1 : i)).filter((i) => i >= 0);
-  const out = [`--- a/${opts.path}`, `+++ b/${opts.path}`];
+  const out = [`--- ${diffPath('a/', opts.path)}`, `+++ ${diffPath('b/', opts.path)}`];
   let k = 0;
   while (k < changed.length) {
     // Changes closer than two contexts apart share a hunk.
@@ -129,4 +129,10 @@ export function unifiedDiff(oldText: string, newText: string, opts: UnifiedDiffO
     k = last + 1;
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `a/path`, or git's C-quoted form when the name has a quote, backslash or control character (a newline would split the header). */
+function diffPath(prefix: string, path: string): string {
+  if (!/["\\\x00-\x1f\x7f]/.test(path)) return `${prefix}${path}`;
+  return JSON.stringify(`${prefix}${path}`);
 }

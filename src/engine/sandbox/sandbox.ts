@@ -23,7 +23,7 @@ import { exposesHome, resolveInterpreter } from './interpreters.js';
 import { seccompArch, seccompProgram } from './seccomp.js';
 import { removeStaleTempDirs } from './stale.js';
 import { classifyLimit, interpreterMemoryFlags, normaliseStatus, taskOverhead, withRlimits } from './limits.js';
-import type { Isolation, LimitEnforcement, Sandbox, SandboxRunRequest, SandboxRunResult, SandboxUnavailable } from './types.js';
+import { collectedMaxBytes, resultsFdVariable, type Isolation, type LimitEnforcement, type Sandbox, type SandboxRunRequest, type SandboxRunResult, type SandboxUnavailable } from './types.js';
 
 export interface SandboxDeps {
   exec: ExecPort;
@@ -155,6 +155,12 @@ class ProcessSandbox implements Sandbox {
       const processMemoryLimit = !cg?.limitsMemory;
       const { env, dropped } = sandboxEnv({ scratch, interpreterBin: interp.binDir, extra: req.env });
       if (dropped.length) log.debug(`sandbox: dropped environment variables that may hold secrets or override the sandbox: ${dropped.join(', ')}`);
+      // A result channel of its own (a pipe after the input descriptors, see ExecRequest): the
+      // scratch folder exists only inside the sandbox, and the code's output cap must not cut results.
+      const collect = req.collect ?? [];
+      if (collect.length > 1) throw new SandboxError('Only one result channel can be collected per run.');
+      const resultsFd = 3 + (this.bwrap ? 1 + files.length : 0);
+      if (collect.length) env[resultsFdVariable] = String(resultsFd);
       const cwd = req.cwd === 'project' ? projectRoot : scratch;
       const program = [interp.executable, ...interpreterMemoryFlags(req.interpreter, execution.memoryMb, !processMemoryLimit), ...req.args];
       const inner =
@@ -190,7 +196,7 @@ class ProcessSandbox implements Sandbox {
       if (cg || closeFds) {
         // Join the run's cgroups before bubblewrap starts, so every process of the run is counted and can be killed.
         const files = cg?.procsFiles ?? [];
-        const keep = 3 + (extraInputs?.length ?? 0);
+        const keep = 3 + (extraInputs?.length ?? 0) + collect.length;
         const closeScript = closeFds ? `for f in /proc/$$/fd/*; do n=\${f##*/}; if [ "$n" -ge ${keep} ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ` : '';
         const joinScript = `${closeScript}n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "critic-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"`;
         // --norc: bash reads ~/.bashrc when its stdin is a socket (as for sshd), and ours is one.
@@ -219,6 +225,8 @@ class ProcessSandbox implements Sandbox {
           signal: req.signal,
           maxOutputBytes: execution.maxOutputBytes,
           extraInputs,
+          extraOutputs: collect.length,
+          maxExtraOutputBytes: collectedMaxBytes,
         });
       } catch (err) {
         if (req.signal?.aborted) throw new AbortError();
@@ -247,6 +255,7 @@ class ProcessSandbox implements Sandbox {
         processMemoryLimit,
         scratchCapped: Boolean(this.bwrap),
       });
+      const collected = collect.length ? { [collect[0]!]: r.extraOutputs?.[0] ?? '' } : undefined;
       return {
         ...status,
         stdout: r.stdout,
@@ -255,6 +264,7 @@ class ProcessSandbox implements Sandbox {
         isolation: this.isolation,
         ...(limitHit ? { limitHit } : {}),
         truncated: r.truncated,
+        ...(collected ? { collected } : {}),
       };
     } finally {
       clearTimeout(killTimer);
@@ -267,18 +277,20 @@ class ProcessSandbox implements Sandbox {
 }
 
 /** Reads at most `cap` bytes of a file the program wrote its output to. */
-async function readCapped(file: string, cap: number): Promise<{ text: string; truncated: boolean }> {
+async function readCapped(file: string, cap: number, flags: string | number = 'r'): Promise<{ text: string; truncated: boolean; found?: boolean }> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    fh = await open(file, flags);
   } catch {
     return { text: '', truncated: false };
   }
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) return { text: '', truncated: false };
+    const size = st.size;
     const buf = Buffer.alloc(Math.min(size, cap));
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return { text: buf.subarray(0, bytesRead).toString('utf8'), truncated: size > cap };
+    return { text: buf.subarray(0, bytesRead).toString('utf8'), truncated: size > cap, found: true };
   } finally {
     await fh.close();
   }

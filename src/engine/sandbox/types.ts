@@ -24,6 +24,13 @@ export interface SandboxRunRequest {
   /** Extra environment on top of the scrubbed allow-list (e.g. PYTHONPATH); never secrets. */
   env?: Record<string, string>;
   input?: string;
+  /**
+   * A result channel for the runner (at most one name): a pipe whose descriptor number the program
+   * finds in the environment variable `CRITIC_RESULTS_FD` (resultsFdVariable). What it writes
+   * there comes back as `collected[name]`, capped at `collectedMaxBytes` and never counted
+   * against the code's output cap; it streams, so results written before a timeout survive it.
+   */
+  collect?: readonly string[];
   /** Wall-clock limit for the whole run. */
   timeoutMs: number;
   /** CPU-time limit per process in seconds (default: the timeout in whole seconds + 1). */
@@ -45,7 +52,15 @@ export interface SandboxRunResult {
   limitHit?: LimitHit;
   /** Output beyond the configured cap was dropped. */
   truncated: boolean;
+  /** The `collect` files that existed after the run, by name. */
+  collected?: Record<string, string>;
 }
+
+/** At most this much of each collected file is read back. */
+export const collectedMaxBytes = 64 * 1024 * 1024;
+
+/** The environment variable that names the result channel's descriptor inside the sandbox. */
+export const resultsFdVariable = 'CRITIC_RESULTS_FD';
 
 /** What actually enforces the memory and process limits on this machine (see limits.ts). */
 export interface LimitEnforcement {

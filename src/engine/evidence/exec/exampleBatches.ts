@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../abort.js';
 import type { LimitHit, Sandbox, SandboxRunRequest, SandboxRunResult } from '../../sandbox/types.js';
-import { frames, int, markedEvents, newMarker, str, type Frame } from './protocol.js';
+import { collectResults, frames, int, newMarker, runnerEvents, str, type Frame } from './protocol.js';
 
 export type ExampleStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'limit' | 'crashed';
 
@@ -30,6 +30,8 @@ export interface ExampleOutcome {
   limit?: LimitHit;
   /** For crashes: how the process ended. */
   exit?: string;
+  /** Set when expected and actual output differ only in whitespace: both exactly. */
+  whitespace?: { want: string; got: string };
 }
 
 /** A failure that stopped the module before any example ran. */
@@ -68,6 +70,13 @@ function lastLines(text: string, n = 3): string {
   return text.trim().split('\n').slice(-n).join(' ').slice(-400);
 }
 
+function whitespaceOf(v: unknown): ExampleOutcome['whitespace'] {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const want = str((v as Record<string, unknown>).want);
+  const got = str((v as Record<string, unknown>).got);
+  return want !== undefined && got !== undefined ? { want, got } : undefined;
+}
+
 /** Runs the batches and collects every example's outcome. */
 export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResult> {
   const outcomes: ExampleOutcome[] = [];
@@ -76,12 +85,12 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
   while (batches < opts.maxBatches) {
     throwIfAborted(opts.signal);
     const marker = newMarker();
-    const res = await opts.sandbox.run(opts.request(skip, marker));
+    const res = await opts.sandbox.run({ ...opts.request(skip, marker), ...collectResults });
     batches++;
     let current: Record<string, unknown> | undefined;
     let ended = false;
     let anyStarted = false;
-    for (const ev of markedEvents(res.stdout, marker)) {
+    for (const ev of runnerEvents(res, marker)) {
       const t = str(ev.t);
       const test = str(ev.test) ?? '';
       if (t === 'start') {
@@ -100,6 +109,7 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
           exc: str(ev.exc),
           msg: str(ev.msg),
           frames: frames(ev.frames),
+          whitespace: whitespaceOf(ev.ws),
         });
       } else if (t === 'done') {
         if (!skip.includes(test)) skip.push(test);

@@ -46,6 +46,12 @@ function actualText(o: ExampleOutcome, verbs: ExampleReportOptions['verbs']): st
   return `${verbs.value} ${oneLine(o.got, 120)}`;
 }
 
+/** Text with its whitespace made visible (`a·b⏎`), cut to a readable length. */
+export function visibleWhitespace(text: string, max = 120): string {
+  const shown = text.replace(/ /g, '·').replace(/\t/g, '→').replace(/\r?\n/g, '⏎');
+  return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
+}
+
 /** How a doctest's expected output reads in a message. */
 export function doctestExpectation(want: string | undefined): string {
   if (!want) return 'expected no output';
@@ -105,7 +111,9 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
       case 'failed':
       case 'error':
         rule = execRules.doctestFailed;
-        message = `Example ${call} ${actualText(o, opts.verbs)}${placed.expected ? `, ${placed.expected}` : ''}`;
+        message = o.whitespace
+          ? `Example ${call} ${opts.verbs.value} ${visibleWhitespace(o.whitespace.got)}, expected ${visibleWhitespace(o.whitespace.want)}: they differ only in whitespace (· is a space, → a tab, ⏎ a line break)`
+          : `Example ${call} ${actualText(o, opts.verbs)}${placed.expected ? `, ${placed.expected}` : ''}`;
         break;
       case 'timeout':
         rule = execRules.timeout;

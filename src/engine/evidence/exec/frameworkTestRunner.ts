@@ -1,8 +1,8 @@
 /**
  * Runs a project's own JS test framework (vitest or jest, from its node_modules) inside the
  * sandbox. The framework writes its JSON report (the jest format, which vitest also emits) into
- * the scratch folder; the wrapper script then prints one marked result line per test (protocol in
- * testFindings.ts). The framework's own output goes to stderr. The tests import the files on
+ * the scratch folder; the wrapper script then writes one marked result line per test to the
+ * results file (protocol.ts). The framework's own output goes to stderr. The tests import the files on
  * disk, so unlike node:test runs an unsaved edit is not what they exercise.
  */
 import { dirname, join } from 'node:path';
@@ -59,13 +59,16 @@ export async function jsFrameworkOf(file: string, projectRoot: string, fs: FileS
 
 // Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
 export const frameworkRunner = String.raw`
-import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, existsSync, openSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 const cfgUrl = new URL('./critic_config.json', import.meta.url);
 const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
 rmSync(cfgUrl);
-const write = process.stdout.write.bind(process.stdout);
+// Synchronous writes to the results file: nothing is left pending when the process exits.
+const resultsFd = process.env.CRITIC_RESULTS_FD ? Number(process.env.CRITIC_RESULTS_FD) : openSync(new URL('./critic_results.jsonl', import.meta.url), 'a');
+delete process.env.CRITIC_RESULTS_FD;
+const write = (s) => writeSync(resultsFd, s);
 const emit = (o) => write(cfg.marker + ' ' + JSON.stringify(o) + '\n');
 const report = fileURLToPath(new URL('./critic_report.json', import.meta.url));
 const args = cfg.framework === 'vitest'

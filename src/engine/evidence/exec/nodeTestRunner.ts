@@ -1,7 +1,7 @@
 /**
  * Runs bundled test files with Node's own test runner inside the sandbox. The runner script
  * starts `node --test` with the project root as working directory and a reporter (written next to
- * it) that prints marked JSON lines: start {id, name, file, line} · result {…, outcome, exc, msg,
+ * it) that writes marked JSON lines to the results file (protocol.ts): start {id, name, file, line} · result {…, outcome, exc, msg,
  * stack, expected, actual} · end. Tests run in child processes whose output the test runner
  * captures, so test code cannot write into the reporter's stream.
  */
@@ -25,8 +25,13 @@ const cfgUrl = new URL('./critic_config.json', import.meta.url);
 const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
 rmSync(cfgUrl);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const args = ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=' + new URL('./critic_reporter.mjs', import.meta.url).href, '--test-reporter-destination=stdout', ...cfg.files.map(here)];
-const r = spawnSync(process.execPath, args, { cwd: cfg.cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+// The reporter writes to the sandbox's result pipe (the test runner's stdout; writes to pipes are
+// synchronous on Linux, so nothing is pending at exit), else to a results file read back after the run.
+const resultsFd = process.env.CRITIC_RESULTS_FD ? Number(process.env.CRITIC_RESULTS_FD) : undefined;
+delete process.env.CRITIC_RESULTS_FD;
+const destination = resultsFd === undefined ? here('./critic_results.jsonl') : 'stdout';
+const args = ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=' + new URL('./critic_reporter.mjs', import.meta.url).href, '--test-reporter-destination=' + destination, ...cfg.files.map(here)];
+const r = spawnSync(process.execPath, args, { cwd: cfg.cwd, stdio: ['ignore', resultsFd === undefined ? 2 : resultsFd, 'inherit'] });
 if (r.error) process.stderr.write('critic: could not start the test runner: ' + r.error.message + '\n');
 process.exit(0);
 `;

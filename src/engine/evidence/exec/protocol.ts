@@ -1,13 +1,27 @@
 /**
- * How runner scripts inside the sandbox talk back: one JSON object per line on stdout, each
- * prefixed with a random marker chosen for that run. The code under critique shares the process,
- * so nothing it prints is trusted: lines without the marker are ignored, and every field read from
- * a result line is checked for its type before use.
+ * How runner scripts inside the sandbox talk back: one JSON object per line on a result channel of
+ * their own — the sandbox's result pipe (`collect`, written synchronously, so neither the code's
+ * output cap nor writes pending at exit can cut results short), or a results file in a scratch
+ * folder that a sandbox without that pipe reads back — each prefixed with a random marker chosen for that run.
+ * The code under critique shares the process, so nothing is trusted: lines without the marker are
+ * ignored, and every field read from a result line is checked for its type before use.
  */
 import { randomBytes } from 'node:crypto';
+import type { SandboxRunResult } from '../../sandbox/types.js';
 
 /** The settings file every runner reads (and deletes) from its scratch folder. */
 export const runnerConfigFile = 'critic_config.json';
+
+/** The file every runner appends its marked result lines to (next to itself). */
+export const runnerResultsFile = 'critic_results.jsonl';
+
+/** What a runner's request adds so its results file is read back. */
+export const collectResults = { collect: [runnerResultsFile] } as const;
+
+/** The marked events of a run: from the results file, or stdout for a sandbox that cannot read files back. */
+export function runnerEvents(res: SandboxRunResult, marker: string): Record<string, unknown>[] {
+  return markedEvents(res.collected?.[runnerResultsFile] ?? res.stdout, marker);
+}
 
 /** A fresh marker for one sandbox run; long and random enough that the code cannot guess it. */
 export function newMarker(): string {

@@ -23,6 +23,8 @@ export interface DoctestRunnerConfig {
   isPackage: boolean;
   /** Docstrings (relative names, '' = the module's) already reported by an earlier batch. */
   skip: string[];
+  /** doctest option flags by name (the project's pytest `doctest_optionflags`); unknown names are ignored. */
+  optionflags: string[];
 }
 
 // Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
@@ -83,6 +85,9 @@ class _Reporter(doctest.DocTestRunner):
     def report_failure(self, out, test, example, got):
         ev = self._base('fail', test, example)
         ev['got'] = got.rstrip()[-2000:]
+        if ''.join(got.split()) == ''.join(example.want.split()):
+            # Only whitespace differs: the exact texts, so the message can show where.
+            ev['ws'] = {'want': example.want[-2000:], 'got': got[-2000:]}
         _emit(ev)
 
     def report_unexpected_exception(self, out, test, example, exc_info):
@@ -91,7 +96,11 @@ class _Reporter(doctest.DocTestRunner):
         ev['frames'] = [f for f in _frames(exc_info[2]) if os.path.realpath(f['file']) == _target]
         _emit(ev)
 
-_runner = _Reporter(verbose=False, optionflags=0)
+# The project's flags (pytest doctest_optionflags); per-example '# doctest:' directives still apply on top.
+_flags = 0
+for _n in _cfg.get('optionflags', []):
+    _flags |= doctest.OPTIONFLAGS_BY_NAME.get(_n, 0)
+_runner = _Reporter(verbose=False, optionflags=_flags)
 for _t in _tests:
     _name = _rel(_t.name)
     if _name in _skip or not _t.examples:

@@ -46,7 +46,8 @@ export function absoluteModule(source: string, importer: PythonModule): string |
   if (dots === 0) return source;
   const pkg = importer.name.split('.');
   if (!importer.isPackage) pkg.pop();
-  if (dots - 1 > pkg.length) return undefined;
+  // Python refuses a relative import outside a package, and one that climbs above the top package.
+  if (pkg.length === 0 || dots - 1 >= pkg.length) return undefined;
   const base = pkg.slice(0, pkg.length - (dots - 1));
   const rest = source.slice(dots);
   return [...base, ...(rest ? [rest] : [])].join('.') || undefined;

@@ -1,14 +1,18 @@
 /**
  * The script that runs a file's related Python tests inside the sandbox: with pytest (through a
  * small plugin) when the project's Python has it, else with unittest (a custom result class).
- * Both report marked JSON lines:
+ * Both report marked JSON lines (protocol.ts):
  *   start {id, name, file, line} · result {id, name, file, line, outcome, exc, msg, frames}
- *   collect {file, exc, msg, frames} · import {exc, msg, frames} · end {runner}
- * Before the tests, the module under critique is loaded from the text under critique (which may
- * be unsaved) under its real name, so the tests exercise exactly that text.
+ *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported)
+ *   budget {unrun} (tests left unrun for time) · end {runner}
+ * The module under critique is not preloaded: the tests import it themselves, under whatever name
+ * and at whatever moment the project does (after conftest.py, through its package or from its
+ * folder), so there is only ever the copy they use. An import hook serves the text under critique
+ * (which may be unsaved) for that one file, whatever name it is imported under.
  */
 
-import { pythonRunnerPrelude, pythonSourceImport } from './runnerPrelude.js';
+import { pythonRunnerPrelude } from './runnerPrelude.js';
+import { runnerSourceFile } from './runnerPrelude.js';
 
 export const pythonTestRunnerFile = 'critic_tests.py';
 
@@ -17,23 +21,49 @@ export interface PythonTestRunnerConfig {
   runner: 'pytest' | 'unittest';
   /** Absolute test files. */
   files: string[];
-  /** The project root: working directory and pytest's rootdir. */
+  /** pytest's rootdir: the working directory. */
   root: string;
   /** Folders put first on sys.path. */
   path: string[];
-  /** The module under critique, preloaded from `critic_source.py`. */
-  module: string;
+  /** The file under critique; its text is served from `critic_source.py` (unless it is one of the tests). */
   file: string;
-  isPackage: boolean;
+  /** The project's pytest `addopts` that decide how tests load (import mode, plugins, warnings). */
+  addopts: string[];
+  /** Tests not started within this many ms of the start are left unrun (reported as a count). */
+  budgetMs: number;
+}
+
+/**
+ * The `addopts` words worth keeping: how modules are imported, plugins, warning filters, marker
+ * strictness. Reporting, coverage, parallelism and selection options are the project's
+ * interactive habits and would break or slow a run of a few files (`--cov` without pytest-cov).
+ */
+export function keptAddopts(addopts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < addopts.length; i++) {
+    const a = addopts[i]!;
+    if (/^--import-mode=|^-p.+|^-W.+|^--strict-markers$|^--pythonwarnings=/.test(a)) out.push(a);
+    else if ((a === '-p' || a === '-W' || a === '--import-mode' || a === '--pythonwarnings') && i + 1 < addopts.length) out.push(a, addopts[++i]!);
+  }
+  return out;
 }
 
 // Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
 // spliced in (runnerPrelude.ts), no backtick or dollar-brace.
 export const pythonTestRunner = String.raw`
-import sys, os, json, re, importlib, importlib.util, linecache, traceback, inspect
+import sys, os, json, re, importlib, importlib.machinery, linecache, traceback, inspect
 
 ${pythonRunnerPrelude}
 os.chdir(_cfg['root'])
+
+# Tests not started before the budget runs out are left unrun (and counted) rather than cut off
+# mid-test by the sandbox's timeout, which would read as a hang in whichever test was running.
+import time as _time
+_deadline = _time.monotonic() + _cfg.get('budgetMs', 10 ** 9) / 1000.0
+_unrun = [0]
+
+def _over_budget():
+    return _time.monotonic() > _deadline
 
 def _frames_tb(tb):
     return [{'file': os.path.abspath(f.filename), 'line': f.lineno or 0} for f in traceback.extract_tb(tb)]
@@ -49,26 +79,55 @@ def _frames_text(text):
 def _exc_only(e):
     return ''.join(traceback.format_exception_only(type(e), e)).strip()[-2000:]
 
-${pythonSourceImport}
-if _cfg['module'] and _cfg['file'] not in _cfg['files']:
-    try:
-        _mod = _import()
-    except BaseException as e:
-        fr = _frames_tb(e.__traceback__)
-        if isinstance(e, SyntaxError) and e.filename:
-            fr.append({'file': e.filename, 'line': e.lineno or 0})
-        _emit({'t': 'import', 'exc': type(e).__name__, 'msg': _exc_only(e), 'frames': fr})
-        os._exit(0)
-    # As after a real import, the module is also an attribute of its package.
-    _parent, _, _leaf = _cfg['module'].rpartition('.')
-    if _parent:
-        setattr(sys.modules[_parent], _leaf, _mod)
+_target = os.path.realpath(_cfg['file'])
+_leaf = os.path.splitext(os.path.basename(_target))[0]
+if _leaf == '__init__':
+    _leaf = os.path.basename(os.path.dirname(_target))
+
+if _cfg['file'] not in _cfg['files']:
+    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8') as _f:
+        _src = _f.read()
+    linecache.cache[_cfg['file']] = (len(_src), None, _src.splitlines(True), _cfg['file'])
+
+    class _SourceLoader(importlib.machinery.SourceFileLoader):
+        def get_code(self, fullname):
+            # Tests that never load the file (they import another copy of it) say nothing about it.
+            _emit({'t': 'loaded', 'name': fullname})
+            return compile(_src, self.path, 'exec', dont_inherit=True)
+
+        def get_source(self, fullname):
+            return _src
+
+    class _SourceFinder:
+        # Only names ending like the file are looked up twice; everything else goes on untouched.
+        @classmethod
+        def find_spec(cls, name, path=None, target=None):
+            if name.rpartition('.')[2] != _leaf:
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is None or not spec.origin or os.path.realpath(spec.origin) != _target:
+                return None
+            spec.loader = _SourceLoader(name, spec.origin)
+            return spec
+
+        @classmethod
+        def invalidate_caches(cls):
+            pass
+
+    sys.meta_path.insert(0, _SourceFinder)
 
 def _run_pytest():
     import pytest
 
     class _Plugin:
         root = _cfg['root']
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            if _over_budget():
+                _unrun[0] += 1
+                return True
+            return None
 
         def pytest_configure(self, config):
             self.root = str(config.rootpath)
@@ -115,7 +174,9 @@ def _run_pytest():
                 lines = [l[1:].strip() for l in text.splitlines() if l.startswith('E ')]
                 _emit({'t': 'collect', 'file': os.path.join(self.root, report.nodeid.split('::')[0]), 'msg': ' '.join(lines)[-2000:] or text[-2000:], 'frames': _frames_text(text)})
 
-    pytest.main(['-p', 'no:cacheprovider', '--tb=short', '-q', '--rootdir', _cfg['root']] + _cfg['files'], plugins=[_Plugin()])
+    # One file that fails to import must not hide the others' results.
+    args = ['-p', 'no:cacheprovider', '--tb=short', '-q', '--continue-on-collection-errors', '-o', 'addopts=' + ' '.join(_cfg['addopts'])]
+    pytest.main(args + _cfg['files'], plugins=[_Plugin()])
 
 def _module_of(path):
     parts = [os.path.splitext(os.path.basename(path))[0]]
@@ -172,6 +233,9 @@ def _run_unittest():
 
     class _Result(unittest.TestResult):
         def startTest(self, test):
+            # The suite checks shouldStop before each next test: this one still runs.
+            if _over_budget():
+                self.stop()
             super().startTest(test)
             _emit(base(test, 'start'))
         def addSuccess(self, test):
@@ -190,12 +254,17 @@ def _run_unittest():
             if err is not None:
                 failed(test, err, 'failed', subtest._subDescription())
 
-    suite.run(_Result())
+    result = _Result()
+    suite.run(result)
+    if result.shouldStop:
+        _unrun[0] = suite.countTestCases() - result.testsRun
 
 if _cfg['runner'] == 'pytest':
     _run_pytest()
 else:
     _run_unittest()
+if _unrun[0]:
+    _emit({'t': 'budget', 'unrun': _unrun[0]})
 _emit({'t': 'end', 'runner': _cfg['runner']})
 _out.flush()
 os._exit(0)

@@ -2,15 +2,16 @@
  * The pieces the runner scripts share (Python: doctests, related tests, probes; JS: JSDoc
  * examples, probes). Each runner starts with its prelude, which reads and deletes its settings,
  * sets up the result channel and defines `emit`: one JSON object a line, prefixed with the run's
- * random marker (protocol.ts). The code under critique runs in the same process, so its own
- * stdout is sent to stderr before any of it runs: what it prints can neither pass for a result
- * line nor interleave with the results or push them past the output cap.
+ * random marker, written synchronously to the results file (protocol.ts). The code under critique
+ * runs in the same process, so its own stdout is sent to stderr before any of it runs: what it
+ * prints can never pass for a result line, and its volume never costs a result.
  *
  * The snippets are String.raw source text spliced into the runners' own String.raw templates:
  * backslashes reach the interpreter untouched; the only dollar-braces are the file names
  * interpolated below, and the text must never contain a backtick.
  */
-import { runnerConfigFile } from './protocol.js';
+import { resultsFdVariable } from '../../sandbox/types.js';
+import { runnerConfigFile, runnerResultsFile } from './protocol.js';
 
 /** The text under critique (maybe unsaved) as the Python runners get it. */
 export const runnerSourceFile = 'critic_source.py';
@@ -30,10 +31,15 @@ sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
 for _p in reversed(_cfg['path']):
     sys.path.insert(0, _p)
 
-# Results go to a private copy of stdout; whatever the code prints (fd 1) goes to stderr instead,
-# so it can neither interleave with the results nor push them past the output cap.
+# Results go to a channel of their own (the sandbox's result pipe, else a file read back after
+# the run), never counted against the output cap; whatever the code prints on fd 1 goes to stderr.
 sys.stdout.flush()
-_out = os.fdopen(os.dup(1), 'w', encoding='utf-8', errors='replace')
+_fd = os.environ.pop('${resultsFdVariable}', None)
+if _fd:
+    os.set_inheritable(int(_fd), False)
+    _out = os.fdopen(int(_fd), 'w', encoding='utf-8', errors='replace')
+else:
+    _out = open(os.path.join(_here, '${runnerResultsFile}'), 'a', encoding='utf-8', errors='replace')
 os.dup2(2, 1)
 
 def _emit(obj):
@@ -71,16 +77,18 @@ export const pythonSourceImport = String.raw`def _import():
  * and inspect are imported.
  */
 export const jsRunnerPrelude = String.raw`
-import { readFileSync, rmSync } from 'node:fs';
+import { openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isDeepStrictEqual, inspect } from 'node:util';
 
 const cfgUrl = new URL('./${runnerConfigFile}', import.meta.url);
 const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
 rmSync(cfgUrl);
 const mark = cfg.marker;
-// Results keep the real stdout; the code's own output goes to stderr, so it can neither
-// interleave with the results nor push them past the output cap.
-const write = process.stdout.write.bind(process.stdout);
+// Results go synchronously to a file of their own: nothing is pending when the process exits,
+// and the code's output (sent to stderr) never counts against them.
+const resultsFd = process.env.${resultsFdVariable} ? Number(process.env.${resultsFdVariable}) : openSync(new URL('./${runnerResultsFile}', import.meta.url), 'a');
+delete process.env.${resultsFdVariable};
+const write = (s) => writeSync(resultsFd, s);
 process.stdout.write = process.stderr.write.bind(process.stderr);
 const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
 

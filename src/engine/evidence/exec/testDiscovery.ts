@@ -1,30 +1,58 @@
 /**
- * Finds the tests that exercise a file: by naming convention (`tests/test_x.py`, `x_test.py`,
- * `x.test.ts`, `x.spec.js`, `__tests__/x.ts`, …) and by reading the imports of candidate test
- * files with tree-sitter. The search is bounded (folders, depth, files) and skips dependency and
- * build folders.
+ * Finds the tests that exercise a file the way the project's test runner finds tests: Python by
+ * the project's pytest configuration (`testpaths`, `python_files`, `norecursedirs`; pytest's
+ * defaults without one: `test_*.py` / `*_test.py` anywhere under the rootdir), JS/TS by the
+ * vitest / jest / ava / mocha configuration or defaults (jsTestConfig.ts), plus `.critic.json`
+ * `tests.paths` / `tests.patterns`. Of the files the runner would collect, the related ones are
+ * named after the module or import it (read with tree-sitter, every import statement including
+ * those inside `if` / `try`, resolved to a file the way Python or the bundler would). Every
+ * decision is kept so `--verbose` can say why a test did or did not count.
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import type { TestsConfig } from '../../config.js';
 import { isJsFamily, languageOfPath } from '../../languages.js';
 import type { ParsedFile, SyntaxService } from '../../syntax/syntaxService.js';
 import type { FileSystemPort } from '../../types.js';
 import type { SourceDocument } from '../tool.js';
-import { absoluteModule, importedNames, pythonModuleOf, type PythonModule } from './pythonModule.js';
+import { jsTestConfigFor, type JsTestConfig } from './jsTestConfig.js';
+import { pytestConfigFor, isNorecurse, matchesPythonFiles, type PytestConfig } from './pytestConfig.js';
+import { pythonImportTargets, resolvesTo } from './pythonImports.js';
+import { pythonModuleOf } from './pythonModule.js';
+import { matchesGlob } from './testGlobs.js';
 
 export interface DiscoveryOptions {
   fs: FileSystemPort;
   syntax: SyntaxService;
   signal?: AbortSignal;
-  /** Test files whose imports are read at most (default 200). */
+  /** `.critic.json` `tests`. */
+  tests?: TestsConfig;
+  /** Test files whose imports are read at most (default 400). */
   maxCandidates?: number;
 }
 
-const skippedDirs = new Set(['node_modules', '.git', '.hg', '.venv', 'venv', 'env', '.env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'dist', 'build', 'out', 'coverage', '.next', 'site-packages']);
-const testDirNames = new Set(['test', 'tests', '__tests__', 'spec', 'testing']);
-const jsExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+/** What discovery found and why; the counts feed the run summary. */
+export interface Discovery {
+  /** The related test files, conventional names first. */
+  files: string[];
+  /** One line per decision, for the verbose log. */
+  decisions: string[];
+  /** Test files the runner would collect that were looked at. */
+  candidates: number;
+  /** Python: the project's pytest configuration (defaults when it has none). */
+  pytest?: PytestConfig;
+  /** Python: sys.path folders through which the related tests import the module. */
+  importRoots: string[];
+  /** JS/TS: the runner and patterns. */
+  js?: JsTestConfig;
+}
 
-/** Whether a path looks like a test file for its language family. */
+/** Never searched, whatever a configuration says. */
+const skippedDirs = new Set(['node_modules', '.git', '.hg', '.venv', 'venv', 'env', '.env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'dist', 'build', 'out', 'coverage', '.next', 'site-packages']);
+const jsExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+const maxListed = 20_000;
+
+/** Whether a path looks like a test file by the common conventions (no configuration read). */
 export function isTestFile(path: string): boolean {
   const name = basename(path);
   if (name.endsWith('.py')) return /^test_.*\.py$/.test(name) || /_test\.py$/.test(name) || name === 'tests.py';
@@ -37,6 +65,8 @@ function stripJsExtension(p: string): string {
   return jsExtensions.includes(ext) ? p.slice(0, -ext.length) : p;
 }
 
+const slash = (p: string) => p.split(sep).join('/');
+
 /** Test files named after the module, in the usual places. */
 function conventionalCandidates(doc: SourceDocument): string[] {
   const dir = dirname(doc.path);
@@ -46,7 +76,7 @@ function conventionalCandidates(doc: SourceDocument): string[] {
   const mirrors = [...new Set([relParts, relParts[0] === 'src' || relParts[0] === 'lib' ? relParts.slice(1) : relParts, []].map((p) => p.join(sep)))];
   const roots = [dir, join(dir, 'test'), join(dir, 'tests'), join(dir, '__tests__'), ...['test', 'tests', '__tests__', 'spec'].flatMap((t) => mirrors.map((m) => join(doc.projectRoot, t, m)))];
   if (doc.language === 'python') {
-    const stem = basename(doc.path, '.py');
+    const stem = basename(doc.path, '.py').replace(/^_+/, '');
     return [...new Set(roots.flatMap((r) => [join(r, `test_${stem}.py`), join(r, `${stem}_test.py`)]))];
   }
   const stem = stripJsExtension(basename(doc.path));
@@ -55,13 +85,24 @@ function conventionalCandidates(doc: SourceDocument): string[] {
   return [...new Set([...roots.flatMap((r) => names.map((n) => join(r, n))), ...underTests])];
 }
 
-/** Test-looking files in the file's folder and in test folders between it and the project root. */
-async function scannedCandidates(doc: SourceDocument, python: boolean, limit: number): Promise<string[]> {
-  const found: string[] = [];
+interface Walk {
+  /** Whether a file (absolute) is a test file the runner would collect. */
+  isTest(path: string): boolean;
+  /** Whether to descend into a folder (by name). */
+  descend(name: string): boolean;
+}
+
+/** The test files under `starts` (folders or files), depth-first, bounded. */
+async function collectTestFiles(starts: readonly string[], walk: Walk, limit: number, fs: FileSystemPort): Promise<{ files: string[]; capped: boolean }> {
+  const files: string[] = [];
+  const seen = new Set<string>();
   let listed = 0;
-  const maxListed = 4000;
-  const list = async (dir: string, depth: number, inTestDir: boolean): Promise<void> => {
-    if (found.length >= limit || listed >= maxListed) return;
+  let capped = false;
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    if (files.length >= limit || listed >= maxListed) {
+      capped = true;
+      return;
+    }
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -69,33 +110,32 @@ async function scannedCandidates(doc: SourceDocument, python: boolean, limit: nu
       return;
     }
     listed += entries.length;
+    entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
-      if (found.length >= limit) return;
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        if (depth > 0 && !skippedDirs.has(e.name) && !e.name.startsWith('.')) await list(p, depth - 1, inTestDir || testDirNames.has(e.name));
-      } else if (e.isFile() && (python ? e.name.endsWith('.py') : jsExtensions.includes(extname(e.name)))) {
-        if (isTestFile(p) || (inTestDir && !e.name.startsWith('_'))) found.push(p);
+        if (depth < 16 && !skippedDirs.has(e.name) && walk.descend(e.name)) await visit(p, depth + 1);
+      } else if (e.isFile() && walk.isTest(p) && !seen.has(p)) {
+        seen.add(p);
+        files.push(p);
+        if (files.length >= limit) {
+          capped = true;
+          return;
+        }
       }
     }
   };
-  await list(dirname(doc.path), 0, false);
-  for (let d = dirname(doc.path); ; d = dirname(d)) {
-    for (const t of testDirNames) await list(join(d, t), 4, true);
-    if (d === doc.projectRoot || dirname(d) === d || !d.startsWith(doc.projectRoot)) break;
+  for (const s of starts) {
+    if (await fs.exists(join(s, '.'))) {
+      const isDir = await readdir(s).then(() => true, () => false);
+      if (isDir) await visit(s, 0);
+      else if (!seen.has(s)) {
+        seen.add(s);
+        files.push(s);
+      }
+    }
   }
-  return found;
-}
-
-function importsPythonModule(test: ParsedFile, testModule: PythonModule, target: PythonModule): boolean {
-  for (const imp of test.imports) {
-    const abs = absoluteModule(imp.source, testModule);
-    if (!abs) continue;
-    const names = [abs, ...importedNames(imp.text).map((n) => `${abs}.${n}`)];
-    // A dotted suffix also counts: tests often put a package folder itself on sys.path.
-    if (names.some((n) => n === target.name || target.name.endsWith(`.${n}`))) return true;
-  }
-  return false;
+  return { files, capped };
 }
 
 function importsJsModule(test: ParsedFile, testFile: string, target: string): boolean {
@@ -108,15 +148,80 @@ function importsJsModule(test: ParsedFile, testFile: string, target: string): bo
   return false;
 }
 
-/** The test files that exercise `doc`, conventional names first. A test file under critique is its own test. */
-export async function relatedTestFiles(doc: SourceDocument, opts: DiscoveryOptions): Promise<string[]> {
+/** Where a Python project's runner looks, and which files it collects. */
+function pythonWalk(doc: SourceDocument, cfg: PytestConfig, tests: TestsConfig | undefined): { starts: string[]; walk: Walk; describe: string } {
+  const patterns = tests?.patterns ?? [];
+  const starts = cfg.testpaths.length ? cfg.testpaths.map((t) => join(cfg.rootdir, t)) : [cfg.rootdir];
+  for (const p of tests?.paths ?? []) starts.push(join(doc.projectRoot, p));
+  const walk: Walk = {
+    isTest: (p) => {
+      if (!p.endsWith('.py')) return false;
+      if (matchesPythonFiles(slash(p), cfg.pythonFiles)) return true;
+      // unittest's own default (`test*.py`), for projects that run `python -m unittest`.
+      if (!cfg.file && /^test.*\.py$/.test(basename(p))) return true;
+      return patterns.some((g) => matchesGlob(slash(relative(doc.projectRoot, p)), g));
+    },
+    descend: (name) => !isNorecurse(name, cfg.norecursedirs),
+  };
+  const rel = (p: string) => relative(doc.projectRoot, p) || '.';
+  return { starts, walk, describe: `searching ${starts.map(rel).join(', ')} for ${[...cfg.pythonFiles, ...patterns].join(', ')}` };
+}
+
+/** Where a JS/TS project's runner looks, and which files it collects. */
+function jsWalk(doc: SourceDocument, cfg: JsTestConfig, tests: TestsConfig | undefined): { starts: string[]; walk: Walk; describe: string } {
+  const patterns = tests?.patterns ?? [];
+  const starts = cfg.roots.length ? [...cfg.roots] : [cfg.root];
+  for (const p of tests?.paths ?? []) starts.push(join(doc.projectRoot, p));
+  const regex = cfg.regex.flatMap((r) => {
+    try {
+      return [new RegExp(r)];
+    } catch {
+      return [];
+    }
+  });
+  const walk: Walk = {
+    isTest: (p) => {
+      if (!jsExtensions.includes(extname(p)) || p.endsWith('.d.ts')) return false;
+      const rel = slash(relative(cfg.root, p));
+      if (cfg.exclude.some((g) => matchesGlob(rel, g.replace(/^\*\*\//, '**/')))) return false;
+      if (cfg.include.some((g) => matchesGlob(rel, g)) || regex.some((r) => r.test(slash(p)))) return true;
+      return patterns.some((g) => matchesGlob(slash(relative(doc.projectRoot, p)), g));
+    },
+    descend: (name) => !name.startsWith('.'),
+  };
+  return { starts, walk, describe: `searching ${starts.map((s) => relative(doc.projectRoot, s) || '.').join(', ')} for ${[...cfg.include, ...cfg.regex.map((r) => `/${r}/`), ...patterns].join(', ')}` };
+}
+
+/** Finds the related test files of `doc` and says why. A test file under critique is its own test. */
+export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryOptions): Promise<Discovery> {
   const python = doc.language === 'python';
+  const decisions: string[] = [];
+  const log = (m: string) => decisions.push(m);
+  const rel = (p: string) => relative(doc.projectRoot, p);
   const out: string[] = [];
-  if (isTestFile(doc.path)) out.push(doc.path);
-  for (const c of conventionalCandidates(doc)) if (!out.includes(c) && (await opts.fs.exists(c))) out.push(c);
+  const importRoots = new Set<string>();
+  if (isTestFile(doc.path)) {
+    out.push(doc.path);
+    log(`related: ${rel(doc.path)} (the file is a test file itself)`);
+  }
+  const pytest = python ? await pytestConfigFor(doc.path, doc.projectRoot, opts.fs, log) : undefined;
+  const js = python ? undefined : await jsTestConfigFor(doc.path, doc.projectRoot, opts.fs, log);
+  const { starts, walk, describe } = python ? pythonWalk(doc, pytest!, opts.tests) : jsWalk(doc, js!, opts.tests);
+  log(describe);
+  for (const c of conventionalCandidates(doc)) {
+    if (out.includes(c) || !(await opts.fs.exists(c))) continue;
+    out.push(c);
+    log(`related: ${rel(c)} (named after the module)`);
+  }
+  const limit = opts.maxCandidates ?? 400;
+  const { files: candidates, capped } = await collectTestFiles(starts, walk, limit, opts.fs);
+  if (capped) log(`stopped after ${candidates.length} candidate test files (limit ${limit})`);
   const target = python ? await pythonModuleOf(doc.path, opts.fs) : undefined;
   const stem = python ? target!.name.split('.').pop()! : stripJsExtension(basename(doc.path));
-  for (const file of await scannedCandidates(doc, python, opts.maxCandidates ?? 200)) {
+  const needle = stem === 'index' || stem === '__init__' ? basename(dirname(doc.path)) : stem;
+  let unrelated = 0;
+  const throughPackage: string[] = [];
+  for (const file of candidates) {
     if (out.includes(file)) continue;
     const language = languageOfPath(file);
     if (!language || isJsFamily(language) === python) continue;
@@ -126,16 +231,41 @@ export async function relatedTestFiles(doc: SourceDocument, opts: DiscoveryOptio
     } catch {
       continue;
     }
-    // Cheap filter before parsing: an import of the module names it somewhere.
-    if (!text.includes(stem === 'index' ? basename(dirname(doc.path)) : stem)) continue;
+    const no = (why: string) => {
+      if (unrelated++ < 40) log(`not related: ${rel(file)} (${why})`);
+    };
+    // Cheap filter before parsing: an import that reaches the module names it (or, for a package re-export, its package).
+    const pkg = python && target!.name.includes('.') ? target!.name.split('.')[0]! : undefined;
+    if (!text.includes(needle) && !(pkg && text.includes(pkg))) {
+      no(`does not mention ${needle}`);
+      continue;
+    }
     const key = `critic-test-imports:${file}`;
     try {
       const parsed = await opts.syntax.analyse(key, text, language, opts.signal);
-      const hit = python ? importsPythonModule(parsed, await pythonModuleOf(file, opts.fs), target!) : importsJsModule(parsed, file, doc.path);
-      if (hit) out.push(file);
+      if (python) {
+        const how = await resolvesTo(parsed, file, doc.path, { fs: opts.fs, syntax: opts.syntax, projectRoot: doc.projectRoot, rootdir: pytest!.rootdir, pythonpath: pytest!.pythonpath, signal: opts.signal });
+        if (how) {
+          // Tests that import the module itself run before those that reach it through a package.
+          (how.reexport ? throughPackage : out).push(file);
+          importRoots.add(how.root);
+          log(`related: ${rel(file)} (imports ${how.via})`);
+        } else no(`its imports (${pythonImportTargets(parsed, await pythonModuleOf(file, opts.fs)).slice(0, 4).join(', ') || 'none'}) do not reach ${target!.name}`);
+      } else if (importsJsModule(parsed, file, doc.path)) {
+        out.push(file);
+        log(`related: ${rel(file)} (imports ${basename(doc.path)})`);
+      } else no(`does not import ${basename(doc.path)}`);
     } finally {
       opts.syntax.drop(key);
     }
   }
-  return out;
+  out.push(...throughPackage);
+  if (unrelated > 40) log(`… and ${unrelated - 40} more unrelated test files`);
+  if (!out.length) log(`no related tests for ${rel(doc.path)} among ${candidates.length} candidate test files`);
+  return { files: out, decisions, candidates: candidates.length, pytest, js, importRoots: [...importRoots] };
+}
+
+/** The related test files of `doc` (see discoverRelatedTests). */
+export async function relatedTestFiles(doc: SourceDocument, opts: DiscoveryOptions): Promise<string[]> {
+  return (await discoverRelatedTests(doc, opts)).files;
 }

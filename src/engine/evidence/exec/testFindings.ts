@@ -13,7 +13,7 @@ import type { EvidenceRecord, SourceDocument } from '../tool.js';
 import { moduleRange } from './execTool.js';
 import { execRules, executedError, limitDescription, lineRange, seconds } from './executedFindings.js';
 import { oneLine } from '../../text.js';
-import { frames, int, markedEvents, normaliseFramePath, str, v8Frames, type Frame } from './protocol.js';
+import { frames, int, normaliseFramePath, runnerEvents, str, v8Frames, type Frame } from './protocol.js';
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 
 export interface TestResult {
@@ -38,6 +38,12 @@ export interface TestRun {
   collectErrors: Array<{ file: string; msg?: string; frames: Frame[] }>;
   /** The module under critique raised when preloaded. */
   importError?: { exc?: string; msg?: string; frames: Frame[] };
+  /** Names the file under critique was imported under, when the runner tracks it (Python). */
+  loadedAs?: string[];
+  /** The runner tracks whether the file under critique is imported at all. */
+  tracksLoading?: boolean;
+  /** Tests left unrun because the run's time budget was spent. */
+  unrun?: number;
   /** The run was cut short; `current` is the test that was running. */
   stopped?: { kind: 'timeout' | 'limit' | 'crashed'; current?: TestResult; limit?: LimitHit; exit: string };
 }
@@ -47,7 +53,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
   const run: TestRun = { results: [], collectErrors: [] };
   let current: TestResult | undefined;
   let ended = false;
-  for (const ev of markedEvents(res.stdout, marker)) {
+  for (const ev of runnerEvents(res, marker)) {
     const t = str(ev.t);
     const stack = str(ev.stack);
     const base = (): TestResult => ({
@@ -75,6 +81,8 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       run.collectErrors.push({ file: originalOf(normaliseFramePath(str(ev.file) ?? '')), msg: str(ev.msg), frames: found.map((f) => ({ ...f, file: originalOf(f.file) })) });
     }
     else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
+    else if (t === 'loaded') (run.loadedAs ??= []).push(str(ev.name) ?? '');
+    else if (t === 'budget') run.unrun = int(ev.unrun);
     else if (t === 'end') ended = true;
   }
   if (!ended && !run.importError) {
@@ -205,8 +213,24 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     findings.push(executedError(source, execRules.importFailed, `Importing the module raised ${oneLine(run.importError.msg ?? run.importError.exc ?? 'an exception', 200)}, so its tests could not run`, doc.path, range));
     return { findings, records };
   }
+  // The module raising while a test file imports it is one problem, however many files import it.
+  const raisedInModule = new Map<string, { line: number; files: string[] }>();
   for (const c of run.collectErrors) {
     const where = c.frames.filter((f) => f.file === doc.path).pop();
+    if (!where || testFiles.get(doc.path)) continue;
+    const key = `${where.line}\0${c.msg ?? ''}`;
+    const seen = raisedInModule.get(key) ?? { line: where.line, files: [] };
+    seen.files.push(c.file);
+    raisedInModule.set(key, seen);
+  }
+  for (const [key, { line, files }] of raisedInModule) {
+    const msg = key.slice(key.indexOf('\0') + 1);
+    const related = files.map((file) => ({ file, range: lineRange(testFiles.get(file)?.text ?? '', 0), message: 'a test file that imports it' }));
+    findings.push(executedError(source, execRules.importFailed, `Importing the module raised ${oneLine(msg || 'an exception', 200)}, so its tests could not run`, doc.path, lineRange(doc.text, line - 1), related));
+  }
+  for (const c of run.collectErrors) {
+    const where = c.frames.filter((f) => f.file === doc.path).pop();
+    if (where && !testFiles.get(doc.path)) continue;
     const range = where ? lineRange(doc.text, where.line - 1) : moduleRange(doc.text, units);
     const related = [{ file: c.file, range: lineRange(testFiles.get(c.file)?.text ?? '', 0), message: 'the test file' }];
     if (where || mentionsFile(c.msg ?? '', doc.path)) {
@@ -218,6 +242,22 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     // missing dev dependency…): no evidence about this code, so never an error on it.
     findings.push({
       ...executedError(source, execRules.testLoadFailed, `Tests in ${rel(c.file)} could not run here (${oneLine(c.msg ?? 'error', 160)}), so they say nothing about this file`, doc.path, range, related),
+      level: 'note',
+    });
+  }
+  if (run.tracksLoading && !run.loadedAs?.length && run.results.some((r) => r.outcome !== 'skipped')) {
+    // E.g. a test that picks one of two copies of a program at run time (`if use_correct: from
+    // fixed.x import f else: from buggy.x import f`): its results are about the other copy.
+    const files = [...new Set(run.results.map((r) => rel(r.file)))].join(', ');
+    findings.push({
+      ...executedError(source, execRules.testLoadFailed, `The related tests in ${oneLine(files, 160)} ran but never imported this file (they use another module of the same name), so they say nothing about it`, doc.path, moduleRange(doc.text, units)),
+      level: 'note',
+    });
+    return { findings, records };
+  }
+  if (run.unrun) {
+    findings.push({
+      ...executedError(source, execRules.testLoadFailed, `${run.unrun} related test${run.unrun === 1 ? ' was' : 's were'} not run: the run used its time budget (execution.testTimeoutMs is ${seconds(execution.testTimeoutMs)}); raise it to run them all`, doc.path, moduleRange(doc.text, units)),
       level: 'note',
     });
   }

@@ -1,9 +1,11 @@
 /** Rendering results for people (text) and machines (json, sarif). */
 import { relative } from 'node:path';
-import { summarise, type Finding, type Level } from './findings.js';
-import { toSarif } from './sarif.js';
-import type { ToolNotice } from './pipeline.js';
-import { plural } from './text.js';
+import { summarise, type Finding, type Level } from '../engine/findings.js';
+import { toSarif } from '../engine/sarif.js';
+import type { ToolNotice } from '../engine/pipeline.js';
+import { describeExecution, type ExecutionSummary } from '../engine/executionSummary.js';
+import { plural } from '../engine/text.js';
+import { jsonSafe, quotedPath, visible } from './terminalText.js';
 
 export interface Report {
   findings: Finding[];
@@ -13,6 +15,10 @@ export interface Report {
   durationMs: number;
   notices: ToolNotice[];
   version: string;
+  /** What was executed over all files (absent: not known, e.g. `critic fix`). */
+  execution?: ExecutionSummary;
+  /** Why nothing could be executed at all (`execution is off`, no sandbox); absent when it could. */
+  executionOff?: string;
 }
 
 const ansi = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', green: '\x1b[32m' };
@@ -23,7 +29,7 @@ function painter(color: boolean) {
 
 const levelColor: Record<Level, keyof typeof ansi> = { error: 'red', warning: 'yellow', note: 'cyan' };
 
-
+/** A path relative to `cwd` when inside it (as typed by users), else absolute. */
 export function displayPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);
   return rel && !rel.startsWith('..') ? rel : file;
@@ -35,13 +41,15 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
   const lines: string[] = [];
   for (const f of r.findings) {
     if (opts.quiet && f.level !== 'error') continue;
-    const where = `${displayPath(f.file, r.cwd)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
-    const [first, ...rest] = f.message.split('\n');
-    const also = f.alsoReportedBy?.length ? `, also ${f.alsoReportedBy.join(', ')}` : '';
-    lines.push(`${paint('bold', where)}: ${paint(levelColor[f.level], f.level)} ${paint('dim', f.rule)} ${first} ${paint('dim', `[${f.unit} · ${f.tier}${also}]`)}`);
+    // Everything but the numbers comes from the code, its output, file names or the model.
+    const where = `${quotedPath(displayPath(f.file, r.cwd))}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+    const [first, ...rest] = visible(f.message).split('\n');
+    const one = (s: string) => visible(s, { singleLine: true });
+    const also = f.alsoReportedBy?.length ? `, also ${f.alsoReportedBy.map(one).join(', ')}` : '';
+    lines.push(`${paint('bold', where)}: ${paint(levelColor[f.level], f.level)} ${paint('dim', one(f.rule))} ${first} ${paint('dim', `[${one(f.unit)} · ${f.tier}${also}]`)}`);
     for (const more of rest) lines.push(`    ${more}`);
     for (const rel of f.related) {
-      lines.push(`    ${paint('dim', `${displayPath(rel.file, r.cwd)}:${rel.range.start.line + 1}:${rel.range.start.character + 1}:`)} ${rel.message}`);
+      lines.push(`    ${paint('dim', `${quotedPath(displayPath(rel.file, r.cwd))}:${rel.range.start.line + 1}:${rel.range.start.character + 1}:`)} ${one(rel.message)}`);
     }
   }
   if (opts.quiet) return lines.length ? `${lines.join('\n')}\n` : '';
@@ -52,8 +60,8 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
   if (lines.length) lines.push('');
   lines.push(
     counts.length
-      ? `${paint(s.error ? 'red' : 'yellow', '✖')} ${counts.join(', ')} in ${withFindings} of ${plural(r.filesChecked, 'file')} (${seconds})`
-      : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')} (${seconds})`,
+      ? `${paint(s.error ? 'red' : 'yellow', '✖')} ${counts.join(', ')} in ${withFindings} of ${plural(r.filesChecked, 'file')}${r.execution ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`
+      : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')}${r.execution && r.filesChecked ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -61,10 +69,10 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
 /** One JSON document; positions are 1-based like the text output. */
 export function formatJson(r: Report): string {
   const s = summarise(r.findings, r.filesChecked);
-  return `${JSON.stringify(
+  return jsonSafe(`${JSON.stringify(
     {
       version: r.version,
-      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs) },
+      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs), ...(r.execution ? { execution: { ...r.execution, ...(r.executionOff ? { off: r.executionOff } : {}) } } : {}) },
       notices: r.notices,
       findings: r.findings.map((f) => ({
         file: displayPath(f.file, r.cwd),
@@ -86,9 +94,9 @@ export function formatJson(r: Report): string {
     },
     null,
     2,
-  )}\n`;
+  )}\n`);
 }
 
 export function formatSarif(r: Report): string {
-  return `${JSON.stringify(toSarif(r.findings, { root: r.root, version: r.version, notifications: r.notices }), null, 2)}\n`;
+  return jsonSafe(`${JSON.stringify(toSarif(r.findings, { root: r.root, version: r.version, notifications: r.notices }), null, 2)}\n`);
 }

@@ -1,0 +1,182 @@
+/**
+ * Which files a JS/TS project's test runner collects, read statically: vitest (`vitest.config.*`,
+ * `vite.config.*` `test.include` / `test.exclude` / `test.dir`), jest (`jest.config.*` or the
+ * `jest` key of package.json: `testMatch`, `testRegex`, `roots`), ava and mocha by their defaults
+ * and literal settings. Config files are JS/TS programs: only string literals in them are read,
+ * they are never executed (they belong to the untrusted repository).
+ */
+import { dirname, join } from 'node:path';
+import type { FileSystemPort } from '../../types.js';
+
+export type JsRunnerName = 'vitest' | 'jest' | 'ava' | 'mocha' | 'node:test';
+
+export interface JsTestConfig {
+  runner: JsRunnerName;
+  /** The package folder the patterns are relative to. */
+  root: string;
+  /** Where the patterns came from (a file, `package.json#jest`, or `defaults`). */
+  source: string;
+  /** Globs relative to `root` a test file matches (any of). */
+  include: string[];
+  /** jest `testRegex` sources, matched against the absolute path. */
+  regex: string[];
+  exclude: string[];
+  /** Folders (absolute) the runner searches; empty means `root`. */
+  roots: string[];
+}
+
+export const jsRunnerDefaults: Record<JsRunnerName, string[]> = {
+  vitest: ['**/*.{test,spec}.?(c|m)[jt]s?(x)'],
+  jest: ['**/__tests__/**/*.?([mc])[jt]s?(x)', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'],
+  ava: ['test.{js,mjs,cjs}', 'src/test.{js,mjs,cjs}', 'source/test.{js,mjs,cjs}', '**/test-*.{js,mjs,cjs}', '**/*.spec.{js,mjs,cjs}', '**/*.test.{js,mjs,cjs}', '**/test/**/*.{js,mjs,cjs}', '**/tests/**/*.{js,mjs,cjs}', '**/__tests__/**/*.{js,mjs,cjs}'],
+  mocha: ['test/*.{js,cjs,mjs}'],
+  'node:test': ['**/*.test.{js,mjs,cjs,ts,mts,cts}', '**/*-test.{js,mjs,cjs,ts,mts,cts}', '**/*_test.{js,mjs,cjs,ts,mts,cts}', '**/test-*.{js,mjs,cjs,ts,mts,cts}', '**/test.{js,mjs,cjs,ts,mts,cts}', '**/test/**/*.{js,mjs,cjs,ts,mts,cts}'],
+};
+
+const configExts = ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'];
+
+interface Manifest {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
+  jest?: Record<string, unknown>;
+  ava?: Record<string, unknown>;
+  mocha?: Record<string, unknown>;
+}
+
+/** The string literals of the array written after `key:` in a config's text (first occurrence). */
+export function literalArray(text: string, key: string): string[] | undefined {
+  const m = new RegExp(`(?:^|[\\s,{])['"]?${key}['"]?\\s*:\\s*\\[([^\\]]*)\\]`, 'm').exec(text);
+  if (!m) return undefined;
+  return [...m[1]!.matchAll(/(['"`])((?:\\.|(?!\1).)*)\1/g)].map((x) => x[2]!.replace(/\\(.)/g, '$1'));
+}
+
+/** The string literal written after `key:` (first occurrence). */
+export function literalString(text: string, key: string): string | undefined {
+  const m = new RegExp(`(?:^|[\\s,{])['"]?${key}['"]?\\s*:\\s*(['"\`])((?:\\\\.|(?!\\1).)*)\\1`, 'm').exec(text);
+  return m ? m[2]!.replace(/\\(.)/g, '$1') : undefined;
+}
+
+/** The runner a package's manifest declares (dependencies, then the test script). */
+export function declaredRunner(pkg: Manifest): JsRunnerName {
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+  const script = pkg.scripts?.test ?? '';
+  for (const r of ['vitest', 'jest', 'ava', 'mocha'] as const) if (r in deps || new RegExp(`\\b${r}\\b`).test(script)) return r;
+  return 'node:test';
+}
+
+async function readText(fs: FileSystemPort, path: string): Promise<string | undefined> {
+  if (!(await fs.exists(path))) return undefined;
+  try {
+    return await fs.readFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nearest package.json folder from `file` up to the project root, with its parsed manifest. */
+export async function nearestPackage(file: string, projectRoot: string, fs: FileSystemPort): Promise<{ dir: string; pkg: Manifest } | undefined> {
+  for (let dir = dirname(file), i = 0; i < 64; dir = dirname(dir), i++) {
+    const text = await readText(fs, join(dir, 'package.json'));
+    if (text !== undefined) {
+      try {
+        return { dir, pkg: JSON.parse(text) as Manifest };
+      } catch {
+        return { dir, pkg: {} };
+      }
+    }
+    if (dir === projectRoot || dirname(dir) === dir || !dir.startsWith(projectRoot)) return undefined;
+  }
+  return undefined;
+}
+
+const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : undefined);
+
+/** The test-file patterns of the project `file` belongs to; `log` hears where they came from. */
+export async function jsTestConfigFor(file: string, projectRoot: string, fs: FileSystemPort, log?: (msg: string) => void): Promise<JsTestConfig> {
+  const found = await nearestPackage(file, projectRoot, fs);
+  const root = found?.dir ?? projectRoot;
+  const pkg = found?.pkg ?? {};
+  const runner = declaredRunner(pkg);
+  const base: JsTestConfig = { runner, root, source: 'defaults', include: [...jsRunnerDefaults[runner]], regex: [], exclude: [], roots: [] };
+  const rootDir = (p: string) => join(root, p.replace(/^<rootDir>\/?/, ''));
+  if (runner === 'vitest') {
+    for (const name of ['vitest.config', 'vite.config', 'vitest.workspace']) {
+      for (const ext of configExts) {
+        const path = join(root, `${name}.${ext}`);
+        const text = await readText(fs, path);
+        if (text === undefined) continue;
+        const include = literalArray(text, 'include');
+        const exclude = literalArray(text, 'exclude');
+        const dir = literalString(text, 'dir');
+        if (include?.length) base.include = include;
+        if (exclude) base.exclude = exclude;
+        if (dir) base.roots = [join(root, dir)];
+        base.source = path;
+        log?.(`test configuration: ${path} (vitest include ${JSON.stringify(base.include)})`);
+        return base;
+      }
+    }
+  }
+  if (runner === 'jest') {
+    let values: ((k: string) => string[] | undefined) | undefined;
+    if (pkg.jest && typeof pkg.jest === 'object') {
+      const j = pkg.jest;
+      values = (k) => strings(j[k]);
+      base.source = join(root, 'package.json#jest');
+    } else {
+      for (const ext of [...configExts, 'json']) {
+        const path = join(root, `jest.config.${ext}`);
+        const text = await readText(fs, path);
+        if (text === undefined) continue;
+        if (ext === 'json') {
+          let j: Record<string, unknown> = {};
+          try {
+            j = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            /* unreadable: defaults */
+          }
+          values = (k) => strings(j[k]);
+        } else values = (k) => literalArray(text, k) ?? (k === 'testRegex' ? strings(literalString(text, k)) : undefined);
+        base.source = path;
+        break;
+      }
+    }
+    if (values) {
+      const match = values('testMatch');
+      const regex = values('testRegex');
+      const roots = values('roots');
+      if (match?.length) base.include = match.map((m) => m.replace(/^<rootDir>\//, ''));
+      if (regex?.length) {
+        base.regex = regex;
+        if (!match?.length) base.include = [];
+      }
+      if (roots?.length) base.roots = roots.map(rootDir);
+      base.exclude = (values('testPathIgnorePatterns') ?? []).map((p) => p.replace(/^<rootDir>\//, ''));
+      log?.(`test configuration: ${base.source} (jest testMatch ${JSON.stringify(base.include)}${base.regex.length ? `, testRegex ${JSON.stringify(base.regex)}` : ''}${base.roots.length ? `, roots ${JSON.stringify(base.roots)}` : ''})`);
+      return base;
+    }
+  }
+  if (runner === 'ava') {
+    const files = strings(pkg.ava?.files);
+    if (files?.length) {
+      base.include = files.filter((f) => !f.startsWith('!'));
+      base.exclude = files.filter((f) => f.startsWith('!')).map((f) => f.slice(1));
+      base.source = join(root, 'package.json#ava');
+    }
+  }
+  if (runner === 'mocha') {
+    for (const name of ['.mocharc.js', '.mocharc.cjs', '.mocharc.json', '.mocharc.jsonc', '.mocharc.yml', '.mocharc.yaml']) {
+      const text = await readText(fs, join(root, name));
+      if (text === undefined) continue;
+      const spec = literalArray(text, 'spec') ?? strings(literalString(text, 'spec')) ?? [...text.matchAll(/^spec:\s*['"]?([^'"\n]+)/gm)].map((m) => m[1]!.trim());
+      if (spec.length) {
+        base.include = spec;
+        base.source = join(root, name);
+      }
+      break;
+    }
+  }
+  log?.(`test configuration: ${base.source === 'defaults' ? `${runner} defaults` : base.source} (${JSON.stringify(base.include)})`);
+  return base;
+}

@@ -1,0 +1,161 @@
+// Finding tests the way the project's own runner does: pytest configuration (or its defaults
+// anywhere under the rootdir), vitest / jest configuration read without executing it,
+// `.critic.json` tests.paths / tests.patterns, and the imports that tie a test file to a module.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { makeContext, out, tempProject } from './support/engine.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { discoverRelatedTests } = await import(out('engine/evidence/exec/testDiscovery.js'));
+const { pytestConfigFor } = await import(out('engine/evidence/exec/pytestConfig.js'));
+const { matchesGlob } = await import(out('engine/evidence/exec/testGlobs.js'));
+const { parseConfig } = await import(out('engine/config.js'));
+
+const ctx = makeContext();
+const syntax = new SyntaxService(ctx.assets);
+test.after(() => syntax.dispose());
+
+async function related(root, rel, tests) {
+  const path = join(root, rel);
+  const language = rel.endsWith('.py') ? 'python' : rel.endsWith('.js') ? 'javascript' : 'typescript';
+  const d = await discoverRelatedTests({ path, text: '', language, projectRoot: root }, { fs: ctx.fs, syntax, tests });
+  return { files: d.files.map((f) => relative(root, f)).sort(), decisions: d.decisions, d };
+}
+
+test('python without configuration: pytest defaults anywhere under the root, imports inside if/else and try', async () => {
+  const p = tempProject({
+    'conftest.py': 'import pytest\n',
+    'python_programs/bitcount.py': 'def bitcount(n):\n    return bin(n).count("1")\n',
+    'python_programs/bitcount_test.py': 'from .bitcount import bitcount\n',
+    'python_testcases/test_bitcount.py': 'import pytest\nif pytest.use_correct:\n    from correct_python_programs.bitcount import bitcount\nelse:\n    from python_programs.bitcount import bitcount\n',
+    'python_testcases/test_other.py': 'try:\n    from python_programs.gcd import gcd\nexcept ImportError:\n    gcd = None\n',
+    'python_testcases/test_guarded.py': 'try:\n    import ujson as json\nexcept ImportError:\n    from python_programs import bitcount\n',
+    'python_testcases/helpers.py': 'from python_programs.bitcount import bitcount\n',
+  });
+  try {
+    const { files, decisions } = await related(p.root, 'python_programs/bitcount.py');
+    // The driver script is named after the module (pytest collects it too; its failing relative
+    // import is kept apart when it runs); helpers.py is not a test file by pytest's patterns.
+    assert.deepEqual(files, ['python_programs/bitcount_test.py', 'python_testcases/test_bitcount.py', 'python_testcases/test_guarded.py']);
+    assert.ok(decisions.some((d) => /pytest configuration: none found/.test(d)), decisions.join('\n'));
+    assert.ok(decisions.some((d) => d === 'related: python_testcases/test_bitcount.py (imports python_programs.bitcount)'), decisions.join('\n'));
+    assert.ok(decisions.some((d) => /^not related: python_testcases\/test_other\.py/.test(d)), decisions.join('\n'));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('python: pytest.ini / setup.cfg / tox.ini / pyproject.toml decide testpaths, python_files and norecursedirs', async () => {
+  const files = {
+    'src/shop/__init__.py': 'from .cart import total\n',
+    'src/shop/cart.py': 'def total(xs):\n    return sum(xs)\n',
+    'checks/check_cart.py': 'from shop.cart import total\n',
+    'checks/legacy/check_old.py': 'from shop import cart\n',
+    'checks/test_skipped.py': 'from shop.cart import total\n',
+    'elsewhere/check_far.py': 'from shop.cart import total\n',
+    'checks/check_pkg.py': 'from shop import total\n',
+  };
+  const ini = 'testpaths = checks\npython_files = check_*.py\nnorecursedirs = legacy\ndoctest_optionflags = NORMALIZE_WHITESPACE ELLIPSIS\npythonpath = src\n';
+  const variants = {
+    'pytest.ini': `[pytest]\n${ini}`,
+    'setup.cfg': `[metadata]\nname = x\n\n[tool:pytest]\n${ini}`,
+    'tox.ini': `[tox]\nenvlist = py3\n[pytest]\n${ini}`,
+    'pyproject.toml': '[project]\nname = "x"\n[tool.pytest.ini_options]\ntestpaths = ["checks"]\npython_files = ["check_*.py"]\nnorecursedirs = ["legacy"]\ndoctest_optionflags = ["NORMALIZE_WHITESPACE", "ELLIPSIS"]\npythonpath = ["src"]\n',
+  };
+  for (const [name, text] of Object.entries(variants)) {
+    const p = tempProject({ ...files, [name]: text });
+    try {
+      const cfg = await pytestConfigFor(join(p.root, 'src/shop/cart.py'), p.root, ctx.fs);
+      assert.equal(cfg.file, join(p.root, name), name);
+      assert.deepEqual([cfg.testpaths, cfg.pythonFiles, cfg.norecursedirs, cfg.pythonpath, cfg.doctestOptionflags], [['checks'], ['check_*.py'], ['legacy'], ['src'], ['NORMALIZE_WHITESPACE', 'ELLIPSIS']], name);
+      // check_pkg imports `total` from the package, whose __init__ re-exports it from cart.
+      assert.deepEqual((await related(p.root, 'src/shop/cart.py')).files, ['checks/check_cart.py', 'checks/check_pkg.py'], name);
+    } finally {
+      p.cleanup();
+    }
+  }
+});
+
+test('python: relative imports in test packages, src layout without configuration, naming conventions; unittest-style names', async () => {
+  const p = tempProject({
+    'src/lib/__init__.py': '',
+    'src/lib/core.py': 'def f():\n    return 1\n',
+    'tests/__init__.py': '',
+    'tests/unit/__init__.py': '',
+    'tests/unit/helpers.py': '',
+    'tests/unit/test_api.py': 'import os, lib.core as core\n',
+    'tests/unit/test_rel.py': 'from ..support import x\nfrom lib import core\n',
+    'tests/testcore.py': 'import unittest\nfrom lib.core import f\n',
+    'tests/test_core.py': 'def test_nothing():\n    pass\n',
+    'node_modules/x/test_core.py': 'from lib.core import f\n',
+  });
+  try {
+    assert.deepEqual((await related(p.root, 'src/lib/core.py')).files, ['tests/test_core.py', 'tests/testcore.py', 'tests/unit/test_api.py', 'tests/unit/test_rel.py']);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('.critic.json tests.paths and tests.patterns cover layouts nothing else does; they stay inside the project', async () => {
+  const p = tempProject({
+    'pytest.ini': '[pytest]\ntestpaths = tests\n',
+    'app/calc.py': 'def add(a, b):\n    return a + b\n',
+    'qa/scenarios/calc_scenarios.py': 'from app.calc import add\n',
+    'tests/test_x.py': 'import os\n',
+  });
+  try {
+    assert.deepEqual((await related(p.root, 'app/calc.py')).files, []);
+    const tests = parseConfig({ tests: { paths: ['qa'], patterns: ['*_scenarios.py'] } }, '.critic.json').tests;
+    assert.deepEqual((await related(p.root, 'app/calc.py', tests)).files, ['qa/scenarios/calc_scenarios.py']);
+    for (const bad of [['../outside'], ['/etc']]) assert.throws(() => parseConfig({ tests: { paths: bad } }, '.critic.json'), /tests\.paths.*relative to the project root/);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('js: jest testMatch / roots in package.json, vitest include in a config file read without running it', async () => {
+  const sentinel = 'config-was-executed';
+  const p = tempProject({
+    'jest-app/package.json': JSON.stringify({ devDependencies: { jest: '29' }, jest: { roots: ['<rootDir>/src'], testMatch: ['**/checks/**/*.js'] } }),
+    'jest-app/src/sum.js': 'exports.sum = (a, b) => a + b;\n',
+    'jest-app/src/checks/sum.js': "const { sum } = require('../sum');\n",
+    'jest-app/src/sum.test.js': "const { sum } = require('./sum');\n",
+    'vite-app/package.json': JSON.stringify({ devDependencies: { vitest: '3' } }),
+    'vite-app/vitest.config.ts': `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(sentinel)}, 'x');\nexport default { test: { include: ['spec/**/*.ts'], exclude: ['spec/fixtures/**'] } };\n`,
+    'vite-app/lib/math.ts': 'export const add = (a: number, b: number) => a + b;\n',
+    'vite-app/spec/math.ts': "import { add } from '../lib/math';\n",
+    'vite-app/spec/fixtures/math.ts': "import { add } from '../../lib/math';\n",
+    'vite-app/lib/math.test.ts': "import { add } from './math';\n",
+  });
+  try {
+    const jest = await related(p.root, 'jest-app/src/sum.js');
+    // The conventional sum.test.js still counts by name; the configured pattern adds checks/.
+    assert.deepEqual(jest.files, ['jest-app/src/checks/sum.js', 'jest-app/src/sum.test.js']);
+    assert.equal(jest.d.js.source, join(p.root, 'jest-app/package.json#jest'));
+    const vite = await related(p.root, 'vite-app/lib/math.ts');
+    assert.deepEqual(vite.files, ['vite-app/lib/math.test.ts', 'vite-app/spec/math.ts']);
+    assert.equal(vite.d.js.source, join(p.root, 'vite-app/vitest.config.ts'));
+    assert.ok(!existsSync(join(p.root, 'vite-app', sentinel)) && !existsSync(sentinel), 'the config file was never executed');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('globs: the forms jest, vitest and .critic.json patterns use', () => {
+  const yes = [
+    ['src/a/__tests__/x.tsx', '**/__tests__/**/*.?([mc])[jt]s?(x)'],
+    ['a/b.spec.mjs', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'],
+    ['x.test.ts', '**/*.{test,spec}.?(c|m)[jt]s?(x)'],
+    ['qa/deep/check_x.py', 'qa/**/*.py'],
+    ['anywhere/check_x.py', 'check_*.py'],
+  ];
+  const no = [
+    ['a/b.ts', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'],
+    ['x.test.ts.snap', '**/*.{test,spec}.?(c|m)[jt]s?(x)'],
+    ['other/check_x.py', 'qa/**/*.py'],
+  ];
+  for (const [p, g] of yes) assert.ok(matchesGlob(p, g), `${p} ~ ${g}`);
+  for (const [p, g] of no) assert.ok(!matchesGlob(p, g), `${p} !~ ${g}`);
+});

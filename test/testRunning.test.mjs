@@ -1,0 +1,207 @@
+// Running tests the way the project does, in the real sandbox: one broken test file does not hide
+// the others, the result channel is not capped with the code's output, the module is loaded once
+// (the copy the tests import, with the unsaved text), the project's doctest flags apply, and the
+// CLI summary says what was executed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
+import { toolChecker, unitAt } from './support/exec.mjs';
+import { critic } from './support/cli.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+const { PythonExamplesTool } = await import(out('engine/evidence/pythonExamples.js'));
+const { interpreterIdentity } = await import(out('engine/evidence/exec/interpreterIdentity.js'));
+
+// A small output cap: what the code and the runner's own chatter print must not cost results.
+const execution = { testTimeoutMs: 60_000, maxOutputBytes: 4096 };
+const ctx = makeContext({ config: { execution } });
+const syntax = new SyntaxService(ctx.assets);
+const sandbox = await realSandbox(execution);
+test.after(() => syntax.dispose());
+const check = toolChecker(syntax);
+const hasPytest = sandbox ? Boolean((await interpreterIdentity(sandbox, 'python', repoRoot)).pytest) : false;
+const runners = ['pytest', 'unittest'];
+const skipFor = (runner) => needsSandbox.skip || (sandbox && runner === 'pytest' && !hasPytest && 'pytest is not installed for python3');
+const summary = (findings, text) => findings.map((f) => `${f.level} ${unitAt(f, text) || '<module>'}: ${f.rule}: ${f.message}`).sort();
+
+for (const runner of runners) {
+  test(`python (${runner}): a stale driver that fails to import does not hide the real test's failure`, { skip: skipFor(runner) }, async () => {
+    const p = tempProject({
+      'programs/gcd.py': 'def gcd(a, b):\n    return a if b == 0 else gcd(a % b, b)\n',
+      'programs/gcd_test.py': 'from .gcd import gcd\n\nprint(gcd(4, 2))\n',
+      'testcases/test_gcd.py': 'from programs.gcd import gcd\n\n\ndef test_gcd():\n    assert gcd(12, 8) == 4\n\n\ndef test_zero():\n    assert gcd(5, 0) == 5\n',
+    });
+    try {
+      const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });
+      const { doc, findings, records, discovery } = await check(tool, p.root, 'programs/gcd.py');
+      const lines = summary(findings, doc.text);
+      assert.equal(lines.length, 2, lines.join('\n'));
+      assert.match(lines[0], /^error gcd: test-failed: Test `.*test_gcd` (failed|errored): RecursionError/);
+      assert.match(lines[1], /^note .*: test-load-failed: Tests in programs\/gcd_test\.py could not run here \(.*relative import/);
+      assert.deepEqual(records.map((r) => r.status).sort(), ['error', 'passed'].filter(() => runner === 'unittest').concat(runner === 'pytest' ? ['failed', 'passed'] : []).sort());
+      assert.deepEqual(discovery, { testFiles: 2, candidates: 2 });
+    } finally {
+      p.cleanup();
+    }
+  });
+}
+
+test('python (pytest): thousands of passing tests and a chatty module stay under a 4 KB output cap', { skip: skipFor('pytest') }, async () => {
+  const p = tempProject({
+    'calc.py': 'print("x" * 20000)\n\ndef double(x):\n    return 2 * x\n',
+    'test_calc.py': 'import pytest\nfrom calc import double\n\n\n@pytest.mark.parametrize("n", range(3000))\ndef test_double(n):\n    print("y" * 100)\n    assert double(n) == n + n\n',
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { findings, records } = await check(tool, p.root, 'calc.py');
+    assert.deepEqual(findings, []);
+    assert.equal(records.length, 3000);
+    assert.ok(records.every((r) => r.status === 'passed' && r.unit === 'double'));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('typescript (node:test): every result arrives although the code floods stdout past the cap', needsSandbox, async () => {
+  const tests = Array.from({ length: 200 }, (_, i) => `test('t${i}', () => { console.log('z'.repeat(200)); assert.equal(inc(${i}), ${i + (i === 150 ? 2 : 1)}); });`).join('\n');
+  const p = tempProject({
+    'inc.ts': 'export function inc(n: number): number {\n  process.stdout.write("w".repeat(50000));\n  return n + 1;\n}\n',
+    'inc.test.ts': `import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { inc } from './inc';\n${tests}\n`,
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { findings, records } = await check(tool, p.root, 'inc.ts');
+    assert.equal(records.length, 200);
+    assert.deepEqual(findings.map((f) => f.message.split(':')[0]), ['Test `t150` failed']);
+  } finally {
+    p.cleanup();
+  }
+});
+
+for (const runner of runners) {
+  test(`python (${runner}): the module is the copy the tests import, with the unsaved text, even when mock.patch patches it by name`, { skip: skipFor(runner) }, async () => {
+    // A namespace folder (no __init__.py): the tests import `programs.fetch`, never `fetch`.
+    const buggy = 'import json\n\ndef load():\n    return json.loads(read())\n\ndef read():\n    raise OSError("network")\n\ndef size():\n    return len(load()) + 1\n';
+    const p = tempProject({
+      'programs/fetch.py': buggy,
+      'tests/test_fetch.py': [
+        'import unittest',
+        'from unittest import mock',
+        'from programs import fetch',
+        '',
+        'class FetchTest(unittest.TestCase):',
+        "    @mock.patch('programs.fetch.read', return_value='[1, 2]')",
+        '    def test_size(self, read):',
+        '        self.assertEqual(fetch.size(), 2)',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: runner });
+      const onDisk = await check(tool, p.root, 'programs/fetch.py');
+      assert.deepEqual(summary(onDisk.findings, onDisk.doc.text).map((l) => l.split(':')[0]), ['error size'], 'the patched read() is the one size() calls');
+      const fixed = await check(tool, p.root, 'programs/fetch.py', buggy.replace('len(load()) + 1', 'len(load())'));
+      assert.deepEqual(fixed.findings, []);
+      assert.deepEqual(fixed.records.map((r) => r.status), ['passed']);
+    } finally {
+      p.cleanup();
+    }
+  });
+}
+
+test('python (pytest): tests that import another copy of the module are a note, never errors on it', { skip: skipFor('pytest') }, async () => {
+  const p = tempProject({
+    'conftest.py': 'import pytest\n\ndef pytest_configure(config):\n    pytest.use_fixed = False\n',
+    'buggy/inc.py': 'def inc(n):\n    return n + 2\n',
+    'fixed/inc.py': 'def inc(n):\n    return n + 1\n',
+    'testcases/test_inc.py': 'import pytest\nif pytest.use_fixed:\n    from fixed.inc import inc\nelse:\n    from buggy.inc import inc\n\n\ndef test_inc():\n    assert inc(1) == 2\n',
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const buggy = await check(tool, p.root, 'buggy/inc.py');
+    assert.deepEqual(summary(buggy.findings, buggy.doc.text).map((l) => l.split(':')[0]), ['error inc']);
+    const fixed = await check(tool, p.root, 'fixed/inc.py');
+    assert.deepEqual(fixed.findings.map((f) => `${f.level} ${f.rule}: ${f.message}`), ['note test-load-failed: The related tests in testcases/test_inc.py ran but never imported this file (they use another module of the same name), so they say nothing about it']);
+    assert.deepEqual(fixed.records, []);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('doctests: the project\'s doctest_optionflags apply; a whitespace-only difference is shown visibly', needsSandbox, async () => {
+  const code = 'def pair(a, b):\n    """\n    >>> pair(1, 2)\n    (1,   2)\n    >>> list(range(30))\n    [0, 1, ..., 29]\n    """\n    return (a, b)\n';
+  const plain = tempProject({ 'pairs.py': code });
+  const configured = tempProject({ 'pairs.py': code, 'setup.cfg': '[tool:pytest]\ndoctest_optionflags = NORMALIZE_WHITESPACE ELLIPSIS\n' });
+  try {
+    const tool = new PythonExamplesTool(ctx, { sandbox });
+    const a = await check(tool, plain.root, 'pairs.py');
+    assert.deepEqual(a.findings.map((f) => f.message), [
+      'Example `pair(1, 2)` returned (1,·2)⏎, expected (1,···2)⏎: they differ only in whitespace (· is a space, → a tab, ⏎ a line break)',
+      'Example `list(range(30))` returned [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29], expected [0, 1, ..., 29]',
+    ]);
+    const b = await check(tool, configured.root, 'pairs.py');
+    assert.deepEqual(b.findings, []);
+    assert.deepEqual(b.records.map((r) => r.status), ['passed', 'passed']);
+  } finally {
+    plain.cleanup();
+    configured.cleanup();
+  }
+});
+
+test('cli: the summary says what ran, and when nothing was executed', (t) => {
+  const p = tempProject({
+    '.critic.json': '{}',
+    'calc.py': 'def add(a, b):\n    """\n    >>> add(1, 2)\n    3\n    """\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n',
+    'lone.py': 'def f():\n    return 1\n\n\ndef g():\n    return 2\n',
+    'test_calc.py': 'from calc import add, sub\n\n\ndef test_sub():\n    assert sub(3, 1) == 2\n\n\ndef test_add():\n    assert add(1, 1) == 2\n',
+  });
+  t.after(p.cleanup);
+  const lone = critic(['check', 'lone.py', '--verbose'], { cwd: p.root });
+  assert.equal(lone.code, 0, lone.stderr);
+  assert.match(lone.stdout, /✔ no findings in 1 file — nothing was executed \(no examples or related tests found for 2 of 2 functions\)/);
+  assert.match(lone.stderr, /tests: .*lone\.py: no related tests for lone\.py among 1 candidate test files/);
+  assert.match(lone.stderr, /not related: test_calc\.py \(does not mention lone\)/);
+  const calc = critic(['check', 'calc.py'], { cwd: p.root });
+  assert.equal(calc.code, 0, calc.stderr);
+  assert.match(calc.stdout, /✔ no findings in 1 file — 1 example and 2 tests passed/);
+  const off = critic(['check', 'calc.py', '--no-exec'], { cwd: p.root });
+  assert.match(off.stdout, /nothing was executed \(execution is off\)/);
+  const json = JSON.parse(critic(['check', 'calc.py', 'lone.py', '--format', 'json'], { cwd: p.root }).stdout);
+  assert.deepEqual(json.summary.execution, { examples: { passed: 1, failed: 0 }, tests: { passed: 2, failed: 0 }, probes: { passed: 0, failed: 0 }, testFiles: 1, candidateTestFiles: 2, functions: 4, functionsWithoutEvidence: ['f', 'g'] });
+});
+
+test('js: ava and mocha projects get one clear notice naming how to run their tests', async () => {
+  for (const runner of ['ava', 'mocha']) {
+    const p = tempProject({ 'package.json': JSON.stringify({ devDependencies: { [runner]: '1' } }), 'a.js': 'exports.f = () => 1;\n', 'test/a.js': "const { f } = require('../a');\n" });
+    try {
+      const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+      await assert.rejects(check(tool, p.root, 'a.js'), { name: 'ToolUnavailableError', message: `The project's tests use ${runner}, which Critic does not run yet: run them with \`npx ${runner} test/a.js\`.` });
+    } finally {
+      p.cleanup();
+    }
+  }
+});
+
+for (const runner of runners) {
+  test(`python (${runner}): a suite slower than the time budget leaves tests unrun (a note), never a false hang`, { skip: skipFor(runner) }, async () => {
+    const quick = makeContext({ config: { execution: { testTimeoutMs: 16_000 } } });
+    const p = tempProject({
+      'slow.py': 'import time\n\ndef step():\n    time.sleep(1)\n    return 1\n',
+      'test_slow.py': `import unittest\nfrom slow import step\n\nclass SlowTest(unittest.TestCase):\n${Array.from({ length: 30 }, (_, i) => `    def test_${String(i).padStart(2, '0')}(self):\n        self.assertEqual(step(), 1)\n`).join('')}`,
+    });
+    try {
+      const tool = new RelatedTestsTool(quick, { sandbox, syntax, pythonRunner: runner });
+      const { findings, records } = await check(tool, p.root, 'slow.py');
+      assert.deepEqual(findings.map((f) => f.level), ['note'], JSON.stringify(findings));
+      const unrun = Number(/^(\d+) related tests were not run: the run used its time budget \(execution\.testTimeoutMs is 16 s\)/.exec(findings[0].message)?.[1]);
+      assert.ok(records.length > 0 && unrun > 0, findings[0].message);
+      assert.equal(records.length + unrun, 30);
+      assert.ok(records.every((r) => r.status === 'passed'));
+    } finally {
+      p.cleanup();
+    }
+  });
+}
