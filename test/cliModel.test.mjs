@@ -119,3 +119,38 @@ test('a panel keeps a finding only when two critics quote overlapping code', asy
   assert.match(model[0].message, /2 of 2 critics agree/);
   assert.equal(model[0].line, 8);
 });
+
+test('a server that ignores response_format: fenced JSON in prose with "high", "correctness", extra keys and numbered quotes is shown; what cannot be mapped is counted once', async () => {
+  const p = project();
+  server.reset();
+  const answer = [
+    'Here is my review of the code.',
+    '```json',
+    JSON.stringify({
+      summary: 'one real bug',
+      findings: [
+        { quote: '8:     return total / len(values)', message: 'divides by zero for an empty list', category: 'correctness', severity: 'high', confidence: 0.9, line: 8, suggestion: 'guard it' },
+        { quote: 'for v in values: ...', message: 'the loop could use sum()', category: 'readability', severity: 'low', confidence: 0.7 },
+        { message: 'a finding with no quote at all', severity: 'high', confidence: 0.9 },
+        { quote: 'if values is None: raise', message: 'made-up code', severity: 'critical', confidence: 0.9 },
+      ],
+    }),
+    '```',
+    'Let me know if you need more.',
+  ].join('\n');
+  // Answers the same text whether or not response_format was sent, like servers that ignore it.
+  server.script(() => reply.content(answer));
+  const r = await criticAsync(['check', 'stats.py', '--format', 'json', '--no-exec'], { cwd: p.root, env: withModel() });
+  assert.equal(r.code, 0, r.stderr);
+  const findings = JSON.parse(r.stdout).findings.filter((f) => f.tier === 'model');
+  assert.deepEqual(
+    findings.map((f) => [f.line, f.column, f.level, f.message.slice(0, 20)]).sort(),
+    [
+      [6, 5, 'note', 'the loop could use s'],
+      [8, 5, 'warning', 'divides by zero for '],
+    ],
+    r.stdout,
+  );
+  assert.equal((r.stderr.match(/dropped/g) ?? []).length, 1, r.stderr);
+  assert.match(r.stderr, /2 model findings dropped \((1 no quote, 1 quote not in the code|1 quote not in the code, 1 no quote)\)/);
+});

@@ -182,7 +182,7 @@ test('js: throws expectations, wrong results, hangs and setup errors in a .js fi
     const { findings } = await check(tool, p.root, 'lib/half.js', text);
     const messages = findings.map((f) => `${unitAt(f, text)}: ${f.rule}: ${f.message}`).sort();
     assert.deepEqual(messages, [
-      'Box: doctest-failed: Example `const b = new Box(missing)` threw ReferenceError: missing is not defined',
+      '* const b = new Box(missing): example-not-self-contained: Example `const b = new Box(missing)` of Box is not self-contained: it uses `missing`, which neither the module nor the example defines (threw ReferenceError: missing is not defined), so it says nothing about the code',
       'half: doctest-failed: Example `half("x")` threw RangeError: not a number, expected it to throw TypeError',
       'half: doctest-failed: Example `half(3)` returned 1.5, expected 1',
       'spin: exec-timeout: Example `spin()` did not finish within 1.5 s (possible infinite loop)',

@@ -58,6 +58,17 @@ test('multi-line exact quotes, Markdown decoration and elided quotes', () => {
   assert.deepEqual(e.range, r(1, 4, 4, 29));
 });
 
+test('quotes copied with a line-number gutter or a trailing ellipsis still land on the code', () => {
+  for (const q of ['5: return total / len(items)', '5 | return total / len(items)', 'L5:     return total / len(items)', '  5\treturn total / len(items)']) {
+    assert.deepEqual(anchorQuote(q, unitOf('mean'))?.range, r(4, 4, 4, 29), q);
+  }
+  const multi = anchorQuote('3:     for x in items:\n4:         total += x', unitOf('mean'));
+  assert.deepEqual(multi.range, r(2, 4, 3, 18));
+  assert.deepEqual(anchorQuote('for x in items: ...', unitOf('mean'))?.range, r(2, 4, 2, 19));
+  assert.deepEqual(anchorQuote('... total += x', unitOf('mean'))?.range, r(3, 8, 3, 18));
+  assert.equal(anchorQuote('7: if self.cache is None:', unitOf('mean')), null, 'a numbered hallucination is still one');
+});
+
 test('hallucinated or too-short quotes → null', () => {
   assert.equal(anchorQuote('if self.cache is not None:', unitOf('mean')), null);
   assert.equal(anchorQuote('x', unitOf('mean')), null);

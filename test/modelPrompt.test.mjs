@@ -148,14 +148,18 @@ test('schemas are strict-mode compatible', () => {
   for (const [name, schema] of Object.entries(schemas)) walk(schema, name);
 });
 
-test('critique validator: strict at the top, forgiving per finding', () => {
+test('critique validator: maps what drifting models say to the schema, drops and counts only what cannot be mapped', () => {
   const v = validateCritique({
     verdict: 'Correct',
     findings: [
       { quote: 'a / b', message: ' divides by zero ', category: 'Edge Case', severity: 'ERROR', confidence: '0.8' },
       { quote: 'x', message: 'm', category: 'made-up', severity: 'note', confidence: 85 },
       { quote: '', message: 'no quote', category: 'logic', severity: 'error', confidence: 0.9 },
-      { quote: 'y', message: 'bad severity', category: 'logic', severity: 'critical', confidence: 0.9 },
+      { quote: 'y', message: 'high maps to error', category: 'correctness', severity: 'high', confidence: 0.9, line: 3, fix: 'extra keys are ignored' },
+      { code: 'z()', description: 'renamed fields', type: 'bug', level: 'Medium', confidence: 'high' },
+      { quote: 'w', message: 'm', severity: 'low' },
+      { quote: 'q', message: 'severity nobody maps', severity: 'purple', confidence: 0.9 },
+      { quote: 'q', message: 'confidence nobody reads', severity: 'low', confidence: 'maybe-ish' },
       'not an object',
     ],
   });
@@ -163,9 +167,21 @@ test('critique validator: strict at the top, forgiving per finding', () => {
   assert.deepEqual(v.findings, [
     { quote: 'a / b', message: 'divides by zero', category: 'edge-case', severity: 'error', confidence: 0.8 },
     { quote: 'x', message: 'm', category: 'logic', severity: 'note', confidence: 0.85 },
+    { quote: 'y', message: 'high maps to error', category: 'logic', severity: 'error', confidence: 0.9 },
+    { quote: 'z()', message: 'renamed fields', category: 'logic', severity: 'warning', confidence: 0.85 },
+    { quote: 'w', message: 'm', category: 'logic', severity: 'note', confidence: 0.5 },
   ]);
-  assert.equal(v.invalidFindings, 3);
-  for (const bad of [null, [], { verdict: 'fine', findings: [] }, { verdict: 'correct' }, { findings: [] }]) {
+  assert.equal(v.invalidFindings, 4);
+  assert.deepEqual(v.invalidReasons, { 'no-quote': 1, 'unknown-severity': 1, 'bad-confidence': 1, 'not-an-object': 1 });
+  for (const [sev, level] of [['critical', 'error'], ['medium', 'warning'], ['minor', 'warning'], ['info', 'note'], ['nit', 'note']]) {
+    assert.equal(validateCritique({ findings: [{ quote: 'abc', message: 'm', severity: sev, confidence: 1 }] }).findings[0].severity, level, sev);
+  }
+  // Without a verdict, or as a bare list, or under another name, the findings still count.
+  assert.equal(validateCritique([{ quote: 'abc', message: 'm', severity: 'high', confidence: 1 }]).verdict, 'incorrect');
+  assert.equal(validateCritique({ issues: [{ quote: 'abc', message: 'm', severity: 'warning', confidence: 1 }] }).findings.length, 1);
+  assert.equal(validateCritique({ verdict: 'correct' }).findings.length, 0);
+  assert.equal(validateCritique({ verdict: 'fine', findings: [] }).verdict, 'correct');
+  for (const bad of [null, 'text', { findings: 'none' }, { answer: 'looks fine' }, { verdict: 3, findings: [] }]) {
     assert.throws(() => validateCritique(bad), (e) => e instanceof ModelOutputError && e.problem === 'wrong-shape');
   }
 });

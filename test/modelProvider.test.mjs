@@ -54,7 +54,7 @@ test('valid findings: structured request with json_schema, strict, temperature 0
   server.script([reply.findings([finding])]);
   const r = await model().complete(critique());
   assert.equal(r.structured, true);
-  assert.deepEqual(r.json, { verdict: 'incorrect', findings: [finding], invalidFindings: 0 });
+  assert.deepEqual(r.json, { verdict: 'incorrect', findings: [finding], invalidFindings: 0, invalidReasons: {} });
   assert.equal(r.usage.promptTokens, 100);
   const [sent] = server.completions;
   assert.equal(sent.body.model, 'test-model');
@@ -205,7 +205,7 @@ test('unusable answers → ModelOutputError (malformed, truncated, wrong shape, 
   const cases = [
     [reply.malformed(), 'invalid-json'],
     [reply.truncated(), 'truncated'],
-    [reply.json({ verdict: 'correct', issues: [] }), 'wrong-shape'],
+    [reply.json({ answer: 'looks fine to me' }), 'wrong-shape'],
     [reply.content('', {}), 'empty'],
     [{ json: { ...reply.content(null).json, choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, logprobs: null, finish_reason: 'stop' }] } }, 'refused'],
   ];

@@ -141,3 +141,23 @@ test('appliesTo: python only, and only when enabled', () => {
   assert.equal(tool.appliesTo(doc('javascript'), ctx.config), false);
   assert.equal(tool.appliesTo(doc('python'), makeContext({ config: { tools: { ruff: false } } }).config), false);
 });
+
+test('.pyi stubs: forward and self-references are not undefined names; a real typo still is', async () => {
+  const tool = createRuffTool(ctx);
+  const stub = [
+    'class Node:',
+    '    def child(self) -> Node: ...',
+    '    parent: Node | None',
+    'def make() -> Tree: ...',
+    'Alias = Tree | Node',
+    'class Tree(Base): ...',
+    'class Base: ...',
+    'def broken() -> Nodd: ...',
+    '',
+  ].join('\n');
+  const findings = await check(tool, join(fixtures, 'types.pyi'), stub);
+  assert.deepEqual(findings.map((f) => [f.rule, f.range.start.line, f.message]), [['ruff-F821', 7, 'Undefined name `Nodd`']]);
+  // The same text as a module keeps ruff's verdict: there the names really are used too early.
+  assert.ok((await check(tool, join(fixtures, 'types.py'), stub)).filter((f) => f.rule === 'ruff-F821').length >= 4);
+  tool.dispose();
+});

@@ -24,6 +24,7 @@ import { guardedWriter, visible } from './terminalText.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { lspHelp, parseLspArgs, runLanguageServer } from '../lsp/lspCommand.js';
+import { droppedFindingsSummary } from '../engine/critique/dropSummary.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -75,6 +76,8 @@ function cacheDir(io: CliIo): string {
   if (io.env.XDG_CACHE_HOME && isAbsolute(io.env.XDG_CACHE_HOME)) return join(io.env.XDG_CACHE_HOME, 'critic');
   return join(io.env.HOME || homedir(), '.cache', 'critic');
 }
+
+const withoutBom = (text: string): string => text.replace(/^\uFEFF/, '');
 
 /** Colour on a terminal unless NO_COLOR; FORCE_COLOR and --color/--no-color win. */
 function useColor(opts: CliOptions, io: CliIo): boolean {
@@ -171,14 +174,16 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
         jobs.map(async (job): Promise<SourceDocument> => {
           const text = await job.read();
           job.read = () => Promise.resolve(text);
-          return { path: job.path, text, language: languageOfPath(job.path)!, projectRoot: project.root };
+          return { path: job.path, text: withoutBom(text), language: languageOfPath(job.path)!, projectRoot: project.root };
         }),
       );
       critic.prefetch(docs);
     }
     const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
       const language = languageOfPath(job.path)!;
-      const doc: SourceDocument = { path: job.path, text: await job.read(), language, projectRoot: project.root };
+      // A UTF-8 byte order mark is not text: editors hide it and interpreters skip it, so line 1's
+      // columns and the code that runs are those of the text after it (`fix` keeps the bytes).
+      const doc: SourceDocument = { path: job.path, text: withoutBom(await job.read()), language, projectRoot: project.root };
       const result = await critic!.check(doc, { changedLines: job.changedLines });
       for (const n of result.notices) {
         // A missing tool is reported once, not once per file.
@@ -197,7 +202,9 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     if (malformed > 0) {
       notices.push({ tool: 'model', kind: 'bad-output', message: `${malformed} of ${requests} model answers were not usable JSON and were skipped${opts.verbose ? '' : ' (run with --verbose for details)'}` });
     }
-    const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output') || (malformed > 0 && malformed >= requests);
+    const dropped = droppedFindingsSummary(results.map((r) => r.modelStats));
+    if (dropped) notices.push({ tool: 'model', kind: 'dropped', message: dropped });
+    const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output' && n.kind !== 'dropped') || (malformed > 0 && malformed >= requests);
     const execution = results.reduce((a, r) => (r.execution ? addExecutionSummary(a, r.execution) : a), emptyExecutionSummary());
     const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version, execution, executionOff: !config.execution.enabled ? 'execution is off' : critic.isolation === 'none' ? 'no sandbox is available here, see the notes' : undefined };
     if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);

@@ -17,6 +17,7 @@ import { EslintTool, type EslintPlacement } from './evidence/eslint.js';
 import type { ExecCache } from './evidence/execCache.js';
 import { createJsExamplesTool } from './evidence/jsExamples.js';
 import { createPythonExamplesTool } from './evidence/pythonExamples.js';
+import { createPythonSourceTool } from './evidence/pythonSource.js';
 import { createRelatedTestsTool } from './evidence/relatedTests.js';
 import type { EvidenceTool, SourceDocument } from './evidence/tool.js';
 import type { CriticModel } from './model/provider.js';
@@ -102,6 +103,8 @@ export async function createCritic(hostCtx: EngineContext, opts: CriticOptions =
   else sandbox = await createSandbox({ exec: ctx.exec, log: ctx.log, execution: ctx.config.execution });
   const eslint: EslintPlacement = opts.projectTrusted ? { where: 'in-process' } : { where: 'sandbox', sandbox };
   const tools: EvidenceTool[] = staticTools(ctx, eslint).filter((t) => trusted || t.id !== 'eslint');
+  // Compiles (never runs) Python the interpreter may refuse; in Critic's words without a sandbox.
+  tools.push(createPythonSourceTool(sandbox)(ctx));
   const runnable = sandbox.isolation === 'none' ? undefined : (sandbox as Sandbox);
   if (!runnable) {
     if (trusted && ctx.config.execution.enabled) notices.push({ tool: 'sandbox', message: (sandbox as SandboxUnavailable).reason });

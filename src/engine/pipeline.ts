@@ -27,6 +27,8 @@ interface Placing {
   parsed: ParsedFile;
   suppressions: ReturnType<typeof parseSuppressions>;
   lines: string[];
+  /** The language's own parser: still running, or done and read the whole document. */
+  languageParser: { pending: number; parsed: boolean };
 }
 
 /** 0-based, inclusive line range. */
@@ -106,8 +108,9 @@ export class Engine {
     };
     const raw: RawFinding[] = [];
     // Per-document inputs of `finish`, which runs again whenever a tool or the model adds findings.
-    const placing: Placing = { parsed, suppressions: parseSuppressions(parsed.comments), lines: doc.text.split('\n') };
     const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
+    const languageParser = { pending: tools.filter((t) => t.parsesLanguage).length, parsed: false };
+    const placing: Placing = { parsed, suppressions: parseSuppressions(parsed.comments), lines: doc.text.split('\n'), languageParser };
     // Whether the host has already been shown everything the tools produced.
     let reported = false;
     let discovery: ToolOutput['discovery'];
@@ -117,6 +120,8 @@ export class Engine {
         try {
           const output = await tool.run(doc, parsed, signal);
           throwIfAborted(signal);
+          if (output.parsedByLanguage) languageParser.parsed = true;
+          result.notices.push(...(output.notices ?? []));
           raw.push(...output.findings);
           result.records.push(...(output.records ?? []));
           if (output.discovery) discovery = output.discovery;
@@ -132,6 +137,7 @@ export class Engine {
           return;
         } finally {
           result.timings[tool.id] = performance.now() - t0;
+          if (tool.parsesLanguage) languageParser.pending--;
         }
         if (opts.onProgress) {
           this.finish(placing, raw, result, opts);
@@ -166,11 +172,17 @@ export class Engine {
   }
 
   /** Places raw findings in units, applies rule settings and suppressions, fingerprints, merges. */
-  private finish({ parsed, suppressions, lines }: Placing, raw: readonly RawFinding[], result: CheckResult, opts: CheckOptions): void {
+  private finish({ parsed, suppressions, lines, languageParser }: Placing, raw: readonly RawFinding[], result: CheckResult, opts: CheckOptions): void {
     const seen = new Map<string, number>();
     const placed: Finding[] = [];
     let suppressed = 0;
-    for (const r of [...raw].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)) {
+    // When tree-sitter and the language's parser disagree, the language wins: tree-sitter's
+    // syntax errors are shown only when no such parser could read the document.
+    // When both report a syntax error, the cascade rule below picks one as before.
+    const languageSyntax = raw.some((r) => r.source !== 'syntax' && isSyntaxFinding(r));
+    const holdBack = languageParser.pending > 0 || (languageParser.parsed && !languageSyntax);
+    const treeSitterSyntax = holdBack ? raw.filter((r) => r.source === 'syntax' && isSyntaxFinding(r)) : [];
+    for (const r of [...raw].filter((r) => !treeSitterSyntax.includes(r)).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)) {
       const setting = this.ctx.config.rules[r.rule];
       if (setting === 'off' || isSuppressed(r, suppressions)) {
         suppressed++;

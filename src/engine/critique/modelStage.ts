@@ -116,6 +116,7 @@ class CriticModelStage implements ModelStage {
     const file = input.doc.path;
     const perMember: Candidate[] = [];
     for (const { model, member, answer } of answers) {
+      for (const [reason, n] of Object.entries(answer.invalidReasons ?? {})) run.stats.invalid[reason] = (run.stats.invalid[reason] ?? 0) + (n ?? 0);
       const anchored = anchorAnswer(answer, member, model.id, { documentText: input.doc.text, redaction, units }, run.stats);
       // Recorded, not enforced: a "correct" verdict with findings still has findings worth showing.
       log.debug(`model ${model.id}: ${file} [${units.map((u) => u.name).join(', ')}]: verdict ${answer.verdict}, ${answer.findings.length} finding(s), ${anchored.length} anchored, ${answer.invalidFindings} invalid`);

@@ -25,6 +25,8 @@ export interface ModelStats {
   hallucinated: number;
   /** Findings whose quote was in the file but not in the units under critique. */
   outsideUnit: number;
+  /** Findings of usable answers that could not be mapped to the schema, by reason (`InvalidReason`). */
+  invalid: Record<string, number>;
   /** Answers that were not valid JSON of the right shape. */
   malformed: number;
   belowConfidenceFloor: number;
@@ -59,6 +61,7 @@ export function emptyStats(): ModelStats {
     requests: 0,
     hallucinated: 0,
     outsideUnit: 0,
+    invalid: {},
     malformed: 0,
     belowConfidenceFloor: 0,
     overBudget: 0,

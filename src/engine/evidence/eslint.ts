@@ -18,6 +18,7 @@ import { isJsFamily } from '../languages.js';
 import type { Sandbox, SandboxUnavailable } from '../sandbox/types.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
+import { jsDependencyState } from './dependencies.js';
 import { commonAncestor, SandboxedEslint, type SandboxLintRequest } from './eslintSandbox.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { firstLine } from '../text.js';
@@ -282,6 +283,11 @@ function resolveProjectEslint(configPath: string): string {
   try {
     return createRequire(join(dirname(configPath), 'noop.js')).resolve('eslint');
   } catch {
+    // Declared but not installed (a fresh clone): installing the project's dependencies is the fix.
+    const deps = jsDependencyState(configPath);
+    if (deps?.declared.has('eslint')) {
+      throw new ToolUnavailableError('eslint', `ESLint configuration found at ${configPath} and eslint is declared in ${deps.packageJson}, but it is not installed; lint findings are not reported; run \`${deps.installCommand}\` in ${dirname(deps.packageJson)}`);
+    }
     throw new ToolUnavailableError('eslint', `ESLint configuration found at ${configPath} but the eslint package is not installed in the project; run npm install --save-dev eslint`);
   }
 }

@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../types.js';
 import type { ToolOutput } from './tool.js';
+import { readsUnchanged, type ReadFingerprints } from './readSet.js';
 
 export interface ExecCacheOptions {
   /** Entries kept in memory (default 256). */
@@ -28,7 +29,7 @@ export interface ExecCacheStats {
   size: number;
 }
 
-const formatVersion = 1;
+const formatVersion = 2;
 
 /** A stable sha256 over the parts (order matters; objects are serialised with sorted keys). */
 export function execCacheKey(parts: readonly unknown[]): string {
@@ -54,8 +55,14 @@ function isToolOutput(v: unknown): v is ToolOutput {
 }
 
 /** The execution result cache shared by the examples and related-tests tools. */
+interface Entry {
+  value: ToolOutput;
+  /** What the run read, checked on every hit: a change in any of them makes the entry stale. */
+  reads?: ReadFingerprints;
+}
+
 export class ExecCache {
-  private readonly entries = new Map<string, ToolOutput>();
+  private readonly entries = new Map<string, Entry>();
   private readonly capacity: number;
   private hitCount = 0;
   private missCount = 0;
@@ -69,39 +76,44 @@ export class ExecCache {
     this.capacity = Math.max(1, options.capacity ?? 256);
   }
 
-  /** The cached output for `key`, or undefined (counted as a miss). Returns a copy the caller may change. */
+  /**
+   * The cached output for `key`, or undefined (counted as a miss). An entry whose recorded reads
+   * changed since it was stored is stale: dropped and counted as a miss. Returns a copy.
+   */
   async get(key: string): Promise<ToolOutput | undefined> {
     key = this.salted(key);
-    const mem = this.entries.get(key);
-    if (mem) {
-      this.entries.delete(key);
-      this.entries.set(key, mem);
+    let entry = this.entries.get(key);
+    const fromDisk = !entry;
+    entry ??= await this.readDisk(key);
+    if (entry && (!entry.reads || (await readsUnchanged(entry.reads)))) {
+      this.remember(key, entry);
       this.hitCount++;
-      return structuredClone(mem);
+      if (fromDisk) this.diskHitCount++;
+      return structuredClone(entry.value);
     }
-    const disk = await this.readDisk(key);
-    if (disk) {
-      this.remember(key, disk);
-      this.hitCount++;
-      this.diskHitCount++;
-      return structuredClone(disk);
+    if (entry) {
+      this.entries.delete(key);
+      this.options.log?.debug('execution cache: an entry is stale (a file the run read has changed)');
     }
     this.missCount++;
     return undefined;
   }
 
-  /** Stores a result in memory and, when a folder was given, on disk (failures to write are only logged). */
-  async set(key: string, value: ToolOutput): Promise<void> {
+  /**
+   * Stores a result in memory and, when a folder was given, on disk (failures to write are only
+   * logged), with the fingerprints of what the run read when the tool knows them.
+   */
+  async set(key: string, value: ToolOutput, reads?: ReadFingerprints): Promise<void> {
     key = this.salted(key);
-    const copy = structuredClone(value);
-    this.remember(key, copy);
+    const entry: Entry = { value: structuredClone(value), ...(reads ? { reads } : {}) };
+    this.remember(key, entry);
     if (!this.options.dir) return;
     try {
       await mkdir(this.options.dir, { recursive: true });
       const file = this.fileOf(key);
       // Write then rename, so a concurrent reader never sees half a file.
       const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, JSON.stringify({ version: formatVersion, key, value: copy }));
+      await writeFile(tmp, JSON.stringify({ version: formatVersion, key, ...entry }));
       await rename(tmp, file);
     } catch (err) {
       this.options.log?.debug(`execution cache: could not write ${this.options.dir}: ${(err as Error).message}`);
@@ -117,7 +129,7 @@ export class ExecCache {
     this.entries.clear();
   }
 
-  private remember(key: string, value: ToolOutput): void {
+  private remember(key: string, value: Entry): void {
     this.entries.delete(key);
     this.entries.set(key, value);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
@@ -127,13 +139,15 @@ export class ExecCache {
     return join(this.options.dir!, `${key}.json`);
   }
 
-  private async readDisk(key: string): Promise<ToolOutput | undefined> {
+  private async readDisk(key: string): Promise<Entry | undefined> {
     if (!this.options.dir) return undefined;
     try {
       const data: unknown = JSON.parse(await readFile(this.fileOf(key), 'utf8'));
-      const entry = data as { version?: unknown; key?: unknown; value?: unknown };
+      const entry = data as { version?: unknown; key?: unknown; value?: unknown; reads?: unknown };
       if (entry.version !== formatVersion || entry.key !== key || !isToolOutput(entry.value)) return undefined;
-      return entry.value;
+      const reads = entry.reads;
+      if (reads !== undefined && !(Array.isArray(reads) && reads.every((r) => Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && typeof r[1] === 'string'))) return undefined;
+      return { value: entry.value, ...(reads ? { reads: reads as ReadFingerprints } : {}) };
     } catch {
       return undefined;
     }

@@ -12,6 +12,7 @@ import type { RawFinding } from '../findings.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
+import { fingerprintReads } from './readSet.js';
 import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from './exec/bundle.js';
 import { runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
 import { exampleReport, type PlacedExample } from './exec/exampleFindings.js';
@@ -124,7 +125,9 @@ export class JsExamplesTool implements EvidenceTool {
     };
     const report = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'threw' } });
     const output: ToolOutput = { findings: [...findings, ...report.findings], records: report.records };
-    if (key && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output);
+    // Cached only with what the run read (data files; local imports are in the bundle, part of the key).
+    const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot) : undefined;
+    if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);
     return output;
   }
 }

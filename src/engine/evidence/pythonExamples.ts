@@ -16,6 +16,8 @@ import { pythonDoctestRunner, pythonDoctestRunnerFile, runnerSourceFile, type Do
 import { runnerConfigFile } from './exec/protocol.js';
 import { pytestConfigFor } from './exec/pytestConfig.js';
 import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { explainMissingPythonDependencies } from './dependencies.js';
+import { fingerprintReads } from './readSet.js';
 import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
 
 /** The file line of an example: the runner's number when that line holds the prompt, else a search inside the unit. */
@@ -58,7 +60,7 @@ export class PythonExamplesTool implements EvidenceTool {
       const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
       const hit = await this.deps.cache.get(key);
-      if (hit) return hit;
+      if (hit) return explainMissingPythonDependencies(hit, doc.projectRoot);
     }
     const started = Date.now();
     const result = await runExampleBatches({
@@ -93,8 +95,10 @@ export class PythonExamplesTool implements EvidenceTool {
       return { unit, line: exampleLine(lines, unit, o.line, o.src), src: o.src, want: o.want, expected: doctestExpectation(o.want) };
     };
     const output = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'raised' } });
-    if (key && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output);
-    return output;
+    // Cached only with what the run read, so an edit two imports away or in a data file is seen.
+    const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot) : undefined;
+    if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);
+    return explainMissingPythonDependencies(output, doc.projectRoot);
   }
 }
 

@@ -16,7 +16,8 @@ import { BundleError, bundleModule } from './exec/bundle.js';
 import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './exec/nodeTestRunner.js';
-import { collectResults, newMarker, runnerConfigFile } from './exec/protocol.js';
+import { collectResults, newMarker, readsOf, runnerConfigFile, runnerEvents } from './exec/protocol.js';
+import { fingerprintReads } from './readSet.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
 import { keptAddopts, pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
@@ -24,6 +25,7 @@ import { discoverRelatedTests, type Discovery } from './exec/testDiscovery.js';
 import { testFileFacts } from './exec/testFacts.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { explainMissingPythonDependencies } from './dependencies.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 
 export interface RelatedTestsDeps extends ExecToolDeps {
@@ -59,7 +61,9 @@ export class RelatedTestsTool implements EvidenceTool {
   }
 
   run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
-    return asUnavailable(this.id, () => this.runTests(doc, parsed, signal));
+    // A declared dependency the interpreter lacks is one notice, not a failure of every test.
+    const explain = (out: ToolOutput) => (doc.language === 'python' ? explainMissingPythonDependencies(out, doc.projectRoot) : out);
+    return asUnavailable(this.id, async () => explain(await this.runTests(doc, parsed, signal)));
   }
 
   private async runTests(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
@@ -105,7 +109,11 @@ export class RelatedTestsTool implements EvidenceTool {
     const run = prepared.parse(res, marker);
     this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
     const output = { ...testReport(run, doc, parsed.units, testFiles, execution, this.id), discovery: counts };
-    if (key && cacheable(output.findings)) await this.deps.cache!.set(key, output);
+    // With what the run read when the runner reports it (the Python runner does); a Python run
+    // that did not say is not cached. JS runners' bundles hold the local imports already.
+    const readPaths = readsOf(runnerEvents(res, marker));
+    const reads = key && readPaths ? await fingerprintReads(readPaths, doc.projectRoot) : undefined;
+    if (key && cacheable(output.findings) && (reads || (!readPaths && prepared.interpreter !== 'python'))) await this.deps.cache!.set(key, output, reads);
     return output;
   }
 

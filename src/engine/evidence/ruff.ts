@@ -243,6 +243,7 @@ const maxWorkspaces = 8;
 /** Reports ruff diagnostics for Python documents. */
 export class RuffTool implements EvidenceTool {
   readonly id = 'ruff';
+  readonly parsesLanguage = true;
   private readonly workspaces = new Map<string, RuffWasm.Workspace>();
   private created = 0;
 
@@ -273,7 +274,11 @@ export class RuffTool implements EvidenceTool {
       this.drop(settings);
       throw new ToolUnavailableError('ruff', `ruff failed on ${doc.path} (${firstLine(err)}); Python lint findings are not reported for this file; report it with the file attached`);
     }
-    return { findings: diagnostics.map((d) => this.toFinding(d, doc.path)) };
+    const stub = doc.path.toLowerCase().endsWith('.pyi') ? stubNames(doc.text, _parsed) : undefined;
+    // ruff's wasm build sees no file name, so it checks a stub as a module. In a stub every
+    // annotation and base class is deferred: a name the file defines anywhere is not undefined.
+    const kept = stub ? diagnostics.filter((d) => !(d.code === 'F821' && stub.has(/`([^`]+)`/.exec(d.message)?.[1] ?? ''))) : diagnostics;
+    return { findings: kept.map((d) => this.toFinding(d, doc.path)), parsedByLanguage: true };
   }
 
   private toFinding(d: RuffWasm.Diagnostic, file: string): RawFinding {
@@ -337,6 +342,14 @@ export class RuffTool implements EvidenceTool {
     for (const w of this.workspaces.values()) w.free();
     this.workspaces.clear();
   }
+}
+
+/** Every name a stub defines: its classes and functions at any depth, and module-level assignments and annotations. */
+function stubNames(text: string, parsed: ParsedFile): Set<string> {
+  const names = new Set(parsed.units.filter((u) => u.kind !== 'module').map((u) => u.name.split('.').pop()!));
+  for (const m of text.matchAll(/^([A-Za-z_]\w*)\s*(?::|=(?!=))/gm)) names.add(m[1]!);
+  for (const m of text.matchAll(/^type\s+([A-Za-z_]\w*)/gm)) names.add(m[1]!);
+  return names;
 }
 
 /** ruff (with UTF-16 encoding) reports 1-based rows and 1-based UTF-16 columns, end exclusive. */

@@ -40,6 +40,13 @@ export interface ToolOutput {
   records?: EvidenceRecord[];
   /** Related tests: how many test files were found related, of how many candidates the runner would collect. */
   discovery?: { testFiles: number; candidates: number };
+  /**
+   * True when the language's own parser (TypeScript's, ruff's) read the whole document: its
+   * verdict on syntax replaces tree-sitter's, which recovers differently and lags the language.
+   */
+  parsedByLanguage?: boolean;
+  /** Things the user should know once (a cause shared by many files, with its fix). */
+  notices?: Array<{ tool: string; message: string }>;
 }
 
 /** Thrown by a tool that cannot run at all (not installed, broken configuration). */
@@ -58,6 +65,8 @@ export interface EvidenceTool {
   readonly id: string;
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean;
   run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput>;
+  /** Whether `run` may answer `parsedByLanguage` (tree-sitter's syntax errors wait for it). */
+  readonly parsesLanguage?: boolean;
   /** Frees warm state (language services, wasm instances). */
   dispose?(): void | Promise<void>;
 }

@@ -15,6 +15,8 @@ import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { Project, stampOf, type Ts } from './typescriptProject.js';
+import { dependencyNoticeTool, jsDependencyState } from './dependencies.js';
+import { filterMissingDependencyErrors } from './missingJsDependencies.js';
 
 
 let loaded: Ts | undefined;
@@ -158,6 +160,7 @@ function messageOf(ts: Ts, text: string | ts.DiagnosticMessageChain): string {
 /** Reports TypeScript's syntactic and semantic diagnostics for JS/TS documents. */
 export class TypeScriptTool implements EvidenceTool {
   readonly id = 'typescript';
+  readonly parsesLanguage = true;
   private readonly projects = new Map<string, Project>();
   /** Which project checked a file last, and through which nearest config it was found. */
   private readonly byFile = new Map<string, { found: string; key: string }>();
@@ -196,6 +199,7 @@ export class TypeScriptTool implements EvidenceTool {
       throw err;
     }
     const findings: RawFinding[] = [];
+    const codes = new Map<RawFinding, number>();
     for (const d of diagnostics) {
       // Only this file's problems: global and other files' diagnostics belong to other runs.
       if (!d.file || toTsPath(d.file.fileName) !== path || d.start === undefined) continue;
@@ -204,7 +208,7 @@ export class TypeScriptTool implements EvidenceTool {
         if (!r.file || r.start === undefined) continue;
         related.push({ file: resolve(r.file.fileName), range: rangeOf(r.file, r.start, r.length ?? 0), message: messageOf(ts, r.messageText) });
       }
-      findings.push({
+      const finding: RawFinding = {
         rule: `ts-${d.code}`,
         level: levelOf(ts, d.category),
         message: messageOf(ts, d.messageText),
@@ -214,9 +218,15 @@ export class TypeScriptTool implements EvidenceTool {
         confidence: 1,
         source: this.id,
         ...(related.length > 0 ? { related } : {}),
-      });
+      };
+      findings.push(finding);
+      codes.set(finding, d.code);
     }
-    return { findings };
+    const deps = jsDependencyState(doc.path);
+    if (!deps?.missing.size) return { findings, parsedByLanguage: true };
+    const filtered = filterMissingDependencyErrors(ts, doc.text, path, findings, codes, deps);
+    if (filtered.hidden) this.ctx.log.debug(`typescript: ${doc.path}: ${filtered.hidden} error(s) caused by uninstalled dependencies not reported`);
+    return { findings: filtered.kept, parsedByLanguage: true, notices: [{ tool: dependencyNoticeTool, message: filtered.notice }] };
   }
 
   /** The warm project for a file, creating (or rebuilding after a config edit) as needed. */

@@ -100,7 +100,8 @@ function occurrences(quote: string, text: string, from: number, to: number): { s
 /** `first ... last`: each piece found in order; the span runs from the first piece to the last. */
 function elided(quote: string, text: string, from: number, to: number): Span | null {
   const pieces = quote.split(/\s*(?:\.\.\.|…)\s*/).filter((p) => p.trim());
-  if (pieces.length < 2 || pieces.some((p) => p.replace(/\s/g, '').length < minQuoteChars)) return null;
+  // `for x in xs: ...` elides the end: one piece is enough when an ellipsis was really there.
+  if (pieces.length === 0 || (pieces.length === 1 && pieces[0]!.trim() === quote.trim()) || pieces.some((p) => p.replace(/\s/g, '').length < minQuoteChars)) return null;
   let at = from;
   let start = -1;
   for (const piece of pieces) {
@@ -121,9 +122,27 @@ function undecorate(quote: string): string {
   return ticked ? ticked[1]! : t;
 }
 
+/** `12: `, `12 | `, `L12 `, `12.\t`: a line-number gutter models copy from the numbered prompt or an editor. */
+const lineNumberPrefix = /^[ \t]*(?:L|line[ \t]*)?\d+[ \t]*(?:[:|.)\]][ \t]?|\t|[ \t](?=[ \t]))/i;
+
+/** The quote without a line-number gutter, when every non-blank line has one; else undefined. */
+function withoutLineNumbers(quote: string): string | undefined {
+  const lines = quote.split(/\r?\n/);
+  const numbered = lines.filter((l) => l.trim() !== '');
+  if (!numbered.length || !numbered.every((l) => lineNumberPrefix.test(l))) return undefined;
+  return lines.map((l) => l.replace(lineNumberPrefix, '')).join('\n').replace(/^[ \t]+/, '');
+}
+
+/** The quote as given, then without decoration, then without a line-number gutter (most literal first). */
+function quoteVariants(quote: string): string[] {
+  const plain = undecorate(quote);
+  const variants = [quote, plain, withoutLineNumbers(plain)].filter((q): q is string => q !== undefined);
+  return [...new Set(variants)];
+}
+
 /** Finds `quote` in `text[from..to)`: the first occurrence, or null. */
 export function findQuote(quote: string, text: string, from = 0, to = text.length): (Span & { match: AnchorMatch }) | null {
-  for (const q of new Set([quote, undecorate(quote)])) {
+  for (const q of quoteVariants(quote)) {
     if (q.replace(/\s/g, '').length < minQuoteChars) continue;
     const { spans, match } = occurrences(q, text, from, to);
     if (spans[0]) return { ...spans[0], match };
@@ -147,7 +166,7 @@ export function anchorQuote(quote: string, input: AnchorInput): QuoteAnchor | nu
   let inUnit = true;
   if (!found) {
     inUnit = false;
-    for (const q of new Set([quote, undecorate(quote)])) {
+    for (const q of quoteVariants(quote)) {
       if (q.replace(/\s/g, '').length < minQuoteChars) continue;
       const { spans, match } = occurrences(q, text, 0, text.length);
       const distance = (s: Span) => (s.end <= unitStart ? unitStart - s.end : s.start >= unitEnd ? s.start - unitEnd : 0);

@@ -43,11 +43,16 @@ export interface CritiqueFinding {
   confidence: number;
 }
 
+/** Why a finding of an answer could not be mapped to the schema (see `normalizeFinding`). */
+export type InvalidReason = 'not-an-object' | 'no-quote' | 'no-message' | 'unknown-severity' | 'bad-confidence';
+
 export interface CritiqueAnswer {
   verdict: Verdict;
   findings: CritiqueFinding[];
-  /** Findings in the answer that were unusable (no quote, no message) and were skipped. */
+  /** Findings in the answer that could not be mapped (no quote, no message…) and were skipped. */
   invalidFindings: number;
+  /** `invalidFindings`, by reason. */
+  invalidReasons: Partial<Record<InvalidReason, number>>;
 }
 
 export interface Probe {
@@ -146,39 +151,107 @@ function nonEmptyString(v: unknown): v is string {
   return typeof v === 'string' && v.trim() !== '';
 }
 
-/** Accepts the small deviations of models answering without a schema: case, `"0.8"`, percentages. */
+/**
+ * Servers that ignore `response_format` and drifting models bend the schema. Each table maps what
+ * they say to the schema's value (keys are lower-case, with spaces and underscores as `-`); what no
+ * table maps is dropped and counted. The README lists the mapping.
+ */
+const severityAliases: Record<string, Severity> = {
+  error: 'error', critical: 'error', blocker: 'error', high: 'error', major: 'error', severe: 'error', fatal: 'error', bug: 'error',
+  warning: 'warning', warn: 'warning', medium: 'warning', moderate: 'warning', minor: 'warning',
+  note: 'note', low: 'note', info: 'note', information: 'note', informational: 'note', suggestion: 'note', hint: 'note', trivial: 'note', nit: 'note', nitpick: 'note',
+};
+
+const categoryAliases: Record<string, Category> = {
+  correctness: 'logic', bug: 'logic', 'logic-error': 'logic', logical: 'logic', functional: 'logic', functionality: 'logic', semantics: 'logic', algorithm: 'logic', 'off-by-one': 'logic',
+  edge: 'edge-case', 'edge-cases': 'edge-case', boundary: 'edge-case', 'boundary-condition': 'edge-case', 'corner-case': 'edge-case', validation: 'edge-case', 'input-validation': 'edge-case', 'null-safety': 'edge-case',
+  exception: 'error-handling', exceptions: 'error-handling', errors: 'error-handling', 'exception-handling': 'error-handling', robustness: 'error-handling', reliability: 'error-handling',
+  vulnerability: 'security', injection: 'security', safety: 'security',
+  perf: 'performance', efficiency: 'performance', complexity: 'performance',
+  api: 'api-misuse', 'api-usage': 'api-misuse', misuse: 'api-misuse', usage: 'api-misuse', compatibility: 'api-misuse',
+  type: 'types', typing: 'types', 'type-error': 'types', 'type-safety': 'types',
+  race: 'concurrency', 'race-condition': 'concurrency', threading: 'concurrency', async: 'concurrency', 'thread-safety': 'concurrency',
+  leak: 'resource-leak', 'memory-leak': 'resource-leak', resources: 'resource-leak', resource: 'resource-leak', 'resource-management': 'resource-leak',
+  readability: 'style', maintainability: 'style', naming: 'style', 'code-quality': 'style', quality: 'style', documentation: 'style', 'best-practice': 'style', 'best-practices': 'style', design: 'style',
+};
+
+/** A confidence given as a word instead of a number. */
+const confidenceWords: Record<string, number> = { 'very-high': 0.95, certain: 0.95, high: 0.85, likely: 0.75, medium: 0.6, moderate: 0.6, possible: 0.5, low: 0.3, unlikely: 0.2, 'very-low': 0.1 };
+
+function keyOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v.trim().toLowerCase().replace(/[\s_]+/g, '-') : undefined;
+}
+
+/** Accepts the small deviations of models answering without a schema: `"0.8"`, `"80%"`, percentages, words. */
 function confidenceOf(v: unknown): number | undefined {
+  if (typeof v === 'string') {
+    const word = confidenceWords[keyOf(v)!];
+    if (word !== undefined) return word;
+  }
   const n = typeof v === 'string' ? Number.parseFloat(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return undefined;
   if (n <= 1) return n;
   return n <= 100 ? n / 100 : undefined;
 }
 
-function oneOf<T extends string>(v: unknown, allowed: readonly T[]): T | undefined {
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim().toLowerCase().replace(/[\s_]+/g, '-');
-  return allowed.find((a) => a === s);
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], aliases: Record<string, T> = {}): T | undefined {
+  const s = keyOf(v);
+  if (s === undefined) return undefined;
+  return allowed.find((a) => a === s) ?? (Object.hasOwn(aliases, s) ? aliases[s] : undefined);
+}
+
+/** The first of `names` present on `o`: models rename fields (`description` for `message`, `code` for `quote`). */
+function field(o: Record<string, unknown>, names: readonly string[]): unknown {
+  for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
+  return undefined;
+}
+
+const quoteFields = ['quote', 'code', 'snippet', 'excerpt', 'evidence', 'line_text', 'source'];
+const messageFields = ['message', 'description', 'explanation', 'issue', 'problem', 'comment', 'reason', 'details', 'text', 'summary', 'title'];
+const severityFields = ['severity', 'level', 'priority', 'impact'];
+const categoryFields = ['category', 'type', 'kind', 'rule'];
+const findingsFields = ['findings', 'issues', 'problems', 'bugs', 'comments', 'results'];
+
+/** One finding mapped to the schema, or the reason it cannot be. A missing confidence is the floor's neighbour (0.5), as a missing verdict is derived. */
+export function normalizeFinding(f: unknown): CritiqueFinding | InvalidReason {
+  if (!isObject(f)) return 'not-an-object';
+  const quote = field(f, quoteFields);
+  const message = field(f, messageFields);
+  if (!nonEmptyString(quote)) return 'no-quote';
+  if (!nonEmptyString(message)) return 'no-message';
+  const rawSeverity = field(f, severityFields);
+  const severity = rawSeverity === undefined ? 'warning' : oneOf(rawSeverity, severities, severityAliases);
+  if (!severity) return 'unknown-severity';
+  const rawConfidence = field(f, ['confidence', 'probability', 'certainty', 'score']);
+  const confidence = rawConfidence === undefined ? 0.5 : confidenceOf(rawConfidence);
+  if (confidence === undefined) return 'bad-confidence';
+  // An unknown category is not worth losing a finding over.
+  return { quote, message: message.trim(), category: oneOf(field(f, categoryFields), categories, categoryAliases) ?? 'logic', severity, confidence };
 }
 
 export function validateCritique(value: unknown): CritiqueAnswer {
-  if (!isObject(value)) wrongShape('expected an object', value);
-  if (!Array.isArray(value.findings)) wrongShape('"findings" must be an array', value);
-  let verdict = oneOf(value.verdict, verdicts);
-  if (!verdict) wrongShape('"verdict" must be correct, incorrect or uncertain', value);
+  // A bare array of findings, or findings under another name, is still an answer.
+  const obj: Record<string, unknown> | undefined = Array.isArray(value) ? { findings: value } : isObject(value) ? value : undefined;
+  if (!obj) wrongShape('expected an object', value);
+  const list = field(obj, findingsFields) ?? (obj.verdict !== undefined ? [] : undefined);
+  if (!Array.isArray(list)) wrongShape('"findings" must be an array', value);
   const findings: CritiqueFinding[] = [];
+  const invalidReasons: Partial<Record<InvalidReason, number>> = {};
   let invalidFindings = 0;
-  for (const f of value.findings) {
-    const confidence = isObject(f) ? confidenceOf(f.confidence) : undefined;
-    const severity = isObject(f) ? oneOf(f.severity, severities) : undefined;
-    if (!isObject(f) || !nonEmptyString(f.quote) || !nonEmptyString(f.message) || confidence === undefined || !severity) {
+  for (const f of list) {
+    const n = normalizeFinding(f);
+    if (typeof n === 'string') {
       invalidFindings++;
-      continue;
-    }
-    // An unknown category is not worth losing a finding over.
-    findings.push({ quote: f.quote, message: f.message.trim(), category: oneOf(f.category, categories) ?? 'logic', severity, confidence });
+      invalidReasons[n] = (invalidReasons[n] ?? 0) + 1;
+    } else findings.push(n);
   }
+  const rawVerdict = obj.verdict ?? obj.status ?? obj.result;
+  let verdict = oneOf(rawVerdict, verdicts, { ok: 'correct', pass: 'correct', passed: 'correct', fine: 'correct', buggy: 'incorrect', bug: 'incorrect', fail: 'incorrect', failed: 'incorrect', wrong: 'incorrect', unsure: 'uncertain', unknown: 'uncertain' });
+  if (!verdict && rawVerdict !== undefined && typeof rawVerdict !== 'string') wrongShape('"verdict" must be correct, incorrect or uncertain', value);
+  // A missing or unrecognised verdict is derived from the findings: the findings are what is shown.
+  verdict ??= findings.some((f) => f.severity === 'error') ? 'incorrect' : findings.length === 0 ? 'correct' : 'uncertain';
   if (verdict === 'correct' && findings.some((f) => f.severity === 'error')) verdict = 'incorrect';
-  return { verdict, findings, invalidFindings };
+  return { verdict, findings, invalidFindings, invalidReasons };
 }
 
 export function validateProbes(value: unknown): ProbesAnswer {

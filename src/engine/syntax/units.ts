@@ -16,6 +16,11 @@ export interface CodeUnit {
   nameRange: Range;
   startIndex: number;
   endIndex: number;
+  /**
+   * TypeScript overload signatures written directly above the implementation (each with its own
+   * JSDoc, often the one with the examples), first to last. Absent when there are none.
+   */
+  overloads?: Range[];
 }
 
 export const moduleUnitName = '<module>';
@@ -35,6 +40,20 @@ function outerNode(node: Node): Node {
   }
   while (n.parent && (n.parent.type === 'decorated_definition' || n.parent.type === 'export_statement')) n = n.parent;
   return n;
+}
+
+const overloadTypes = new Set(['function_signature', 'method_signature']);
+
+/** The overload signatures of `name` right above `outer` (comments between them allowed). */
+function overloadSignatures(outer: Node, name: string): Range[] {
+  const found: Range[] = [];
+  for (let s = outer.previousNamedSibling; s; s = s.previousNamedSibling) {
+    if (s.type === 'comment') continue;
+    const decl = s.type === 'export_statement' ? s.childForFieldName('declaration') : s;
+    if (!decl || !overloadTypes.has(decl.type) || decl.childForFieldName('name')?.text !== name) break;
+    found.push(nodeRange(s));
+  }
+  return found.reverse();
 }
 
 export function extractUnits(tree: Tree, grammar: LoadedGrammar): CodeUnit[] {
@@ -70,6 +89,8 @@ export function extractUnits(tree: Tree, grammar: LoadedGrammar): CodeUnit[] {
       startIndex: f.outer.startIndex,
       endIndex: f.outer.endIndex,
     };
+    const overloads = f.kind === 'function' || f.kind === 'method' ? overloadSignatures(f.outer, f.name) : [];
+    if (overloads.length) unit.overloads = overloads;
     units.push(unit);
     stack.push(unit);
   }

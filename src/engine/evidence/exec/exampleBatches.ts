@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../abort.js';
 import type { LimitHit, Sandbox, SandboxRunRequest, SandboxRunResult } from '../../sandbox/types.js';
-import { collectResults, frames, int, newMarker, runnerEvents, str, type Frame } from './protocol.js';
+import { collectResults, frames, int, newMarker, readsOf, runnerEvents, str, type Frame } from './protocol.js';
 
 export type ExampleStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'limit' | 'crashed';
 
@@ -51,6 +51,8 @@ export interface BatchesResult {
   batches: number;
   /** Examples were left unrun because the batch budget was spent. */
   incomplete: boolean;
+  /** Every path the runs read (see readSet.ts); undefined when a run did not say. */
+  reads?: string[];
 }
 
 export interface BatchOptions {
@@ -77,8 +79,14 @@ function whitespaceOf(v: unknown): ExampleOutcome['whitespace'] {
   return want !== undefined && got !== undefined ? { want, got } : undefined;
 }
 
-/** Runs the batches and collects every example's outcome. */
+/** Runs the batches and collects every example's outcome, and what the runs read. */
 export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResult> {
+  const reads: { paths: Set<string>; known: boolean } = { paths: new Set(), known: true };
+  const result = await runBatches(opts, reads);
+  return reads.known ? { ...result, reads: [...reads.paths] } : result;
+}
+
+async function runBatches(opts: BatchOptions, reads: { paths: Set<string>; known: boolean }): Promise<BatchesResult> {
   const outcomes: ExampleOutcome[] = [];
   const skip: string[] = [];
   let batches = 0;
@@ -90,7 +98,11 @@ export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResu
     let current: Record<string, unknown> | undefined;
     let ended = false;
     let anyStarted = false;
-    for (const ev of runnerEvents(res, marker)) {
+    const events = runnerEvents(res, marker);
+    const batchReads = readsOf(events);
+    if (batchReads) for (const p of batchReads) reads.paths.add(p);
+    else reads.known = false;
+    for (const ev of events) {
       const t = str(ev.t);
       const test = str(ev.test) ?? '';
       if (t === 'start') {

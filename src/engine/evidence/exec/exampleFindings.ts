@@ -60,6 +60,27 @@ export function doctestExpectation(want: string | undefined): string {
   return `expected ${oneLine(want, 120)}`;
 }
 
+/** The name in `name 'x' is not defined` (Python) or `x is not defined` (JS). */
+function undefinedName(msg: string | undefined): string | undefined {
+  return msg ? /^(?:\w+:\s*)?(?:name\s+)?'?([\p{L}_$][\p{L}\p{N}_$]*)'?\s+is not defined/u.exec(msg.trim())?.[1] : undefined;
+}
+
+/**
+ * Why an example cannot judge the code, when it cannot: it uses a name nothing defines (raised in
+ * the example's own code, not in the module), or it prints its value where `// =>` expects it
+ * returned. Such an example says something about the documentation, not about the code.
+ */
+export function notSelfContained(o: ExampleOutcome, src: string, raisedInModule: boolean): string | undefined {
+  if (o.status === 'error' && !raisedInModule && (o.exc === 'NameError' || o.exc === 'ReferenceError')) {
+    const name = undefinedName(o.msg);
+    return `uses ${name ? `\`${name}\`` : 'a name'}, which neither the module nor the example defines`;
+  }
+  if (o.status === 'failed' && o.got === 'undefined' && /^\s*console\.(?:log|info|debug|dir|warn|error)\s*\(/.test(src)) {
+    return 'prints its value instead of returning it, so `// =>` sees undefined; write the expression alone before `// =>`';
+  }
+  return undefined;
+}
+
 /** Findings and records for one file's examples. */
 export function exampleReport(result: BatchesResult, opts: ExampleReportOptions): { findings: RawFinding[]; records: EvidenceRecord[] } {
   const { doc, source } = opts;
@@ -88,6 +109,23 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     if (!placed) continue;
     const exampleRange = lineRange(doc.text, placed.line);
     const call = `\`${oneLine(placed.src, 80)}\``;
+    // Frames past the end of the text are in code the engine appended (JS example blocks).
+    const raisedAt = o.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
+    const unjudged = notSelfContained(o, placed.src, raisedAt !== undefined);
+    if (unjudged) {
+      // Not a record either: a run that could not judge the code is no evidence for or against it.
+      findings.push({
+        rule: 'example-not-self-contained',
+        level: 'note',
+        message: `Example ${call} of ${placed.unit.name} is not self-contained: it ${unjudged} (${actualText(o, opts.verbs)}), so it says nothing about the code`,
+        file: doc.path,
+        range: exampleRange,
+        tier: 'tool',
+        confidence: 1,
+        source,
+      });
+      continue;
+    }
     const status = o.status === 'crashed' ? 'error' : o.status;
     records.push({
       kind: 'example',
@@ -101,8 +139,6 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     });
     if (o.status === 'passed') continue;
     const related = [{ file: doc.path, range: exampleRange, message: 'the example' }];
-    // Frames past the end of the text are in code the engine appended (JS example blocks).
-    const raisedAt = o.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
     if (raisedAt && raisedAt.line - 1 !== placed.line) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
     const range = unitRange(placed.unit, exampleRange);
     let rule: string;

@@ -154,23 +154,38 @@ function itemsOf(lines: SourceLine[]): JsExampleItem[] {
   return items;
 }
 
-/** The JSDoc comment written directly above a unit (only whitespace between them). */
-function docCommentOf(unit: CodeUnit, parsed: ParsedFile, lines: readonly string[]): ParsedFile['comments'][number] | undefined {
-  let best: ParsedFile['comments'][number] | undefined;
+type Comment = ParsedFile['comments'][number];
+type Position = CodeUnit['range']['start'];
+
+/** The JSDoc comment written directly above `start` (only whitespace between them). */
+function docCommentAbove(start: Position, parsed: ParsedFile, lines: readonly string[]): Comment | undefined {
+  let best: Comment | undefined;
   for (const c of parsed.comments) {
     const end = c.range.end;
-    const start = unit.range.start;
     if (end.line > start.line || (end.line === start.line && end.character > start.character)) break;
     best = c;
   }
   if (!best?.text.startsWith('/**')) return undefined;
   const end = best.range.end;
-  const start = unit.range.start;
   const between =
     end.line === start.line
       ? (lines[end.line] ?? '').slice(end.character, start.character)
       : [(lines[end.line] ?? '').slice(end.character), ...lines.slice(end.line + 1, start.line), (lines[start.line] ?? '').slice(0, start.character)].join('\n');
   return /^\s*$/.test(between) ? best : undefined;
+}
+
+/**
+ * The JSDoc comments of a unit: the one above it and, for an overloaded TypeScript function, the
+ * ones above each overload signature (where libraries write their examples).
+ */
+function docCommentsOf(unit: CodeUnit, parsed: ParsedFile, lines: readonly string[]): Comment[] {
+  const starts = [...(unit.overloads ?? []).map((r) => r.start), unit.range.start];
+  const found: Comment[] = [];
+  for (const start of starts) {
+    const c = docCommentAbove(start, parsed, lines);
+    if (c && !found.includes(c)) found.push(c);
+  }
+  return found;
 }
 
 /** Every `@example` block with at least one assertion, for every unit of the file. */
@@ -179,12 +194,14 @@ export function jsdocExampleBlocks(text: string, parsed: ParsedFile): JsExampleB
   const blocks: JsExampleBlock[] = [];
   for (const unit of parsed.units) {
     if (unit.kind === 'module') continue;
-    const comment = docCommentOf(unit, parsed, lines);
-    if (!comment) continue;
-    exampleSections(comment).forEach((section, n) => {
-      const items = itemsOf(section);
-      if (items.some((i) => i.kind !== 'setup')) blocks.push({ id: `${unit.name}#${n}`, unit, items });
-    });
+    let n = 0;
+    for (const comment of docCommentsOf(unit, parsed, lines)) {
+      for (const section of exampleSections(comment)) {
+        const items = itemsOf(section);
+        if (items.some((i) => i.kind !== 'setup')) blocks.push({ id: `${unit.name}#${n}`, unit, items });
+        n++;
+      }
+    }
   }
   return blocks;
 }

@@ -95,3 +95,13 @@ export function v8Frames(stack: string | undefined): Frame[] {
   }
   return out;
 }
+
+/**
+ * The paths a run reported reading (its `reads` event), or undefined when it reported none or
+ * too many: then nothing is known about what the result depends on.
+ */
+export function readsOf(events: readonly Record<string, unknown>[]): string[] | undefined {
+  const ev = events.find((e) => e.t === 'reads');
+  if (!ev || ev.complete !== true || !Array.isArray(ev.paths)) return undefined;
+  return ev.paths.filter((p): p is string => typeof p === 'string');
+}

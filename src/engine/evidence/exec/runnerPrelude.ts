@@ -42,7 +42,32 @@ else:
     _out = open(os.path.join(_here, '${runnerResultsFile}'), 'a', encoding='utf-8', errors='replace')
 os.dup2(2, 1)
 
+# Every file and folder the run opens or lists, so a cached result is dropped when one changes
+# (a sibling module two imports away, a JSON file the code reads). An audit hook cannot be removed.
+_reads = set()
+_reads_max = 20000
+# Only the project's folders matter (the interpreter and the system are part of its identity).
+_reads_roots = tuple(os.path.join(os.path.abspath(p), '') for p in _cfg['path'])
+def _audit(event, args, _abspath=os.path.abspath, _fsdecode=os.fsdecode, _roots=_reads_roots):
+    if event != 'open' and event != 'os.listdir' and event != 'os.scandir':
+        return
+    try:
+        p = args[0] if args else None
+        if p is None and event != 'open':
+            p = '.'
+        if isinstance(p, (str, bytes)) and len(_reads) < _reads_max:
+            p = _abspath(_fsdecode(p))
+            if event != 'open':
+                p = p.rstrip('/') + '/'
+            if p.startswith(_roots):
+                _reads.add(p)
+    except Exception:
+        pass
+sys.addaudithook(_audit)
+
 def _emit(obj):
+    if obj.get('t') in ('end', 'import'):
+        _out.write(_mark + ' ' + json.dumps({'t': 'reads', 'paths': sorted(_reads), 'complete': len(_reads) < _reads_max}) + '\n')
     _out.write(_mark + ' ' + json.dumps(obj, default=str) + '\n')
     _out.flush()
 `;
@@ -56,7 +81,7 @@ export const pythonSourceImport = String.raw`def _import():
     # The module is built from the text under critique (maybe unsaved) but under its real file
     # name and package, so relative imports, __file__ and tracebacks behave as in the project.
     name, path = _cfg['module'], _cfg['file']
-    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8') as f:
+    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8-sig') as f:
         src = f.read()
     linecache.cache[path] = (len(src), None, src.splitlines(True), path)
     parent = name.rpartition('.')[0]
@@ -78,19 +103,49 @@ export const pythonSourceImport = String.raw`def _import():
  */
 export const jsRunnerPrelude = String.raw`
 import { openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, inspect } from 'node:util';
 
 const cfgUrl = new URL('./${runnerConfigFile}', import.meta.url);
 const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
 rmSync(cfgUrl);
 const mark = cfg.marker;
-// Results go synchronously to a file of their own: nothing is pending when the process exits,
-// and the code's output (sent to stderr) never counts against them.
+// Results go synchronously to a channel of their own (the sandbox's result pipe, else a file):
+// nothing is pending when the process exits, and the code's output (sent to stderr) never counts against them.
 const resultsFd = process.env.${resultsFdVariable} ? Number(process.env.${resultsFdVariable}) : openSync(new URL('./${runnerResultsFile}', import.meta.url), 'a');
 delete process.env.${resultsFdVariable};
 const write = (s) => writeSync(resultsFd, s);
 process.stdout.write = process.stderr.write.bind(process.stderr);
-const emit = (o) => write(mark + ' ' + JSON.stringify(o) + '\n');
+// Every file and folder the code opens, lists or probes through node:fs, so a cached result is
+// dropped when one changes (a JSON file the code reads); local imports are in the bundle itself.
+const reads = new Set();
+const readsMax = 20000;
+const fsCjs = createRequire(import.meta.url)('node:fs');
+const noteRead = (p, dir) => {
+  try {
+    if (reads.size >= readsMax) return;
+    const s = p instanceof URL ? fileURLToPath(p) : typeof p === 'string' ? p : Buffer.isBuffer(p) ? p.toString() : undefined;
+    if (s !== undefined) reads.add(resolvePath(s) + (dir ? '/' : ''));
+  } catch {}
+};
+const wrapFs = (target, names, dir) => {
+  for (const name of names) {
+    const orig = target[name];
+    if (typeof orig !== 'function') continue;
+    target[name] = Object.assign(function (p, ...rest) { noteRead(p, dir); return orig.call(this, p, ...rest); }, orig);
+  }
+};
+wrapFs(fsCjs, ['readFileSync', 'readFile', 'openSync', 'open', 'createReadStream', 'existsSync', 'exists', 'statSync', 'stat', 'lstatSync', 'lstat', 'accessSync', 'access'], false);
+wrapFs(fsCjs, ['readdirSync', 'readdir', 'opendirSync', 'opendir'], true);
+wrapFs(fsCjs.promises, ['readFile', 'open', 'stat', 'lstat', 'access'], false);
+wrapFs(fsCjs.promises, ['readdir', 'opendir'], true);
+syncBuiltinESMExports();
+const emit = (o) => {
+  if (o.t === 'end' || o.t === 'import') write(mark + ' ' + JSON.stringify({ t: 'reads', paths: [...reads].sort(), complete: reads.size < readsMax }) + '\n');
+  write(mark + ' ' + JSON.stringify(o) + '\n');
+};
 
 const show = (v) => inspect(v, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
 const framesOf = (e) => {

@@ -1,0 +1,236 @@
+/**
+ * Whether a project's declared dependencies are installed. A fresh clone without `node_modules`
+ * (or a Python environment without the project's requirements) makes every import of a package
+ * fail; those failures are one notice with the fix, not hundreds of errors on correct code.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+
+/** The declared JS dependencies that cannot be resolved from a file, and how to install them. */
+export interface JsDependencyState {
+  packageJson: string;
+  declared: ReadonlySet<string>;
+  missing: ReadonlySet<string>;
+  /** `npm install`, `pnpm install`, `yarn install` or `bun install`, after the lockfile. */
+  installCommand: string;
+}
+
+interface Cached<T> {
+  stamp: string;
+  value: T;
+}
+
+const jsCache = new Map<string, Cached<JsDependencyState | undefined>>();
+
+function stampOf(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nearest package.json at or above `dir`, no higher than `stopAt`'s parent chain end. */
+function nearestPackageJson(dir: string): string | undefined {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) return p;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** Whether `name` resolves as a package from `dir` the way Node and TypeScript look (every ancestor's node_modules). */
+function installedFrom(dir: string, name: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules', name, 'package.json'))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
+function installCommandFor(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'pnpm-lock.yaml'))) return 'pnpm install';
+    if (existsSync(join(d, 'yarn.lock'))) return 'yarn install';
+    if (existsSync(join(d, 'bun.lockb')) || existsSync(join(d, 'bun.lock'))) return 'bun install';
+    if (existsSync(join(d, 'package-lock.json')) || existsSync(join(d, '.git')) || dirname(d) === d) return 'npm install';
+  }
+}
+
+/** The dependency state of the package a file belongs to; undefined when it declares none. */
+export function jsDependencyState(file: string): JsDependencyState | undefined {
+  const packageJson = nearestPackageJson(dirname(resolve(file)));
+  if (!packageJson) return undefined;
+  const dir = dirname(packageJson);
+  // node_modules appearing (an install) changes the answer as much as editing package.json.
+  const stamp = `${stampOf(packageJson)}|${stampOf(join(dir, 'node_modules'))}`;
+  const hit = jsCache.get(packageJson);
+  if (hit && hit.stamp === stamp) return hit.value;
+  const pkg = readJson(packageJson);
+  const declared = new Set<string>();
+  for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+    const deps = pkg?.[field];
+    if (typeof deps === 'object' && deps !== null) for (const name of Object.keys(deps)) declared.add(name);
+  }
+  const missing = new Set([...declared].filter((name) => !installedFrom(dir, name)));
+  const value = declared.size ? { packageJson, declared, missing, installCommand: installCommandFor(dir) } : undefined;
+  jsCache.set(packageJson, { stamp, value });
+  return value;
+}
+
+/** The package a bare module specifier names (`lodash/fp` → `lodash`, `@a/b/c` → `@a/b`); undefined for relative paths. */
+export function packageOfSpecifier(spec: string): string | undefined {
+  if (spec.startsWith('.') || spec.startsWith('/') || spec.includes(':') && !spec.startsWith('node:')) return undefined;
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * The declared-but-missing package that explains a failed import of `spec`, if one does: the
+ * package itself, its `@types/` twin, or `@types/node` for a Node built-in.
+ */
+export function missingPackageFor(spec: string, state: JsDependencyState): string | undefined {
+  const bare = spec.replace(/^node:/, '');
+  if (spec.startsWith('node:') || builtinModules.includes(bare)) return state.missing.has('@types/node') ? '@types/node' : undefined;
+  const pkg = packageOfSpecifier(spec);
+  if (!pkg) return undefined;
+  if (state.missing.has(pkg)) return pkg;
+  const typesName = `@types/${pkg.startsWith('@') ? pkg.slice(1).replace('/', '__') : pkg}`;
+  return state.missing.has(typesName) ? typesName : undefined;
+}
+
+/** The one line shown for a package whose dependencies are not installed. */
+export function jsMissingNotice(state: JsDependencyState): string {
+  const n = state.missing.size;
+  const all = n === state.declared.size;
+  const what = all ? `none of the ${n} dependencies ${state.packageJson} declares are installed` : `${n} of the ${state.declared.size} dependencies ${state.packageJson} declares are not installed`;
+  return `${what[0]!.toUpperCase()}${what.slice(1)}: errors caused by them (unresolved imports, missing types) are not reported and other type errors are provisional warnings; run \`${state.installCommand}\` in ${dirname(state.packageJson)}`;
+}
+
+/** Python: the distributions a project declares, by normalised name, and how to install them. */
+export interface PythonDeclared {
+  names: ReadonlySet<string>;
+  installCommand: string;
+}
+
+/** `PyYAML` and `pyyaml`, `typing_extensions` and `typing-extensions` are one distribution. */
+export function normalizeDistribution(name: string): string {
+  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** Import names that differ from the distribution that provides them (the common cases). */
+const importToDistribution: Record<string, string> = {
+  yaml: 'pyyaml', bs4: 'beautifulsoup4', sklearn: 'scikit-learn', cv2: 'opencv-python', pil: 'pillow', dateutil: 'python-dateutil',
+  dotenv: 'python-dotenv', jwt: 'pyjwt', attr: 'attrs', google: 'protobuf', serial: 'pyserial', magic: 'python-magic', usb: 'pyusb',
+  jose: 'python-jose', multipart: 'python-multipart', docx: 'python-docx', pptx: 'python-pptx', crypto: 'pycryptodome', zmq: 'pyzmq',
+  gi: 'pygobject', git: 'gitpython', skimage: 'scikit-image', fitz: 'pymupdf', mpl_toolkits: 'matplotlib', pkg_resources: 'setuptools',
+};
+
+const requirementName = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/;
+
+/** The declared distributions of a Python project: requirements*.txt, pyproject.toml, setup.cfg, setup.py. */
+export function pythonDeclaredDependencies(projectRoot: string): PythonDeclared | undefined {
+  const names = new Set<string>();
+  let installCommand: string | undefined;
+  const add = (line: string) => {
+    const m = requirementName.exec(line.replace(/#.*/, ''));
+    if (m && !line.trim().startsWith('-')) names.add(normalizeDistribution(m[1]!));
+  };
+  for (const file of ['requirements.txt', 'requirements-dev.txt', 'requirements_dev.txt', 'requirements-test.txt', 'dev-requirements.txt', 'test-requirements.txt']) {
+    const path = join(projectRoot, file);
+    if (!existsSync(path)) continue;
+    for (const line of readFileSync(path, 'utf8').split('\n')) add(line);
+    installCommand ??= `pip install -r ${file}`;
+  }
+  const pyproject = join(projectRoot, 'pyproject.toml');
+  if (existsSync(pyproject)) {
+    const text = readFileSync(pyproject, 'utf8');
+    // The dependency arrays of PEP 621 and PEP 735 (strings), and Poetry's tables (keys).
+    for (const m of text.matchAll(/^\s*(?:dependencies|[\w-]+)\s*=\s*\[([^\]]*)\]/gm)) for (const s of m[1]!.matchAll(/["']([^"']+)["']/g)) add(s[1]!);
+    for (const m of text.matchAll(/^\[tool\.poetry\.(?:dev-)?(?:group\.[\w-]+\.)?dependencies\]\s*\n([\s\S]*?)(?=^\[|$(?![\s\S]))/gm)) {
+      for (const line of m[1]!.split('\n')) if (/^\s*[A-Za-z0-9][\w.-]*\s*=/.test(line) && !/^\s*python\s*=/.test(line)) add(line);
+    }
+    installCommand ??= 'pip install -e .';
+  }
+  const setupCfg = join(projectRoot, 'setup.cfg');
+  if (existsSync(setupCfg)) {
+    const m = /install_requires\s*=\s*\n((?:[ \t]+\S.*\n?)*)/.exec(readFileSync(setupCfg, 'utf8'));
+    for (const line of m?.[1]?.split('\n') ?? []) add(line);
+    installCommand ??= 'pip install -e .';
+  }
+  const setupPy = join(projectRoot, 'setup.py');
+  if (existsSync(setupPy)) {
+    const m = /install_requires\s*=\s*\[([^\]]*)\]/.exec(readFileSync(setupPy, 'utf8'));
+    for (const s of m?.[1]?.matchAll(/["']([^"']+)["']/g) ?? []) add(s[1]!);
+    installCommand ??= 'pip install -e .';
+  }
+  return names.size ? { names, installCommand: installCommand ?? 'pip install -e .' } : undefined;
+}
+
+/** The declared distribution that provides top-level module `module`, if the project declares it. */
+export function declaredDistributionOf(module: string, declared: PythonDeclared): string | undefined {
+  const top = module.split('.')[0]!;
+  const candidates = [normalizeDistribution(top), importToDistribution[top.toLowerCase()], `python-${normalizeDistribution(top)}`, `py${normalizeDistribution(top)}`];
+  return candidates.find((c): c is string => c !== undefined && declared.names.has(c));
+}
+
+/** The module in `No module named 'numpy.linalg'` (ModuleNotFoundError's message). */
+export function missingModuleOf(message: string | undefined): string | undefined {
+  return message ? /No module named ['"]?([\w.]+)['"]?/.exec(message)?.[1] : undefined;
+}
+
+/**
+ * The one line shown for a Python project whose declared dependencies are not installed. The
+ * same for every file and tool of the project, so a run shows it once (the modules go to the log).
+ */
+export function pythonMissingNotice(declared: PythonDeclared, projectRoot: string): string {
+  return `The Python that runs the code lacks dependencies ${projectRoot} declares: examples and tests that fail only because they cannot import them are not reported as errors; run \`${declared.installCommand}\` in ${projectRoot}`;
+}
+
+/** The tool name of dependency notices, shared by every tool so a host shows each once. */
+export const dependencyNoticeTool = 'dependencies';
+
+/** The parts of an execution tool's output that matter here (a structural subset of ToolOutput). */
+interface ExecOutput {
+  findings: Array<{ message: string; tier: string; level: string }>;
+  records?: Array<{ status: string; actual?: string }>;
+  notices?: Array<{ tool: string; message: string }>;
+}
+
+/**
+ * Python executed findings that only say a declared dependency is not installed for the
+ * interpreter (`ModuleNotFoundError: No module named 'numpy'` while the project declares numpy)
+ * become one notice naming the fix; a module nobody declares stays an error on the code.
+ */
+export function explainMissingPythonDependencies<T extends ExecOutput>(output: T, projectRoot: string): T {
+  const missingOf = (text: string | undefined) => (text && /ModuleNotFoundError|No module named/.test(text) ? missingModuleOf(text) : undefined);
+  const suspects = output.findings.map((f) => (f.tier === 'executed' ? missingOf(f.message) : undefined));
+  if (!suspects.some(Boolean)) return output;
+  const declared = pythonDeclaredDependencies(projectRoot);
+  if (!declared) return output;
+  const modules: string[] = [];
+  const findings = output.findings.filter((f, i) => {
+    const module = suspects[i];
+    if (!module || !declaredDistributionOf(module, declared)) return true;
+    modules.push(module.split('.')[0]!);
+    return false;
+  });
+  if (!modules.length) return output;
+  const explained = new Set(modules);
+  const records = output.records?.filter((r) => {
+    const module = r.status === 'error' || r.status === 'failed' ? missingOf(r.actual) : undefined;
+    return !(module && explained.has(module.split('.')[0]!));
+  });
+  const notices = [...(output.notices ?? []), { tool: dependencyNoticeTool, message: pythonMissingNotice(declared, projectRoot) }];
+  return { ...output, findings, ...(records ? { records } : {}), notices };
+}
