@@ -66,7 +66,8 @@ const fs = require('fs');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const ms = (h) => ({ max: h.max / 1e6, p99: h.percentile(99) / 1e6, mean: h.mean / 1e6 });
 exports.activate = (context) => {
-  context.subscriptions.push(vscode.commands.registerCommand('criticProbe.run', async () => {
+  context.subscriptions.push(vscode.commands.registerCommand('criticProbe.run', () => run().catch((err) => fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify({ error: String(err && err.stack || err) })))));
+  async function run() {
     const ext = vscode.extensions.getExtension('critic-dev.critic');
     const api = ext.isActive ? ext.exports : await ext.activate();
     const doc = vscode.workspace.textDocuments.find((d) => d.fileName.endsWith('big.ts'));
@@ -93,7 +94,7 @@ exports.activate = (context) => {
     h.disable();
     result.edits = { ...ms(h), ms: Date.now() - t };
     fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(result));
-  }));
+  }
 };
 `);
 }
@@ -121,10 +122,13 @@ async function measure(label, extensionDir) {
         await runCommand(browser.page, 'Critic Probe: Run Host Probe');
         const started = Date.now();
         while (!existsSync(resultsFile)) {
-          if (Date.now() - started > 300_000) throw new Error('the probe did not finish in 300 s');
+          if (Date.now() - started > 900_000) throw new Error('the probe did not finish in 900 s');
           await sleep(500);
         }
-        out.push(JSON.parse(readFileSync(resultsFile, 'utf8')));
+        const result = JSON.parse(readFileSync(resultsFile, 'utf8'));
+        if (result.error) throw new Error(`the probe failed in ${label}: ${result.error}`);
+        console.error(`${label}, run ${run + 1}: ${JSON.stringify(result)}`);
+        out.push(result);
       } finally {
         await browser.close();
         await server.stop({ removeTemp: true });
