@@ -25,7 +25,7 @@ function copyAssets() {
 /**
  * The extension bundles TypeScript and ruff (a .vsix has no node_modules), so the files they read
  * next to themselves must be in dist/: the bundled TypeScript looks for its lib.*.d.ts files in
- * the folder of the executing file (ts.sys.getExecutingFilePath() → dist/engineHost.js), and
+ * the folder of the executing file (ts.sys.getExecutingFilePath() → dist/server.js), and
  * ruff_wasm.js reads `${__dirname}/ruff_wasm_bg.wasm`.
  */
 function copyExtensionAssets() {
@@ -36,7 +36,7 @@ function copyExtensionAssets() {
   const tsLib = 'node_modules/typescript/lib';
   for (const name of readdirSync(tsLib)) if (/^lib\..*\.d\.ts$/.test(name) || name === 'lib.d.ts') cpSync(join(tsLib, name), join('dist', name));
   // esbuild bundles JS/TS examples and tests before they run in the sandbox. Its API cannot be
-  // bundled and it drives a native binary, so dist/engineHost.js requires it from
+  // bundled and it drives a native binary, so dist/server.js requires it from
   // dist/node_modules: its JS and the binary of the platform that packages the .vsix (Linux x64 in
   // CI; the sandbox needs Linux anyway — elsewhere the JS/TS example tool says it is unavailable).
   const ship = ['esbuild/package.json', 'esbuild/lib/main.js'];
@@ -96,16 +96,18 @@ const contexts = [
 ];
 
 if (existsSync('src/vscode/extension.ts')) {
-  // Two bundles, so activation stays cheap: dist/extension.js (the VS Code wiring, loaded on
-  // activation) and dist/engineHost.js (the engine with TypeScript, ruff, tree-sitter and the model
-  // client), required on the first critique. Both are self-contained: a .vsix has no node_modules.
-  // Only ESLint (the project's own is loaded) and esbuild (shipped in dist/node_modules) stay external.
+  // Two bundles: dist/extension.js (the thin client: VS Code wiring and vscode-languageclient) and
+  // dist/server.js (the language server with the engine, TypeScript, ruff, tree-sitter and the model
+  // client), which the client starts in its own process. Both are self-contained: a .vsix has no
+  // node_modules. Only ESLint (the project's own is loaded) and esbuild (shipped in
+  // dist/node_modules) stay external to the server.
   contexts.push(
     await esbuild.context({
       ...common,
       entryPoints: ['src/vscode/extension.ts'],
       outfile: 'dist/extension.js',
-      external: ['vscode', './engineHost.js'],
+      // vscode-languageclient is bundled; the engine is not (test/vscode/clientBundle.test.mjs checks).
+      external: ['vscode'],
       banner: { js: importMetaShim },
       metafile: true,
     }),
@@ -118,16 +120,6 @@ if (existsSync('src/vscode/extension.ts')) {
       external: ['eslint', 'esbuild'],
       // Liftoff-only, as for the CLI: ruff's wasm is faster warm and cold, and far smaller, without tier-up here.
       banner: { js: `require('v8').setFlagsFromString('--liftoff-only');\n${importMetaShim}` },
-      metafile: true,
-    }),
-    await esbuild.context({
-      ...common,
-      entryPoints: ['src/vscode/engineHost.ts'],
-      outfile: 'dist/engineHost.js',
-      // esbuild (used to run JS/TS examples) drives a native binary: it is required at run time
-      // from dist/node_modules (see copyExtensionAssets).
-      external: ['vscode', 'eslint', 'esbuild'],
-      banner: { js: importMetaShim },
       metafile: true,
     }),
   );

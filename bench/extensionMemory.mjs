@@ -1,6 +1,7 @@
 // Memory over 200 consecutive critiques of an edited file, driven exactly the way the extension
-// drives the engine: the extension's own engine bundle (dist/engineHost.js: engine, tree-sitter,
-// ruff, TypeScript) behind the extension's per-document controller (src/vscode/documentRuns.ts),
+// drives the engine: the engine as the language server builds it (createCritic: tree-sitter, ruff,
+// TypeScript; dist/server.js runs the same in its process) behind the extension's per-document
+// controller (src/vscode/documentRuns.ts),
 // with one incremental edit before each critique (a line inserted in a function, then removed
 // again, so the file keeps its size).
 //
@@ -29,8 +30,8 @@ if (!globalThis.gc) {
   console.error('Run with --expose-gc (node --expose-gc bench/extensionMemory.mjs) so the numbers are measured after a collection.');
   process.exit(2);
 }
-if (!existsSync(join(root, 'dist', 'engineHost.js'))) {
-  console.error('dist/engineHost.js is missing: run node esbuild.mjs first.');
+if (!existsSync(join(root, 'out', 'engine', 'critic.js'))) {
+  console.error('out/engine/critic.js is missing: run node esbuild.mjs first.');
   process.exit(2);
 }
 
@@ -68,13 +69,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'critic-bench-mem-'));
 const controllerFile = join(tmp, 'documentRuns.cjs');
 await build({ entryPoints: [join(root, 'src/vscode/documentRuns.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: controllerFile, logLevel: 'error' });
 const { DocumentRuns } = require(controllerFile);
-const { createEngineHost } = require(join(root, 'dist', 'engineHost.js'));
+const { createCritic } = require(join(root, 'out', 'engine', 'critic.js'));
+const { assetsIn, nodeExec, nodeFs } = require(join(root, 'out', 'engine', 'nodePorts.js'));
 const { defaultConfig } = require(join(root, 'out', 'engine', 'config.js'));
 
 const silent = { error: (m, e) => console.error(m, e), warn() {}, info() {}, debug() {} };
 const config = defaultConfig();
 config.execution.enabled = exec;
-const engineHost = createEngineHost({ log: silent, assetsDir: join(root, 'dist') });
+const critic = await createCritic({ log: silent, fs: nodeFs, exec: nodeExec, assets: assetsIn(join(root, 'dist')), config }, { trusted: true });
+// The shape the benchmark was written against (the extension's former in-host engine).
+const engineHost = {
+  check: (_spec, doc, opts) => critic.check(doc, opts),
+  units: (_spec, doc, signal) => critic.units(doc, signal),
+  project: async () => ({ engine: critic.engine }),
+  dispose: () => critic.dispose(),
+};
 const spec = { root: tmp, config, trusted: true, model: { provider: 'none' }, key: 'bench' };
 
 // --- two documents: Python (tree-sitter + ruff + examples) and TypeScript (tree-sitter + TS) ----
@@ -161,7 +170,7 @@ for (let i = 0; i <= runs; i++) {
 const seconds = (performance.now() - started) / 1000;
 
 console.log(`Critic extension memory: ${runs} critiques each of an edited ${docs.map((d) => `${d.language} file (${d.text.split('\n').length} lines)`).join(' and a ')}`);
-console.log(`through dist/engineHost.js + src/vscode/documentRuns.ts; execution ${exec ? 'on (sandbox)' : 'off (in-process tools only)'}; ${seconds.toFixed(1)} s, ${(seconds * 1000 / (runs + 1) / docs.length).toFixed(1)} ms per critique; ${findings} findings in total\n`);
+console.log(`through createCritic (as in dist/server.js) + src/vscode/documentRuns.ts; execution ${exec ? 'on (sandbox)' : 'off (in-process tools only)'}; ${seconds.toFixed(1)} s, ${(seconds * 1000 / (runs + 1) / docs.length).toFixed(1)} ms per critique; ${findings} findings in total\n`);
 const header = ['critiques', 'heapUsed MB', 'external MB', 'arrayBuffers MB', 'rss MB', 'tree-sitter wasm MB', 'ruff wasm MB', 'cached trees'];
 const rows = samples.map((s) => [s.critiques, mb(s.heapUsed), mb(s.external), mb(s.arrayBuffers), mb(s.rss), mb(s.treeSitter), mb(s.ruff), s.trees]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));

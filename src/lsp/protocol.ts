@@ -88,4 +88,102 @@ export interface InitializationOptions {
    * shows those errors). They still count as evidence for the model and the rewrite verification.
    */
   omitDiagnostics?: string[];
+  /**
+   * The client drives critiques itself with `clientRequests` (the VS Code client) and has its own
+   * commands and code actions: the server then advertises neither `executeCommandProvider` (whose
+   * command ids would clash with the client's) nor `codeActionProvider`.
+   */
+  clientDriven?: boolean;
+}
+
+/**
+ * Requests of a client that decides itself when to critique (the VS Code client: its
+ * `critic.autoCheck` policy, Source Control, the rewrite preview) and sends the text to critique —
+ * the buffer, or another version of the file such as the staged blob. The server runs the engine;
+ * the client only draws. Cancelled with `$/cancelRequest`.
+ */
+export const clientRequests = {
+  /** Critique `text` as the content of `uri` → {@link CheckReply}. */
+  check: 'critic/check',
+  /** The code units (functions, classes) of `text` → `CodeUnit[]` (engine/syntax/units.ts). */
+  units: 'critic/units',
+  /** Rewrite one unit of `text` and verify it → {@link TextRewriteReply}. */
+  rewrite: 'critic/rewriteText',
+} as const;
+
+/** `critic/drop` (client → server notification): a document closed; forget its parse trees. */
+export const dropNotification = 'critic/drop';
+
+/** `critic/partial` (server → client notification): everything found so far by a `critic/check`. */
+export const partialNotification = 'critic/partial';
+
+/** `critic/progress` (server → client notification): a line about a running `critic/rewriteText`. */
+export const progressNotification = 'critic/progress';
+
+export interface LineSpan {
+  /** 0-based, inclusive. */
+  start: number;
+  end: number;
+}
+
+export interface TextParams {
+  uri: string;
+  languageId: string;
+  version: number;
+  text: string;
+}
+
+export interface CheckParams extends TextParams {
+  /** Chosen by the client; echoed in `critic/partial` so it can tell concurrent checks apart. */
+  token: string;
+  /** Report findings only on these lines (Source Control, a selection, a pasted block). */
+  changedLines?: LineSpan[];
+  /** Ask the critic model too (default: when the project has one). */
+  model?: boolean;
+  /** The diff hunks, shown to the model when reviewing changes. */
+  diffHunk?: string;
+}
+
+/** What the project's engine is: for status items and whether a rewrite can run. */
+export interface EngineInfo {
+  root: string;
+  isolation: 'bubblewrap' | 'limits-only' | 'none';
+  isolationReason?: string;
+  trusted: boolean;
+  models: string[];
+  canRewrite: boolean;
+}
+
+/** The engine's CheckResult (engine/pipeline.ts) without its evidence records, plus the engine. */
+export interface CheckReply {
+  cancelled?: boolean;
+  file: string;
+  findings: unknown[];
+  units: unknown[];
+  suppressed: number;
+  timings: Record<string, number>;
+  notices: { tool: string; message: string }[];
+  engine?: EngineInfo;
+}
+
+export interface PartialParams {
+  token: string;
+  findings: unknown[];
+  timings: Record<string, number>;
+}
+
+export interface TextRewriteParams extends TextParams {
+  unit: string;
+  /** Echoed in `critic/progress` ({ token, message }) after each round. */
+  token?: string;
+  /** Model findings of the unit the model should see (tool findings are re-derived by the tools). */
+  findings?: unknown[];
+}
+
+export interface TextRewriteReply {
+  status: 'verified' | 'unverified' | 'nothing-to-fix' | 'failed' | 'cancelled';
+  summary: string;
+  /** The whole document with the rewrite, when there is a candidate. */
+  newText?: string;
+  diff?: string;
 }

@@ -29,6 +29,7 @@ import type { SourceDocument } from '../engine/evidence/tool.js';
 import { languageIds, languageOfPath, type LanguageId } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import { createChatModel } from './chatModel.js';
+import { registerClientRequests } from './clientRequests.js';
 import { codeActionsFor } from './codeActions.js';
 import { toDiagnostic } from './diagnostics.js';
 import { DocumentState, partialDiagnostics } from './documentState.js';
@@ -150,6 +151,13 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
   }
 
   const scheduler = new DocumentScheduler(check, opts.timers ?? globalTimers);
+  registerClientRequests(connection, {
+    projects: () => projects,
+    rootOf: (path) => projects.rootOf(path, folderOf(path)),
+    trusted: () => trusted,
+    omitted: (rule) => omitted({ code: rule } as Diagnostic),
+    toSignal,
+  });
   const debounceFor = (uri: string) => {
     const path = pathOf(uri);
     const root = path ? projects.rootOf(path, folderOf(path)) : undefined;
@@ -192,8 +200,9 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        codeActionProvider: { codeActionKinds: ['quickfix'] },
-        executeCommandProvider: { commands: Object.values(commands) },
+        ...(init.clientDriven === true
+          ? {}
+          : { codeActionProvider: { codeActionKinds: ['quickfix'] }, executeCommandProvider: { commands: Object.values(commands) } }),
         workspace: { workspaceFolders: { supported: true } },
       },
       serverInfo: { name: 'critic', version: pkg.version },

@@ -1,25 +1,18 @@
 /**
- * Connects VS Code's documents and settings to the engine: which project and configuration a
- * document has, the lazily loaded engine host, the per-document runs, and what to tell the user
- * once (restricted mode, no model, tool notices).
+ * Connects VS Code's documents and settings to Critic's language server: the per-document runs
+ * (the client's autoCheck policy decides when), the server client that runs them, and what to tell
+ * the user once (restricted mode, no model, tool notices). No engine code runs here.
  */
-import { createHash } from 'node:crypto';
-import { relative, sep } from 'node:path';
-import ignore from 'ignore';
 import * as vscode from 'vscode';
 import type { LanguageId } from '../engine/languages.js';
 import { languageIds } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
-import type { SourceDocument } from '../engine/evidence/tool.js';
-import { lmModelId, resolveSettings, type HostSettings, type ResolvedSettings } from './configFromSettings.js';
+import type { EngineInfo } from '../lsp/protocol.js';
 import { FindingDiagnostics } from './diagnostics.js';
 import { DocumentRuns, autoCheckModes, type AutoCheck, type DocSnapshot, type RunScope } from './documentRuns.js';
-import type { EngineHost, ModelChoice, ProjectEngine, ProjectSpec } from './engineHost.js';
 import type { Logger } from '../engine/types.js';
-import { projectOf, type ProjectConfig } from './projectConfig.js';
 import { OpenTrigger } from './openTrigger.js';
-import { readSettingValues } from './settings.js';
-import { apiKeySecret } from './secrets.js';
+import { ServerClient, type TextOf } from './serverClient.js';
 import type { TextEdit } from './rangeEdits.js';
 
 export const supportedLanguages: readonly string[] = languageIds;
@@ -34,12 +27,6 @@ export interface RunRecord {
   error?: unknown;
 }
 
-export interface Resolved {
-  project: ProjectConfig;
-  settings: ResolvedSettings;
-  spec: ProjectSpec;
-}
-
 const stateKeys = {
   noModelHintDismissed: 'critic.noModelHint.dismissed',
   restrictedExplained: 'critic.restrictedMode.explained',
@@ -47,22 +34,19 @@ const stateKeys = {
 
 export class CriticController implements vscode.Disposable {
   readonly runs: DocumentRuns;
-  private host?: Promise<EngineHost>;
+  readonly server: ServerClient;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly ran = new vscode.EventEmitter<RunRecord>();
   /** Fires after every finished run (not cancelled ones). */
   readonly onDidRun = this.ran.event;
-  private readonly engineChanged = new vscode.EventEmitter<ProjectEngine>();
-  /** Fires when a project's engine was (re)built: model, sandbox. */
-  readonly onDidCreateEngine = this.engineChanged.event;
+  /** Fires when a critique ran on a new engine (model, sandbox). */
+  readonly onDidCreateEngine: vscode.Event<EngineInfo>;
   private readonly running = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.running.event;
   private inFlight = 0;
   private readonly noticesShown = new Set<string>();
   private noModelHintShown = false;
-  private readonly modelChoices = new Map<string, Promise<ModelChoice>>();
   lastRun?: RunRecord;
-  lastEngine?: ProjectEngine;
   /** `critic.autoCheck: open` (the only trigger that mode adds; its edits behave like `insertions`). */
   private readonly openTrigger = new OpenTrigger((key) => void this.runs.request(key, { reason: 'open' }));
 
@@ -72,15 +56,12 @@ export class CriticController implements vscode.Disposable {
     readonly diagnostics: FindingDiagnostics,
     private readonly channel: vscode.LogOutputChannel,
   ) {
+    this.server = new ServerClient(context, channel, log);
+    this.onDidCreateEngine = this.server.onDidUseEngine;
     this.runs = new DocumentRuns({
       snapshot: (key) => this.snapshot(key),
       check: (doc, scope, signal, onPartial) => this.check(doc, scope, signal, onPartial),
-      units: async (doc, signal) => {
-        const document = this.documentOf(doc.key);
-        if (!document) return [];
-        const { spec, project } = await this.resolve(document);
-        return (await this.engineHost()).units(spec, this.sourceOf(doc, project), signal);
-      },
+      units: (doc, signal) => this.server.units(this.textOf(doc), signal),
       publish: (key, findings) => this.diagnostics.set(vscode.Uri.parse(key), findings),
       finished: (key, scope, outcome) => this.finished(key, scope, outcome),
       log,
@@ -97,14 +78,14 @@ export class CriticController implements vscode.Disposable {
         // A closed file keeps its findings while they still describe it (the commit check reads them).
         if (d.isDirty) this.runs.close(d.uri.toString());
         else this.runs.release(d.uri.toString());
-        void this.host?.then((h) => h.drop(d.uri.fsPath));
+        this.server.drop(d.uri.toString());
       }),
       vscode.workspace.onDidDeleteFiles((e) => {
         for (const uri of e.files) this.runs.close(uri.toString());
       }),
       this.ran,
-      this.engineChanged,
       this.running,
+      this.server,
     );
     // The editor whose language activated the extension is already visible.
     this.openTrigger.visible(vscode.window.visibleTextEditors.map((e) => this.openedDocument(e.document)));
@@ -129,22 +110,13 @@ export class CriticController implements vscode.Disposable {
     return { key, path: d.uri.fsPath, version: d.version, text: d.getText(), language: d.languageId as LanguageId };
   }
 
-  private sourceOf(doc: DocSnapshot, project: ProjectConfig): SourceDocument {
-    return { path: doc.path, text: doc.text, language: doc.language, projectRoot: project.root, version: doc.version };
+  textOf(doc: DocSnapshot): TextOf {
+    return { uri: doc.key, languageId: doc.language, version: doc.version, text: doc.text };
   }
 
-  /** The engine half, loaded on the first critique (it holds TypeScript, ruff and tree-sitter). */
-  engineHost(): Promise<EngineHost> {
-    this.host ??= (async () => {
-      const started = performance.now();
-      // Kept out of the activation bundle on purpose: see esbuild.mjs.
-      const mod = require('./engineHost.js') as typeof import('./engineHost.js');
-      const host = mod.createEngineHost({ log: this.log, assetsDir: this.context.asAbsolutePath('dist') });
-      this.log.info(`engine host loaded in ${Math.round(performance.now() - started)} ms`);
-      return host;
-    })();
-    this.host.catch(() => (this.host = undefined));
-    return this.host;
+  /** The engine the last critique ran on (model, sandbox), from the server. */
+  get lastEngine(): EngineInfo | undefined {
+    return this.server.lastEngine;
   }
 
   /** The autoCheck mode and delay for a document (read on every edit, so kept cheap). */
@@ -169,115 +141,11 @@ export class CriticController implements vscode.Disposable {
     this.runs.edit(e.document.uri.toString(), edits, opts.autoCheck === 'open' ? { ...opts, autoCheck: 'insertions' } : opts);
   }
 
-  /** Project, settings and engine spec of a document. */
-  async resolve(document: vscode.TextDocument): Promise<Resolved> {
-    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    const trusted = vscode.workspace.isTrusted;
-    const project = projectOf(document.uri.fsPath, folder?.uri.fsPath ?? vscode.Uri.joinPath(document.uri, '..').fsPath, trusted);
-    const settings = resolveSettings(readSettingValues(document), project.config, { trusted });
-    for (const p of [...settings.problems, ...(project.problem ? [project.problem] : [])]) this.noticeOnce(p, 'warn');
-    const model = await this.cachedModelChoice(settings.host);
-    const identity = {
-      root: project.root,
-      config: settings.config,
-      trusted,
-      provider: model.provider,
-      models: model.provider === 'vscode-lm' ? model.chats.map(lmModelId) : model.provider === 'openai' ? model.models : [],
-      baseUrl: model.provider === 'openai' ? model.baseUrl : undefined,
-      // Which key, as a short hash: the key itself is never part of a log line or a map key.
-      apiKey: model.provider === 'openai' && model.apiKey ? createHash('sha256').update(model.apiKey).digest('hex').slice(0, 12) : '',
-    };
-    const spec: ProjectSpec = { root: project.root, config: settings.config, trusted, model, key: JSON.stringify(identity) };
-    return { project, settings, spec };
-  }
-
-  /**
-   * The model choice per settings, remembered until `reset()`: every change it depends on
-   * (settings, trust, secrets, the chat models on offer) resets the controller, and resolving it
-   * asks SecretStorage or vscode.lm, which an automatic critique should not do on every edit.
-   */
-  private cachedModelChoice(host: HostSettings): Promise<ModelChoice> {
-    const key = JSON.stringify(host);
-    let choice = this.modelChoices.get(key);
-    if (!choice) {
-      choice = this.modelChoice(host);
-      this.modelChoices.set(key, choice);
-    }
-    return choice;
-  }
-
-  private async modelChoice(host: HostSettings): Promise<ModelChoice> {
-    if (host.provider === 'openai') {
-      const apiKey = await this.context.secrets.get(apiKeySecret(host.baseUrl));
-      return { provider: 'openai', models: host.models, baseUrl: host.baseUrl, apiKey };
-    }
-    if (host.provider === 'vscode-lm') {
-      const chats: vscode.LanguageModelChat[] = [];
-      try {
-        if (!host.models.length) chats.push(...(await vscode.lm.selectChatModels()).slice(0, 1));
-        for (const name of host.models) {
-          const slash = name.indexOf('/');
-          const selector = slash > 0 ? { vendor: name.slice(0, slash), id: name.slice(slash + 1) } : { id: name };
-          const found = (await vscode.lm.selectChatModels(selector))[0] ?? (slash < 0 ? (await vscode.lm.selectChatModels({ family: name }))[0] : undefined);
-          if (found) chats.push(found);
-          else this.noticeOnce(`VS Code language model "${name}" is not available; it is left out — choose another with "Critic: Select Model".`, 'warn');
-        }
-      } catch (err) {
-        this.log.error('listing VS Code language models failed', err);
-      }
-      if (chats.length) {
-        return {
-          provider: 'vscode-lm',
-          chats,
-          api: { LanguageModelChatMessage: vscode.LanguageModelChatMessage, CancellationTokenSource: vscode.CancellationTokenSource, LanguageModelError: vscode.LanguageModelError },
-        };
-      }
-    }
-    return { provider: 'none' };
-  }
-
-  /** The engine of a document's project (created on first use). */
-  async projectEngine(document: vscode.TextDocument): Promise<{ engine: ProjectEngine; resolved: Resolved }> {
-    const resolved = await this.resolve(document);
-    const engine = await (await this.engineHost()).project(resolved.spec);
-    this.noteEngine(engine);
-    return { engine, resolved };
-  }
-
-  private noteEngine(engine: ProjectEngine): void {
-    if (this.lastEngine === engine) return;
-    this.lastEngine = engine;
-    this.engineChanged.fire(engine);
-  }
-
-  /** Whether the document is excluded by the project's `ignore` patterns. */
-  private ignored(document: vscode.TextDocument, resolved: Resolved): boolean {
-    const patterns = resolved.settings.config.ignore;
-    if (!patterns.length) return false;
-    const rel = relative(resolved.project.root, document.uri.fsPath).split(sep).join('/');
-    return !rel.startsWith('..') && ignore().add(patterns).ignores(rel);
-  }
-
   private async check(doc: DocSnapshot, scope: RunScope, signal: AbortSignal, onPartial: (partial: CheckResult) => void): Promise<CheckResult> {
-    const document = this.documentOf(doc.key);
-    if (!document) throw new Error(`${doc.path} is not open any more`);
     this.setRunning(+1);
     try {
-      const { resolved } = await this.projectEngine(document);
-      if (this.ignored(document, resolved)) {
-        this.log.info(`${doc.path} matches an ignore pattern of ${resolved.project.configFile ?? 'the critic.ignore setting'}; not critiqued`);
-        return { file: doc.path, findings: [], units: [], records: [], suppressed: 0, timings: {}, notices: [] };
-      }
-      if (!resolved.spec.trusted) this.explainRestrictedMode(resolved.settings.restricted);
-      // Through the host, which keeps this engine alive until the check ends even if a settings
-      // change retires it meanwhile.
-      return await (await this.engineHost()).check(resolved.spec, this.sourceOf(doc, resolved.project), {
-        signal,
-        changedLines: scope.lines,
-        model: scope.model,
-        diffHunk: scope.diffHunk,
-        onProgress: onPartial,
-      });
+      if (!vscode.workspace.isTrusted) this.explainRestrictedMode();
+      return await this.server.check(this.textOf(doc), { signal, changedLines: scope.lines, model: scope.model, diffHunk: scope.diffHunk, onProgress: onPartial });
     } finally {
       this.setRunning(-1);
     }
@@ -335,11 +203,11 @@ export class CriticController implements vscode.Disposable {
     }
   }
 
-  private explainRestrictedMode(restricted: readonly string[]): void {
+  private explainRestrictedMode(): void {
     const state = this.context.workspaceState;
     if (state.get(stateKeys.restrictedExplained)) return;
     void state.update(stateKeys.restrictedExplained, true);
-    const off = restricted.length ? ` Turned off here: ${restricted.join(', ')}.` : '';
+    const off = '';
     void vscode.window
       .showInformationMessage(
         `Critic runs in Restricted Mode in this untrusted workspace: only static checks that run none of its code (syntax, TypeScript, ruff); no examples or tests are executed, the project's ESLint configuration is not loaded, and no code is sent to a model.${off} Trust the workspace to enable them.`,
@@ -352,7 +220,7 @@ export class CriticController implements vscode.Disposable {
 
   private maybeHintNoModel(): void {
     if (this.noModelHintShown || !vscode.workspace.isTrusted) return;
-    if (this.lastEngine?.modelIds.length) return;
+    if (this.lastEngine?.models.length) return;
     if (this.context.globalState.get(stateKeys.noModelHintDismissed)) return;
     this.noModelHintShown = true;
     void vscode.window
@@ -367,16 +235,13 @@ export class CriticController implements vscode.Disposable {
       });
   }
 
-  /** Settings, trust or keys changed: engines are rebuilt on next use; findings stay until then. */
+  /** Trust or the API key changed: the server restarts with them (settings reach it as they change). */
   async reset(): Promise<void> {
-    this.lastEngine = undefined;
-    this.modelChoices.clear();
-    await (await this.host)?.reset();
+    await this.server.restart();
   }
 
   dispose(): void {
     this.runs.dispose();
     for (const d of this.disposables) d.dispose();
-    void this.host?.then((h) => h.dispose()).catch(() => {});
   }
 }

@@ -1,10 +1,10 @@
 /**
- * The extension's entry point. `activate` only wires things together; the engine (TypeScript,
- * ruff, tree-sitter, the sandbox, the model client) loads on the first critique.
+ * The extension's entry point. `activate` only wires things together; Critic's language server
+ * (the engine: TypeScript, ruff, tree-sitter, the sandbox, the model client) starts in its own
+ * process on the first critique.
  */
 import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings.js';
-import { settingKeys } from './configFromSettings.js';
 import { codeActionKinds, FindingCodeActions, suppressionWorkspaceEdit } from './codeActions.js';
 import { FindingCodeLenses } from './codeLens.js';
 import { CriticController, documentSelector } from './controller.js';
@@ -17,7 +17,7 @@ import { channelLogger } from './logging.js';
 import { ModelCommands } from './modelCommands.js';
 import { ReportProvider, reportScheme } from './report.js';
 import { previewScheme, RewriteCommands } from './rewriteCommands.js';
-import { ScmCommands } from './scm.js';
+import { ScmCommands, stagedScheme } from './scm.js';
 import { CriticStatus } from './status.js';
 import { WalkthroughCommands } from './walkthroughCommands.js';
 
@@ -27,8 +27,6 @@ export interface CriticApi {
   /** Waits until no critique is running (or the timeout passes); true when idle. */
   idle(timeoutMs?: number): Promise<boolean>;
 }
-
-const displayOnlySettings: readonly string[] = ['codeLens.enabled', 'inlineHints'];
 
 export function activate(context: vscode.ExtensionContext): CriticApi | undefined {
   const started = performance.now();
@@ -175,19 +173,17 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     vscode.languages.registerCodeLensProvider(documentSelector, lenses),
     vscode.workspace.registerTextDocumentContentProvider(previewScheme, rewrites),
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, report),
+    vscode.workspace.registerTextDocumentContentProvider(stagedScheme, scm),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('critic')) {
-        lenses.refresh();
-        // The code lens and inline hint switches change only what is drawn: no engine rebuild.
-        if (settingKeys.some((k) => !displayOnlySettings.includes(k) && e.affectsConfiguration(`critic.${k}`))) void critic.reset();
-      }
+      if (e.affectsConfiguration('critic')) lenses.refresh();
+      // Settings reach the server through workspace/didChangeConfiguration (it rebuilds an engine
+      // only when an input of it changed); the endpoint decides which key the server holds.
+      if (e.affectsConfiguration('critic.model.baseUrl') || e.affectsConfiguration('critic.model.provider')) void critic.reset();
     }),
+    // The server was started untrusted (static tools only): a new one runs examples and tests.
     vscode.workspace.onDidGrantWorkspaceTrust(() => void critic.reset()),
     context.secrets.onDidChange((e) => {
       if (e.key.startsWith('critic.apiKey:')) void critic.reset();
-    }),
-    vscode.lm.onDidChangeChatModels(() => {
-      if (vscode.workspace.getConfiguration('critic').get('model.provider') === 'vscode-lm') void critic.reset();
     }),
   );
   return critic;

@@ -5,11 +5,17 @@
  */
 import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings.js';
-import type { LanguageId } from '../engine/languages.js';
 import { enclosingUnit, type CodeUnit } from '../engine/syntax/units.js';
 import { signalFor } from './cancellation.js';
 import type { CriticController } from './controller.js';
-import type { RewriteOutcome } from './rewriteService.js';
+
+/** What a rewrite produced (the server's critic/rewriteText reply, cancellation handled). */
+interface RewriteOutcome {
+  status: 'verified' | 'unverified' | 'nothing-to-fix' | 'failed';
+  newText?: string;
+  diff?: string;
+  summary: string;
+}
 
 export const previewScheme = 'critic-rewrite';
 
@@ -79,45 +85,35 @@ export class RewriteCommands implements vscode.TextDocumentContentProvider, vsco
   }
 
   private async rewrite(document: vscode.TextDocument, pick: (units: CodeUnit[]) => CodeUnit | undefined, preview: boolean): Promise<void> {
-    const { engine, resolved } = await this.critic.projectEngine(document);
-    const reason = engine.rewrites.unavailableReason();
-    if (reason) {
-      // Commands return at once; the user's answer to a message is handled whenever it comes.
-      void vscode.window.showWarningMessage(`Critic: ${reason}`, ...(engine.modelIds.length ? [] : ['Select Model'])).then((choice) => {
-        if (choice === 'Select Model') void vscode.commands.executeCommand('critic.selectModel');
-      });
-      return;
-    }
     const version = document.version;
     const text = document.getText();
-    const host = await this.critic.engineHost();
-    const sourceDoc = { path: document.uri.fsPath, text, language: document.languageId as LanguageId, projectRoot: resolved.project.root, version };
-    const unit = pick(await host.units(resolved.spec, sourceDoc));
+    const doc = { uri: document.uri.toString(), languageId: document.languageId, version, text };
+    const unit = pick(await this.critic.server.units(doc));
     if (!unit) {
       void vscode.window.showWarningMessage('Critic: the function to rewrite is not in the document any more; critique the file again.');
       return;
     }
     const findings = this.critic.diagnostics.findings(document.uri).filter((f) => f.unit === unit.name);
-    const outcome = await vscode.window.withProgress(
+    const reply = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Critic: rewriting ${unit.name}`, cancellable: true },
-      async (progress, token): Promise<RewriteOutcome | undefined> => {
+      async (progress, token) => {
         const bridge = signalFor(token);
         try {
-          return await engine.rewrites.rewrite({
-            doc: sourceDoc,
-            unit: { name: unit.name, range: unit.range },
-            findings,
-            signal: bridge.signal,
-            progress: (message) => progress.report({ message }),
-          });
-        } catch (err) {
-          if (bridge.signal.aborted) return undefined;
-          throw err;
+          return await this.critic.server.rewrite(doc, unit.name, findings, bridge.signal, (message) => progress.report({ message }));
         } finally {
           bridge.dispose();
         }
       },
     );
+    if (reply.status === 'cancelled') return;
+    if (reply.status === 'failed' && reply.newText === undefined && /needs a critic model/.test(reply.summary)) {
+      // Commands return at once; the user's answer to a message is handled whenever it comes.
+      void vscode.window.showWarningMessage(`Critic: ${reply.summary}`, 'Select Model').then((choice) => {
+        if (choice === 'Select Model') void vscode.commands.executeCommand('critic.selectModel');
+      });
+      return;
+    }
+    const outcome: RewriteOutcome = { status: reply.status, summary: reply.summary, newText: reply.newText, diff: reply.diff };
     if (!outcome) return;
     const proposal = outcome.newText !== undefined && outcome.newText !== text ? this.propose(document, version, outcome.newText, unit.name) : undefined;
     if (preview) {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
-import { changedFiles, GitError } from '../cli/git.js';
+import { changedFiles, GitError } from '../engine/git.js';
 import { languageOfPath } from '../engine/languages.js';
 import { nodeExec } from '../engine/nodePorts.js';
 import type { ExecPort, Logger } from '../engine/types.js';
@@ -22,11 +22,35 @@ function gitExec(gitPath: string): ExecPort {
   return { run: (req) => nodeExec.run({ ...req, command: req.command === 'git' ? gitPath : req.command }) };
 }
 
-export class ScmCommands {
+/** Read-only views of staged versions that differ from the working file (their findings are shown there). */
+export const stagedScheme = 'critic-staged';
+
+export class ScmCommands implements vscode.TextDocumentContentProvider {
+  private readonly stagedTexts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
   constructor(
     private readonly critic: CriticController,
     private readonly log: Logger,
   ) {}
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.stagedTexts.get(uri.toString()) ?? '';
+  }
+
+  /**
+   * Critiques the staged blob itself (what the commit will contain) when it is not what the editor
+   * shows, and shows its findings on a read-only view of that staged version.
+   */
+  private async critiqueStagedText(absPath: string, languageId: string, text: string, lines: { start: number; end: number }[], signal: AbortSignal): Promise<{ uri: vscode.Uri; findings: number }> {
+    const uri = vscode.Uri.from({ scheme: stagedScheme, path: absPath, query: 'staged' });
+    this.stagedTexts.set(uri.toString(), text);
+    this.changed.fire(uri);
+    const result = await this.critic.server.check({ uri: vscode.Uri.file(absPath).toString(), languageId, version: 0, text }, { signal, changedLines: lines });
+    this.critic.diagnostics.set(uri, result.findings);
+    return { uri, findings: result.findings.length };
+  }
 
   private warn(reason: string): undefined {
     this.log.warn(`Source Control: ${reason}`);
@@ -105,6 +129,7 @@ export class ScmCommands {
     let findings = 0;
     let withFindings = 0;
     let done = 0;
+    const differing: { path: string; uri: vscode.Uri }[] = [];
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Critic: critiquing the ${what}`, cancellable: true },
       async (progress, token) => {
@@ -114,8 +139,17 @@ export class ScmCommands {
             if (bridge.signal.aborted) break;
             progress.report({ message: c.path, increment: 100 / files.length });
             const document = await vscode.workspace.openTextDocument(vscode.Uri.file(c.absPath));
-            if (staged && (await c.readContent().catch(() => undefined)) !== document.getText()) {
-              this.log.warn(`${c.path}: the staged version differs from the working file; findings refer to the working file's lines`);
+            const stagedText = staged ? await c.readContent().catch(() => undefined) : undefined;
+            if (stagedText !== undefined && stagedText !== document.getText()) {
+              const r = await this.critiqueStagedText(c.absPath, document.languageId, stagedText, c.lines, bridge.signal);
+              this.log.info(`${c.path}: the staged version differs from the working file; critiqued the staged version (${r.findings} findings)`);
+              differing.push({ path: c.path, uri: r.uri });
+              done++;
+              if (r.findings) {
+                findings += r.findings;
+                withFindings++;
+              }
+              continue;
             }
             const result = await this.critic.critique(document, { reason: 'changes', lines: c.lines });
             done++;
@@ -135,6 +169,17 @@ export class ScmCommands {
     void vscode.window.showInformationMessage(summary, ...(findings ? ['Show Problems'] : [])).then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
     });
+    if (differing.length) {
+      const names = differing.map((d) => d.path).join(', ');
+      void vscode.window
+        .showWarningMessage(
+          `Critic: the staged and working versions of ${names} differ; Critic critiqued what is staged (what the commit contains), and its findings are on a read-only view of the staged version.`,
+          'Open Staged Version',
+        )
+        .then((choice) => {
+          if (choice) void vscode.window.showTextDocument(differing[0]!.uri, { preview: true });
+        });
+    }
   }
 
   async installHook(arg: unknown): Promise<void> {

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { summarise } from '../engine/findings.js';
 import { documentSelector, type CriticController, type RunRecord } from './controller.js';
-import type { ProjectEngine } from './engineHost.js';
+import type { EngineInfo } from '../lsp/protocol.js';
 import { plural } from '../engine/text.js';
 
 
@@ -32,11 +32,11 @@ export class CriticStatus implements vscode.Disposable {
     ];
   }
 
-  private showEngine(e: ProjectEngine): void {
-    if (e.modelIds.length) {
-      this.model.text = `$(hubot) ${e.modelIds.join(', ')}`;
-      this.model.detail = e.modelNote ?? (e.modelIds.length > 1 ? 'panel of critic models' : 'critic model');
-      this.model.severity = e.modelNote ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+  private showEngine(e: EngineInfo): void {
+    if (e.models.length) {
+      this.model.text = `$(hubot) ${e.models.join(', ')}`;
+      this.model.detail = e.models.length > 1 ? 'panel of critic models' : 'critic model';
+      this.model.severity = vscode.LanguageStatusSeverity.Information;
     } else {
       this.model.text = '$(hubot) No critic model';
       this.model.detail = vscode.workspace.isTrusted ? 'tool evidence only — Select Model' : 'Restricted Mode: no model calls';

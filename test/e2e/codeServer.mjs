@@ -354,7 +354,14 @@ export async function runCommand(page, label, { attempts = 3, timeoutMs = 10_000
       const row = quickInputRows(page).filter({ has: page.locator('.label-name', { hasText: exactText(label) }) }).first();
       await row.waitFor({ state: 'visible', timeout: timeoutMs });
       await row.click();
-      await quickInput(page).waitFor({ state: 'hidden', timeout: timeoutMs });
+      // The palette closed — or a command's own input box or quick pick replaced it already (the
+      // thin client answers fast enough that the widget may never be hidden in between).
+      await page.waitForFunction(() => {
+        const widget = document.querySelector('.quick-input-widget');
+        if (!widget || widget.offsetParent === null || getComputedStyle(widget).display === 'none') return true;
+        const input = widget.querySelector('.quick-input-box input');
+        return !input || !input.value.startsWith('>');
+      }, null, { timeout: timeoutMs });
       return;
     } catch (e) {
       lastError = e;

@@ -1,0 +1,162 @@
+// npm run bench:host — how long the VS Code extension host's event loop is blocked while Critic
+// works: a cold critique of a 2,000-line TypeScript file, then 200 small edits (two-line
+// insertions, which autoCheck "insertions" re-critiques after the idle delay).
+//
+// A throwaway probe extension runs inside the same extension host as Critic (code-server 4.100 =
+// VS Code 1.100) and records perf_hooks.monitorEventLoopDelay there. Run it against this tree
+// (the thin client: the engine is in the language server's process) and, for the table's
+// "before" row, against another checkout's build: `BEFORE=/path/to/checkout npm run bench:host`
+// (that checkout must have been built with `node esbuild.mjs --production`).
+// Target: max ≤ 16 ms (one frame at 60 Hz).
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { e2eUnavailableReason, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand, sleep, startCodeServer } from '../test/e2e/codeServer.mjs';
+
+const runs = Number(process.env.RUNS ?? 3);
+const reason = e2eUnavailableReason();
+if (reason) {
+  console.error(`bench:host needs code-server: ${reason} (npm run setup:e2e)`);
+  process.exit(2);
+}
+
+/** 2,000 lines of TypeScript: 100 functions, ten with a JSDoc example, and a few type errors. */
+function bigTs() {
+  const out = [];
+  for (let i = 0; i < 100; i++) {
+    out.push(
+      `/**`,
+      ` * Scales item ${i}.`,
+      // Every tenth function has an example (run in the sandbox); the rest are type-checked and linted.
+      i % 10 === 0 ? ` * @example` : ` *`,
+      i % 10 === 0 ? ` * scale${i}([1, 2], 2) // => [2, 4]` : ` * Multiplies each value.`,
+      ` */`,
+      `export function scale${i}(values: number[], factor: number): number[] {`,
+      `  const out: number[] = [];`,
+      `  for (const v of values) {`,
+      `    out.push(v * factor);`,
+      `  }`,
+      i % 25 === 0 ? `  const wrong: string = out.length;` : `  const n = out.length;`,
+      `  if (out.length !== values.length) {`,
+      `    throw new Error('length ' + out.length);`,
+      `  }`,
+      `  return out;`,
+      `}`,
+      ``,
+      `export const label${i} = 'item-${i}';`,
+      `export type Item${i} = { id: number; name: string };`,
+      ``,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+async function probeExtension(dir, resultsFile) {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({
+    name: 'critic-host-probe', displayName: 'Critic host probe', description: 'Measures the extension host event loop.', publisher: 'critic-dev',
+    version: '0.0.1', license: 'MIT', engines: { vscode: '^1.100.0' }, main: './extension.js', activationEvents: [],
+    contributes: { commands: [{ command: 'criticProbe.run', title: 'Run Host Probe', category: 'Critic Probe' }] },
+  }, null, 2));
+  await writeFile(join(dir, 'README.md'), '# probe\n');
+  await writeFile(join(dir, 'extension.js'), `const vscode = require('vscode');
+const fs = require('fs');
+const { monitorEventLoopDelay } = require('perf_hooks');
+const ms = (h) => ({ max: h.max / 1e6, p99: h.percentile(99) / 1e6, mean: h.mean / 1e6 });
+exports.activate = (context) => {
+  context.subscriptions.push(vscode.commands.registerCommand('criticProbe.run', () => run().catch((err) => fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify({ error: String(err && err.stack || err) })))));
+  async function run() {
+    const ext = vscode.extensions.getExtension('critic-dev.critic');
+    const api = ext.isActive ? ext.exports : await ext.activate();
+    const doc = vscode.workspace.textDocuments.find((d) => d.fileName.endsWith('big.ts'));
+    const editor = await vscode.window.showTextDocument(doc);
+    const result = {};
+    let h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    let t = Date.now();
+    await vscode.commands.executeCommand('critic.critiqueFile');
+    await api.idle(120000);
+    h.disable();
+    result.cold = { ...ms(h), ms: Date.now() - t, findings: api.findings(doc.uri).length };
+    h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    t = Date.now();
+    for (let i = 0; i < 200; i++) {
+      // A two-line insertion in a function body (what autoCheck "insertions" re-critiques after
+      // the idle delay); every 20th edit waits past the delay so a critique really runs meanwhile.
+      const line = editor.document.lineAt(editor.document.lineCount - 1).lineNumber - 8;
+      await editor.edit((e) => e.insert(new vscode.Position(line, 0), '  void ' + i + ';\n  void 0;\n'));
+      await new Promise((r) => setTimeout(r, i % 20 === 19 ? 400 : 15));
+    }
+    await api.idle(120000);
+    h.disable();
+    result.edits = { ...ms(h), ms: Date.now() - t };
+    fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(result));
+  }
+};
+`);
+}
+
+async function measure(label, extensionDir) {
+  const tmp = await mkdtemp(join(tmpdir(), 'critic-bench-host-'));
+  const workspace = join(tmp, 'workspace');
+  await mkdir(workspace, { recursive: true });
+  await writeFile(join(workspace, 'big.ts'), bigTs());
+  await writeFile(join(workspace, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'nodenext' } }));
+  const resultsFile = join(tmp, 'results.json');
+  await probeExtension(join(tmp, 'probe'), resultsFile);
+  const probe = await packageVsix(join(tmp, 'probe'), join(tmp, 'probe.vsix'));
+  const critic = await packageVsix(extensionDir, join(tmp, 'critic.vsix'), { timeoutMs: 120_000 });
+  const out = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      if (existsSync(resultsFile)) await rm(resultsFile);
+      const server = await startCodeServer({ workspace, vsix: [critic, probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
+      const browser = await launchBrowser();
+      try {
+        await openWorkbench(browser.page, server);
+        await openFile(browser.page, 'big.ts');
+        await sleep(1500);
+        await runCommand(browser.page, 'Critic Probe: Run Host Probe');
+        const started = Date.now();
+        while (!existsSync(resultsFile)) {
+          if (Date.now() - started > 900_000) throw new Error('the probe did not finish in 900 s');
+          await sleep(500);
+        }
+        const result = JSON.parse(readFileSync(resultsFile, 'utf8'));
+        if (result.error) throw new Error(`the probe failed in ${label}: ${result.error}`);
+        console.error(`${label}, run ${run + 1}: ${JSON.stringify(result)}`);
+        out.push(result);
+      } finally {
+        await browser.close();
+        await server.stop({ removeTemp: true });
+      }
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return { label, out };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+
+const targets = [];
+if (process.env.BEFORE) targets.push(['before: ' + (process.env.BEFORE_LABEL ?? process.env.BEFORE), resolve(process.env.BEFORE)]);
+targets.push(['after: this tree (language server)', repoRoot]);
+const rows = [];
+for (const [label, dir] of targets) {
+  if (!existsSync(join(dir, 'dist', 'extension.js'))) execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
+  rows.push(await measure(label, dir));
+}
+console.log(`\nExtension host event-loop delay (ms; median (min–max) over ${runs} runs; target max ≤ 16)\n`);
+console.log('| build | phase | max | p99 | mean | wall ms |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) {
+  for (const phase of ['cold', 'edits']) {
+    const xs = r.out.map((o) => o[phase]);
+    console.log(`| ${r.label} | ${phase === 'cold' ? 'cold critique, 2,000-line TS' : '200 edits'} | ${fmt(xs.map((x) => x.max))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(xs.map((x) => x.mean))} | ${fmt(xs.map((x) => x.ms))} |`);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The extension's half of Critic's language server: `vscode-languageclient` starts the bundled
+ * dist/server.js over node-ipc, and every critique, unit lookup and rewrite is a request to it. The
+ * engine (TypeScript, ruff, tree-sitter, the sandbox, the model client) therefore runs in its own
+ * process and never on the extension host's thread. What only VS Code has stays here: Workspace
+ * Trust, SecretStorage (the API key goes in the initialization options, never in settings or logs)
+ * and `vscode.lm`, which answers the server's `critic/chat` requests.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { Finding } from '../engine/findings.js';
+import type { CheckResult, LineRange } from '../engine/pipeline.js';
+import type { CodeUnit } from '../engine/syntax/units.js';
+import type { Logger } from '../engine/types.js';
+import { AbortError } from '../engine/abort.js';
+import {
+  chatRequest,
+  clientRequests,
+  dropNotification,
+  partialNotification,
+  progressNotification,
+  type ChatParams,
+  type ChatResult,
+  type CheckParams,
+  type CheckReply,
+  type EngineInfo,
+  type InitializationOptions,
+  type PartialParams,
+  type TextRewriteParams,
+  type TextRewriteReply,
+} from '../lsp/protocol.js';
+import { apiKeySecret } from './secrets.js';
+
+export interface TextOf {
+  uri: string;
+  languageId: string;
+  version: number;
+  text: string;
+}
+
+export interface ServerCheckOptions {
+  signal: AbortSignal;
+  changedLines?: readonly LineRange[];
+  model?: boolean;
+  diffHunk?: string;
+  onProgress?: (partial: CheckResult) => void;
+}
+
+/** Rule-id prefixes VS Code's own TypeScript support already shows (ts(2339) next to critic(ts-2339)). */
+export const omittedInVsCode = ['ts-'];
+
+function tokenFor(signal: AbortSignal): vscode.CancellationTokenSource {
+  const source = new vscode.CancellationTokenSource();
+  if (signal.aborted) source.cancel();
+  else signal.addEventListener('abort', () => source.cancel(), { once: true });
+  return source;
+}
+
+export class ServerClient implements vscode.Disposable {
+  private client?: LanguageClient;
+  private starting?: Promise<LanguageClient>;
+  private counter = 0;
+  private readonly partials = new Map<string, (p: PartialParams) => void>();
+  private readonly progress = new Map<string, (message: string) => void>();
+  private readonly engineChanged = new vscode.EventEmitter<EngineInfo>();
+  /** Fires with the engine a critique ran on (model, sandbox), for the status items. */
+  readonly onDidUseEngine = this.engineChanged.event;
+  lastEngine?: EngineInfo;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly channel: vscode.LogOutputChannel,
+    private readonly log: Logger,
+  ) {}
+
+  /** The running client, started on first use (activation stays cheap). */
+  private async ready(): Promise<LanguageClient> {
+    if (this.client) return this.client;
+    this.starting ??= this.start().catch((err) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async initializationOptions(): Promise<InitializationOptions> {
+    const config = vscode.workspace.getConfiguration('critic');
+    const baseUrl = config.get<string>('model.baseUrl') || undefined;
+    const apiKey = config.get<string>('model.provider') === 'openai' ? await this.context.secrets.get(apiKeySecret(baseUrl)) : undefined;
+    return { trusted: vscode.workspace.isTrusted, omitDiagnostics: omittedInVsCode, clientDriven: true, ...(apiKey ? { apiKey } : {}) };
+  }
+
+  private async start(): Promise<LanguageClient> {
+    const started = performance.now();
+    const module = this.context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      // No document sync: the client sends the text to critique with each request, so its
+      // autoCheck policy (not every keystroke) decides when the engine runs, and Source Control can
+      // send the staged blob instead of the buffer.
+      documentSelector: [],
+      outputChannel: this.channel,
+      revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
+      initializationOptions: await this.initializationOptions(),
+      synchronize: {
+        configurationSection: 'critic',
+        fileEvents: vscode.workspace.createFileSystemWatcher('**/.critic.json'),
+      },
+      workspaceFolder: undefined,
+    };
+    const client = new LanguageClient('critic', 'Critic', serverOptions, clientOptions);
+    client.onNotification(partialNotification, (p: PartialParams) => this.partials.get(p.token)?.(p));
+    client.onNotification(progressNotification, (p: { token: string; message: string }) => this.progress.get(p.token)?.(p.message));
+    client.onRequest(chatRequest, (p: ChatParams, token: vscode.CancellationToken) => this.chat(p, token));
+    await client.start();
+    this.client = client;
+    this.log.info(`Critic language server started in ${Math.round(performance.now() - started)} ms (node-ipc, ${vscode.workspace.isTrusted ? 'trusted' : 'restricted mode'})`);
+    return client;
+  }
+
+  /** Trust was granted or the API key changed: the next request starts a server that knows. */
+  async restart(): Promise<void> {
+    const old = this.client ?? (await this.starting?.catch(() => undefined));
+    this.client = undefined;
+    this.starting = undefined;
+    this.lastEngine = undefined;
+    if (old) await old.stop().catch((err) => this.log.error('stopping the Critic language server failed', err));
+  }
+
+  async check(doc: TextOf, opts: ServerCheckOptions): Promise<CheckResult> {
+    const client = await this.ready();
+    const token = `c${++this.counter}`;
+    if (opts.onProgress) {
+      const onProgress = opts.onProgress;
+      this.partials.set(token, (p) => onProgress({ file: doc.uri, findings: p.findings as Finding[], units: [], records: [], suppressed: 0, timings: p.timings, notices: [] }));
+    }
+    const source = tokenFor(opts.signal);
+    try {
+      const params: CheckParams = { ...doc, token, changedLines: opts.changedLines?.map((l) => ({ start: l.start, end: l.end })), model: opts.model, diffHunk: opts.diffHunk };
+      const r = (await client.sendRequest(clientRequests.check, params, source.token)) as CheckReply;
+      if (r.cancelled || opts.signal.aborted) throw new AbortError();
+      if (r.engine) this.noteEngine(r.engine);
+      return { file: r.file, findings: r.findings as Finding[], units: r.units as CodeUnit[], records: [], suppressed: r.suppressed, timings: r.timings, notices: r.notices };
+    } catch (err) {
+      if (opts.signal.aborted) throw new AbortError();
+      throw err;
+    } finally {
+      this.partials.delete(token);
+      source.dispose();
+    }
+  }
+
+  async units(doc: TextOf, signal?: AbortSignal): Promise<CodeUnit[]> {
+    const client = await this.ready();
+    const source = signal ? tokenFor(signal) : new vscode.CancellationTokenSource();
+    try {
+      return (await client.sendRequest(clientRequests.units, doc, source.token)) as CodeUnit[];
+    } finally {
+      source.dispose();
+    }
+  }
+
+  async rewrite(doc: TextOf, unit: string, findings: Finding[], signal: AbortSignal, progress?: (message: string) => void): Promise<TextRewriteReply> {
+    const client = await this.ready();
+    const token = `r${++this.counter}`;
+    if (progress) this.progress.set(token, progress);
+    const source = tokenFor(signal);
+    try {
+      const params: TextRewriteParams = { ...doc, unit, token, findings: findings.filter((f) => f.tier === 'model') };
+      return (await client.sendRequest(clientRequests.rewrite, params, source.token)) as TextRewriteReply;
+    } catch (err) {
+      if (signal.aborted) return { status: 'cancelled', summary: 'Rewrite cancelled; nothing changed.' };
+      throw err;
+    } finally {
+      this.progress.delete(token);
+      source.dispose();
+    }
+  }
+
+  /** A document closed: the server forgets its parse trees (only if it is running). */
+  drop(uri: string): void {
+    void this.client?.sendNotification(dropNotification, { uri }).catch(() => {});
+  }
+
+  private noteEngine(engine: EngineInfo): void {
+    if (JSON.stringify(engine) === JSON.stringify(this.lastEngine)) return;
+    this.lastEngine = engine;
+    this.engineChanged.fire(engine);
+  }
+
+  /** `critic/chat`: the server asks one of VS Code's language models (vscode.lm). */
+  private async chat(p: ChatParams, token: vscode.CancellationToken): Promise<ChatResult> {
+    const name = typeof p?.model === 'string' ? p.model : '';
+    const slash = name.indexOf('/');
+    const selector = !name ? {} : slash > 0 ? { vendor: name.slice(0, slash), id: name.slice(slash + 1) } : { id: name };
+    const chat = (await vscode.lm.selectChatModels(selector))[0] ?? (name && slash < 0 ? (await vscode.lm.selectChatModels({ family: name }))[0] : undefined);
+    if (!chat) throw new Error(`VS Code language model "${name || 'default'}" is not available — choose another with "Critic: Select Model".`);
+    // vscode.lm has no system role: the instructions go first, as their own user message.
+    const messages = (Array.isArray(p.messages) ? p.messages : []).map((m) =>
+      m.role === 'assistant' ? vscode.LanguageModelChatMessage.Assistant(String(m.content)) : vscode.LanguageModelChatMessage.User(String(m.content)),
+    );
+    const response = await chat.sendRequest(messages, { justification: 'Critic asks the model to critique the code you asked it to check.' }, token);
+    let text = '';
+    for await (const part of response.text) text += part;
+    return { text };
+  }
+
+  /** Resolves once the server process is gone. */
+  async stop(): Promise<void> {
+    await this.restart();
+  }
+
+  dispose(): void {
+    this.engineChanged.dispose();
+    void this.stop();
+  }
+}
