@@ -227,9 +227,9 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
     // Critic wrote nothing into the project (no cache folder, no bytecode): the tree is clean.
     assert.equal(git(workspace, 'status', '--porcelain', '--untracked-files=all'), '');
 
-    // critic.inlineHints: the worst finding of a line, in short, at its end.
+    // critic.inlineHints: the worst finding of a line, in short, at its end (the failing example's finding sits on the faulty line).
     since = Date.now();
-    await waitForHint(page, 'def add(a, b):', 'expected 4, got 0');
+    await waitForHint(page, 'return a - b', 'expected 4, got 0');
     const hints = await waitForHint(page, 'return total * scale', 'Undefined name `scale`');
     assert.equal(hints.length, 2, JSON.stringify(hints));
     await screenshot(page, 'critic-02b-inline-hints');
@@ -288,7 +288,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
     await page.keyboard.press('Escape');
 
     // The README's picture: the failing example's squiggle with its hover (evidence, tier, actions).
-    await hoverSquiggleOnLine(page, 'def add(a, b):');
+    await hoverSquiggleOnLine(page, 'return a - b');
     await page.locator('.monaco-hover', { hasText: 'Evidence' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await sleep(300);
     const editorBox = await page.locator('.part.editor').first().boundingBox();
@@ -299,7 +299,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
 
     // 4. Quick fix on the failing example: Rewrite with Critic (verified).
     since = Date.now();
-    await goToLine(page, 4, 6);
+    await goToLine(page, 10, 6);
     await quickFix(page, 'Rewrite with Critic (verified)', { shot: 'critic-05-quick-fix-menu' });
     await waitForNotification(page, /applied a verified rewrite of add/, { timeoutMs: 90_000 });
     await screenshot(page, 'critic-06-rewrite-applied');

@@ -77,7 +77,7 @@ describe('Critic in the extension host', function () {
     const cart = vscode.Uri.joinPath(folder, 'cart.ts');
     await vscode.commands.executeCommand('critic.critiqueFile', cart);
     const d = await waitFor('the failing example', () => criticDiagnostics(cart).find((x) => ruleOf(x) === 'doctest-failed'));
-    assert.equal(d.range.start.line, 13);
+    assert.equal(d.range.start.line, 14, 'on the faulty line, return n + 3');
     // The language server still type-checks (the rewrite verification uses it), but VS Code shows
     // ts(2322) itself: Critic publishes no ts-* diagnostic here, and no other noise.
     assert.deepEqual(criticDiagnostics(cart).map(ruleOf), ['doctest-failed']);
