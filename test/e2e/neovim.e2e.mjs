@@ -38,7 +38,7 @@ test('Neovim: a failing example and a type error appear, and clear when the unsa
     assert.equal(code, 0, output);
     const failing = seen.steps['python-fails'].diagnostics.find((d) => d.tier === 'executed');
     assert.equal(failing.source, 'critic');
-    assert.equal(failing.line, 0, 'on the function the example exercises');
+    assert.equal(failing.line, 6, 'on the faulty line the example exercises (return a - b)');
     assert.ok(failing.related > 0, 'with the example as related information');
     assert.deepEqual(seen.steps['python-fixed'].diagnostics, []);
     assert.ok(seen.steps['ts-fails'].diagnostics.some((d) => d.code === 'ts-2339' && d.line === 1));
