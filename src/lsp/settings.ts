@@ -9,6 +9,7 @@
  * (the debounce) never rebuilds TypeScript and ruff cold.
  */
 import { ConfigError, parseConfig, type CriticConfig } from '../engine/config.js';
+import { engineSettingKeys } from '../engine/settingKeys.js';
 
 export type ModelSettings =
   | { provider: 'none' }
@@ -29,27 +30,6 @@ export interface ServerSettings {
 
 export const defaultDebounceMs = 300;
 
-const engineKeys: Record<string, (v: unknown) => Record<string, unknown>> = {
-  'tools.syntax': (v) => ({ tools: { syntax: v } }),
-  'tools.typescript': (v) => ({ tools: { typescript: v } }),
-  'tools.ruff': (v) => ({ tools: { ruff: v } }),
-  'tools.eslint': (v) => ({ tools: { eslint: v } }),
-  'tools.examples': (v) => ({ tools: { examples: v } }),
-  'tools.tests': (v) => ({ tools: { tests: v } }),
-  'execution.enabled': (v) => ({ execution: { enabled: v } }),
-  'execution.allowUnsandboxed': (v) => ({ execution: { allowUnsandboxed: v } }),
-  'execution.exampleTimeoutMs': (v) => ({ execution: { exampleTimeoutMs: v } }),
-  'execution.testTimeoutMs': (v) => ({ execution: { testTimeoutMs: v } }),
-  'execution.memoryMb': (v) => ({ execution: { memoryMb: v } }),
-  maxFindingsPerUnit: (v) => ({ model: { maxFindingsPerUnit: v } }),
-  minConfidence: (v) => ({ model: { minConfidence: v } }),
-  'model.timeoutMs': (v) => ({ model: { timeoutMs: v } }),
-  'model.probes': (v) => ({ model: { probes: v } }),
-  'model.quorum': (v) => ({ model: { quorum: v } }),
-  rules: (v) => ({ rules: v }),
-  ignore: (v) => ({ ignore: v }),
-};
-
 /** `{ tools: { ruff: true } }` and `{ 'tools.ruff': true }` both become `tools.ruff`; `rules` stays an object. */
 export function flattenSettings(raw: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return out;
@@ -69,7 +49,7 @@ export function resolveServerSettings(raw: unknown, project: CriticConfig, opts:
   // Where code goes is the user's choice, never the repository's.
   config.model.models = [];
   delete config.model.baseUrl;
-  for (const [key, toRaw] of Object.entries(engineKeys)) {
+  for (const [key, toRaw] of Object.entries(engineSettingKeys)) {
     const value = values[key];
     if (value === undefined || value === null) continue;
     try {

@@ -8,6 +8,7 @@
  */
 import { ConfigError, defaultConfig, parseConfig, type CriticConfig } from '../engine/config.js';
 import { autoCheckModes, type AutoCheck } from './documentRuns.js';
+import { engineSettingKeys } from '../engine/settingKeys.js';
 
 export const modelProviders = ['none', 'openai', 'vscode-lm'] as const;
 export type ModelProvider = (typeof modelProviders)[number];
@@ -73,28 +74,6 @@ export const settingKeys = [
   'ignore',
 ] as const;
 
-/** Every setting key (without `critic.`) that maps onto the engine configuration, with its place there. */
-const engineKeys: Record<string, (v: unknown) => Record<string, unknown>> = {
-  'tools.syntax': (v) => ({ tools: { syntax: v } }),
-  'tools.typescript': (v) => ({ tools: { typescript: v } }),
-  'tools.ruff': (v) => ({ tools: { ruff: v } }),
-  'tools.eslint': (v) => ({ tools: { eslint: v } }),
-  'tools.examples': (v) => ({ tools: { examples: v } }),
-  'tools.tests': (v) => ({ tools: { tests: v } }),
-  'execution.enabled': (v) => ({ execution: { enabled: v } }),
-  'execution.allowUnsandboxed': (v) => ({ execution: { allowUnsandboxed: v } }),
-  'execution.exampleTimeoutMs': (v) => ({ execution: { exampleTimeoutMs: v } }),
-  'execution.testTimeoutMs': (v) => ({ execution: { testTimeoutMs: v } }),
-  'execution.memoryMb': (v) => ({ execution: { memoryMb: v } }),
-  maxFindingsPerUnit: (v) => ({ model: { maxFindingsPerUnit: v } }),
-  minConfidence: (v) => ({ model: { minConfidence: v } }),
-  'model.timeoutMs': (v) => ({ model: { timeoutMs: v } }),
-  'model.probes': (v) => ({ model: { probes: v } }),
-  'model.quorum': (v) => ({ model: { quorum: v } }),
-  rules: (v) => ({ rules: v }),
-  ignore: (v) => ({ ignore: v }),
-};
-
 /** `execution.exampleTimeoutMs` in a ConfigError → the setting's full name. */
 function settingName(key: string): string {
   return `critic.${key}`;
@@ -113,7 +92,7 @@ function problemOf(key: string, err: unknown): string {
 export function resolveSettings(values: SettingValues, base: CriticConfig = defaultConfig(), opts: { trusted: boolean } = { trusted: true }): ResolvedSettings {
   const problems: string[] = [];
   let config = structuredClone(base);
-  for (const [key, toRaw] of Object.entries(engineKeys)) {
+  for (const [key, toRaw] of Object.entries(engineSettingKeys)) {
     const value = values[key];
     if (value === undefined || value === null) continue;
     try {

@@ -19,7 +19,7 @@ import type { Sandbox, SandboxUnavailable } from '../sandbox/types.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
 import { jsDependencyState } from './dependencies.js';
-import { commonAncestor, SandboxedEslint, type SandboxLintRequest } from './eslintSandbox.js';
+import { commonAncestor, SandboxedEslint, type SandboxLintMessage, type SandboxLintRequest } from './eslintSandbox.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { firstLine } from '../text.js';
 
@@ -30,16 +30,8 @@ const configNames = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs
  * The slice of ESLint's API this tool uses. Declared here rather than imported because the
  * ESLint that runs is whichever version the project installs.
  */
-interface LintMessage {
-  ruleId: string | null;
-  severity: number;
-  message: string;
-  line?: number;
-  column?: number;
-  endLine?: number;
-  endColumn?: number;
-  fatal?: boolean;
-}
+/** In process and in the sandbox alike (the sandboxed runner adds the rule's documentation link). */
+type LintMessage = SandboxLintMessage;
 interface LintResult {
   messages: LintMessage[];
 }
@@ -211,7 +203,7 @@ export class EslintTool implements EvidenceTool {
     }
   }
 
-  private findingsOf(doc: SourceDocument, messages: readonly (LintMessage & { helpUri?: string })[]): RawFinding[] {
+  private findingsOf(doc: SourceDocument, messages: readonly LintMessage[]): RawFinding[] {
     const findings: RawFinding[] = [];
     for (const m of messages) {
       // Files outside the config's reach come back as one "File ignored …" warning.
