@@ -13,12 +13,12 @@
 // Flags: --quick (4 mutants and 3 QuixBugs programs per repository), --mutants=N (at most 30),
 // --only=A,B (repositories whose name contains one of them), --keep (keep the temp copies),
 // --report=FILE (judge and print a results file again, running nothing).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, summary } from './stats.mjs';
+import { fmt, runGroup, summary } from './stats.mjs';
 import { bugLines } from './corpus/corpus.mjs';
 import { repos } from './realworld/repos.mjs';
 import { candidateMutants, pickMutants } from './realworld/mutants.mjs';
@@ -65,30 +65,14 @@ function runOracle(workRoot, o) {
   const cwd = join(workRoot, o.cwd);
   const [file, args] = o.cmd === 'python' ? [python, o.args] : [process.execPath, [join(workRoot, 'node_modules', 'vitest', 'vitest.mjs'), ...o.args]];
   const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', NO_COLOR: '1', CI: '1', ...o.env };
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d) => {
-      if (output.length < 32 * 1024) output += d;
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, oracleTimeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      // pytest's 5 is "no tests collected": the tests say nothing, which is not a kill.
-      resolve({ ms: performance.now() - t0, passed: code === 0 && !timedOut, noTests: code === 5, timedOut, tail: output.trim().split('\n').slice(-4).join(' | ').slice(-400) });
-    });
-  });
+  return runGroup(file, args, { cwd, env, timeoutMs: oracleTimeoutMs, maxOutput: 32 * 1024 }).then(({ code, timedOut, output, ms }) => ({
+    ms,
+    passed: code === 0 && !timedOut,
+    // pytest's 5 is "no tests collected": the tests say nothing, which is not a kill.
+    noTests: code === 5,
+    timedOut,
+    tail: output.trim().split('\n').slice(-4).join(' | ').slice(-400),
+  }));
 }
 
 function parses(text, language) {

@@ -1,5 +1,5 @@
 // Small helpers shared by the benchmark scripts: robust summaries and a plain SVG bar chart.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export function summary(samples) {
   const s = [...samples].sort((a, b) => a - b);
@@ -49,4 +49,38 @@ export function barChartSvg(title, rows, series) {
   });
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/**
+ * Runs a command in its own process group, killed as a group after `timeoutMs`; keeps the first
+ * `maxOutput` characters of stdout and stderr together. Never rejects.
+ */
+export function runGroup(file, args, { timeoutMs, maxOutput, ...opts }) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(file, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (d) => {
+      if (output.length < maxOutput) output += d;
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut, output, ms: performance.now() - t0 });
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, timedOut: false, output: err.message, ms: performance.now() - t0, error: err });
+    });
+  });
 }

@@ -2,7 +2,8 @@
 // one inserted bug) into a folder, and an oracle that runs a variant's examples and tests with the
 // plain tools (doctest, pytest, node --test, a small JSDoc example checker) outside Critic, so the
 // `breaksEvidence` labels are measured rather than trusted.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runGroup } from '../stats.mjs';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,32 +127,11 @@ const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
  */
 function run(cmd, args, opts) {
   const [file, argv] = cmd === 'python' ? (hasPrlimit ? ['prlimit', [`--as=${1 << 30}`, pythonExecutable(), ...args]] : [pythonExecutable(), args]) : [process.execPath, ['--max-old-space-size=512', ...args]];
-  return new Promise((resolve) => {
-    const child = spawn(file, argv, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d) => {
-      if (output.length < 64 * 1024) output += d;
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, oracleTimeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0 && !timedOut, timedOut, output: output.trim() });
-    });
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ ok: false, timedOut: false, output: err.message });
-    });
-  });
+  return runGroup(file, argv, { ...opts, timeoutMs: oracleTimeoutMs, maxOutput: 64 * 1024 }).then((r) => ({
+    ok: r.code === 0 && !r.timedOut,
+    timedOut: r.timedOut,
+    output: r.error ? r.output : r.output.trim(),
+  }));
 }
 
 /** The lines of each JSDoc `@example` block in a TypeScript source. */
