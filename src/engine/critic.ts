@@ -13,7 +13,7 @@
  * the sandbox probe and the caches stay warm between checks.
  */
 import { createModelStage } from './critique/modelStage.js';
-import { EslintTool, type EslintPlacement } from './evidence/eslint.js';
+import type { EslintPlacement } from './evidence/eslint.js';
 import type { ExecCache } from './evidence/execCache.js';
 import { createJsExamplesTool } from './evidence/jsExamples.js';
 import { createPythonExamplesTool } from './evidence/pythonExamples.js';
@@ -130,7 +130,7 @@ export async function createCritic(hostCtx: EngineContext, opts: CriticOptions =
     },
     drop: (path) => engine.drop(path),
     prefetch: (docs) => {
-      for (const t of tools) if (t instanceof EslintTool) t.prefetch(docs);
+      for (const t of tools) t.prefetch?.(docs);
     },
     dispose: () => engine.dispose(),
   };

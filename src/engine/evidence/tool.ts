@@ -69,6 +69,11 @@ export interface EvidenceTool {
   readonly parsesLanguage?: boolean;
   /** Frees warm state (language services, wasm instances). */
   dispose?(): void | Promise<void>;
+  /**
+   * Hint that these documents are about to be checked together (one CLI run, one staged diff), so
+   * a tool that batches across files can start one run for all of them; `run` then awaits its share.
+   */
+  prefetch?(docs: readonly SourceDocument[]): void;
 }
 
 export type EvidenceToolFactory = (ctx: EngineContext) => EvidenceTool;
