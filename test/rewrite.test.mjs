@@ -282,6 +282,27 @@ test('restoreSecrets: placeholders map back by kind and line context; unknown on
   assert.equal(restoreSecrets('no secrets', text, redaction, unit), 'no secrets');
 });
 
+test('unifiedDiff: a 5,000-line file gets minimal hunks for scattered edits, and one replacement hunk when everything differs', () => {
+  const a = Array.from({ length: 5_000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+  const b = a.replace('line 10\n', 'line ten\n').replace('line 2500\n', '').replace('line 4990\n', 'line 4990\nadded\n');
+  const d = unifiedDiff(a, b, { path: 'big.py' });
+  assert.deepEqual(d.split('\n').filter((l) => l.startsWith('@@')), ['@@ -8,7 +8,7 @@', '@@ -2498,7 +2498,6 @@', '@@ -4989,6 +4988,7 @@']);
+  // Every line different: the edit distance is beyond the bound, so the middle is one replacement
+  // rather than a search that grows with n·d.
+  const c = Array.from({ length: 5_000 }, (_, i) => `other ${i}`).join('\n') + '\n';
+  const whole = unifiedDiff(a, c, { path: 'big.py' }).split('\n');
+  assert.deepEqual(whole.filter((l) => l.startsWith('@@')), ['@@ -1,5000 +1,5000 @@']);
+  assert.equal(whole.filter((l) => l.startsWith('-') && !l.startsWith('---')).length, 5_000);
+  const p = tempProject({ 'big.py': a, 'fix.diff': whole.join('\n') });
+  try {
+    const r = spawnSync('patch', ['-p1', '-s', '-i', 'fix.diff'], { cwd: p.root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(p.root, 'big.py'), 'utf8'), c);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('unifiedDiff: git-style hunks that patch(1) applies, including a missing final newline', () => {
   const a = Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n') + '\n';
   const b = a.replace('line 3\n', 'line three\n').replace('line 15\n', '').replace(/line 19\n$/, 'line 19');
