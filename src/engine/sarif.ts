@@ -1,6 +1,7 @@
 /** SARIF 2.1.0 output (the machine contract in the guide, §7). */
 import { relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Location, Log, Region, ReportingDescriptor, Result } from 'sarif';
 import type { Finding, Range } from './findings.js';
 
 export interface SarifNotification {
@@ -8,14 +9,7 @@ export interface SarifNotification {
   message: string;
 }
 
-interface SarifRegion {
-  startLine: number;
-  startColumn: number;
-  endLine: number;
-  endColumn: number;
-}
-
-function region(r: Range): SarifRegion {
+function region(r: Range): Region {
   // SARIF lines and columns are 1-based; the end column is exclusive like ours.
   return { startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
 }
@@ -26,7 +20,7 @@ function artifactUri(file: string, root: string): string {
   return rel.split(sep).map(encodeURIComponent).join('/');
 }
 
-function location(file: string, range: Range, root: string) {
+function location(file: string, range: Range, root: string): Location {
   const uri = artifactUri(file, root);
   return {
     physicalLocation: {
@@ -37,10 +31,10 @@ function location(file: string, range: Range, root: string) {
 }
 
 /** Builds one SARIF log with one run whose tool is `critic`. */
-export function toSarif(findings: readonly Finding[], opts: { root: string; version: string; notifications?: readonly SarifNotification[] }) {
+export function toSarif(findings: readonly Finding[], opts: { root: string; version: string; notifications?: readonly SarifNotification[] }): Log {
   const ruleIds = [...new Set(findings.map((f) => f.rule))].sort();
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
-  const rules = ruleIds.map((id) => {
+  const rules = ruleIds.map((id): ReportingDescriptor => {
     const sample = findings.find((f) => f.rule === id)!;
     return {
       id: `critic/${id}`,
@@ -53,7 +47,7 @@ export function toSarif(findings: readonly Finding[], opts: { root: string; vers
   const rootUri = pathToFileURL(opts.root.endsWith(sep) ? opts.root : opts.root + sep).href;
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0' as const,
+    version: '2.1.0',
     runs: [
       {
         tool: {
@@ -76,7 +70,7 @@ export function toSarif(findings: readonly Finding[], opts: { root: string; vers
             })),
           },
         ],
-        results: findings.map((f) => ({
+        results: findings.map((f): Result => ({
           ruleId: `critic/${f.rule}`,
           ruleIndex: ruleIndex.get(f.rule),
           level: f.level,
