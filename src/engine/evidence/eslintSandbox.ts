@@ -18,6 +18,7 @@ import { asUnavailable } from './exec/execTool.js';
 import { collectResults, newMarker, runnerConfigFile, runnerEvents, str, int } from './exec/protocol.js';
 import { jsRunnerPrelude } from './exec/runnerPrelude.js';
 import { ToolUnavailableError } from './tool.js';
+import { Lru } from '../lru.js';
 
 export const eslintRunnerFile = 'critic_eslint.mjs';
 
@@ -136,7 +137,7 @@ export class SandboxedEslint {
   private readonly queues = new Map<string, { running: boolean; waiting: Pending[] }>();
   /** Files queued or being linted, by memo key: a second caller for the same text joins the first. */
   private readonly inFlight = new Map<string, Pending>();
-  private readonly remembered = new Map<string, SandboxLintMessage[]>();
+  private readonly remembered = new Lru<string, SandboxLintMessage[]>(maxRemembered);
   /** How many sandbox runs were started (tests, benchmarks). */
   runs = 0;
 
@@ -175,7 +176,6 @@ export class SandboxedEslint {
       (messages) => {
         this.inFlight.delete(memo);
         this.remembered.set(memo, messages);
-        if (this.remembered.size > maxRemembered) this.remembered.delete(this.remembered.keys().next().value!);
       },
       () => this.inFlight.delete(memo),
     );

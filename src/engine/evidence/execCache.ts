@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '../types.js';
 import type { ToolOutput } from './tool.js';
 import { readsUnchanged, type ReadFingerprints } from './readSet.js';
+import { Lru } from '../lru.js';
 
 export interface ExecCacheOptions {
   /** Entries kept in memory (default 256). */
@@ -62,8 +63,7 @@ interface Entry {
 }
 
 export class ExecCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly capacity: number;
+  private readonly entries: Lru<string, Entry>;
   private hitCount = 0;
   private missCount = 0;
   private diskHitCount = 0;
@@ -73,7 +73,7 @@ export class ExecCache {
   }
 
   constructor(private readonly options: ExecCacheOptions = {}) {
-    this.capacity = Math.max(1, options.capacity ?? 256);
+    this.entries = new Lru(Math.max(1, options.capacity ?? 256));
   }
 
   /**
@@ -130,9 +130,7 @@ export class ExecCache {
   }
 
   private remember(key: string, value: Entry): void {
-    this.entries.delete(key);
     this.entries.set(key, value);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
   private fileOf(key: string): string {

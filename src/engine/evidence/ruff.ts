@@ -16,6 +16,7 @@ import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { firstLine } from '../text.js';
+import { Lru } from '../lru.js';
 
 type RuffModule = typeof RuffWasm;
 type Table = Record<string, unknown>;
@@ -244,7 +245,14 @@ const maxWorkspaces = 8;
 export class RuffTool implements EvidenceTool {
   readonly id = 'ruff';
   readonly parsesLanguage = true;
-  private readonly workspaces = new Map<string, RuffWasm.Workspace>();
+  /** ruff Workspaces by settings; one that leaves the cache is freed (wasm memory is manual). */
+  private readonly workspaces = new Lru<string, RuffWasm.Workspace>(maxWorkspaces, (w) => {
+    try {
+      w.free();
+    } catch {
+      // Already broken by the panic that made us drop it.
+    }
+  });
   private created = 0;
 
   constructor(private readonly ctx: EngineContext) {}
@@ -304,11 +312,7 @@ export class RuffTool implements EvidenceTool {
   private workspaceFor(ruff: RuffModule, settings: Table, origin: string): RuffWasm.Workspace {
     const key = JSON.stringify(settings);
     const cached = this.workspaces.get(key);
-    if (cached) {
-      this.workspaces.delete(key);
-      this.workspaces.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     let workspace: RuffWasm.Workspace;
     try {
       // UTF-16 positions: the same units as our ranges (and VS Code's), no byte conversion.
@@ -319,27 +323,14 @@ export class RuffTool implements EvidenceTool {
     this.created++;
     this.ctx.log.debug(`ruff: created a Workspace for ${origin}`);
     this.workspaces.set(key, workspace);
-    while (this.workspaces.size > maxWorkspaces) {
-      const [oldestKey, oldest] = this.workspaces.entries().next().value as [string, RuffWasm.Workspace];
-      oldest.free();
-      this.workspaces.delete(oldestKey);
-    }
     return workspace;
   }
 
   private drop(settings: Table): void {
-    const key = JSON.stringify(settings);
-    const w = this.workspaces.get(key);
-    this.workspaces.delete(key);
-    try {
-      w?.free();
-    } catch {
-      // Already broken by the panic that got us here.
-    }
+    this.workspaces.delete(JSON.stringify(settings));
   }
 
   dispose(): void {
-    for (const w of this.workspaces.values()) w.free();
     this.workspaces.clear();
   }
 }

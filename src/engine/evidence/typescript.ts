@@ -17,6 +17,7 @@ import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type Tool
 import { Project, stampOf, type Ts } from './typescriptProject.js';
 import { dependencyNoticeTool, jsDependencyState } from './dependencies.js';
 import { filterMissingDependencyErrors } from './missingJsDependencies.js';
+import { Lru } from '../lru.js';
 
 
 let loaded: Ts | undefined;
@@ -161,7 +162,8 @@ function messageOf(ts: Ts, text: string | ts.DiagnosticMessageChain): string {
 export class TypeScriptTool implements EvidenceTool {
   readonly id = 'typescript';
   readonly parsesLanguage = true;
-  private readonly projects = new Map<string, Project>();
+  /** Warm language services; one that leaves (evicted or rebuilt) is disposed. */
+  private readonly projects = new Lru<string, Project>(maxProjects, (p) => p.dispose());
   /** Which project checked a file last, and through which nearest config it was found. */
   private readonly byFile = new Map<string, { found: string; key: string }>();
   private created = 0;
@@ -234,10 +236,10 @@ export class TypeScriptTool implements EvidenceTool {
     const nearest = findTsConfig(path);
     const found = nearest ? toTsPath(nearest) : '';
     const known = this.byFile.get(path);
-    const cached = known?.found === found ? this.projects.get(known.key) : undefined;
+    const cached = known?.found === found ? this.projects.peek(known.key) : undefined;
     if (cached && !cached.stale()) return this.touch(cached);
     if (found) {
-      const direct = this.projects.get(found);
+      const direct = this.projects.peek(found);
       if (direct && !direct.stale() && (direct.listed.has(path) || !direct.hasReferences) && (!isJs || direct.options.allowJs)) {
         return this.remember(path, found, direct);
       }
@@ -245,9 +247,8 @@ export class TypeScriptTool implements EvidenceTool {
       // JS under a tsconfig that does not allow JS is handled like a lone file, as editors do.
       if (!isJs || chosen.parsed.options.allowJs) {
         const key = chosen.configPath;
-        let project = this.projects.get(key);
+        let project = this.projects.peek(key);
         if (!project || project.stale()) {
-          project?.dispose();
           const { options, fileNames, stamps, references } = chosen.parsed;
           project = this.add(new Project(ts, key, dirname(key), options, fileNames, stamps, references));
         }
@@ -256,7 +257,7 @@ export class TypeScriptTool implements EvidenceTool {
     }
     const dir = dirname(path);
     const key = `inferred:${dir}`;
-    const project = this.projects.get(key) ?? this.add(new Project(ts, key, dir, loneFileOptions(ts), [], new Map(), undefined));
+    const project = this.projects.peek(key) ?? this.add(new Project(ts, key, dir, loneFileOptions(ts), [], new Map(), undefined));
     return this.remember(path, found, project);
   }
 
@@ -285,8 +286,7 @@ export class TypeScriptTool implements EvidenceTool {
   }
 
   private touch(project: Project): Project {
-    this.projects.delete(project.key);
-    this.projects.set(project.key, project);
+    this.projects.get(project.key);
     return project;
   }
 
@@ -294,16 +294,10 @@ export class TypeScriptTool implements EvidenceTool {
     this.created++;
     this.ctx.log.debug(`typescript: created a language service for ${project.key}`);
     this.projects.set(project.key, project);
-    while (this.projects.size > maxProjects) {
-      const [oldestKey, oldest] = this.projects.entries().next().value as [string, Project];
-      oldest.dispose();
-      this.projects.delete(oldestKey);
-    }
     return project;
   }
 
   dispose(): void {
-    for (const p of this.projects.values()) p.dispose();
     this.projects.clear();
     this.byFile.clear();
   }

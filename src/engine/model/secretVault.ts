@@ -10,6 +10,7 @@
  * the values only in memory, never logs or persists them, and is bounded.
  */
 import { findSecrets, redactSecrets, type Redaction } from './redact.js';
+import { Lru } from '../lru.js';
 
 /** A value worth matching anywhere: long, and not a word or number that ordinary code is full of. */
 function matchable(value: string): boolean {
@@ -20,9 +21,11 @@ function matchable(value: string): boolean {
 }
 
 export class SecretVault {
-  private readonly values = new Map<string, string>();
+  private readonly values: Lru<string, string>;
 
-  constructor(private readonly max = 4000) {}
+  constructor(max = 4000) {
+    this.values = new Lru(max);
+  }
 
   /** How many values the vault holds. */
   get size(): number {
@@ -38,8 +41,7 @@ export class SecretVault {
       const pieces = c.kind === 'private-key' ? value.split(/\r?\n|\\n/).map((l) => l.trim()).filter((l) => l.length >= 20) : [value];
       for (const piece of pieces) {
         if (!matchable(piece) || this.values.has(piece)) continue;
-        // Oldest first out: a long-running language server sees many projects.
-        if (this.values.size >= this.max) this.values.delete(this.values.keys().next().value!);
+        // Oldest first out (bounded): a long-running language server sees many projects.
         this.values.set(piece, c.kind);
         added++;
       }

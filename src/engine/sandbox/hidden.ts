@@ -12,6 +12,7 @@ import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { Lru } from '../lru.js';
 
 /**
  * Gitignore-style patterns of credential files, hidden in every run (`execution.hide` adds more).
@@ -128,7 +129,7 @@ interface CachedScan {
   entries: number;
 }
 
-const scans = new Map<string, CachedScan>();
+const scans = new Lru<string, CachedScan>(16);
 
 function stillValid(c: CachedScan): boolean {
   for (const [dir, mtime] of c.dirs) {
@@ -195,7 +196,6 @@ export function scanProject(root: string, opts: { hide?: readonly string[]; visi
     }
   };
   walk(root, '', 0, false);
-  if (scans.size > 16) scans.clear();
   scans.set(key, { dirs, masks, entries });
   return { masks, entries };
 }

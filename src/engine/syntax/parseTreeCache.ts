@@ -4,6 +4,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import type { GrammarName } from '../languages.js';
+import { Lru } from '../lru.js';
 import { diffEdit } from './textEdit.js';
 
 interface Entry {
@@ -13,9 +14,12 @@ interface Entry {
 }
 
 export class ParseTreeCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, Entry>;
 
-  constructor(private readonly capacity = 16) {}
+  constructor(capacity = 16) {
+    // The cache owns its trees: whatever leaves it (evicted, replaced, dropped) is deleted.
+    this.entries = new Lru(capacity, (e) => e.tree.delete());
+  }
 
   /**
    * The tree for `text`, reusing the cached one when the text is the same and reparsing
@@ -23,9 +27,7 @@ export class ParseTreeCache {
    */
   get(key: string, grammar: GrammarName, text: string, parse: (old: Tree | null) => Tree): { tree: Tree; reused: boolean; incremental: boolean } {
     const cached = this.entries.get(key);
-    if (cached) this.entries.delete(key);
     if (cached && cached.grammar === grammar && cached.text === text) {
-      this.entries.set(key, cached);
       return { tree: cached.tree, reused: true, incremental: false };
     }
     let old: Tree | null = null;
@@ -39,17 +41,17 @@ export class ParseTreeCache {
     let tree: Tree;
     try {
       tree = parse(old);
-    } finally {
-      cached?.tree.delete();
+    } catch (err) {
+      this.entries.delete(key);
+      throw err;
     }
+    // Replacing the entry deletes the old tree, which the parse above has finished reading.
     this.entries.set(key, { grammar, text, tree });
-    this.evict();
     return { tree, reused: false, incremental: old !== null };
   }
 
   /** Forgets one document (closed in the editor). */
   drop(key: string): void {
-    this.entries.get(key)?.tree.delete();
     this.entries.delete(key);
   }
 
@@ -57,16 +59,7 @@ export class ParseTreeCache {
     return this.entries.size;
   }
 
-  private evict(): void {
-    while (this.entries.size > this.capacity) {
-      const [key, oldest] = this.entries.entries().next().value as [string, Entry];
-      oldest.tree.delete();
-      this.entries.delete(key);
-    }
-  }
-
   dispose(): void {
-    for (const e of this.entries.values()) e.tree.delete();
     this.entries.clear();
   }
 }

@@ -11,6 +11,7 @@ import { GrammarRegistry, type LoadedGrammar } from './parser.js';
 import { ParseTreeCache } from './parseTreeCache.js';
 import { findSyntaxProblems, type SyntaxProblem } from './syntaxErrors.js';
 import { extractUnits, nodeRange, type CodeUnit } from './units.js';
+import { Lru } from '../lru.js';
 
 export interface Comment {
   range: Range;
@@ -47,7 +48,7 @@ function importSource(text: string, language: LanguageId): string {
 export class SyntaxService {
   private readonly registry: GrammarRegistry;
   private readonly cache: ParseTreeCache;
-  private readonly results = new Map<string, { text: string; parsed: ParsedFile }>();
+  private readonly results = new Lru<string, { text: string; parsed: ParsedFile }>(64);
 
   constructor(assets: AssetsPort, capacity = 16) {
     this.registry = new GrammarRegistry(assets);
@@ -99,9 +100,7 @@ export class SyntaxService {
       }),
       signal,
     );
-    this.results.delete(key);
     this.results.set(key, { text, parsed });
-    while (this.results.size > 64) this.results.delete(this.results.keys().next().value as string);
     return parsed;
   }
 
