@@ -2,7 +2,8 @@
  * Critic's configuration: defaults, and validation of what a user wrote in `.critic.json`
  * (or VS Code settings). Pure code: hosts read the file, the engine checks it.
  */
-import { failOnValues, levels, type FailOn, type Level } from './findings.js';
+import { configLeaves, configSections, configTopOrder, ruleIdPattern, ruleSettings, type Field, type Kind } from './configDefinition.js';
+import type { FailOn, Level } from './findings.js';
 
 export type RuleSetting = Level | 'off';
 
@@ -119,113 +120,107 @@ function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-class Checker {
-  constructor(readonly file: string) {}
-  fail(key: string, allowed: string): never {
-    throw new ConfigError(this.file, key, allowed);
-  }
-  object(v: Json, key: string, allowedKeys: readonly string[]): Record<string, Json> {
-    if (!isObject(v)) this.fail(key || '(file)', 'expected an object');
-    for (const k of Object.keys(v)) {
-      if (!allowedKeys.includes(k)) this.fail(key ? `${key}.${k}` : k, `unknown key; allowed: ${allowedKeys.join(', ')}`);
-    }
-    return v;
-  }
-  bool(v: Json, key: string): boolean {
-    if (typeof v !== 'boolean') this.fail(key, 'expected true or false');
-    return v;
-  }
-  oneOf<T extends string>(v: Json, key: string, allowed: readonly T[]): T {
-    if (typeof v !== 'string' || !allowed.includes(v as T)) this.fail(key, `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
-    return v as T;
-  }
-  number(v: Json, key: string, min: number, max: number, integer = true): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      this.fail(key, `expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-    }
-    return v;
-  }
-  strings(v: Json, key: string): string[] {
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) this.fail(key, 'expected an array of non-empty strings');
-    return v as string[];
+/** `"a", "b"` for strings only (`expected one of …`), else `true, false or "auto"`. */
+function allowedValues(values: readonly (string | boolean)[]): string {
+  const shown = values.map((v) => (typeof v === 'string' ? `"${v}"` : String(v)));
+  if (values.every((v) => typeof v === 'string')) return `expected one of ${shown.join(', ')}`;
+  return `expected ${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+}
+
+/** What `kind` allows, as the end of `invalid "key": …`. */
+function kindMessage(kind: Kind): string {
+  switch (kind.type) {
+    case 'boolean':
+      return 'expected true or false';
+    case 'integer':
+    case 'number':
+      return `expected ${kind.type === 'integer' ? 'an integer' : 'a number'} from ${kind.minimum} to ${kind.maximum}`;
+    case 'enum':
+      return allowedValues(kind.values);
+    case 'strings':
+      return 'expected an array of non-empty strings';
+    case 'url':
+      return 'expected an http(s) URL';
+    case 'string':
+      return 'expected a string';
+    case 'rules':
+      return 'expected an object';
   }
 }
 
-const topKeys = ['$schema', 'tools', 'tests', 'rules', 'ignore', 'failOn', 'execution', 'model'] as const;
-const testsKeys = ['paths', 'patterns'] as const;
-const toolKeys = ['syntax', 'typescript', 'ruff', 'eslint', 'examples', 'tests'] as const;
-const executionKeys = ['enabled', 'allowUnsandboxed', 'exampleTimeoutMs', 'testTimeoutMs', 'memoryMb', 'maxProcesses', 'maxOutputBytes', 'hide', 'lineCoverage'] as const;
-const modelKeys = ['models', 'baseUrl', 'maxFindingsPerUnit', 'minConfidence', 'quorum', 'timeoutMs', 'maxRetries', 'probes'] as const;
+function fitsKind(kind: Kind, v: Json): boolean {
+  switch (kind.type) {
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'integer':
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && v >= kind.minimum && v <= kind.maximum && (kind.type === 'number' || Number.isInteger(v));
+    case 'enum':
+      return (kind.values as readonly unknown[]).includes(v);
+    case 'strings':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '');
+    case 'url':
+      return typeof v === 'string' && /^https?:\/\//.test(v);
+    case 'string':
+      return typeof v === 'string';
+    case 'rules':
+      return isObject(v);
+  }
+}
 
 /**
- * Validates a parsed `.critic.json` and merges it over the defaults.
- * Throws ConfigError naming the file, the key and what is allowed.
+ * Checks one value against its definition (configDefinition.ts); throws a ConfigError naming the
+ * file, the key and what is allowed. Returns the value as the configuration holds it.
  */
-export function parseConfig(raw: Json, file: string, base: CriticConfig = defaultConfig()): CriticConfig {
-  const c = new Checker(file);
-  const top = c.object(raw, '', topKeys);
-  const out: CriticConfig = structuredClone(base);
-  if (top.tools !== undefined) {
-    const t = c.object(top.tools, 'tools', toolKeys);
-    for (const k of toolKeys) {
-      if (t[k] === undefined) continue;
-      if (k === 'eslint' && t[k] === 'auto') out.tools.eslint = 'auto';
-      else if (k === 'eslint' && typeof t[k] !== 'boolean') c.fail('tools.eslint', 'expected true, false or "auto"');
-      else out.tools[k] = c.bool(t[k], `tools.${k}`) as never;
+export function checkField(field: Field, value: Json, file: string, key: string): unknown {
+  if (!fitsKind(field.kind, value)) throw new ConfigError(file, key, field.message ?? kindMessage(field.kind));
+  const problem = field.refine?.(value);
+  if (problem) throw new ConfigError(file, key, problem);
+  return value;
+}
+
+/** A key the definition does not know: reported (it may be a typo) and skipped, never fatal. */
+function unknownKeys(v: Record<string, Json>, key: string, allowed: readonly string[], file: string, onWarning?: (message: string) => void): void {
+  for (const k of Object.keys(v)) {
+    if (allowed.includes(k)) continue;
+    onWarning?.(`${file}: unknown key "${key ? `${key}.${k}` : k}" is ignored; allowed: ${allowed.join(', ')}`);
+  }
+}
+
+/**
+ * Validates a parsed `.critic.json` (or user config) against the definition and merges it over
+ * `base`. Throws ConfigError naming the file, the key and what is allowed; `onWarning` hears each
+ * unknown key, which is skipped.
+ */
+export function parseConfig(raw: Json, file: string, base: CriticConfig = defaultConfig(), onWarning?: (message: string) => void): CriticConfig {
+  if (!isObject(raw)) throw new ConfigError(file, '(file)', 'expected an object');
+  // Only the user config lists trusted projects (userConfig.ts takes the key out before calling this).
+  if (raw.trustedProjects !== undefined) throw new ConfigError(file, 'trustedProjects', 'a project cannot trust itself: trustedProjects belongs in your user config');
+  unknownKeys(raw, '', ['$schema', ...configTopOrder], file, onWarning);
+  const out = structuredClone(base) as unknown as Record<string, Record<string, unknown>>;
+  for (const name of configTopOrder) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    const section = configSections[name];
+    if (section) {
+      if (!isObject(value)) throw new ConfigError(file, name, 'expected an object');
+      unknownKeys(value, name, Object.keys(section.fields), file, onWarning);
+      for (const [k, field] of Object.entries(section.fields)) {
+        if (value[k] === undefined) continue;
+        const v = checkField(field, value[k], file, `${name}.${k}`);
+        out[name]![k] = field.union ? [...new Set([...(out[name]![k] as string[]), ...(v as string[])])] : v;
+      }
+    } else if (name === 'rules') {
+      if (!isObject(value)) throw new ConfigError(file, 'rules', 'expected an object');
+      for (const [rule, setting] of Object.entries(value)) {
+        if (!new RegExp(ruleIdPattern).test(rule)) throw new ConfigError(file, `rules.${rule}`, 'rule ids look like "ts-2339" or "ruff-F401"');
+        out.rules![normaliseRuleId(rule)] = checkField({ kind: { type: 'enum', values: ruleSettings } }, setting, file, `rules.${rule}`);
+      }
+    } else {
+      (out as Record<string, unknown>)[name] = checkField(configLeaves[name]!, value, file, name);
     }
   }
-  if (top.rules !== undefined) {
-    const r = c.object(top.rules, 'rules', Object.keys(isObject(top.rules) ? top.rules : {}));
-    for (const [rule, setting] of Object.entries(r)) {
-      if (!/^[A-Za-z][\w./-]*$/.test(rule)) c.fail(`rules.${rule}`, 'rule ids look like "ts-2339" or "ruff-F401"');
-      out.rules[normaliseRuleId(rule)] = c.oneOf(setting, `rules.${rule}`, [...levels, 'off'] as const);
-    }
-  }
-  if (top.tests !== undefined) {
-    const t = c.object(top.tests, 'tests', testsKeys);
-    for (const k of testsKeys) {
-      if (t[k] === undefined) continue;
-      const list = c.strings(t[k], `tests.${k}`);
-      // The repository's config names places inside the project, never outside it.
-      if (list.some((p) => p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.split(/[\\/]/).includes('..'))) c.fail(`tests.${k}`, 'expected paths relative to the project root, without ".."');
-      out.tests[k] = list;
-    }
-  }
-  if (top.ignore !== undefined) out.ignore = c.strings(top.ignore, 'ignore');
-  if (top.failOn !== undefined) out.failOn = c.oneOf(top.failOn, 'failOn', failOnValues);
-  if (top.execution !== undefined) {
-    const e = c.object(top.execution, 'execution', executionKeys);
-    const x = out.execution;
-    if (e.enabled !== undefined) x.enabled = c.bool(e.enabled, 'execution.enabled');
-    if (e.allowUnsandboxed !== undefined) x.allowUnsandboxed = c.bool(e.allowUnsandboxed, 'execution.allowUnsandboxed');
-    if (e.exampleTimeoutMs !== undefined) x.exampleTimeoutMs = c.number(e.exampleTimeoutMs, 'execution.exampleTimeoutMs', 100, 600_000);
-    if (e.testTimeoutMs !== undefined) x.testTimeoutMs = c.number(e.testTimeoutMs, 'execution.testTimeoutMs', 100, 3_600_000);
-    if (e.memoryMb !== undefined) x.memoryMb = c.number(e.memoryMb, 'execution.memoryMb', 32, 65_536);
-    if (e.maxProcesses !== undefined) x.maxProcesses = c.number(e.maxProcesses, 'execution.maxProcesses', 1, 4_096);
-    if (e.maxOutputBytes !== undefined) x.maxOutputBytes = c.number(e.maxOutputBytes, 'execution.maxOutputBytes', 1_024, 64 * 1024 * 1024);
-    if (e.hide !== undefined) {
-      const more = c.strings(e.hide, 'execution.hide');
-      if (more.some((p) => p.trim().startsWith('!'))) c.fail('execution.hide', 'patterns cannot start with "!": configuration can only hide more files, never show hidden ones');
-      x.hide = [...new Set([...x.hide, ...more])];
-    }
-    if (e.lineCoverage !== undefined) x.lineCoverage = c.bool(e.lineCoverage, 'execution.lineCoverage');
-  }
-  if (top.model !== undefined) {
-    const m = c.object(top.model, 'model', modelKeys);
-    const x = out.model;
-    if (m.models !== undefined) x.models = c.strings(m.models, 'model.models');
-    if (m.baseUrl !== undefined) {
-      if (typeof m.baseUrl !== 'string' || !/^https?:\/\//.test(m.baseUrl)) c.fail('model.baseUrl', 'expected an http(s) URL');
-      x.baseUrl = m.baseUrl as string;
-    }
-    if (m.maxFindingsPerUnit !== undefined) x.maxFindingsPerUnit = c.number(m.maxFindingsPerUnit, 'model.maxFindingsPerUnit', 0, 50);
-    if (m.minConfidence !== undefined) x.minConfidence = c.number(m.minConfidence, 'model.minConfidence', 0, 1, false);
-    if (m.quorum !== undefined) x.quorum = c.number(m.quorum, 'model.quorum', 1, 16);
-    if (m.timeoutMs !== undefined) x.timeoutMs = c.number(m.timeoutMs, 'model.timeoutMs', 1_000, 3_600_000);
-    if (m.maxRetries !== undefined) x.maxRetries = c.number(m.maxRetries, 'model.maxRetries', 0, 10);
-    if (m.probes !== undefined) x.probes = c.bool(m.probes, 'model.probes');
-  }
-  return out;
+  return out as unknown as CriticConfig;
 }
 
 /** Accepts `critic/ts-2339` as well as `ts-2339`. */
@@ -234,14 +229,14 @@ export function normaliseRuleId(rule: string): string {
 }
 
 /** Parses the text of a configuration file; JSON syntax errors become ConfigErrors too. */
-export function parseConfigText(text: string, file: string, base?: CriticConfig): CriticConfig {
+export function parseConfigText(text: string, file: string, base?: CriticConfig, onWarning?: (message: string) => void): CriticConfig {
   let raw: Json;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(file, '(file)', `not valid JSON (${(err as Error).message})`);
   }
-  return parseConfig(raw, file, base);
+  return parseConfig(raw, file, base, onWarning);
 }
 
 export const configFileName = '.critic.json';

@@ -16,6 +16,8 @@ export interface Project {
   trust?: TrustSource;
   /** Project settings that were ignored or clamped because the project is not trusted. */
   ignored: string[];
+  /** Unknown keys in the user config and the project file, one line each (they were skipped). */
+  warnings: string[];
 }
 
 /**
@@ -49,17 +51,19 @@ export function loadProject(start: string, opts: LoadProjectOptions = {}): Proje
     const file = resolve(start, opts.explicitConfig);
     if (!existsSync(file)) throw new ConfigError(opts.explicitConfig, '(file)', 'the configuration file does not exist');
     const root = dirname(file);
-    const config = parseConfigText(readFileSync(file, 'utf8'), opts.explicitConfig, user.config);
-    return { root, configFile: file, config, userConfig: config, trust: projectTrust(root, { flag: !!opts.trustFlag, env, user }), ignored: [] };
+    const warnings = [...(user.warnings ?? [])];
+    const config = parseConfigText(readFileSync(file, 'utf8'), opts.explicitConfig, user.config, (w) => warnings.push(w));
+    return { root, configFile: file, config, userConfig: config, trust: projectTrust(root, { flag: !!opts.trustFlag, env, user }), ignored: [], warnings };
   }
   const { root, configFile } = findProjectRoot(start);
   const trust = projectTrust(root, { flag: !!opts.trustFlag, env, user });
-  if (!configFile) return { root, config: structuredClone(user.config), userConfig: user.config, trust, ignored: [] };
+  const warnings = [...(user.warnings ?? [])];
+  if (!configFile) return { root, config: structuredClone(user.config), userConfig: user.config, trust, ignored: [], warnings };
   // Validated even when untrusted: a broken file is reported (exit 2), never half-used.
-  const merged = parseConfigText(readFileSync(configFile, 'utf8'), configFile, user.config);
-  if (trust) return { root, configFile, config: merged, userConfig: user.config, trust, ignored: [] };
+  const merged = parseConfigText(readFileSync(configFile, 'utf8'), configFile, user.config, (w) => warnings.push(w));
+  if (trust) return { root, configFile, config: merged, userConfig: user.config, trust, ignored: [], warnings };
   const { config, ignored } = restrictProjectConfig(merged, user.config);
-  return { root, configFile, config, userConfig: user.config, ignored };
+  return { root, configFile, config, userConfig: user.config, ignored, warnings };
 }
 
 /** The one line that says which project settings were ignored and how to trust the project. */

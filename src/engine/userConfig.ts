@@ -8,7 +8,8 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { ConfigError, defaultConfig, parseConfig, type CriticConfig } from './config.js';
+import { checkField, ConfigError, defaultConfig, parseConfig, type CriticConfig } from './config.js';
+import { trustedProjectsField } from './configDefinition.js';
 
 export interface UserConfig {
   /** Where it was read from (undefined: no user config file). */
@@ -17,6 +18,8 @@ export interface UserConfig {
   config: CriticConfig;
   /** Absolute real paths of trusted project roots (a project at or below one is trusted). */
   trustedProjects: string[];
+  /** One line per key the file has that Critic does not know (skipped). */
+  warnings: string[];
 }
 
 /** `$XDG_CONFIG_HOME/critic/config.json`, else `~/.config/critic/config.json` (XDG: only an absolute XDG_CONFIG_HOME counts). */
@@ -43,7 +46,7 @@ function realOrResolved(path: string): string {
 /** Reads the user config file, if there is one; a broken one is a ConfigError (exit 2), never silently skipped. */
 export function loadUserConfig(env: NodeJS.ProcessEnv): UserConfig {
   const file = userConfigPath(env);
-  if (!existsSync(file)) return { config: defaultConfig(), trustedProjects: [] };
+  if (!existsSync(file)) return { config: defaultConfig(), trustedProjects: [], warnings: [] };
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -55,12 +58,11 @@ export function loadUserConfig(env: NodeJS.ProcessEnv): UserConfig {
   const home = env.HOME || homedir();
   const trusted: string[] = [];
   if (trustedProjects !== undefined) {
-    if (!Array.isArray(trustedProjects) || trustedProjects.some((p) => typeof p !== 'string' || !(isAbsolute(p) || p === '~' || p.startsWith('~/')))) {
-      throw new ConfigError(file, 'trustedProjects', 'expected an array of absolute paths (or paths starting with ~/)');
-    }
+    checkField(trustedProjectsField, trustedProjects, file, 'trustedProjects');
     for (const p of trustedProjects as string[]) trusted.push(realOrResolved(p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : p));
   }
-  return { file, config: parseConfig(rest, file), trustedProjects: trusted };
+  const warnings: string[] = [];
+  return { file, config: parseConfig(rest, file, defaultConfig(), (w) => warnings.push(w)), trustedProjects: trusted, warnings };
 }
 
 /** Why a project is trusted, or undefined when it is not. */

@@ -102,6 +102,7 @@ export class Projects {
       const loaded = loadProject(root, { trustFlag: this.deps.trusted, env: process.env });
       project = loaded.config;
       trusted ||= loaded.trust !== undefined;
+      for (const w of loaded.warnings) this.warnOnce(`Critic: ${w}`);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.warnOnce(`Critic: ${err.message}; using the defaults until it is fixed.`);

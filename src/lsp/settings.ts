@@ -9,7 +9,7 @@
  * (the debounce) never rebuilds TypeScript and ruff cold.
  */
 import { ConfigError, parseConfig, type CriticConfig } from '../engine/config.js';
-import { engineSettingKeys } from '../engine/settingKeys.js';
+import { engineSettingKeys } from '../engine/configDefinition.js';
 
 export type ModelSettings =
   | { provider: 'none' }

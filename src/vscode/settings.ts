@@ -1,28 +1,16 @@
-/** Reads the `critic.*` settings a user actually set, for one resource (file or folder). */
+/** Where the extension writes a `critic.*` setting the user chose in a picker. */
 import * as vscode from 'vscode';
-import { settingKeys, type SettingValues } from './configFromSettings.js';
-
-/**
- * Only explicitly set values (folder over workspace over user): a setting left at its default
- * must not override the project's `.critic.json`.
- */
-export function readSettingValues(scope: vscode.ConfigurationScope | undefined): SettingValues {
-  const config = vscode.workspace.getConfiguration('critic', scope);
-  const values: Record<string, unknown> = {};
-  for (const key of settingKeys) {
-    const i = config.inspect(key);
-    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
-    if (value !== undefined) values[key] = value;
-  }
-  return values;
-}
+import { isUserOnlySetting } from '../engine/configDefinition.js';
 
 /** Where to write a setting the user chose in a picker: where it is set now, else the user settings. */
 export function targetOf(key: string, scope?: vscode.ConfigurationScope): vscode.ConfigurationTarget {
+  // A machine-scoped setting (the model and its endpoint) lives in the user's settings only; VS
+  // Code ignores, and refuses to write, a workspace value for it.
+  if (isUserOnlySetting(key)) return vscode.ConfigurationTarget.Global;
   const i = vscode.workspace.getConfiguration('critic', scope).inspect(key);
   // In a single-folder window the folder's settings are the workspace's (inspect reports them as
-  // both), and settings that are not resource-scoped (critic.model.*) cannot be written to a
-  // folder: "does not support the folder resource scope". Folder settings exist in multi-root only.
+  // both), and settings that are not resource-scoped cannot be written to a folder: "does not
+  // support the folder resource scope". Folder settings exist in multi-root only.
   if (i?.workspaceFolderValue !== undefined && vscode.workspace.workspaceFile) return vscode.ConfigurationTarget.WorkspaceFolder;
   if (i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.Workspace;
   return vscode.ConfigurationTarget.Global;

@@ -28,6 +28,8 @@ const unavailable = e2eUnavailableReason()
 const skip = unavailable && process.env.CRITIC_E2E_REQUIRED !== '1' ? unavailable : false;
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'e2e-workspace');
+// The model's settings are machine-scoped (user settings only): the workspace cannot choose where code goes.
+const modelSettings = (url) => ({ 'critic.model.provider': 'openai', 'critic.model.baseUrl': url, 'critic.model.name': 'test-model' });
 
 const fixedAdd = 'def add(a, b):\n    """Return the sum of a and b.\n\n    >>> add(2, 2)\n    4\n    """\n    return a + b';
 const fixedScaledTotal = 'def scaled_total(items, factor):\n    total = 0\n    for item in items:\n        total += item\n    return total * factor';
@@ -191,8 +193,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
     let since = Date.now();
     await cp(fixture, workspace, { recursive: true });
     const settingsFile = join(workspace, '.vscode', 'settings.json');
-    const settings = readFileSync(settingsFile, 'utf8').replace('http://127.0.0.1:9/v1', model.url);
-    await writeFile(settingsFile, settings);
+    const settings = readFileSync(settingsFile, 'utf8');
     git(workspace, 'init', '-q', '-b', 'main');
     git(workspace, 'add', '.');
     git(workspace, 'commit', '-q', '-m', 'fixture');
@@ -202,7 +203,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
 
     since = Date.now();
     // The harness turns git off for quiet windows; Critique Changes needs it.
-    server = await startCodeServer({ workspace, vsix: [vsix], settings: { 'git.enabled': true, 'git.openRepositoryInParentFolders': 'never', 'critic.inlineHints': true } });
+    server = await startCodeServer({ workspace, vsix: [vsix], settings: { 'git.enabled': true, 'git.openRepositoryInParentFolders': 'never', 'critic.inlineHints': true, ...modelSettings(model.url) } });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server);
@@ -501,7 +502,8 @@ test('Restricted Mode: an untrusted workspace gets static tools only, explained 
   let server, browser;
   try {
     await cp(fixture, workspace, { recursive: true });
-    server = await startCodeServer({ workspace, vsix: [await criticVsix()] });
+    // The user chose a model; an untrusted workspace still sends it nothing.
+    server = await startCodeServer({ workspace, vsix: [await criticVsix()], settings: modelSettings('http://127.0.0.1:9/v1') });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server, { trust: false });

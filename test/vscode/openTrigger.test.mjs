@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { loadPure } from './support/pure.mjs';
 
 const { OpenTrigger } = await loadPure('src/vscode/openTrigger.ts');
-const { resolveSettings } = await loadPure('src/vscode/configFromSettings.ts');
+const { resolveServerSettings } = await loadPure('src/lsp/settings.ts');
 const { defaultConfig } = await loadPure('src/engine/config.ts');
+const { autoCheckModes } = await loadPure('src/engine/configDefinition.ts');
 
 const doc = (key, mode = 'open', supported = true) => ({ key, mode, supported });
 
@@ -38,9 +39,9 @@ test('other modes and unsupported documents are never critiqued on open, and tur
   assert.deepEqual(runs, ['file:///e.py']);
 });
 
-test('"open" is a valid critic.autoCheck value; an unknown one is reported by name', () => {
-  assert.equal(resolveSettings({ autoCheck: 'open' }, defaultConfig(), { trusted: true }).host.autoCheck, 'open');
-  const bad = resolveSettings({ autoCheck: 'opened' }, defaultConfig(), { trusted: true });
-  assert.equal(bad.host.autoCheck, 'insertions');
-  assert.match(bad.problems[0], /critic\.autoCheck is ignored: expected one of "off", "insertions", "save", "open"/);
+test('"open" is a defined critic.autoCheck value, and autoCheck never reaches the engine configuration', () => {
+  assert.ok(autoCheckModes.includes('open'));
+  const r = resolveServerSettings({ autoCheck: 'open' }, defaultConfig(), { trusted: true, root: '/p' });
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.config, { ...defaultConfig(), model: { ...defaultConfig().model, models: [] } });
 });
