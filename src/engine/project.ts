@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, configFileName, parseConfigText, type CriticConfig } from './config.js';
 import { restrictProjectConfig } from './projectTrust.js';
 import { displayPath, loadUserConfig, projectTrust, userConfigPath, type TrustSource, type UserConfig } from './userConfig.js';
+import { ancestors } from './findUp.js';
 
 export interface Project {
   root: string;
@@ -26,10 +27,9 @@ export interface Project {
  */
 export function findProjectRoot(start: string, fallback = resolve(start)): { root: string; configFile?: string } {
   let gitRoot: string | undefined;
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
+  for (const dir of ancestors(start)) {
     if (existsSync(join(dir, configFileName))) return { root: dir, configFile: join(dir, configFileName) };
     if (!gitRoot && existsSync(join(dir, '.git'))) gitRoot = dir;
-    if (dirname(dir) === dir) break;
   }
   return { root: gitRoot ?? fallback };
 }

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { findUp, gitBoundary } from '../findUp.js';
 
 /** The declared JS dependencies that cannot be resolved from a file, and how to install them. */
 export interface JsDependencyState {
@@ -43,28 +44,19 @@ function readJson(path: string): Record<string, unknown> | undefined {
 
 /** The nearest package.json at or above `dir`, no higher than `stopAt`'s parent chain end. */
 function nearestPackageJson(dir: string): string | undefined {
-  for (let d = resolve(dir); ; d = dirname(d)) {
-    const p = join(d, 'package.json');
-    if (existsSync(p)) return p;
-    if (dirname(d) === d) return undefined;
-  }
+  return findUp(['package.json'], dir);
 }
 
 /** Whether `name` resolves as a package from `dir` the way Node and TypeScript look (every ancestor's node_modules). */
 function installedFrom(dir: string, name: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, 'node_modules', name, 'package.json'))) return true;
-    if (dirname(d) === d) return false;
-  }
+  return findUp([join('node_modules', name, 'package.json')], dir) !== undefined;
 }
 
 function installCommandFor(dir: string): string {
-  for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, 'pnpm-lock.yaml'))) return 'pnpm install';
-    if (existsSync(join(d, 'yarn.lock'))) return 'yarn install';
-    if (existsSync(join(d, 'bun.lockb')) || existsSync(join(d, 'bun.lock'))) return 'bun install';
-    if (existsSync(join(d, 'package-lock.json')) || existsSync(join(d, '.git')) || dirname(d) === d) return 'npm install';
-  }
+  // The nearest lock file names the package manager; the repository's top ends the search.
+  const lock = findUp(['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock', 'package-lock.json'], dir, { boundary: gitBoundary });
+  const name = lock ? basename(lock) : '';
+  return name === 'pnpm-lock.yaml' ? 'pnpm install' : name === 'yarn.lock' ? 'yarn install' : name.startsWith('bun.') ? 'bun install' : 'npm install';
 }
 
 /** The dependency state of the package a file belongs to; undefined when it declares none. */

@@ -7,7 +7,7 @@
  * Critic's own process only for a project the user trusted; otherwise in the sandbox
  * (eslintSandbox.ts), or not at all when there is none.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +22,7 @@ import { jsDependencyState } from './dependencies.js';
 import { commonAncestor, SandboxedEslint, type SandboxLintMessage, type SandboxLintRequest } from './eslintSandbox.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { firstLine } from '../text.js';
+import { findUp, gitBoundary } from '../findUp.js';
 
 /** Flat config file names, in ESLint's own lookup order. */
 const configNames = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', 'eslint.config.cts'];
@@ -53,16 +54,7 @@ interface ESLintModule {
  * `.git` (a config outside the repository belongs to someone else) or the filesystem root.
  */
 export function findEslintConfig(file: string): string | undefined {
-  let dir = dirname(resolve(file));
-  for (;;) {
-    for (const name of configNames) {
-      const candidate = join(dir, name);
-      if (existsSync(candidate)) return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir || existsSync(join(dir, '.git'))) return undefined;
-    dir = parent;
-  }
+  return findUp(configNames, dirname(resolve(file)), { boundary: gitBoundary });
 }
 
 

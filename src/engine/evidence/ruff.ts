@@ -17,6 +17,7 @@ import type { EngineContext } from '../types.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 import { firstLine } from '../text.js';
 import { Lru } from '../lru.js';
+import { ancestors } from '../findUp.js';
 
 type RuffModule = typeof RuffWasm;
 type Table = Record<string, unknown>;
@@ -151,9 +152,8 @@ function loadConfigFile(path: string, depth = 0): Table {
  * with `[tool.ruff]`, looking no higher than the folder holding `.git` or the filesystem root.
  */
 export function findRuffConfig(file: string): RuffConfig | undefined {
-  let dir = dirname(resolve(file));
   let requiresPython: string | undefined;
-  for (;;) {
+  for (const dir of ancestors(dirname(resolve(file)), { boundary: (d) => mtimeOf(join(d, '.git')) >= 0 })) {
     for (const name of ['.ruff.toml', 'ruff.toml', 'pyproject.toml']) {
       const path = join(dir, name);
       if (mtimeOf(path) < 0) continue;
@@ -168,12 +168,8 @@ export function findRuffConfig(file: string): RuffConfig | undefined {
       const rp = own ?? requiresPython;
       return { path, settings: loadConfigFile(path), ...(rp ? { requiresPython: rp } : {}) };
     }
-    const parent = dirname(dir);
-    if (parent === dir || mtimeOf(join(dir, '.git')) >= 0) {
-      return requiresPython ? { path: '', settings: {}, requiresPython } : undefined;
-    }
-    dir = parent;
   }
+  return requiresPython ? { path: '', settings: {}, requiresPython } : undefined;
 }
 
 /** `>=3.10` → `py310`; undefined when the specifier has no lower bound ruff knows. */

@@ -18,6 +18,7 @@ import { Project, stampOf, type Ts } from './typescriptProject.js';
 import { dependencyNoticeTool, jsDependencyState } from './dependencies.js';
 import { filterMissingDependencyErrors } from './missingJsDependencies.js';
 import { Lru } from '../lru.js';
+import { findUp } from '../findUp.js';
 
 
 let loaded: Ts | undefined;
@@ -49,16 +50,7 @@ function toTsPath(p: string): string {
 /** The nearest config for a file: tsconfig.json for TypeScript, jsconfig.json or tsconfig.json for JS. */
 export function findTsConfig(file: string): string | undefined {
   const names = tsExtensions.test(file) ? ['tsconfig.json'] : ['tsconfig.json', 'jsconfig.json'];
-  let dir = dirname(resolve(file));
-  for (;;) {
-    for (const name of names) {
-      const candidate = join(dir, name);
-      if (existsSync(candidate)) return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  return findUp(names, dirname(resolve(file)));
 }
 
 /** The major version of the TypeScript the project itself installs, if any. */

@@ -7,6 +7,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
+import { ancestors } from '../../findUp.js';
 
 export type JsFramework = 'vitest' | 'jest';
 
@@ -32,7 +33,7 @@ const binOf: Record<JsFramework, string> = {
  * `bin` is undefined when the framework is declared but not installed.
  */
 export async function jsFrameworkOf(file: string, projectRoot: string, fs: FileSystemPort): Promise<{ framework: JsFramework; bin?: string } | undefined> {
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
+  for (const dir of ancestors(dirname(file), { root: projectRoot })) {
     const manifest = join(dir, 'package.json');
     if (await fs.exists(manifest)) {
       let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
@@ -46,15 +47,14 @@ export async function jsFrameworkOf(file: string, projectRoot: string, fs: FileS
       const framework: JsFramework | undefined = 'vitest' in deps || /\bvitest\b/.test(script) ? 'vitest' : 'jest' in deps || /\bjest\b/.test(script) ? 'jest' : undefined;
       if (!framework) return undefined;
       // Hoisted installs put the framework in a node_modules folder above the package.
-      for (let d = dir; d.startsWith(projectRoot); d = dirname(d)) {
+      for (const d of ancestors(dir, { root: projectRoot })) {
         const bin = join(d, binOf[framework]);
         if (await fs.exists(bin)) return { framework, bin };
-        if (d === projectRoot || dirname(d) === d) break;
       }
       return { framework };
     }
-    if (dir === projectRoot || dirname(dir) === dir || !dir.startsWith(projectRoot)) return undefined;
   }
+  return undefined;
 }
 
 // Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.

@@ -7,6 +7,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
+import { ancestors } from '../../findUp.js';
 
 export type JsRunnerName = 'vitest' | 'jest' | 'ava' | 'mocha' | 'node:test';
 
@@ -76,7 +77,7 @@ async function readText(fs: FileSystemPort, path: string): Promise<string | unde
 
 /** The nearest package.json folder from `file` up to the project root, with its parsed manifest. */
 export async function nearestPackage(file: string, projectRoot: string, fs: FileSystemPort): Promise<{ dir: string; pkg: Manifest } | undefined> {
-  for (let dir = dirname(file), i = 0; i < 64; dir = dirname(dir), i++) {
+  for (const dir of ancestors(dirname(file), { root: projectRoot })) {
     const text = await readText(fs, join(dir, 'package.json'));
     if (text !== undefined) {
       try {
@@ -85,7 +86,6 @@ export async function nearestPackage(file: string, projectRoot: string, fs: File
         return { dir, pkg: {} };
       }
     }
-    if (dir === projectRoot || dirname(dir) === dir || !dir.startsWith(projectRoot)) return undefined;
   }
   return undefined;
 }

@@ -8,6 +8,7 @@
 import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { FileSystemPort } from '../../types.js';
+import { ancestors } from '../../findUp.js';
 
 export interface PytestConfig {
   /** The folder pytest would use as rootdir (the config file's folder, else a setup.py folder, else the project root). */
@@ -119,7 +120,7 @@ const candidates = ['pytest.ini', '.pytest.ini', 'pyproject.toml', 'tox.ini', 's
 /** Finds and reads the pytest configuration that applies to `file`; `log` hears each decision. */
 export async function pytestConfigFor(file: string, projectRoot: string, fs: FileSystemPort, log?: (msg: string) => void): Promise<PytestConfig> {
   let setupPy: string | undefined;
-  for (let dir = dirname(file), i = 0; i < 64; dir = dirname(dir), i++) {
+  for (const dir of ancestors(dirname(file), { root: projectRoot })) {
     for (const name of candidates) {
       const path = join(dir, name);
       if (!(await fs.exists(path))) continue;
@@ -135,7 +136,6 @@ export async function pytestConfigFor(file: string, projectRoot: string, fs: Fil
       return fromValues(dir, path, get);
     }
     if (!setupPy && (await fs.exists(join(dir, 'setup.py')))) setupPy = dir;
-    if (dir === projectRoot || dirname(dir) === dir || !dir.startsWith(projectRoot)) break;
   }
   log?.(`pytest configuration: none found between ${dirname(file)} and ${projectRoot}; pytest's defaults apply`);
   return { ...fromValues(setupPy ?? projectRoot, '', () => undefined), file: undefined };
