@@ -5,7 +5,8 @@
  *   src/cli     — the engine and the language server (`critic lsp` starts it)
  *   src/vscode  — the extension: its own modules, pure engine modules, never cli or lsp (except
  *                 src/lsp/protocol.ts, the wire contract: plain names and types, no imports)
- * and no import cycles anywhere.
+ * and no import cycles anywhere. Inside the engine, the project's files are read through
+ * FileSystemPort; node:fs only in the modules the port rule lists, each for the reason it gives.
  */
 module.exports = {
   forbidden: [
@@ -41,6 +42,17 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/vscode/' },
       to: { path: '^src/(cli|lsp)/', pathNot: '^src/lsp/protocol\\.ts$' },
+    },
+    {
+      name: 'engine-reads-the-project-through-the-port',
+      comment:
+        "Evidence and prompts read the project's files through FileSystemPort (types.ts), which the façade wraps so the secret vault learns every text read. node:fs is for: the port's adapter (nodePorts), configuration loading before an engine exists (project, userConfig, findUp), the sandbox (scratch, mounts, cgroups), Critic's own cache (execCache, readSet's fingerprints), tools whose libraries need synchronous access (typescript*, ruff, eslint, dependencies) and the raw bytes of the document itself (pythonSource's encoding check).",
+      severity: 'error',
+      from: {
+        path: '^src/engine/',
+        pathNot: '^src/engine/((nodePorts|project|userConfig|findUp)|sandbox/.+|evidence/(execCache|readSet|typescript|typescriptProject|ruff|eslint|dependencies|pythonSource))\\.ts$',
+      },
+      to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
     },
     {
       name: 'no-cycles',

@@ -4,13 +4,18 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortError } from './abort.js';
 import type { AssetsPort, ExecPort, ExecRequest, ExecResult, FileSystemPort } from './types.js';
 
 export const nodeFs: FileSystemPort = {
   readFile: (path) => readFile(path, 'utf8'),
+  readdir: (path) =>
+    readdir(path, { withFileTypes: true }).then(
+      (entries) => entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory(), isFile: e.isFile() })),
+      () => undefined,
+    ),
   exists: (path) =>
     access(path).then(
       () => true,

@@ -11,10 +11,23 @@ export interface Logger {
   debug(message: string): void;
 }
 
-/** Read-only file access; the engine never writes the user's files itself. */
+/**
+ * Read-only access to the project's files. Evidence and prompts read the project through it, never
+ * through `node:fs` (the dependency rules say which modules may): the façade wraps it so every
+ * text read also teaches the secret vault (model/learningFs.ts). The engine never writes the
+ * user's files itself.
+ */
 export interface FileSystemPort {
   readFile(path: string): Promise<string>;
   exists(path: string): Promise<boolean>;
+  /** The entries of a folder; undefined when it is not one (or cannot be read). */
+  readdir(path: string): Promise<DirEntry[] | undefined>;
+}
+
+export interface DirEntry {
+  name: string;
+  isDirectory: boolean;
+  isFile: boolean;
 }
 
 export interface ExecRequest {

@@ -234,5 +234,5 @@ function readOnce(fs: FileSystemPort): FileSystemPort {
     if (!v) m.set(path, (v = load()));
     return v;
   };
-  return { readFile: (p) => memo(reads, p, () => fs.readFile(p)), exists: (p) => memo(exists, p, () => fs.exists(p)) };
+  return { readFile: (p) => memo(reads, p, () => fs.readFile(p)), exists: (p) => memo(exists, p, () => fs.exists(p)), readdir: (p) => fs.readdir(p) };
 }

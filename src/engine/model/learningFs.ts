@@ -22,6 +22,7 @@ const maxScanChars = 512 * 1024;
 export function learningFs(fs: FileSystemPort, vault: SecretVault = sharedVault): FileSystemPort {
   return {
     exists: (p) => fs.exists(p),
+    readdir: (p) => fs.readdir(p),
     readFile: async (p) => {
       const text = await fs.readFile(p);
       if (text.length <= maxScanChars) vault.learn(text);

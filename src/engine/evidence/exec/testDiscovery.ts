@@ -8,7 +8,6 @@
  * those inside `if` / `try`, resolved to a file the way Python or the bundler would). Every
  * decision is kept so `--verbose` can say why a test did or did not count.
  */
-import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { TestsConfig } from '../../config.js';
 import { isJsFamily, languageOfPath } from '../../languages.js';
@@ -103,19 +102,15 @@ async function collectTestFiles(starts: readonly string[], walk: Walk, limit: nu
       capped = true;
       return;
     }
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = await fs.readdir(dir);
+    if (!entries) return;
     listed += entries.length;
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) {
+      if (e.isDirectory) {
         if (depth < 16 && !skippedDirs.has(e.name) && walk.descend(e.name)) await visit(p, depth + 1);
-      } else if (e.isFile() && walk.isTest(p) && !seen.has(p)) {
+      } else if (e.isFile && walk.isTest(p) && !seen.has(p)) {
         seen.add(p);
         files.push(p);
         if (files.length >= limit) {
@@ -127,8 +122,7 @@ async function collectTestFiles(starts: readonly string[], walk: Walk, limit: nu
   };
   for (const s of starts) {
     if (await fs.exists(join(s, '.'))) {
-      const isDir = await readdir(s).then(() => true, () => false);
-      if (isDir) await visit(s, 0);
+      if (await fs.readdir(s)) await visit(s, 0);
       else if (!seen.has(s)) {
         seen.add(s);
         files.push(s);
