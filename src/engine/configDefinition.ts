@@ -166,6 +166,11 @@ export interface SettingCategory {
 export const autoCheckModes = ['off', 'insertions', 'save', 'open'] as const;
 export const modelProviders = ['none', 'openai', 'vscode-lm'] as const;
 
+/** A setting that overrides the `.critic.json` key of the same name, per folder. */
+function overrides(key: string, markdownDescription: string, more: Partial<Setting> = {}): Setting {
+  return { key, field: key, scope: 'resource', markdownDescription, ...more };
+}
+
 /** The `critic.*` settings, by category, in the order the Settings editor shows them. */
 export const settingCategories: SettingCategory[] = [
   {
@@ -206,40 +211,21 @@ export const settingCategories: SettingCategory[] = [
     id: 'critic.checks',
     title: 'Checks & tools',
     settings: [
-      { key: 'tools.syntax', field: 'tools.syntax', scope: 'resource', markdownDescription: 'Syntax errors from tree-sitter for every supported language.' },
-      { key: 'tools.typescript', field: 'tools.typescript', scope: 'resource', markdownDescription: 'Type errors from the TypeScript language service for JavaScript and TypeScript (bundled TypeScript 6; runs no project code).' },
-      { key: 'tools.ruff', field: 'tools.ruff', scope: 'resource', markdownDescription: 'Python lint from ruff (bundled, WebAssembly): likely defects by default, or the rules your `pyproject.toml` / `ruff.toml` selects.' },
-      {
-        key: 'tools.eslint',
-        field: 'tools.eslint',
-        scope: 'resource',
-        restricted: true,
-        enumDescriptions: ["Always run the project's ESLint.", 'Never run ESLint.', "Run the project's ESLint when it has a flat config (`eslint.config.*`)."],
-        markdownDescription: "The project's own ESLint with its own configuration. Its configuration is JavaScript, so it is not loaded in untrusted workspaces.",
-      },
-      { key: 'tools.examples', field: 'tools.examples', scope: 'resource', restricted: true, markdownDescription: 'Run Python docstring examples (`>>>`) and JSDoc `@example`s in the sandbox.' },
-      { key: 'tools.tests', field: 'tools.tests', scope: 'resource', restricted: true, markdownDescription: 'Run the tests that exercise the file (pytest/unittest, node:test) in the sandbox.' },
-      {
-        key: 'rules',
-        field: 'rules',
-        scope: 'resource',
-        markdownDescription:
-          'Level per rule id, as shown after `critic` in the Problems panel — for example `doctest-failed` (a failing docstring or JSDoc example), `test-failed`, `exec-timeout`, `ruff-F821`, `ts-2339`, `eslint-no-unused-vars`, `model-edge-case` — or `off`. Overrides `.critic.json`. **Ignore Rule in This Workspace** adds entries here.',
-      },
-      { key: 'ignore', field: 'ignore', scope: 'resource', markdownDescription: 'Gitignore-style patterns, relative to the project root, of files Critic never critiques (added to those in `.critic.json`).' },
+      overrides('tools.syntax', 'Syntax errors from tree-sitter for every supported language.'),
+      overrides('tools.typescript', 'Type errors from the TypeScript language service for JavaScript and TypeScript (bundled TypeScript 6; runs no project code).'),
+      overrides('tools.ruff', 'Python lint from ruff (bundled, WebAssembly): likely defects by default, or the rules your `pyproject.toml` / `ruff.toml` selects.'),
+      overrides('tools.eslint', "The project's own ESLint with its own configuration. Its configuration is JavaScript, so it is not loaded in untrusted workspaces.", { restricted: true, enumDescriptions: ["Always run the project's ESLint.", 'Never run ESLint.', "Run the project's ESLint when it has a flat config (`eslint.config.*`)."] }),
+      overrides('tools.examples', 'Run Python docstring examples (`>>>`) and JSDoc `@example`s in the sandbox.', { restricted: true }),
+      overrides('tools.tests', 'Run the tests that exercise the file (pytest/unittest, node:test) in the sandbox.', { restricted: true }),
+      overrides('rules', 'Level per rule id, as shown after `critic` in the Problems panel — for example `doctest-failed` (a failing docstring or JSDoc example), `test-failed`, `exec-timeout`, `ruff-F821`, `ts-2339`, `eslint-no-unused-vars`, `model-edge-case` — or `off`. Overrides `.critic.json`. **Ignore Rule in This Workspace** adds entries here.'),
+      overrides('ignore', 'Gitignore-style patterns, relative to the project root, of files Critic never critiques (added to those in `.critic.json`).'),
     ],
   },
   {
     id: 'critic.execution',
     title: 'Execution',
     settings: [
-      {
-        key: 'execution.enabled',
-        field: 'execution.enabled',
-        scope: 'resource',
-        restricted: true,
-        markdownDescription: 'Run the code under critique — its docstring/JSDoc examples, the tests that exercise it, model probes — in the sandbox. Off: static tools and the model only. Never happens in an untrusted workspace.',
-      },
+      overrides('execution.enabled', 'Run the code under critique — its docstring/JSDoc examples, the tests that exercise it, model probes — in the sandbox. Off: static tools and the model only. Never happens in an untrusted workspace.', { restricted: true }),
       {
         key: 'execution.allowUnsandboxed',
         field: 'execution.allowUnsandboxed',
@@ -247,9 +233,9 @@ export const settingCategories: SettingCategory[] = [
         restricted: true,
         markdownDescription: 'Where no sandbox (bubblewrap) is available, still run the code with resource limits only — **not isolated**: it can read your files and use the network. Leave off unless you trust the code. Only your user settings can turn this on, never a workspace.',
       },
-      { key: 'execution.exampleTimeoutMs', field: 'execution.exampleTimeoutMs', scope: 'resource', markdownDescription: "Wall-clock limit for one run of a file's examples, in milliseconds; a run that takes longer is reported as a timeout (`executed` evidence)." },
-      { key: 'execution.testTimeoutMs', field: 'execution.testTimeoutMs', scope: 'resource', markdownDescription: 'Wall-clock limit for running the tests related to a file, in milliseconds.' },
-      { key: 'execution.memoryMb', field: 'execution.memoryMb', scope: 'resource', markdownDescription: 'Memory limit for code running in the sandbox, in MiB.' },
+      overrides('execution.exampleTimeoutMs', "Wall-clock limit for one run of a file's examples, in milliseconds; a run that takes longer is reported as a timeout (`executed` evidence)."),
+      overrides('execution.testTimeoutMs', 'Wall-clock limit for running the tests related to a file, in milliseconds.'),
+      overrides('execution.memoryMb', 'Memory limit for code running in the sandbox, in MiB.'),
     ],
   },
   {
@@ -295,15 +281,9 @@ export const settingCategories: SettingCategory[] = [
         markdownDescription:
           'More models of the same provider to form a **panel** with `#critic.model.name#`: a model finding is kept only when at least `#critic.model.quorum#` members quote overlapping code. Small models from different families agree with people better than one large judge.',
       },
-      { key: 'model.quorum', field: 'model.quorum', scope: 'resource', markdownDescription: 'In panel mode, how many members must report overlapping code for a model finding to be shown.' },
-      { key: 'model.timeoutMs', field: 'model.timeoutMs', scope: 'resource', markdownDescription: 'How long one model request may take, in milliseconds, retries included. A request that takes longer gets no model findings; tool findings are shown regardless.' },
-      {
-        key: 'model.probes',
-        field: 'model.probes',
-        scope: 'resource',
-        restricted: true,
-        markdownDescription: 'When a function has no examples or tests, ask the model for a few calls with expected results and run them in the sandbox (their failures are `executed` evidence).',
-      },
+      overrides('model.quorum', 'In panel mode, how many members must report overlapping code for a model finding to be shown.'),
+      overrides('model.timeoutMs', 'How long one model request may take, in milliseconds, retries included. A request that takes longer gets no model findings; tool findings are shown regardless.'),
+      overrides('model.probes', 'When a function has no examples or tests, ask the model for a few calls with expected results and run them in the sandbox (their failures are `executed` evidence).', { restricted: true }),
       { key: 'maxFindingsPerUnit', field: 'model.maxFindingsPerUnit', scope: 'resource', markdownDescription: 'At most this many **model** findings per function or class (the most confident first). Tool and executed findings are never cut.' },
       { key: 'minConfidence', field: 'model.minConfidence', scope: 'resource', markdownDescription: 'Model findings below this confidence (0–1) are not shown. Model-only findings are never errors unless a tool corroborates them.' },
     ],
