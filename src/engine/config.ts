@@ -1,6 +1,7 @@
 /**
- * Critic's configuration: defaults, and validation of what a user wrote in `.critic.json`
- * (or VS Code settings). Pure code: hosts read the file, the engine checks it.
+ * Critic's configuration: its types, defaults, and validation of what a user wrote in
+ * `.critic.json`, the user config or editor settings, against the one definition of every key
+ * (configDefinition.ts). Pure code: hosts read the file, the engine checks it.
  */
 import { configLeaves, configSections, configTopOrder, ruleIdPattern, ruleSettings, type Field, type Kind } from './configDefinition.js';
 import type { FailOn, Level } from './findings.js';
