@@ -74,8 +74,10 @@ export class SharedTestSessions {
    */
   async take(doc: SourceDocument, signal: AbortSignal): Promise<ToolOutput | undefined> {
     const share = this.shares.get(doc.path);
-    if (!share || share.doc.text !== doc.text) return undefined;
+    if (!share) return undefined;
     this.shares.delete(doc.path);
+    // Edited since the check began: this text runs alone (the session goes on for the others).
+    if (share.doc.text !== doc.text) return undefined;
     if (signal.aborted) share.abort.abort();
     const cancelled = new Promise<never>((_, reject) => {
       const onAbort = () => {
