@@ -149,6 +149,25 @@ test('python (pytest): files already cached are not run again, and a cancelled f
   }
 });
 
+test('python (pytest): a hang in the shared session: files whose tests all ran keep their results, the others run alone', { skip: skipPytest }, async () => {
+  const slow = makeContext({ config: { execution: { testTimeoutMs: 15_000 } } });
+  const p = tempProject({ ...pyProject, 'tests/test_gamma.py': 'from shop.gamma import square\n\n\ndef test_square_forever():\n    while square(2) == 4:\n        pass\n' });
+  try {
+    const docs = await docsOf(p.root, pySources);
+    const separate = await checkAll(new RelatedTestsTool(slow, { sandbox, syntax }), docs, { prefetch: false });
+    const shared = counted(sandbox);
+    const together = await checkAll(new RelatedTestsTool(slow, { sandbox: shared.sandbox, syntax }), docs, { prefetch: true });
+    // Once in the session; alpha and beta are not run again, and gamma's own run hangs in test_gamma.py first.
+    assert.equal(resultsFor(shared.runs, 'test_double'), 1);
+    assert.equal(shared.runs.filter((r) => r.limitHit === 'timeout').length, 2, 'the session, then gamma alone');
+    for (let i = 0; i < docs.length; i++) assert.equal(visible(together[i]), visible(separate[i]), pySources[i]);
+    assert.ok(together[2].findings.some((f) => f.rule === 'exec-timeout' && /test_square_forever/.test(f.message)), 'the hang is gamma\'s');
+    assert.ok(!together[0].findings.some((f) => f.rule === 'exec-timeout'), 'and not alpha\'s');
+  } finally {
+    p.cleanup();
+  }
+});
+
 const pluginTests = {
   'calc.py': 'def add(a, b):\n    return a + b\n',
   // Passes only when no unrelated installed plugin was loaded.

@@ -41,9 +41,6 @@ interface Share {
   abort: AbortController;
 }
 
-/** A shared session runs at most this many times one file's time limit. */
-const maxTimeoutFactor = 3;
-
 export class SharedTestSessions {
   private readonly shares = new Map<string, Share>();
 
@@ -123,22 +120,25 @@ export class SharedTestSessions {
     const { ctx } = this.tool;
     try {
       for (const p of plans) await this.tool.fillFacts(p, session.signal);
-      const timeoutMs = ctx.config.execution.testTimeoutMs * Math.min(plans.length, maxTimeoutFactor);
+      // One file's limit: files whose tests did not all run by then run alone, so a hang costs one
+      // limit more, not one per file that shares the hanging test.
+      const timeoutMs = ctx.config.execution.testTimeoutMs;
       const merged = await mergedRun(this.tool.id, plans, testBudgetMs(timeoutMs));
       const first = plans[0]!;
       const tests = new Set(plans.flatMap((p) => [...p.testFiles.keys()])).size;
       ctx.log.debug(`tests: one session for ${plans.length} files and ${tests} test file(s) in ${first.doc.projectRoot}`);
       const { res, marker, run } = await this.tool.session(first.sandbox, merged, first.doc.projectRoot, timeoutMs, session.signal);
-      if (run.stopped || run.unrun) {
-        ctx.log.debug(`tests: the shared session did not finish (${run.stopped?.kind ?? `${run.unrun} unrun`}); each file runs its tests alone`);
-        for (const m of members) m.share.resolve({ plan: m.plan });
-        return;
-      }
-      const reads = readsOf(runnerEvents(res, marker));
+      const events = runnerEvents(res, marker);
+      const unfinished = run.stopped || run.unrun;
+      const collected = events.find((e) => e.t === 'collected')?.files;
+      if (unfinished) ctx.log.debug(`tests: the shared session did not finish (${run.stopped?.kind ?? `${run.unrun} unrun`}); files whose tests did not all run run them alone`);
+      const reads = readsOf(events);
       const all = new Set(plans.flatMap((p) => [...p.testFiles.keys()]));
       for (const [i, m] of members.entries()) {
         const view = shareOf(merged.parse(res, marker, { target: m.plan.doc.path, index: i }), m.plan, all);
-        m.share.resolve({ output: await this.tool.report(m.plan, view, reads) });
+        if (!unfinished) m.share.resolve({ output: await this.tool.report(m.plan, view, reads) });
+        else if (complete(view, m.plan, collected)) m.share.resolve({ output: await this.tool.report(m.plan, { ...view, stopped: undefined, unrun: undefined }, reads) });
+        else m.share.resolve({ plan: m.plan });
       }
     } catch (err) {
       if (!session.signal.aborted) ctx.log.debug(`tests: the shared session failed (${(err as Error).message}); each file runs its tests alone`);
@@ -170,6 +170,20 @@ async function mergedRun(tool: string, plans: readonly RunPlan[], budgetMs: numb
   for (const p of plans) for (const t of (p.share as { tests: TestFile[] }).tests) if (!tests.has(t.path)) tests.set(t.path, t);
   const overrides = Object.fromEntries(plans.map((p) => [p.doc.path, p.doc.text]));
   return nodePrepared(tool, first.doc.projectRoot, [...tests.values()], overrides, () => []);
+}
+
+/**
+ * Whether every test of the file's related test files has a result in a session that did not
+ * finish (the runner says how many each file holds; without that, none is taken as complete).
+ */
+function complete(view: TestRun, plan: RunPlan, collected: unknown): boolean {
+  if (!collected || typeof collected !== 'object') return false;
+  const counts = collected as Record<string, unknown>;
+  for (const file of plan.testFiles.keys()) {
+    const want = typeof counts[file] === 'number' ? (counts[file] as number) : 0;
+    if (new Set(view.results.filter((r) => r.src === file).map((r) => r.id)).size < want) return false;
+  }
+  return !view.stopped?.current || !plan.testFiles.has(view.stopped.current.src);
 }
 
 /**

@@ -4,7 +4,7 @@
  * Both report marked JSON lines (protocol.ts):
  *   start {id, name, file, line} · result {id, name, file, line, outcome, exc, msg, frames}
  *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported)
- *   budget {unrun} (tests left unrun for time) · end {runner}
+ *   budget {unrun} (tests left unrun for time) · collected {files: {path: count}} · end {runner}
  * The module under critique is not preloaded: the tests import it themselves, under whatever name
  * and at whatever moment the project does (after conftest.py, through its package or from its
  * folder), so there is only ever the copy they use. An import hook serves the text under critique
@@ -184,8 +184,14 @@ def _run_pytest():
             # Only this process: a test that starts pytest itself gets the usual plugins.
             os.environ.pop('PYTEST_DISABLE_PLUGIN_AUTOLOAD', None)
 
-        def pytest_collection_modifyitems(self, session, config, items):
-            self.paths = {i.nodeid: str(i.path) for i in items if getattr(i, 'path', None)}
+        def pytest_collection_finish(self, session):
+            self.paths = {i.nodeid: str(i.path) for i in session.items if getattr(i, 'path', None)}
+            # How many tests each file holds: a session cut short still completes some files.
+            counts = {}
+            for i in session.items:
+                src = self._src(i.nodeid)
+                counts[src] = counts.get(src, 0) + 1
+            _emit({'t': 'collected', 'files': counts})
 
         def _src(self, nodeid):
             # The file the test was collected from (a shared session's results are split by it).
@@ -273,6 +279,7 @@ def _run_unittest():
     import unittest
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
+    _loaded = []
     for path in _cfg['files']:
         name, root = _module_of(path)
         if root not in sys.path:
@@ -288,6 +295,7 @@ def _run_unittest():
                     if all(p.default is not inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
                         found.addTest(unittest.FunctionTestCase(fn))
             _tag(found, path)
+            _loaded.append((path, found))
             suite.addTests(found)
         except BaseException as e:
             _emit({'t': 'collect', 'file': path, 'exc': type(e).__name__, 'msg': _exc_only(e), 'frames': _frames_tb(e.__traceback__)})
@@ -345,6 +353,10 @@ def _run_unittest():
             if err is not None:
                 failed(test, err, 'failed', subtest._subDescription())
 
+    counts = {}
+    for path, found in _loaded:
+        counts[path] = counts.get(path, 0) + found.countTestCases()
+    _emit({'t': 'collected', 'files': counts})
     result = _Result()
     suite.run(result)
     if result.shouldStop:
