@@ -77,9 +77,7 @@ export class RelatedTestsTool implements EvidenceTool {
   }
 
   /** Discovery, preparation and the cache: the output when no run is needed, else the plan. */
-  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
-    // Discovery and the run read the same test files and walk the same packages: once each.
-    const fs = readOnce(this.ctx.fs);
+  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs: FileSystemPort = this.readOnce()): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
     const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo });
     for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
     const paths = discovery.files;
@@ -105,6 +103,11 @@ export class RelatedTestsTool implements EvidenceTool {
       if (hit) return { output: hit };
     }
     return { plan: { doc, parsed, sandbox, counts, testFiles, prepared, key, group: JSON.stringify([doc.projectRoot, group]), share } };
+  }
+
+  /** Discovery and the run read the same test files and walk the same packages: once each (per file, or per check). */
+  readOnce(): FileSystemPort {
+    return readOnce(this.ctx.fs);
   }
 
   /** Runs a prepared session (once more with pytest's autoloading when a plugin seems missing). */

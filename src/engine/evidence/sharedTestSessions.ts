@@ -12,7 +12,7 @@
 import { AbortError } from '../abort.js';
 import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import type { SandboxRunResult, Sandbox } from '../sandbox/types.js';
-import type { EngineContext } from '../types.js';
+import type { EngineContext, FileSystemPort } from '../types.js';
 import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan } from './exec/preparedRuns.js';
 import { parseTestRun, type TestFile, type TestRun } from './exec/testFindings.js';
 import { readsOf, runnerEvents } from './exec/protocol.js';
@@ -23,7 +23,8 @@ export interface SessionHost {
   readonly id: string;
   readonly ctx: EngineContext;
   readonly deps: { syntax: SyntaxService };
-  plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<{ output: ToolOutput } | { plan: RunPlan }>;
+  plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs?: FileSystemPort): Promise<{ output: ToolOutput } | { plan: RunPlan }>;
+  readOnce(): FileSystemPort;
   execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput>;
   fillFacts(plan: RunPlan, signal: AbortSignal): Promise<void>;
   session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }>;
@@ -92,11 +93,13 @@ export class SharedTestSessions {
 
   private async orchestrate(shares: Share[]): Promise<void> {
     const groups = new Map<string, Array<{ share: Share; plan: RunPlan }>>();
+    // The files of one check read the same candidate test files: once for all of them.
+    const fs = this.tool.readOnce();
     for (const share of shares) {
       const { doc } = share;
       try {
         const parsed = await this.tool.deps.syntax.analyse(doc.path, doc.text, doc.language, share.abort.signal);
-        const planned = await this.tool.plan(doc, parsed, share.abort.signal);
+        const planned = await this.tool.plan(doc, parsed, share.abort.signal, fs);
         if ('output' in planned) share.resolve(planned);
         else groups.set(planned.plan.group, [...(groups.get(planned.plan.group) ?? []), { share, plan: planned.plan }]);
       } catch {
