@@ -219,6 +219,28 @@ test('python (pytest): installed plugins the project does not declare are not lo
   }
 });
 
+test('python (pytest): a plugin owning an option of the project\'s pytest configuration is loaded (asyncio_mode → pytest-asyncio)', { skip: skipPytest }, async () => {
+  // A real installed distribution with a pytest11 entry point, found on sys.path in the project.
+  const plugin = {
+    'calc.py': 'def add(a, b):\n    return a + b\n',
+    'critic_fakeplug.py': 'import pytest\n\n\ndef pytest_addoption(parser):\n    parser.addini("fakeplug_mode", "how the fake plugin runs")\n\n\n@pytest.fixture\ndef fakeplug():\n    return 7\n',
+    'critic_fakeplug-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: critic-fakeplug\nVersion: 1.0\n',
+    'critic_fakeplug-1.0.dist-info/entry_points.txt': '[pytest11]\nfakeplug = critic_fakeplug\n',
+    'test_calc.py': 'from calc import add\n\n\ndef test_add(pytestconfig):\n    assert add(1, 2) == 3\n    assert pytestconfig.pluginmanager.hasplugin("fakeplug") == HAS\n',
+  };
+  for (const [ini, has] of [['[pytest]\nfakeplug_mode = strict\n', 'True'], ['[pytest]\n', 'False']]) {
+    const p = tempProject({ ...plugin, 'pytest.ini': ini, 'test_calc.py': plugin['test_calc.py'].replace('HAS', has) });
+    try {
+      const [{ doc, parsed }] = await docsOf(p.root, ['calc.py']);
+      const outp = await new RelatedTestsTool(ctx, { sandbox, syntax }).run(doc, parsed, new AbortController().signal);
+      assert.deepEqual(outp.findings.map((f) => f.message), [], ini);
+      assert.deepEqual(outp.records.map((r) => r.status), ['passed'], ini);
+    } finally {
+      p.cleanup();
+    }
+  }
+});
+
 test('typescript (node:test): two files sharing a test file run in one session with the findings of separate runs', needsSandbox, async () => {
   const p = tempProject({
     'package.json': '{"type":"module"}',
