@@ -111,7 +111,7 @@ export class RelatedTestsTool implements EvidenceTool {
   }
 
   /** Runs a prepared session (once more with pytest's autoloading when a plugin seems missing). */
-  async session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }> {
+  async session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal, label = projectRoot): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }> {
     const marker = newMarker();
     const started = Date.now();
     const res = await sandbox.run({
@@ -125,16 +125,16 @@ export class RelatedTestsTool implements EvidenceTool {
       ...collectResults,
     });
     const run = prepared.parse(res, marker);
-    this.ctx.log.debug(`tests: ${projectRoot}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
+    this.ctx.log.debug(`tests: ${label}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
     const retry = prepared.withAutoload && missingPluginSymptom([...run.results.map((r) => r.msg), ...run.collectErrors.map((c) => c.msg), res.stderr]);
     if (!retry) return { res, marker, run };
     this.ctx.log.debug('tests: a fixture, marker or option of an unloaded plugin is missing; running again with every installed pytest plugin');
-    return this.session(sandbox, prepared.withAutoload!(), projectRoot, timeoutMs, signal);
+    return this.session(sandbox, prepared.withAutoload!(), projectRoot, timeoutMs, signal, label);
   }
 
   async execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput> {
     await this.fillFacts(plan, signal);
-    const { res, marker, run } = await this.session(plan.sandbox, plan.prepared, plan.doc.projectRoot, this.ctx.config.execution.testTimeoutMs, signal);
+    const { res, marker, run } = await this.session(plan.sandbox, plan.prepared, plan.doc.projectRoot, this.ctx.config.execution.testTimeoutMs, signal, plan.doc.path);
     return this.report(plan, run, readsOf(runnerEvents(res, marker)));
   }
 

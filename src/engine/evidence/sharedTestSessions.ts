@@ -27,7 +27,7 @@ export interface SessionHost {
   readOnce(): FileSystemPort;
   execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput>;
   fillFacts(plan: RunPlan, signal: AbortSignal): Promise<void>;
-  session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }>;
+  session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal, label?: string): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }>;
   report(plan: RunPlan, run: TestRun, readPaths: string[] | undefined): Promise<ToolOutput>;
 }
 
