@@ -169,8 +169,9 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     const noticeKeys = new Set<string>();
     const notices: Report['notices'] = [...configNotices, ...critic.notices];
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });
-    if (!project.trust) {
-      // An untrusted project's ESLint runs in the sandbox: knowing every file first, it lints them in a few shared runs.
+    {
+      // Knowing every file first, tools batch across them: the sandboxed ESLint (an untrusted
+      // project's) lints them in a few shared runs, related tests run in one session per runner.
       const docs = await Promise.all(
         jobs.map(async (job): Promise<SourceDocument> => {
           const text = await job.read();

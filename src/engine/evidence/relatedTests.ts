@@ -12,17 +12,19 @@ import { languageOfPath } from '../languages.js';
 import type { SandboxRunResult, Sandbox } from '../sandbox/types.js';
 import type { EngineContext, FileSystemPort } from '../types.js';
 import { execCacheKey } from './execCache.js';
-import { BundleError, bundleModule } from './exec/bundle.js';
-import { frameworkRunner, frameworkRunnerFile, jsFrameworkOf, type FrameworkRunnerConfig } from './exec/frameworkTestRunner.js';
+import { bundleModule } from './exec/bundle.js';
+import { jsFrameworkOf } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
-import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './exec/nodeTestRunner.js';
-import { collectResults, newMarker, readsOf, runnerConfigFile, runnerEvents } from './exec/protocol.js';
+import { collectResults, newMarker, readsOf, runnerEvents } from './exec/protocol.js';
 import { fingerprintReads } from './readSet.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
-import { keptAddopts, pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
+import { keptAddopts, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
 import { discoverRelatedTests, type Discovery } from './exec/testDiscovery.js';
-import { testFileFacts } from './exec/testFacts.js';
+import { ParseMemo } from './exec/parseMemo.js';
+import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
+import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js';
+import { SharedTestSessions } from './sharedTestSessions.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import { explainMissingPythonDependencies } from './dependencies.js';
@@ -35,26 +37,19 @@ export interface RelatedTestsDeps extends ExecToolDeps {
   pythonRunner?: 'auto' | 'pytest' | 'unittest';
 }
 
-/** What a prepared run needs: the request parts, the cache key parts and how to read the output. */
-interface PreparedRun {
-  interpreter: 'python' | 'node';
-  args: string[];
-  files: Record<string, string>;
-  keyParts: unknown[];
-  parse(res: SandboxRunResult, marker: string): TestRun;
-  /** Adds the marker to whatever needs it before the run. */
-  withMarker(marker: string): Record<string, string>;
-  /** Set when there is nothing to run (every test file failed to build): the outcome as is. */
-  nothingToRun?: TestRun;
-}
-
 export class RelatedTestsTool implements EvidenceTool {
   readonly id = 'tests';
+  /** Test files parsed once while unchanged, whichever file under critique they are related to. */
+  readonly memo: ParseMemo;
+  private readonly shared: SharedTestSessions;
 
   constructor(
-    private readonly ctx: EngineContext,
-    private readonly deps: RelatedTestsDeps,
-  ) {}
+    readonly ctx: EngineContext,
+    readonly deps: RelatedTestsDeps,
+  ) {
+    this.memo = new ParseMemo(deps.syntax);
+    this.shared = new SharedTestSessions(this);
+  }
 
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
     return config.tools.tests && config.execution.enabled && !isDeclarationFile(doc);
@@ -63,17 +58,31 @@ export class RelatedTestsTool implements EvidenceTool {
   run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
     // A declared dependency the interpreter lacks is one notice, not a failure of every test.
     const explain = (out: ToolOutput) => (doc.language === 'python' ? explainMissingPythonDependencies(out, doc.projectRoot) : out);
-    return asUnavailable(this.id, async () => explain(await this.runTests(doc, parsed, signal)));
+    return asUnavailable(this.id, async () => explain((await this.shared.take(doc, signal)) ?? (await this.runTests(doc, parsed, signal))));
+  }
+
+  /**
+   * The files of one check run their related tests together: one session per project and runner
+   * for the union of their test files (deduplicated), each file then reading its share; `run`
+   * awaits it. Files already cached, and files alone in their group, run as they would alone.
+   */
+  prefetch(docs: readonly SourceDocument[]): void {
+    if (!this.ctx.config.execution.enabled || !this.ctx.config.tools.tests) return;
+    this.shared.start(docs.filter((d) => this.appliesTo(d, this.ctx.config)));
   }
 
   private async runTests(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
-    // Discovery and the run read the same test files and walk the same packages: once each.
-    const fs = readOnce(this.ctx.fs);
-    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests });
+    const planned = await this.plan(doc, parsed, signal);
+    return 'output' in planned ? planned.output : this.execute(planned.plan, signal);
+  }
+
+  /** Discovery, preparation and the cache: the output when no run is needed, else the plan. */
+  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs: FileSystemPort = this.readOnce()): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
+    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo });
     for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
     const paths = discovery.files;
     const counts = { testFiles: paths.length, candidates: discovery.candidates };
-    if (paths.length === 0) return { findings: [], discovery: counts };
+    if (paths.length === 0) return { output: { findings: [], discovery: counts } };
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const testFiles = new Map<string, TestFile>();
     for (const path of paths) {
@@ -83,41 +92,69 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     this.ctx.log.debug(`tests: ${doc.path}: ${paths.length} related test file(s): ${paths.join(', ')}`);
     const tests = [...testFiles.values()];
-    const prepared = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, discovery, signal) : await this.prepareJs(doc, sandbox, tests, discovery, signal);
+    const { prepared, group, share } = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, discovery, signal) : await this.prepareJs(doc, sandbox, tests, discovery, signal);
     const execution = this.ctx.config.execution;
-    if (prepared.nothingToRun) return { ...testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id), discovery: counts };
+    if (prepared.nothingToRun) return { output: { ...testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id), discovery: counts } };
     let key: string | undefined;
     if (this.deps.cache) {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
       const hit = await this.deps.cache.get(key);
-      if (hit) return hit;
+      if (hit) return { output: hit };
     }
-    for (const t of testFiles.values()) t.facts = await testFileFacts(this.deps.syntax, t.path, t.text, languageOfPath(t.path) ?? doc.language, signal);
+    return { plan: { doc, parsed, sandbox, counts, testFiles, prepared, key, group: JSON.stringify([doc.projectRoot, group]), share } };
+  }
+
+  /** Discovery and the run read the same test files and walk the same packages: once each (per file, or per check). */
+  readOnce(): FileSystemPort {
+    return readOnce(this.ctx.fs);
+  }
+
+  /** Runs a prepared session (once more with pytest's autoloading when a plugin seems missing). */
+  async session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal, label = projectRoot): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }> {
     const marker = newMarker();
     const started = Date.now();
     const res = await sandbox.run({
       interpreter: prepared.interpreter,
       args: prepared.args,
-      projectRoot: doc.projectRoot,
+      projectRoot,
       files: { ...prepared.files, ...prepared.withMarker(marker) },
       env: prepared.interpreter === 'python' ? { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' } : {},
-      timeoutMs: execution.testTimeoutMs,
+      timeoutMs,
       signal,
       ...collectResults,
     });
     const run = prepared.parse(res, marker);
-    this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
-    const output = { ...testReport(run, doc, parsed.units, testFiles, execution, this.id), discovery: counts };
+    this.ctx.log.debug(`tests: ${label}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
+    const retry = prepared.withAutoload && missingPluginSymptom([...run.results.map((r) => r.msg), ...run.collectErrors.map((c) => c.msg), res.stderr]);
+    if (!retry) return { res, marker, run };
+    this.ctx.log.debug('tests: a fixture, marker or option of an unloaded plugin is missing; running again with every installed pytest plugin');
+    return this.session(sandbox, prepared.withAutoload!(), projectRoot, timeoutMs, signal, label);
+  }
+
+  async execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput> {
+    await this.fillFacts(plan, signal);
+    const { res, marker, run } = await this.session(plan.sandbox, plan.prepared, plan.doc.projectRoot, this.ctx.config.execution.testTimeoutMs, signal, plan.doc.path);
+    return this.report(plan, run, readsOf(runnerEvents(res, marker)));
+  }
+
+  /** The calls and test declarations of the plan's test files, which reporting needs. */
+  async fillFacts(plan: RunPlan, signal: AbortSignal): Promise<void> {
+    for (const t of plan.testFiles.values()) t.facts = await this.memo.testFacts(t.path, t.text, languageOfPath(t.path) ?? plan.doc.language, signal);
+  }
+
+  /** The findings of a file's run (its own or its share of a session), cached when they may be. */
+  async report(plan: RunPlan, run: TestRun, readPaths: string[] | undefined): Promise<ToolOutput> {
+    const { doc, key } = plan;
+    const output = { ...testReport(run, doc, plan.parsed.units, plan.testFiles, this.ctx.config.execution, this.id), discovery: plan.counts };
     // With what the run read when the runner reports it (the Python runner does); a Python run
     // that did not say is not cached. JS runners' bundles hold the local imports already.
-    const readPaths = readsOf(runnerEvents(res, marker));
     const reads = key && readPaths ? await fingerprintReads(readPaths, doc.projectRoot) : undefined;
-    if (key && cacheable(output.findings) && (reads || (!readPaths && prepared.interpreter !== 'python'))) await this.deps.cache!.set(key, output, reads);
+    if (key && cacheable(output.findings) && (reads || (!readPaths && plan.prepared.interpreter !== 'python'))) await this.deps.cache!.set(key, output, reads);
     return output;
   }
 
-  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], fs: FileSystemPort, discovery: Discovery, signal: AbortSignal): Promise<PreparedRun> {
+  private async preparePython(doc: SourceDocument, parsed: ParsedFile, sandbox: Sandbox, tests: TestFile[], fs: FileSystemPort, discovery: Discovery, signal: AbortSignal): Promise<Prepared> {
     const module = await pythonModuleOf(doc.path, fs);
     const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
     const choice = this.deps.pythonRunner ?? 'auto';
@@ -137,18 +174,18 @@ export class RelatedTestsTool implements EvidenceTool {
       addopts: keptAddopts(pytest?.addopts ?? []),
       budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs),
       coverage: this.ctx.config.execution.lineCoverage,
+      ...(runner === 'pytest' && pytest ? { plugins: await pytestPluginHints(doc.projectRoot, pytest, fs) } : {}),
     };
-    return {
-      interpreter: 'python',
-      args: ['-B', pythonTestRunnerFile],
-      files: { [pythonTestRunnerFile]: pythonTestRunner, [runnerSourceFile]: doc.text },
-      keyParts: [identity, runner, deps, config, pytest?.file ? await fs.readFile(pytest.file).catch(() => '') : ''],
-      withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...config, marker }) }),
-      parse: (res, marker) => ({ ...parseTestRun(res, marker, (f) => f), tracksLoading: !config.files.includes(doc.path) }),
-    };
+    const configText = pytest?.file ? await fs.readFile(pytest.file).catch(() => '') : '';
+    const prepared = pythonPrepared(config, { [runnerSourceFile]: doc.text }, [identity, runner, deps, config, configText], (res, marker) => ({
+      ...parseTestRun(res, marker, (f) => f),
+      tracksLoading: !config.files.includes(doc.path),
+    }));
+    const { files: _files, file: _file, path: _path, ...shared } = config;
+    return { prepared, group: ['python', identity, shared, configText], share: { kind: 'python', config } };
   }
 
-  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal): Promise<PreparedRun> {
+  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal): Promise<Prepared> {
     const declared = discovery.js?.runner;
     if (declared === 'ava' || declared === 'mocha') {
       const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
@@ -162,62 +199,21 @@ export class RelatedTestsTool implements EvidenceTool {
     // The framework loads the files on disk; their bundles stand for them (and their imports) in the cache key.
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
-    return {
-      interpreter: 'node',
-      args: [frameworkRunnerFile],
-      files: { [frameworkRunnerFile]: frameworkRunner },
-      keyParts: [identity, base, bundles],
-      withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),
-      parse: (res, marker) => parseTestRun(res, marker, (f) => f),
-    };
+    return { prepared: frameworkPrepared(base, [identity, base, bundles]), group: ['framework', identity, fw], share: { kind: 'framework', base } };
   }
 
-  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<PreparedRun> {
+  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<Prepared> {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-    const files: Record<string, string> = { [nodeTestRunnerFile]: nodeTestRunner };
-    const bundled: string[] = [];
-    const collectErrors: TestRun['collectErrors'] = [];
-    for (const t of tests) {
-      try {
-        // Every test file is bundled (TypeScript or not) so the tests exercise the text under critique.
-        const code = await bundleModule({ entry: t.path, overrides: { [doc.path]: doc.text }, projectRoot: doc.projectRoot }, this.id);
-        files[`critic_tests/${bundled.length}.test.mjs`] = code;
-        bundled.push(t.path);
-      } catch (err) {
-        if (!(err instanceof BundleError)) throw err;
-        const frames = err.file && err.line ? [{ file: err.file, line: err.line }] : [];
-        collectErrors.push({ file: t.path, msg: `could not be bundled: ${err.message}`, frames });
-      }
-    }
-    const config: NodeTestRunnerConfig = { cwd: doc.projectRoot, files: bundled.map((_, i) => `critic_tests/${i}.test.mjs`) };
-    files[runnerConfigFile] = JSON.stringify(config);
-    const originalOf = (file: string): string => {
-      const m = /critic_tests\/(\d+)\.test\.mjs$/.exec(file);
-      return m ? (bundled[Number(m[1])] ?? file) : file;
-    };
-    return {
-      nothingToRun: bundled.length === 0 ? { results: [], collectErrors } : undefined,
-      interpreter: 'node',
-      args: [nodeTestRunnerFile],
-      files,
-      keyParts: [identity, 'node:test', Object.entries(files).filter(([k]) => k !== runnerConfigFile)],
-      withMarker: (marker) => ({ [nodeTestReporterFile]: nodeTestReporter(marker) }),
-      parse: (res, marker) => {
-        const run = parseTestRun(res, marker, originalOf);
-        run.collectErrors.push(...collectErrors);
-        return run;
-      },
-    };
+    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, 'node:test', files]);
+    return { prepared, group: ['node:test', identity], share: { kind: 'node', tests } };
   }
 }
 
-/**
- * How long a Python run may keep starting tests: what is left of the timeout must cover the test
- * that is running, the interpreter's exit and the sandbox's own start (a quarter, at least 8 s
- * when the timeout allows).
- */
-export function testBudgetMs(timeoutMs: number): number {
-  return Math.round(timeoutMs - Math.max(timeoutMs * 0.25, Math.min(8_000, timeoutMs * 0.5)));
+/** A file's prepared run with what decides whether it may share a session. */
+interface Prepared {
+  prepared: PreparedRun;
+  group: unknown;
+  share: ShareSpec;
 }
 
 /** Factory in the shape the pipeline registers tools with. */

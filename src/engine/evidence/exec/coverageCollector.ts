@@ -13,10 +13,16 @@
 import { int, str } from './protocol.js';
 
 // Python source in String.raw, spliced into the runners' String.raw templates: no backtick or dollar-brace.
-/** Python; after the prelude (needs _cfg, _emit, sys, os). Defines _cov_start() and _cov_take() -> id or None. */
+/** Python; after the prelude (needs _cfg, _emit, sys, os). Defines _cov_start() and _cov_take() -> id or None ({index: id} with covFiles). */
 export const pythonCoverageCollector = String.raw`
 _cov_on = bool(_cfg.get('coverage'))
-_cov_files = {os.path.abspath(_cfg['file']), os.path.realpath(_cfg['file'])} if _cov_on else set()
+# Several files under critique share a session (covFiles): their lines are kept apart, by index.
+_cov_multi = bool(_cfg.get('covFiles'))
+_cov_files = {}
+for _i, _p in enumerate(_cfg.get('covFiles') or [_cfg['file']]) if _cov_on else ():
+    _cov_files[os.path.abspath(_p)] = _i
+    _cov_files[os.path.realpath(_p)] = _i
+_cov_count = len(set(_cov_files.values()))
 _cov_lines = None
 _cov_ids = {}
 _cov_tool = None
@@ -31,15 +37,18 @@ if _cov_on and hasattr(sys, 'monitoring'):
             pass
 
     def _cov_line(code, line):
-        if _cov_lines is not None and code.co_filename in _cov_files:
-            _cov_lines.add(line)
+        if _cov_lines is not None:
+            i = _cov_files.get(code.co_filename)
+            if i is not None:
+                _cov_lines[i].add(line)
         return _mon.DISABLE
 
     if _cov_tool is not None:
         _mon.register_callback(_cov_tool, _mon.events.LINE, _cov_line)
 
 def _cov_global(frame, event, arg):
-    if frame.f_code.co_filename not in _cov_files:
+    i = _cov_files.get(frame.f_code.co_filename)
+    if i is None:
         return None
     # A loop that has shown no new line for a while stops paying for line events in this frame:
     # a hot loop then runs at full speed, at the price of a branch first taken very late.
@@ -47,9 +56,10 @@ def _cov_global(frame, event, arg):
 
     def local(frame, event, arg):
         if event == 'line' and _cov_lines is not None:
-            seen = len(_cov_lines)
-            _cov_lines.add(frame.f_lineno)
-            if len(_cov_lines) != seen:
+            lines = _cov_lines[i]
+            seen = len(lines)
+            lines.add(frame.f_lineno)
+            if len(lines) != seen:
                 idle[0] = 0
             else:
                 idle[0] += 1
@@ -62,7 +72,7 @@ def _cov_start():
     global _cov_lines
     if not _cov_on:
         return
-    _cov_lines = set()
+    _cov_lines = [set() for _ in range(_cov_count)]
     if _cov_tool is not None:
         _mon.restart_events()
         _mon.set_events(_cov_tool, _mon.events.LINE)
@@ -77,8 +87,13 @@ def _cov_take():
         _mon.set_events(_cov_tool, 0)
     else:
         sys.settrace(None)
-    lines = sorted(_cov_lines)
+    sets = _cov_lines
     _cov_lines = None
+    if _cov_multi:
+        return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
+    return _cov_id(sorted(sets[0]))
+
+def _cov_id(lines):
     key = tuple(lines)
     n = _cov_ids.get(key)
     if n is None:

@@ -10,6 +10,7 @@ import { dirname, join, sep } from 'node:path';
 import type { ParsedFile, SyntaxService } from '../../syntax/syntaxService.js';
 import type { FileSystemPort } from '../../types.js';
 import { absoluteModule, moduleFileCandidates, pythonModuleOf, type PythonModule } from './pythonModule.js';
+import type { ParseMemo } from './parseMemo.js';
 
 /** The dotted modules an import statement may load (`import a.b as c, d` → a, a.b, d; `from a import b` → a, a.b). */
 export function statementTargets(statement: string, importer: PythonModule): string[] {
@@ -55,6 +56,8 @@ export interface ResolveContext {
   /** pytest `pythonpath` entries, relative to the rootdir. */
   pythonpath: readonly string[];
   signal?: AbortSignal;
+  /** Parses once per check instead of once per file under critique. */
+  memo?: ParseMemo;
 }
 
 /** The file a dotted module is loaded from, searching `roots` in order. */
@@ -84,7 +87,7 @@ async function initReexports(init: string, target: string, ctx: ResolveContext, 
   }
   const key = `critic-init-imports:${init}`;
   try {
-    const parsed = await ctx.syntax.analyse(key, text, 'python', ctx.signal);
+    const parsed = ctx.memo ? await ctx.memo.analyse(init, text, 'python', ctx.signal) : await ctx.syntax.analyse(key, text, 'python', ctx.signal);
     const pkg = await pythonModuleOf(init, ctx.fs);
     for (const dotted of pythonImportTargets(parsed, pkg)) {
       const hit = await locate(dotted, [pkg.root, ...roots], ctx.fs);

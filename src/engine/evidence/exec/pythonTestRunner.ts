@@ -4,7 +4,7 @@
  * Both report marked JSON lines (protocol.ts):
  *   start {id, name, file, line} · result {id, name, file, line, outcome, exc, msg, frames}
  *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported)
- *   budget {unrun} (tests left unrun for time) · end {runner}
+ *   budget {unrun} (tests left unrun for time) · collected {files: {path: count}} · end {runner}
  * The module under critique is not preloaded: the tests import it themselves, under whatever name
  * and at whatever moment the project does (after conftest.py, through its package or from its
  * folder), so there is only ever the copy they use. An import hook serves the text under critique
@@ -27,6 +27,16 @@ export interface PythonTestRunnerConfig {
   path: string[];
   /** The file under critique; its text is served from `critic_source.py` (unless it is one of the tests). */
   file: string;
+  /**
+   * A session shared by several files under critique (one check of many files): each file's text
+   * is served from its own scratch file, `loaded` events name the file, and coverage is recorded
+   * per file (`cov` is then `{index: id}`). Replaces `file` for the hook when given.
+   */
+  targets?: Array<{ file: string; src: string }>;
+  /** With `targets`: the files whose lines coverage records, by index (coverageCollector.ts). */
+  covFiles?: string[];
+  /** Which installed pytest plugins to load (pytestPlugins.ts); absent: pytest's own autoloading. */
+  plugins?: { autoload: boolean; declared: string[]; ini: string[] };
   /** The project's pytest `addopts` that decide how tests load (import mode, plugins, warnings). */
   addopts: string[];
   /** Tests not started within this many ms of the start are left unrun (reported as a count). */
@@ -82,35 +92,46 @@ def _frames_text(text):
 def _exc_only(e):
     return ''.join(traceback.format_exception_only(type(e), e)).strip()[-2000:]
 
-_target = os.path.realpath(_cfg['file'])
-_leaf = os.path.splitext(os.path.basename(_target))[0]
-if _leaf == '__init__':
-    _leaf = os.path.basename(os.path.dirname(_target))
-
-if _cfg['file'] not in _cfg['files']:
-    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8') as _f:
+# The files under critique whose (maybe unsaved) text the tests must import; a test file under
+# critique is collected from disk by the runner itself.
+_targets = {}
+for _t in (_cfg.get('targets') or [{'file': _cfg['file'], 'src': '${runnerSourceFile}'}]):
+    if _t['file'] in _cfg['files']:
+        continue
+    with open(os.path.join(_here, _t['src']), encoding='utf-8') as _f:
         _src = _f.read()
-    linecache.cache[_cfg['file']] = (len(_src), None, _src.splitlines(True), _cfg['file'])
+    linecache.cache[_t['file']] = (len(_src), None, _src.splitlines(True), _t['file'])
+    _leaf = os.path.splitext(os.path.basename(_t['file']))[0]
+    if _leaf == '__init__':
+        _leaf = os.path.basename(os.path.dirname(os.path.realpath(_t['file'])))
+    _targets[os.path.realpath(_t['file'])] = (_t['file'], _src, _leaf)
+_leaves = {v[2] for v in _targets.values()}
 
+if _targets:
     class _SourceLoader(importlib.machinery.SourceFileLoader):
+        def __init__(self, fullname, path, file, src):
+            super().__init__(fullname, path)
+            self._critic = (file, src)
+
         def get_code(self, fullname):
             # Tests that never load the file (they import another copy of it) say nothing about it.
-            _emit({'t': 'loaded', 'name': fullname})
-            return compile(_src, self.path, 'exec', dont_inherit=True)
+            _emit({'t': 'loaded', 'name': fullname, 'file': self._critic[0]})
+            return compile(self._critic[1], self.path, 'exec', dont_inherit=True)
 
         def get_source(self, fullname):
-            return _src
+            return self._critic[1]
 
     class _SourceFinder:
-        # Only names ending like the file are looked up twice; everything else goes on untouched.
+        # Only names ending like a file under critique are looked up twice; everything else goes on untouched.
         @classmethod
         def find_spec(cls, name, path=None, target=None):
-            if name.rpartition('.')[2] != _leaf:
+            if name.rpartition('.')[2] not in _leaves:
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
-            if spec is None or not spec.origin or os.path.realpath(spec.origin) != _target:
+            hit = _targets.get(os.path.realpath(spec.origin)) if spec is not None and spec.origin else None
+            if hit is None:
                 return None
-            spec.loader = _SourceLoader(name, spec.origin)
+            spec.loader = _SourceLoader(name, spec.origin, hit[0], hit[1])
             return spec
 
         @classmethod
@@ -118,6 +139,32 @@ if _cfg['file'] not in _cfg['files']:
             pass
 
     sys.meta_path.insert(0, _SourceFinder)
+
+def _plugin_args():
+    # Installed plugins load only when the project asks for them (pytestPlugins.ts): an unrelated
+    # plugin costs every run its import (hypothesis alone about 0.6 s). Listed here, inside the
+    # sandbox, from the interpreter's own distributions.
+    pc = _cfg.get('plugins')
+    if not pc or pc.get('autoload'):
+        return []
+    import importlib.metadata as _md
+    norm = lambda s: re.sub(r'[-_.]+', '-', s or '').lower()
+    declared = set(pc.get('declared') or [])
+    ini = [k.lower().split('_')[0] for k in pc.get('ini') or []]
+    picks = []
+    for d in _md.distributions():
+        try:
+            dist = norm(d.metadata['Name'])
+            eps = [ep for ep in d.entry_points if ep.group == 'pytest11']
+        except Exception:
+            continue
+        for ep in eps:
+            words = set(dist.split('-')) | set(norm(ep.name).split('-'))
+            if (dist in declared or any(len(k) >= 3 and k in words for k in ini)) and ep.name not in picks:
+                picks.append(ep.name)
+    os.environ['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] = '1'
+    _emit({'t': 'plugins', 'loaded': picks})
+    return [a for n in picks for a in ('-p', n)]
 
 def _run_pytest():
     import pytest
@@ -134,6 +181,22 @@ def _run_pytest():
 
         def pytest_configure(self, config):
             self.root = str(config.rootpath)
+            # Only this process: a test that starts pytest itself gets the usual plugins.
+            os.environ.pop('PYTEST_DISABLE_PLUGIN_AUTOLOAD', None)
+
+        def pytest_collection_finish(self, session):
+            self.paths = {i.nodeid: str(i.path) for i in session.items if getattr(i, 'path', None)}
+            # How many tests each file holds: a session cut short still completes some files.
+            counts = {}
+            for i in session.items:
+                src = self._src(i.nodeid)
+                counts[src] = counts.get(src, 0) + 1
+            _emit({'t': 'collected', 'files': counts})
+
+        def _src(self, nodeid):
+            # The file the test was collected from (a shared session's results are split by it).
+            p = getattr(self, 'paths', {}).get(nodeid)
+            return p or os.path.normpath(os.path.join(self.root, nodeid.split('::')[0]))
 
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_call(self, item):
@@ -162,7 +225,7 @@ def _run_pytest():
 
         def pytest_runtest_logstart(self, nodeid, location):
             f, l = self._where(location)
-            _emit({'t': 'start', 'id': nodeid, 'name': nodeid.split('::', 1)[-1], 'file': f, 'line': l})
+            _emit({'t': 'start', 'id': nodeid, 'name': nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'src': self._src(nodeid)})
 
         def pytest_runtest_logreport(self, report):
             if report.when != 'call' and not report.failed and not (report.when == 'setup' and report.skipped):
@@ -173,7 +236,7 @@ def _run_pytest():
                 outcome = 'error'
             if hasattr(report, 'wasxfail'):
                 outcome = 'skipped' if report.skipped else 'failed'
-            ev = {'t': 'result', 'id': report.nodeid, 'name': report.nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'outcome': outcome, 'phase': report.when}
+            ev = {'t': 'result', 'id': report.nodeid, 'name': report.nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'outcome': outcome, 'phase': report.when, 'src': self._src(report.nodeid)}
             ev.update(getattr(report, 'critic_exc', None) or {})
             if getattr(report, 'critic_cov', None) is not None:
                 ev['cov'] = report.critic_cov
@@ -190,7 +253,7 @@ def _run_pytest():
                 _emit({'t': 'collect', 'file': os.path.join(self.root, report.nodeid.split('::')[0]), 'msg': ' '.join(lines)[-2000:] or text[-2000:], 'frames': _frames_text(text)})
 
     # One file that fails to import must not hide the others' results.
-    args = ['-p', 'no:cacheprovider', '--tb=short', '-q', '--continue-on-collection-errors', '-o', 'addopts=' + ' '.join(_cfg['addopts'])]
+    args = _plugin_args() + ['-p', 'no:cacheprovider', '--tb=short', '-q', '--continue-on-collection-errors', '-o', 'addopts=' + ' '.join(_cfg['addopts'])]
     pytest.main(args + _cfg['files'], plugins=[_Plugin()])
 
 def _module_of(path):
@@ -201,23 +264,39 @@ def _module_of(path):
         d = os.path.dirname(d)
     return '.'.join(parts), d
 
+def _tag(suite, path):
+    # The file each test was loaded from (a shared session's results are split by it).
+    for t in suite:
+        if hasattr(t, '__iter__'):
+            _tag(t, path)
+        else:
+            try:
+                t._critic_src = path
+            except Exception:
+                pass
+
 def _run_unittest():
     import unittest
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
+    _loaded = []
     for path in _cfg['files']:
         name, root = _module_of(path)
         if root not in sys.path:
             sys.path.insert(0, root)
         try:
             module = importlib.import_module(name)
-            suite.addTests(loader.loadTestsFromModule(module))
+            found = unittest.TestSuite()
+            found.addTests(loader.loadTestsFromModule(module))
             # pytest-style test functions without fixtures run too when pytest is not installed.
             for fname, fn in sorted(vars(module).items()):
                 if fname.startswith('test') and inspect.isfunction(fn) and fn.__module__ == module.__name__:
                     params = inspect.signature(fn).parameters.values()
                     if all(p.default is not inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
-                        suite.addTest(unittest.FunctionTestCase(fn))
+                        found.addTest(unittest.FunctionTestCase(fn))
+            _tag(found, path)
+            _loaded.append((path, found))
+            suite.addTests(found)
         except BaseException as e:
             _emit({'t': 'collect', 'file': path, 'exc': type(e).__name__, 'msg': _exc_only(e), 'frames': _frames_tb(e.__traceback__)})
 
@@ -236,7 +315,7 @@ def _run_unittest():
         f, l = where(test)
         fn = func_of(test)
         name = fn.__name__ if fn else type(test).__name__ + '.' + getattr(test, '_testMethodName', str(test))
-        ev = {'t': t, 'id': test.id(), 'name': name, 'file': f, 'line': l}
+        ev = {'t': t, 'id': test.id(), 'name': name, 'file': f, 'line': l, 'src': getattr(test, '_critic_src', f)}
         cov = _cov_take() if t == 'result' else None
         if cov is not None:
             ev['cov'] = cov
@@ -274,6 +353,10 @@ def _run_unittest():
             if err is not None:
                 failed(test, err, 'failed', subtest._subDescription())
 
+    counts = {}
+    for path, found in _loaded:
+        counts[path] = counts.get(path, 0) + found.countTestCases()
+    _emit({'t': 'collected', 'files': counts})
     result = _Result()
     suite.run(result)
     if result.shouldStop:

@@ -19,6 +19,7 @@ import { pytestConfigFor, isNorecurse, matchesPythonFiles, type PytestConfig } f
 import { pythonImportTargets, resolvesTo } from './pythonImports.js';
 import { pythonModuleOf } from './pythonModule.js';
 import { matchesGlob } from './testGlobs.js';
+import type { ParseMemo } from './parseMemo.js';
 
 export interface DiscoveryOptions {
   fs: FileSystemPort;
@@ -28,6 +29,8 @@ export interface DiscoveryOptions {
   tests?: TestsConfig;
   /** Test files whose imports are read at most (default 400). */
   maxCandidates?: number;
+  /** Parses each candidate once per check (and once while it is unchanged), not once per file. */
+  memo?: ParseMemo;
 }
 
 /** What discovery found and why; the counts feed the run summary. */
@@ -236,9 +239,9 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
     }
     const key = `critic-test-imports:${file}`;
     try {
-      const parsed = await opts.syntax.analyse(key, text, language, opts.signal);
+      const parsed = opts.memo ? await opts.memo.analyse(file, text, language, opts.signal) : await opts.syntax.analyse(key, text, language, opts.signal);
       if (python) {
-        const how = await resolvesTo(parsed, file, doc.path, { fs: opts.fs, syntax: opts.syntax, projectRoot: doc.projectRoot, rootdir: pytest!.rootdir, pythonpath: pytest!.pythonpath, signal: opts.signal });
+        const how = await resolvesTo(parsed, file, doc.path, { fs: opts.fs, syntax: opts.syntax, projectRoot: doc.projectRoot, rootdir: pytest!.rootdir, pythonpath: pytest!.pythonpath, signal: opts.signal, memo: opts.memo });
         if (how) {
           // Tests that import the module itself run before those that reach it through a package.
           (how.reexport ? throughPackage : out).push(file);

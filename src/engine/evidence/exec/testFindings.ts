@@ -35,6 +35,8 @@ export interface TestResult {
   actual?: string;
   /** 1-based lines of the file under critique the test ran, when coverage was recorded. */
   lines?: number[];
+  /** The test file the runner collected the test from (a shared session's results are split by it). */
+  src: string;
 }
 
 export interface TestRun {
@@ -53,14 +55,26 @@ export interface TestRun {
   stopped?: { kind: 'timeout' | 'limit' | 'crashed'; current?: TestResult; limit?: LimitHit; exit: string };
 }
 
-/** Parses a run's output; `originalOf` maps a file the runner saw (a bundle) to the user's test file. */
-export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: (file: string) => string): TestRun {
+/** In a session shared by several files under critique: which one's view of the run to read. */
+export interface RunView {
+  /** The file under critique: only its `loaded` events count. */
+  target: string;
+  /** Its index among the session's files, which picks its line coverage. */
+  index: number;
+}
+
+/**
+ * Parses a run's output; `originalOf` maps a file the runner saw (a bundle) to the user's test
+ * file; `view` reads a shared session as one file under critique sees it.
+ */
+export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: (file: string) => string, view?: RunView): TestRun {
   const run: TestRun = { results: [], collectErrors: [] };
   let current: TestResult | undefined;
   let ended = false;
   const coverage = new CoverageTable();
-  for (const ev of runnerEvents(res, marker)) {
+  for (let ev of runnerEvents(res, marker)) {
     if (coverage.add(ev)) continue;
+    if (view && ev.cov && typeof ev.cov === 'object') ev = { ...ev, cov: (ev.cov as Record<string, unknown>)[String(view.index)] };
     const t = str(ev.t);
     const stack = str(ev.stack);
     const base = (): TestResult => ({
@@ -70,6 +84,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       line: int(ev.line) ?? 0,
       outcome: 'failed',
       frames: stack ? v8Frames(stack).reverse() : frames(ev.frames),
+      src: originalOf(normaliseFramePath(str(ev.src) ?? str(ev.file) ?? '')),
     });
     if (t === 'start') current = base();
     else if (t === 'result') {
@@ -89,7 +104,9 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       run.collectErrors.push({ file: originalOf(normaliseFramePath(str(ev.file) ?? '')), msg: str(ev.msg), frames: found.map((f) => ({ ...f, file: originalOf(f.file) })) });
     }
     else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
-    else if (t === 'loaded') (run.loadedAs ??= []).push(str(ev.name) ?? '');
+    else if (t === 'loaded') {
+      if (!view || (str(ev.file) ?? view.target) === view.target) (run.loadedAs ??= []).push(str(ev.name) ?? '');
+    }
     else if (t === 'budget') run.unrun = int(ev.unrun);
     else if (t === 'end') ended = true;
   }
