@@ -139,6 +139,13 @@ export class CriticController implements vscode.Disposable {
     this.log.info(`restored ${findings} findings of ${files} unchanged files from the last session (${loaded} checked versions remembered)`);
   }
 
+  /** "Clear Findings": every document's, the staged views' included, and what earlier checks found. */
+  clearFindings(): void {
+    this.runs.clearAll();
+    for (const d of this.store.all()) this.store.set(d.uri, []);
+    this.forgetHistory();
+  }
+
   /** Checks remembered for earlier settings or trust may be wrong now: forget them. */
   forgetHistory(): void {
     this.store.forget();

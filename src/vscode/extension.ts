@@ -107,10 +107,7 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     const lines = editor.selections.map((s) => ({ start: s.start.line, end: s.end.character === 0 && s.end.line > s.start.line ? s.end.line - 1 : s.end.line }));
     await critic.critique(editor.document, { reason: 'selection', lines });
   });
-  command('critic.clearFindings', () => {
-    critic.runs.clearAll();
-    critic.forgetHistory();
-  });
+  command('critic.clearFindings', () => critic.clearFindings());
   command('critic.checkAndCommit', () => commitCheck.checkAndCommit());
   command('critic.critiqueChanges', (arg?: unknown) => scm.critiqueChanges(arg, false));
   command('critic.critiqueStagedChanges', (arg?: unknown) => scm.critiqueChanges(arg, true));
