@@ -25,6 +25,8 @@ export type SettingValues = Readonly<Record<string, unknown>>;
 export interface HostSettings {
   autoCheck: AutoCheck;
   autoCheckDelayMs: number;
+  /** Critique the staged changes before a commit from Source Control (commitCheck.ts). */
+  checkBeforeCommit: boolean;
   codeLens: boolean;
   provider: ModelProvider;
   /** Model names: the first is the critic, more make a panel (empty: no model). */
@@ -48,6 +50,7 @@ export const defaultAutoCheckDelayMs = 800;
 export const settingKeys = [
   'autoCheck',
   'autoCheckDelayMs',
+  'checkBeforeCommit',
   'codeLens.enabled',
   'inlineHints',
   'model.provider',
@@ -102,7 +105,7 @@ export function resolveSettings(values: SettingValues, base: CriticConfig = defa
     }
   }
 
-  const host: HostSettings = { autoCheck: 'insertions', autoCheckDelayMs: defaultAutoCheckDelayMs, codeLens: true, provider: 'none', models: [] };
+  const host: HostSettings = { autoCheck: 'insertions', autoCheckDelayMs: defaultAutoCheckDelayMs, checkBeforeCommit: false, codeLens: true, provider: 'none', models: [] };
   const autoCheck = values.autoCheck;
   if (autoCheck !== undefined) {
     if (typeof autoCheck === 'string' && (autoCheckModes as readonly string[]).includes(autoCheck)) host.autoCheck = autoCheck as AutoCheck;
@@ -112,6 +115,10 @@ export function resolveSettings(values: SettingValues, base: CriticConfig = defa
   if (delay !== undefined) {
     if (typeof delay === 'number' && Number.isInteger(delay) && delay >= 100 && delay <= 60_000) host.autoCheckDelayMs = delay;
     else problems.push('Setting critic.autoCheckDelayMs is ignored: expected an integer from 100 to 60000.');
+  }
+  if (values.checkBeforeCommit !== undefined) {
+    if (typeof values.checkBeforeCommit === 'boolean') host.checkBeforeCommit = values.checkBeforeCommit;
+    else problems.push('Setting critic.checkBeforeCommit is ignored: expected true or false.');
   }
   if (values['codeLens.enabled'] !== undefined) {
     if (typeof values['codeLens.enabled'] === 'boolean') host.codeLens = values['codeLens.enabled'];

@@ -183,7 +183,7 @@ test('commit check: staged findings mapped onto the working file, undo restores 
     await sleep(1_500); // the configuration watcher
     await runCommand(page, 'Critic: Clear Findings');
     await waitForProblems(page, (c) => c.errors === 0, { timeoutMs: 15_000 });
-    await commitBox(page);
+    await commitBox(page, 'Use scale');
     await page.keyboard.press('Control+Enter');
     const checked = await cancelCommitCheck(page);
     assert.match(checked.text, /calc\.py/);

@@ -101,3 +101,11 @@ test('package.json contributes exactly the settings the extension reads, each wi
   assert.equal(props['critic.tools.eslint'].default, d.tools.eslint);
   for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations) assert.ok(props[key], `restricted ${key} exists`);
 });
+
+test('critic.checkBeforeCommit is off unless set to true; a wrong value is named and ignored', () => {
+  assert.equal(resolveSettings({}).host.checkBeforeCommit, false);
+  assert.equal(resolveSettings({ checkBeforeCommit: true }).host.checkBeforeCommit, true);
+  const wrong = resolveSettings({ checkBeforeCommit: 'yes' });
+  assert.equal(wrong.host.checkBeforeCommit, false);
+  assert.deepEqual(wrong.problems, ['Setting critic.checkBeforeCommit is ignored: expected true or false.']);
+});
