@@ -10,6 +10,8 @@
 //    commit check (git.diagnosticsCommitHook) stops the commit.
 // 4. critic.checkBeforeCommit: with no findings shown, Ctrl+Enter in the commit box critiques the
 //    staged changes first, so the commit check sees the failing code and stops the commit.
+// 5. While a function is critiqued again, its model finding stays, marked re-checking, until the
+//    (slow) model answers.
 // Screenshots go to test-results/e2e/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,7 @@ import {
   e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand,
   saveFailureArtifacts, screenshot, sleep, startCodeServer, waitForNotification, waitForProblems,
 } from './codeServer.mjs';
+import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
 
 const unavailable = e2eUnavailableReason()
   ?? (existsSync(join(repoRoot, 'dist', 'extension.js')) ? undefined : 'dist/extension.js is missing: run node esbuild.mjs --production first');
@@ -202,6 +205,59 @@ test('commit check: staged findings mapped onto the working file, undo restores 
   } finally {
     await browser?.close();
     await server?.stop({ removeTemp: true });
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a model finding stays visible, marked re-checking, while its function is critiqued again', { skip, timeout: 240_000 }, async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), 'critic-e2e-recheck-'));
+  const workspace = join(tmp, 'workspace');
+  const model = await startOpenAiServer({ models: ['test-model'] });
+  let critiques = 0;
+  const doubt = reply.finding('total += item', { message: 'adds items before scaling them, so a negative factor flips the sum', severity: 'warning', category: 'logic' });
+  model.script((body) => {
+    const schema = body?.response_format?.json_schema?.name;
+    const user = String(body?.messages?.at(-1)?.content ?? '');
+    if (schema === 'probes') return reply.json({ probes: [] });
+    if (!user.includes('total += item')) return reply.findings([]);
+    // The second critique of scaled_total takes a while: long enough to see the mark.
+    return ++critiques === 1 ? reply.findings([doubt]) : reply.slow(8_000, reply.findings([doubt]));
+  });
+  let server, browser;
+  try {
+    await cp(fixture, workspace, { recursive: true });
+    await writeFile(join(workspace, '.vscode', 'settings.json'), settings({ 'critic.model.provider': 'openai', 'critic.model.baseUrl': model.url, 'critic.model.name': 'test-model' }));
+    const vsixDir = await mkdtemp(join(tmpdir(), 'critic-e2e-vsix-'));
+    const vsix = await packageVsix(repoRoot, join(vsixDir, 'critic-0.1.0.vsix'));
+    server = await startCodeServer({ workspace, vsix: [vsix] });
+    browser = await launchBrowser();
+    const { page } = browser;
+    await openWorkbench(page, server);
+    await openFile(page, 'calc.py');
+    await runCommand(page, 'Critic: Critique File');
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'a negative factor flips the sum' }).first();
+    await row.waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await row.innerText(), /re-checking/);
+    await openFile(page, 'calc.py');
+    await runCommand(page, 'Critic: Critique File');
+    const marked = page.locator('.markers-panel .monaco-list-row', { hasText: /a negative factor flips the sum \(re-checking…\)/ }).first();
+    await marked.waitFor({ timeout: 20_000 });
+    await screenshot(page, 'critic-recheck-01-marked');
+    // The answer replaces it: the same finding, unmarked.
+    await marked.waitFor({ state: 'detached', timeout: 60_000 });
+    await row.waitFor({ timeout: 10_000 });
+    assert.doesNotMatch(await row.innerText(), /re-checking/);
+    assert.ok(critiques >= 2, `${critiques} critiques of scaled_total`);
+  } catch (e) {
+    const saved = await saveFailureArtifacts({ page: browser?.page, server, consoleLines: browser?.consoleLines, name: 'critic-recheck-failure' });
+    t.diagnostic(`failure artifacts: ${saved.join(', ')}`);
+    if (server) t.diagnostic(`critic log:\n${criticLog(server).slice(-4000)}`);
+    throw e;
+  } finally {
+    await browser?.close();
+    await server?.stop({ removeTemp: true });
+    await model.close();
     await rm(tmp, { recursive: true, force: true });
   }
 });
