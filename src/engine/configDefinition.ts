@@ -203,7 +203,7 @@ export const settingCategories: SettingCategory[] = [
         kind: bool,
         default: false,
         scope: 'resource',
-        markdownDescription: 'Critique the staged changes before committing from the Source Control view, so the commit check sees fresh findings.',
+        markdownDescription: 'Critique the staged changes before a commit from the Source Control view: whenever files are staged, and once more when you press Ctrl+Enter in the commit message box (Critic then commits). With `#git.diagnosticsCommitHook.enabled#` on and `critic` among its sources, VS Code\'s commit check then asks before committing code with Critic errors; with it off, Critic asks itself.',
       },
     ],
   },

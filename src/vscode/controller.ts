@@ -8,7 +8,10 @@ import type { LanguageId } from '../engine/languages.js';
 import { languageIds } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import type { EngineInfo } from '../lsp/protocol.js';
+import { readFile, stat } from 'node:fs/promises';
 import { FindingDiagnostics } from './diagnostics.js';
+import { FindingsPersistence } from './findingsPersistence.js';
+import { contentHash, type FindingsStore, type ShownFinding } from './findingsStore.js';
 import { DocumentRuns, autoCheckModes, type AutoCheck, type DocSnapshot, type RunScope } from './documentRuns.js';
 import type { Logger } from '../engine/types.js';
 import { OpenTrigger } from './openTrigger.js';
@@ -49,6 +52,8 @@ export class CriticController implements vscode.Disposable {
   lastRun?: RunRecord;
   /** `critic.autoCheck: open` (the only trigger that mode adds; its edits behave like `insertions`). */
   private readonly openTrigger = new OpenTrigger((key) => void this.runs.request(key, { reason: 'open' }));
+  readonly store: FindingsStore;
+  private readonly persistence: FindingsPersistence;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -57,12 +62,19 @@ export class CriticController implements vscode.Disposable {
     private readonly channel: vscode.LogOutputChannel,
   ) {
     this.server = new ServerClient(context, channel, log);
+    this.store = diagnostics.store;
+    this.persistence = new FindingsPersistence(this.store, context.storageUri ?? context.globalStorageUri, log);
     this.onDidCreateEngine = this.server.onDidUseEngine;
     this.runs = new DocumentRuns({
       snapshot: (key) => this.snapshot(key),
       check: (doc, scope, signal, onPartial) => this.check(doc, scope, signal, onPartial),
       units: (doc, signal) => this.server.units(this.textOf(doc), signal),
-      publish: (key, findings) => this.diagnostics.set(vscode.Uri.parse(key), findings),
+      publish: (key, findings) => this.publish(key, findings),
+      checked: (key, doc, findings, units) => {
+        // What the check found for exactly this text: shown again for it after an undo or a reload.
+        this.store.remember({ uri: key, hash: contentHash(doc.text), findings: findings.filter((f) => !f.rechecking), units: [...units] });
+        this.persistence.scheduleSave();
+      },
       finished: (key, scope, outcome) => this.finished(key, scope, outcome),
       log,
     });
@@ -89,6 +101,55 @@ export class CriticController implements vscode.Disposable {
     );
     // The editor whose language activated the extension is already visible.
     this.openTrigger.visible(vscode.window.visibleTextEditors.map((e) => this.openedDocument(e.document)));
+  }
+
+  private publish(key: string, findings: readonly ShownFinding[]): void {
+    const d = this.documentOf(key);
+    this.diagnostics.set(vscode.Uri.parse(key), findings, d ? { hash: contentHash(d.getText()), version: d.version } : {});
+  }
+
+  /**
+   * At startup: the findings of the last session for files whose text is still what was checked
+   * (open documents, else the file on disk — the commit check reads closed files' diagnostics too),
+   * marked restored; the next check of each re-verifies them.
+   */
+  async restoreSavedFindings(): Promise<void> {
+    const loaded = await this.persistence.load();
+    if (!loaded) return;
+    let files = 0;
+    let findings = 0;
+    for (const key of this.store.rememberedUris()) {
+      const uri = vscode.Uri.parse(key);
+      if (uri.scheme !== 'file' || this.store.get(key) || this.runs.findings(key).length) continue;
+      let text = this.documentOf(key)?.getText();
+      if (text === undefined) {
+        try {
+          if ((await stat(uri.fsPath)).size > 4_000_000) continue;
+          text = await readFile(uri.fsPath, 'utf8');
+        } catch {
+          continue;
+        }
+      }
+      const entry = this.store.recall(key, contentHash(text));
+      if (!entry?.findings.length || this.runs.findings(key).length) continue;
+      this.runs.restore(key, entry.findings, entry.units);
+      files++;
+      findings += entry.findings.length;
+    }
+    this.log.info(`restored ${findings} findings of ${files} unchanged files from the last session (${loaded} checked versions remembered)`);
+  }
+
+  /** "Clear Findings": every document's, the staged views' included, and what earlier checks found. */
+  clearFindings(): void {
+    this.runs.clearAll();
+    for (const d of this.store.all()) this.store.set(d.uri, []);
+    this.forgetHistory();
+  }
+
+  /** Checks remembered for earlier settings or trust may be wrong now: forget them. */
+  forgetHistory(): void {
+    this.store.forget();
+    this.persistence.scheduleSave();
   }
 
   private openedDocument(d: vscode.TextDocument): { key: string; supported: boolean; mode: string } {
@@ -138,7 +199,13 @@ export class CriticController implements vscode.Disposable {
     }));
     const opts = this.hostSettingsOf(e.document);
     // `open` adds a trigger on open; edits then behave as with `insertions`.
-    this.runs.edit(e.document.uri.toString(), edits, opts.autoCheck === 'open' ? { ...opts, autoCheck: 'insertions' } : opts);
+    const key = e.document.uri.toString();
+    this.runs.edit(key, edits, opts.autoCheck === 'open' ? { ...opts, autoCheck: 'insertions' } : opts);
+    // Undo or redo back to a version critiqued before: its findings again, at once.
+    if (this.store.remembers(key)) {
+      const entry = this.store.recall(key, contentHash(e.document.getText()));
+      if (entry) this.runs.restore(key, entry.findings, entry.units);
+    }
   }
 
   private async check(doc: DocSnapshot, scope: RunScope, signal: AbortSignal, onPartial: (partial: CheckResult) => void): Promise<CheckResult> {
@@ -241,6 +308,7 @@ export class CriticController implements vscode.Disposable {
   }
 
   dispose(): void {
+    void this.persistence.flush();
     this.runs.dispose();
     for (const d of this.disposables) d.dispose();
   }

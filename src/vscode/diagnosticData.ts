@@ -46,6 +46,31 @@ export interface CriticFinding extends CriticDiagnosticData {
   range: DiagnosticLike['range'];
 }
 
+/** The mark a finding shown while its unit is critiqued again carries in its message. */
+export const recheckingSuffix = ' (re-checking…)';
+
+/** A finding's message as the views show it: marked while the model reads its unit again. */
+export function shownMessage(f: { message: string; rechecking?: boolean }): string {
+  return f.rechecking ? `${f.message}${recheckingSuffix}` : f.message;
+}
+
+const severityOfLevel = { error: 0, warning: 1, note: 2 } as const;
+
+/** A view's reading of a finding from the store (the same shape as one read from a diagnostic). */
+export function criticFindingOfFinding(f: {
+  rule: string;
+  level: keyof typeof severityOfLevel;
+  message: string;
+  range: CriticFinding['range'];
+  tier: Tier;
+  unit: string;
+  confidence: number;
+  fingerprint: string;
+  rechecking?: boolean;
+}): CriticFinding {
+  return { rule: f.rule, tier: f.tier, unit: f.unit, confidence: f.confidence, fingerprint: f.fingerprint, message: shownMessage(f), severity: severityOfLevel[f.level], range: f.range };
+}
+
 /** The data to attach to a diagnostic for a finding (what a publisher puts in `data`). */
 export function diagnosticDataOf(f: { tier: Tier; unit: string; confidence: number; fingerprint: string }): CriticDiagnosticData {
   return { tier: f.tier, unit: f.unit, confidence: f.confidence, fingerprint: f.fingerprint };

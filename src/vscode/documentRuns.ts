@@ -1,8 +1,10 @@
 /**
  * The per-document life cycle of critiques, without VS Code: one debounce per document, a new
  * edit cancels the run in flight, a unit's findings vanish the moment it is edited and come back
- * after the idle delay, and the findings of other units move with the text. The controller feeds
- * it edits and shows what it publishes; the memory benchmark drives it the same way.
+ * after the idle delay, and the findings of other units move with the text. A unit's model findings
+ * stay, marked re-checking, while the unit is critiqued again (the model's round trip is the slow
+ * part), and are replaced when its answer arrives. The controller feeds it edits and shows what it
+ * publishes; the memory benchmark drives it the same way.
  */
 import { isAbortError } from '../engine/abort.js';
 import { rangeContains, type Finding, type RelatedLocation } from '../engine/findings.js';
@@ -10,6 +12,7 @@ import type { LanguageId } from '../engine/languages.js';
 import type { CheckResult, LineRange } from '../engine/pipeline.js';
 import type { Logger } from '../engine/types.js';
 import { unitsTouchingLines, type CodeUnit } from '../engine/syntax/units.js';
+import type { ShownFinding } from './findingsStore.js';
 import { editTouches, isMultiLineInsertion, linesAfterEdit, mergeLines, resizeRange, shiftLines, shiftRange, type TextEdit } from './rangeEdits.js';
 
 export const autoCheckModes = ['off', 'insertions', 'save', 'open'] as const;
@@ -45,7 +48,9 @@ export interface RunHost {
   /** The code units of the snapshot (a parse, cached by the engine). */
   units(doc: DocSnapshot, signal: AbortSignal): Promise<CodeUnit[]>;
   /** Shows these findings for the document (replacing what was shown). */
-  publish(key: string, findings: readonly Finding[]): void;
+  publish(key: string, findings: readonly ShownFinding[]): void;
+  /** A run finished on `doc` and nothing changed since: these findings describe exactly that text. */
+  checked?(key: string, doc: DocSnapshot, findings: readonly ShownFinding[], units: readonly CodeUnit[]): void;
   /** A run ended (not called for cancelled runs). */
   finished?(key: string, scope: RunScope, outcome: { result?: CheckResult; error?: unknown; ms: number }): void;
   log: Logger;
@@ -57,7 +62,7 @@ export interface EditOptions {
 }
 
 interface DocState {
-  findings: Finding[];
+  findings: ShownFinding[];
   /** Units of the last run, moved with later edits. */
   units: CodeUnit[];
   /** Lines edited since the last run. */
@@ -88,7 +93,7 @@ export class DocumentRuns {
   }
 
   /** Findings shown for a document now. */
-  findings(key: string): readonly Finding[] {
+  findings(key: string): readonly ShownFinding[] {
     return this.docs.get(key)?.findings ?? [];
   }
 
@@ -125,14 +130,20 @@ export class DocumentRuns {
     const waiting = s.timer !== undefined;
     const hadFindings = s.findings.length > 0;
     let rerun = this.cancel(s) || waiting;
+    // With `insertions` the edited unit is critiqued again after the delay: its model findings
+    // stay until the new answer (unless the edit changed their own text), marked re-checking.
+    const keepModel = opts.autoCheck === 'insertions';
     for (const edit of edits) {
       const unit = this.editedUnit(s.units, edit);
-      const before = s.findings.length;
       const editLines = linesAfterEdit(edit);
-      s.findings = s.findings.filter((f) =>
-        unit ? !rangeContains(unit.range, f.range) : !(editTouches(f.range, edit) || (f.range.start.line <= edit.range.end.line && edit.range.start.line <= f.range.end.line)),
-      );
-      const cleared = s.findings.length < before;
+      let cleared = false;
+      s.findings = s.findings.flatMap((f) => {
+        const touched = editTouches(f.range, edit);
+        const edited = unit ? rangeContains(unit.range, f.range) : touched || (f.range.start.line <= edit.range.end.line && edit.range.start.line <= f.range.end.line);
+        if (!edited) return [f];
+        cleared = true;
+        return keepModel && f.tier === 'model' && !touched ? [{ ...f, rechecking: true as const }] : [];
+      });
       s.findings = s.findings.flatMap((f) => {
         const range = shiftRange(f.range, edit);
         return range ? [{ ...f, range, related: this.shiftRelated(f, edit) }] : [];
@@ -151,6 +162,26 @@ export class DocumentRuns {
     if (hadFindings) this.host.publish(key, s.findings);
     // A cancelled run always runs again; otherwise only `insertions` re-critiques on its own.
     if (rerun) this.schedule(key, opts.delayMs);
+  }
+
+  /**
+   * Shows the findings an earlier check found for exactly the current text (an undo back to a
+   * critiqued version, a reload over an unchanged file), marked restored. A scheduled run still
+   * runs and re-verifies them.
+   */
+  restore(key: string, findings: readonly ShownFinding[], units: readonly CodeUnit[]): void {
+    const s = this.state(key);
+    s.findings = findings.map((f) => ({ ...f, restored: true as const }));
+    s.units = [...units];
+    this.host.publish(key, s.findings);
+  }
+
+  /** Adds findings found for this text elsewhere (the staged version's, mapped onto the working file). */
+  adopt(key: string, findings: readonly ShownFinding[]): void {
+    const s = this.state(key);
+    const seen = new Set(findings.map((f) => f.fingerprint));
+    s.findings = [...s.findings.filter((f) => !seen.has(f.fingerprint)), ...findings].sort(byPosition);
+    this.host.publish(key, s.findings);
   }
 
   /** `critic.autoCheck: save`: critique what was edited since the last run. */
@@ -299,21 +330,27 @@ export class DocumentRuns {
     if (!doc) return Promise.resolve(undefined);
     const controller = new AbortController();
     const started = performance.now();
-    const replace = (findings: readonly Finding[]) => {
+    const replace = (findings: readonly Finding[], final: boolean) => {
       if (controller.signal.aborted || this.docs.get(key) !== s) return;
-      s.findings = this.merged(s.findings, findings, scope);
+      s.findings = this.merged(s.findings, findings, scope, final);
       this.host.publish(key, s.findings);
     };
     const done = (async () => {
       try {
-        const result = await this.host.check(doc, scope, controller.signal, (partial) => replace(partial.findings));
+        const result = await this.host.check(doc, scope, controller.signal, (partial) => replace(partial.findings, false));
         if (controller.signal.aborted) return undefined;
-        replace(result.findings);
+        replace(result.findings, true);
         s.units = result.units;
+        if (this.docs.get(key) === s) this.host.checked?.(key, doc, s.findings, s.units);
         this.host.finished?.(key, scope, { result, ms: performance.now() - started });
         return result;
       } catch (err) {
         if (controller.signal.aborted || isAbortError(err)) return undefined;
+        // No answer is coming for the findings kept while re-checking.
+        if (this.docs.get(key) === s && s.findings.some((f) => f.rechecking)) {
+          s.findings = s.findings.filter((f) => !f.rechecking);
+          this.host.publish(key, s.findings);
+        }
         this.host.finished?.(key, scope, { error: err, ms: performance.now() - started });
         throw err;
       } finally {
@@ -326,13 +363,25 @@ export class DocumentRuns {
     return done;
   }
 
-  /** New findings replace the old ones in the run's scope (and old copies of the same findings). */
-  private merged(old: readonly Finding[], fresh: readonly Finding[], scope: RunScope): Finding[] {
-    if (!scope.lines) return [...fresh];
+  /**
+   * New findings replace the old ones in the run's scope (and old copies of the same findings).
+   * Before the final answer (`final` false: the tools' findings) the old model findings in scope
+   * stay, marked re-checking: the model has not answered yet.
+   */
+  private merged(old: readonly ShownFinding[], fresh: readonly Finding[], scope: RunScope, final: boolean): ShownFinding[] {
     const lines = scope.lines;
     const seen = new Set(fresh.map((f) => f.fingerprint));
-    return [...old.filter((f) => !inLines(f.range.start.line, lines) && !seen.has(f.fingerprint)), ...fresh].sort(
-      (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-    );
+    const kept: ShownFinding[] = [];
+    for (const f of old) {
+      if (seen.has(f.fingerprint)) continue;
+      const inScope = !lines || inLines(f.range.start.line, lines);
+      if (!inScope) kept.push(f);
+      else if (!final && f.tier === 'model' && scope.model !== false) kept.push(f.rechecking ? f : { ...f, rechecking: true });
+    }
+    return [...kept, ...fresh].sort(byPosition);
   }
+}
+
+function byPosition(a: Finding, b: Finding): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 }

@@ -5,6 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings.js';
+import { CommitCheck } from './commitCheck.js';
+import { FindingsStore } from './findingsStore.js';
 import { codeActionKinds, FindingCodeActions, suppressionWorkspaceEdit } from './codeActions.js';
 import { FindingCodeLenses } from './codeLens.js';
 import { CriticController, documentSelector } from './controller.js';
@@ -54,7 +56,9 @@ export function deactivate(): void {
 }
 
 function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel, log: ReturnType<typeof channelLogger>): CriticController {
-  const diagnostics = new FindingDiagnostics();
+  // The one findings store: diagnostics, findings view, lenses, hints and hover are its views.
+  const store = new FindingsStore();
+  const diagnostics = new FindingDiagnostics(store);
   const critic = new CriticController(context, log, diagnostics, channel);
   const lenses = new FindingCodeLenses(diagnostics, critic.runs);
   const rewrites = new RewriteCommands(critic);
@@ -62,11 +66,11 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   const scm = new ScmCommands(critic, log);
   const models = new ModelCommands(context.secrets, log);
   const status = new CriticStatus(critic);
-  // Both read VS Code's diagnostics (source "critic"), not the controller: they stay as they are
-  // when the findings come from the language server.
-  const findingsView = new FindingsView(context.workspaceState);
-  const inlineHints = new InlineHints();
-  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints, new GitRepositoryContext(log));
+  const findingsView = new FindingsView(context.workspaceState, store);
+  const inlineHints = new InlineHints(store);
+  const commitCheck = new CommitCheck(scm, log);
+  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints, commitCheck, new GitRepositoryContext(log));
+  void critic.restoreSavedFindings().catch((err) => log.error('restoring the findings of the last session failed', err));
 
   const command = (id: string, run: (...args: any[]) => unknown) =>
     context.subscriptions.push(
@@ -103,7 +107,8 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     const lines = editor.selections.map((s) => ({ start: s.start.line, end: s.end.character === 0 && s.end.line > s.start.line ? s.end.line - 1 : s.end.line }));
     await critic.critique(editor.document, { reason: 'selection', lines });
   });
-  command('critic.clearFindings', () => critic.runs.clearAll());
+  command('critic.clearFindings', () => critic.clearFindings());
+  command('critic.checkAndCommit', () => commitCheck.checkAndCommit());
   command('critic.critiqueChanges', (arg?: unknown) => scm.critiqueChanges(arg, false));
   command('critic.critiqueStagedChanges', (arg?: unknown) => scm.critiqueChanges(arg, true));
   command('critic.installPreCommitHook', (arg?: unknown) => scm.installHook(arg));
@@ -176,12 +181,17 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
     vscode.workspace.registerTextDocumentContentProvider(stagedScheme, scm),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('critic')) lenses.refresh();
+      // What earlier checks found may not be what these settings find (an undo must not bring it back).
+      if (e.affectsConfiguration('critic') && !['critic.inlineHints', 'critic.codeLens', 'critic.checkBeforeCommit', 'critic.autoCheck'].some((k) => e.affectsConfiguration(k))) critic.forgetHistory();
       // Settings reach the server through workspace/didChangeConfiguration (it rebuilds an engine
       // only when an input of it changed); the endpoint decides which key the server holds.
       if (e.affectsConfiguration('critic.model.baseUrl') || e.affectsConfiguration('critic.model.provider')) void critic.reset();
     }),
     // The server was started untrusted (static tools only): a new one runs examples and tests.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void critic.reset()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      critic.forgetHistory();
+      void critic.reset();
+    }),
     context.secrets.onDidChange((e) => {
       if (e.key.startsWith('critic.apiKey:')) void critic.reset();
     }),

@@ -1,11 +1,11 @@
 /**
- * The Critic findings view: file → unit → finding, filtered by evidence tier, built only from
- * `vscode.languages.getDiagnostics()` (source `critic`), so it works the same whether the
- * findings come from the extension's own collection or from the language server's client.
+ * The Critic findings view: file → unit → finding, filtered by evidence tier, a view of the
+ * findings store (the same findings the diagnostics, lenses, hints and hover show).
  * The "N issues" code lens opens it on its unit.
  */
 import * as vscode from 'vscode';
-import { criticFindingOf, findingTiers, severities, type CriticFinding, type FindingTier } from './diagnosticData.js';
+import { criticFindingOfFinding, findingTiers, severities, type CriticFinding, type FindingTier } from './diagnosticData.js';
+import type { FindingsStore } from './findingsStore.js';
 import { buildFindingsTree, countFindings, countsText, emptyCounts, filterMessage, findUnit, parentOf, type Counts, type FileFindings, type FileNode, type TreeNode } from './findingsTree.js';
 import { hintText, KeyedThrottle } from './inlineHintText.js';
 
@@ -24,22 +24,15 @@ function severityIcon(severity: number): vscode.ThemeIcon {
   return new vscode.ThemeIcon('info', new vscode.ThemeColor('problemsInfoIcon.foreground'));
 }
 
-/** Critic's diagnostics of every file, from VS Code's diagnostics (whoever published them). */
-export function criticDiagnostics(): Array<{ uri: vscode.Uri; findings: CriticFinding[] }> {
-  const out: Array<{ uri: vscode.Uri; findings: CriticFinding[] }> = [];
-  for (const [uri, diagnostics] of vscode.languages.getDiagnostics()) {
-    const findings = diagnostics.flatMap((d) => criticFindingOf(d) ?? []);
-    if (findings.length) out.push({ uri, findings });
-  }
-  return out;
+/** Every file's findings, from the store. */
+function storedFindings(store: FindingsStore): Array<{ uri: vscode.Uri; findings: CriticFinding[] }> {
+  return store.all().map((d) => ({ uri: vscode.Uri.parse(d.uri), findings: d.findings.map(criticFindingOfFinding) }));
 }
 
 export class FindingsView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private tree: FileNode[] = [];
   private all: Counts = emptyCounts();
   private shown: Set<FindingTier>;
-  /** Files that had Critic findings at the last rebuild (a diagnostics change elsewhere is ignored). */
-  private withFindings = new Set<string>();
   private filtered?: boolean;
   private readonly view: vscode.TreeView<TreeNode>;
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -47,25 +40,24 @@ export class FindingsView implements vscode.TreeDataProvider<TreeNode>, vscode.D
   private readonly throttle = new KeyedThrottle<string>(200, () => this.rebuild());
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly state: vscode.Memento) {
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly store: FindingsStore,
+  ) {
     const saved = state.get<string[]>(tiersStateKey);
     this.shown = new Set(findingTiers.filter((t) => !saved || saved.includes(t)));
     this.view = vscode.window.createTreeView(findingsViewId, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(
       this.view,
       this.changed,
-      vscode.languages.onDidChangeDiagnostics((e) => {
-        const relevant = e.uris.filter((u) => this.withFindings.has(u.toString()) || vscode.languages.getDiagnostics(u).some((d) => d.source === 'critic'));
-        this.throttle.add(relevant.map(String));
-      }),
+      store.onDidChange((uri) => this.throttle.add([uri])),
     );
     this.rebuild();
   }
 
   private rebuild(): void {
     const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-    const files: FileFindings[] = criticDiagnostics().map(({ uri, findings }) => ({ uri: uri.toString(), label: vscode.workspace.asRelativePath(uri, multiRoot), findings }));
-    this.withFindings = new Set(files.map((f) => f.uri));
+    const files: FileFindings[] = storedFindings(this.store).map(({ uri, findings }) => ({ uri: uri.toString(), label: vscode.workspace.asRelativePath(uri, multiRoot), findings }));
     this.all = countFindings(files.flatMap((f) => f.findings));
     this.tree = buildFindingsTree(files, this.shown);
     const shownCounts = countFindings(this.tree.flatMap((f) => f.units.flatMap((u) => u.findings.map((n) => n.finding))));

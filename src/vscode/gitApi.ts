@@ -4,8 +4,20 @@
  */
 import type * as vscode from 'vscode';
 
+export interface GitChange {
+  readonly uri: vscode.Uri;
+}
+
+export interface GitRepositoryState {
+  readonly indexChanges: readonly GitChange[];
+  /** Fires when git's view of the repository changed (the index included). */
+  readonly onDidChange: vscode.Event<void>;
+}
+
 export interface GitRepository {
   readonly rootUri: vscode.Uri;
+  readonly state: GitRepositoryState;
+  readonly ui: { readonly selected: boolean };
 }
 
 export interface GitApi {

@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, Tier } from '../engine/findings.js';
 import type { FindingDiagnostics } from './diagnostics.js';
+import type { ShownFinding } from './findingsStore.js';
 
 /** The commands a hover link may run. */
 export const hoverCommands = ['critic.rewriteFinding', 'critic.previewRewrite', 'critic.ignoreFinding', 'critic.openLocation', 'critic.showLog'] as const;
@@ -27,13 +28,15 @@ function displayPath(file: string): string {
 }
 
 /** The hover text of one finding. */
-export function findingHover(uri: vscode.Uri, f: Finding): vscode.MarkdownString {
+export function findingHover(uri: vscode.Uri, f: Finding & Pick<ShownFinding, 'rechecking' | 'restored'>): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', false);
   md.supportHtml = false;
   md.isTrusted = { enabledCommands: [...hoverCommands] };
   md.appendMarkdown('**Critic** · ');
   md.appendText(`${f.level} · ${f.rule}`);
   md.appendMarkdown('\n\n');
+  if (f.rechecking) md.appendMarkdown('*Re-checking: this is from the previous critique of its function; the critic model is reading the code again.*\n\n');
+  else if (f.restored) md.appendMarkdown('*Restored: an earlier check of exactly this text found it (before a reload or an undo); the next check verifies it again.*\n\n');
   const [first, ...rest] = f.message.split('\n');
   md.appendText(first ?? '');
   md.appendMarkdown('\n\n');

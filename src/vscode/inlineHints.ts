@@ -1,11 +1,11 @@
 /**
  * `critic.inlineHints`: the most severe Critic finding of a line, in short, after the end of the
- * line (Error Lens style). Read from VS Code's diagnostics (source `critic`), so it works with
- * any publisher; drawn only in visible editors, redrawn at most every 200 ms while diagnostics
+ * line (Error Lens style). A view of the findings store; drawn only in visible editors, redrawn at most every 200 ms while diagnostics
  * change, and not at all while the setting is off (its default).
  */
 import * as vscode from 'vscode';
-import { criticFindingOf, severities, type CriticFinding } from './diagnosticData.js';
+import { criticFindingOfFinding, severities, type CriticFinding } from './diagnosticData.js';
+import type { FindingsStore } from './findingsStore.js';
 import { hintText, KeyedThrottle, worstPerLine } from './inlineHintText.js';
 
 export const inlineHintsSetting = 'inlineHints';
@@ -21,10 +21,10 @@ export class InlineHints implements vscode.Disposable {
   private readonly throttle = new KeyedThrottle<string>(200, (keys) => this.draw(keys));
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor() {
+  constructor(private readonly store: FindingsStore) {
     this.disposables.push(
-      vscode.languages.onDidChangeDiagnostics((e) => {
-        if (this.types) this.throttle.add(e.uris.map(String));
+      store.onDidChange((uri) => {
+        if (this.types) this.throttle.add([uri]);
       }),
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
         if (this.types) this.throttle.add(editors.map((e) => e.document.uri.toString()));
@@ -66,7 +66,7 @@ export class InlineHints implements vscode.Disposable {
     for (const editor of vscode.window.visibleTextEditors) {
       const document = editor.document;
       if (keys && !keys.has(document.uri.toString())) continue;
-      const findings = vscode.languages.getDiagnostics(document.uri).flatMap((d) => criticFindingOf(d) ?? []);
+      const findings = this.store.findings(document.uri.toString()).map(criticFindingOfFinding);
       const byLevel: Record<HintLevel, vscode.DecorationOptions[]> = { error: [], warning: [], info: [] };
       for (const [line, f] of worstPerLine(findings)) {
         if (line >= document.lineCount) continue;

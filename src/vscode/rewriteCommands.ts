@@ -8,6 +8,9 @@ import type { Finding } from '../engine/findings.js';
 import { enclosingUnit, type CodeUnit } from '../engine/syntax/units.js';
 import { signalFor } from './cancellation.js';
 import type { CriticController } from './controller.js';
+import { minimalReplacement, offsetOf, reanchorRewrite, type AnchoredRewrite } from './rewriteAnchor.js';
+
+export { minimalReplacement };
 
 /** What a rewrite produced (the server's critic/rewriteText reply, cancellation handled). */
 interface RewriteOutcome {
@@ -27,19 +30,15 @@ interface Proposal {
   version: number;
   newText: string;
   unit: string;
+  /** Where the rewrite applies, so an edit elsewhere in the document does not void it. */
+  anchor?: AnchoredRewrite;
 }
 
-/** The smallest single replacement that turns `before` into `after` (one undo step, caret kept). */
-export function minimalReplacement(before: string, after: string): { start: number; end: number; text: string } {
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endB = before.length;
-  let endA = after.length;
-  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
-    endB--;
-    endA--;
-  }
-  return { start, end: endB, text: after.slice(start, endA) };
+/** The proposal moved onto the document's current text (an edit outside its unit), or undefined when the unit itself changed. */
+function reanchored(p: Proposal, document: vscode.TextDocument): Proposal | undefined {
+  if (document.version === p.version) return p;
+  const moved = p.anchor && reanchorRewrite(p.anchor, document.getText());
+  return moved === undefined ? undefined : { ...p, version: document.version, newText: moved };
 }
 
 export class RewriteCommands implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -116,13 +115,15 @@ export class RewriteCommands implements vscode.TextDocumentContentProvider, vsco
     const outcome: RewriteOutcome = { status: reply.status, summary: reply.summary, newText: reply.newText, diff: reply.diff };
     if (!outcome) return;
     const proposal = outcome.newText !== undefined && outcome.newText !== text ? this.propose(document, version, outcome.newText, unit.name) : undefined;
+    if (proposal && outcome.newText !== undefined) proposal.anchor = { before: text, after: outcome.newText, unitStart: offsetOf(text, unit.range.start), unitEnd: offsetOf(text, unit.range.end) };
     if (preview) {
       if (proposal) await this.showPreview(proposal, outcome.summary);
       else void vscode.window.showInformationMessage(`Critic: no rewrite of ${unit.name} to preview — ${outcome.summary}`);
       return;
     }
-    if (outcome.status === 'verified' && proposal && document.version === version) {
-      await this.apply(proposal);
+    const current = proposal && reanchored(proposal, document);
+    if (outcome.status === 'verified' && current) {
+      await this.apply(current);
       void vscode.window.showInformationMessage(`Critic: applied a verified rewrite of ${unit.name} — ${outcome.summary}`);
       return;
     }
@@ -174,11 +175,12 @@ export class RewriteCommands implements vscode.TextDocumentContentProvider, vsco
       return;
     }
     const document = await vscode.workspace.openTextDocument(p.uri);
-    if (document.version !== p.version) {
+    const current = reanchored(p, document);
+    if (!current) {
       void vscode.window.showWarningMessage(`Critic: ${p.unit} changed since this rewrite was proposed; it was not applied — run the rewrite again.`);
       return;
     }
-    await this.apply(p);
+    await this.apply(current);
     await this.discardPreview(target);
   }
 

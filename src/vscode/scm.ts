@@ -15,6 +15,7 @@ import { signalFor } from './cancellation.js';
 import type { CriticController } from './controller.js';
 import type { GitApi, GitExtension, GitRepository } from './gitApi.js';
 import { gitUnavailableReason, type GitSituation } from './gitState.js';
+import { mapFindings, mapLines } from './lineMap.js';
 import { installPreCommitHook, preCommitHookText } from './preCommitHook.js';
 
 /** Runs git commands with the git binary the git extension uses. */
@@ -24,6 +25,20 @@ function gitExec(gitPath: string): ExecPort {
 
 /** Read-only views of staged versions that differ from the working file (their findings are shown there). */
 export const stagedScheme = 'critic-staged';
+
+/** What a critique of the staged or uncommitted changes found. */
+export interface ChangesOutcome {
+  findings: number;
+  errors: number;
+  /** Errors on read-only staged views, which VS Code's commit check does not read. */
+  stagedOnlyErrors: number;
+  files: number;
+}
+
+export interface ChangesOptions {
+  /** Before a commit: progress in the Source Control view, and no message when nothing was found. */
+  quiet?: boolean;
+}
 
 export class ScmCommands implements vscode.TextDocumentContentProvider {
   private readonly stagedTexts = new Map<string, string>();
@@ -41,15 +56,21 @@ export class ScmCommands implements vscode.TextDocumentContentProvider {
 
   /**
    * Critiques the staged blob itself (what the commit will contain) when it is not what the editor
-   * shows, and shows its findings on a read-only view of that staged version.
+   * shows. A finding whose lines (its whole function, when it is in one) are unchanged in the
+   * working file is shown there, where the user can act and the commit check sees it; the others
+   * stay on a read-only view of the staged version.
    */
-  private async critiqueStagedText(absPath: string, languageId: string, text: string, lines: { start: number; end: number }[], signal: AbortSignal): Promise<{ uri: vscode.Uri; findings: number }> {
+  private async critiqueStagedText(document: vscode.TextDocument, text: string, lines: { start: number; end: number }[], signal: AbortSignal) {
+    const absPath = document.uri.fsPath;
     const uri = vscode.Uri.from({ scheme: stagedScheme, path: absPath, query: 'staged' });
     this.stagedTexts.set(uri.toString(), text);
     this.changed.fire(uri);
-    const result = await this.critic.server.check({ uri: vscode.Uri.file(absPath).toString(), languageId, version: 0, text }, { signal, changedLines: lines });
-    this.critic.diagnostics.set(uri, result.findings);
-    return { uri, findings: result.findings.length };
+    const result = await this.critic.server.check({ uri: document.uri.toString(), languageId: document.languageId, version: 0, text }, { signal, changedLines: lines });
+    const { mapped, unmapped } = mapFindings(result.findings, result.units, mapLines(text, document.getText()), absPath);
+    this.critic.diagnostics.set(uri, unmapped);
+    if (mapped.length) this.critic.runs.adopt(document.uri.toString(), mapped);
+    const errors = (fs: typeof mapped) => fs.filter((f) => f.level === 'error').length;
+    return { uri, mapped: mapped.length, unmapped: unmapped.length, errors: errors(mapped) + errors(unmapped), stagedOnlyErrors: errors(unmapped) };
   }
 
   private warn(reason: string): undefined {
@@ -107,9 +128,9 @@ export class ScmCommands implements vscode.TextDocumentContentProvider {
     return { api, repo };
   }
 
-  async critiqueChanges(arg: unknown, staged: boolean): Promise<void> {
+  async critiqueChanges(arg: unknown, staged: boolean, options: ChangesOptions = {}): Promise<ChangesOutcome | undefined> {
     const found = await this.repository(arg);
-    if (!found) return;
+    if (!found) return undefined;
     const root = found.repo.rootUri.fsPath;
     const what = staged ? 'staged changes' : 'uncommitted changes';
     let changes;
@@ -119,19 +140,25 @@ export class ScmCommands implements vscode.TextDocumentContentProvider {
       const message = err instanceof GitError ? err.message : (err as Error).message;
       this.log.error(`git diff in ${root} failed`, err);
       void vscode.window.showErrorMessage(`Critic: could not read the ${what} of ${root}: ${message}`);
-      return;
+      return undefined;
     }
     const files = changes.filter((c) => languageOfPath(c.path) && c.lines.length);
     if (!files.length) {
-      void vscode.window.showInformationMessage(`Critic: no ${what} in Python, JavaScript or TypeScript files to critique.`);
-      return;
+      if (!options.quiet) void vscode.window.showInformationMessage(`Critic: no ${what} in Python, JavaScript or TypeScript files to critique.`);
+      return { findings: 0, errors: 0, stagedOnlyErrors: 0, files: 0 };
     }
     let findings = 0;
+    let errors = 0;
+    let stagedOnlyErrors = 0;
     let withFindings = 0;
     let done = 0;
-    const differing: { path: string; uri: vscode.Uri }[] = [];
+    const differing: { path: string; uri: vscode.Uri; mapped: number; unmapped: number }[] = [];
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Critic: critiquing the ${what}`, cancellable: true },
+      {
+        location: options.quiet ? vscode.ProgressLocation.SourceControl : vscode.ProgressLocation.Notification,
+        title: `Critic: critiquing the ${what}`,
+        cancellable: !options.quiet,
+      },
       async (progress, token) => {
         const bridge = signalFor(token);
         try {
@@ -141,12 +168,14 @@ export class ScmCommands implements vscode.TextDocumentContentProvider {
             const document = await vscode.workspace.openTextDocument(vscode.Uri.file(c.absPath));
             const stagedText = staged ? await c.readContent().catch(() => undefined) : undefined;
             if (stagedText !== undefined && stagedText !== document.getText()) {
-              const r = await this.critiqueStagedText(c.absPath, document.languageId, stagedText, c.lines, bridge.signal);
-              this.log.info(`${c.path}: the staged version differs from the working file; critiqued the staged version (${r.findings} findings)`);
-              differing.push({ path: c.path, uri: r.uri });
+              const r = await this.critiqueStagedText(document, stagedText, c.lines, bridge.signal);
+              this.log.info(`${c.path}: the staged version differs from the working file; critiqued the staged version (${r.mapped} findings shown on the working file, ${r.unmapped} on the staged view)`);
+              differing.push({ path: c.path, uri: r.uri, mapped: r.mapped, unmapped: r.unmapped });
               done++;
-              if (r.findings) {
-                findings += r.findings;
+              errors += r.errors;
+              stagedOnlyErrors += r.stagedOnlyErrors;
+              if (r.mapped + r.unmapped) {
+                findings += r.mapped + r.unmapped;
                 withFindings++;
               }
               continue;
@@ -155,6 +184,7 @@ export class ScmCommands implements vscode.TextDocumentContentProvider {
             done++;
             if (result?.findings.length) {
               findings += result.findings.length;
+              errors += result.findings.filter((f) => f.level === 'error').length;
               withFindings++;
             }
           }
@@ -166,20 +196,30 @@ export class ScmCommands implements vscode.TextDocumentContentProvider {
     const summary = findings
       ? `Critic: ${findings} finding${findings === 1 ? '' : 's'} on the ${what} of ${withFindings} of ${done} file${done === 1 ? '' : 's'}.`
       : `Critic: no findings on the ${what} of ${done} file${done === 1 ? '' : 's'}.`;
-    void vscode.window.showInformationMessage(summary, ...(findings ? ['Show Problems'] : [])).then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-    });
+    if (!options.quiet || findings) {
+      void vscode.window.showInformationMessage(summary, ...(findings ? ['Show Problems'] : [])).then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      });
+    }
     if (differing.length) {
       const names = differing.map((d) => d.path).join(', ');
+      const mapped = differing.reduce((n, d) => n + d.mapped, 0);
+      const unmapped = differing.reduce((n, d) => n + d.unmapped, 0);
+      const where =
+        mapped + unmapped === 0
+          ? 'it found nothing there'
+          : `${mapped} finding${mapped === 1 ? ' is' : 's are'} shown on the working file (the same lines there) and ${unmapped} on a read-only view of the staged version`;
+      const first = differing.find((d) => d.unmapped) ?? differing[0]!;
       void vscode.window
         .showWarningMessage(
-          `Critic: the staged and working versions of ${names} differ; Critic critiqued what is staged (what the commit contains), and its findings are on a read-only view of the staged version.`,
+          `Critic: the staged and working versions of ${names} differ; Critic critiqued what is staged (what the commit contains): ${where}.`,
           'Open Staged Version',
         )
         .then((choice) => {
-          if (choice) void vscode.window.showTextDocument(differing[0]!.uri, { preview: true });
+          if (choice) void vscode.window.showTextDocument(first.uri, { preview: true });
         });
     }
+    return { findings, errors, stagedOnlyErrors, files: done };
   }
 
   async installHook(arg: unknown): Promise<void> {

@@ -599,7 +599,9 @@ test('the extension-host suite (test/vscode/suite, written for @vscode/test-cli)
     const runnerDir = join(tmp, 'runner');
     await writeSuiteRunner(runnerDir, resultsFile);
     const runner = await packageVsix(runnerDir, join(tmp, 'runner.vsix'));
-    server = await startCodeServer({ workspace, vsix: [await criticVsix(), runner] });
+    // code-server (VS Code for the web) saves after a second by default; the suite's afterEach
+    // reverts calc.py to leave it as it is on disk, which an automatic save would defeat.
+    server = await startCodeServer({ workspace, vsix: [await criticVsix(), runner], settings: { 'files.autoSave': 'off' } });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server);

@@ -145,3 +145,72 @@ test('release keeps findings of a closed, saved document; close forgets them', a
   assert.equal(runs.findings('k').length, 0);
   runs.dispose();
 });
+
+const modelFinding = (line, unitName) => ({ ...finding(line, 'model-logic', unitName), tier: 'model', level: 'warning', source: 'model', range: r(line, 4, line, 8) });
+const lastMarks = (published) => published.at(-1);
+
+test('while a unit is critiqued again its model findings stay, marked re-checking, until the model answers', async () => {
+  let answer = [modelFinding(1, 'f')];
+  const shown = [];
+  const { host, calls } = fakeHost({ findings: () => answer, delayMs: 60 });
+  host.publish = (key, f) => shown.push(f.map((x) => `${x.rule}@${x.range.start.line}${x.rechecking ? ' re-checking' : ''}`));
+  const runs = new DocumentRuns(host);
+  await runs.request('k', { reason: 'file' });
+  assert.deepEqual(lastMarks(shown), ['model-logic@1']);
+  // An edit in f on another line than the finding's: kept, marked; the unit runs again after the delay.
+  runs.edit('k', [{ range: r(0, 12, 0, 12), text: ' # note' }], opts);
+  assert.deepEqual(lastMarks(shown), ['model-logic@1 re-checking']);
+  await sleep(40);
+  // The tools answered (partial): the old model finding is still there while the model reads.
+  assert.equal(calls.at(-1).reason, 'auto');
+  assert.deepEqual(lastMarks(shown), ['model-logic@1 re-checking']);
+  answer = [];
+  await sleep(120);
+  assert.deepEqual(lastMarks(shown), [], 'the model answer replaced it');
+  // An edit of the finding's own text clears it at once.
+  answer = [modelFinding(1, 'f')];
+  await runs.request('k', { reason: 'file' });
+  runs.edit('k', [{ range: r(1, 5, 1, 6), text: 'Z' }], opts);
+  assert.deepEqual(lastMarks(shown), []);
+  runs.dispose();
+});
+
+test('a Critique File run keeps the model findings marked until its final answer; a failed run drops them', async () => {
+  const shown = [];
+  let fail = false;
+  const { host } = fakeHost({ findings: () => [modelFinding(4, 'g')] });
+  const check = host.check;
+  host.check = async (...args) => {
+    if (fail) {
+      args[3]({ findings: [], units: [] });
+      throw new Error('server gone');
+    }
+    return check(...args);
+  };
+  host.publish = (key, f) => shown.push(f.map((x) => `${x.rule}${x.rechecking ? ' re-checking' : ''}`));
+  const runs = new DocumentRuns(host);
+  await runs.request('k', { reason: 'file' });
+  fail = true;
+  await assert.rejects(runs.request('k', { reason: 'file' }), /server gone/);
+  assert.deepEqual(shown.slice(-2), [['model-logic re-checking'], []]);
+  runs.dispose();
+});
+
+test('checked reports the findings of a finished run; restore shows remembered findings marked restored; adopt adds', async () => {
+  const checked = [];
+  const { host, published } = fakeHost({ findings: () => [finding(1, 'F1', 'f')] });
+  host.checked = (key, doc, findings, units) => checked.push({ key, text: doc.text, rules: findings.map((f) => f.rule), units: units.length });
+  host.publish = (key, f) => published.push(f.map((x) => `${x.rule}@${x.range.start.line}${x.restored ? ' restored' : ''}`));
+  const runs = new DocumentRuns(host);
+  await runs.request('k', { reason: 'file' });
+  assert.deepEqual(checked, [{ key: 'k', text: 'x', rules: ['F1'], units: 3 }]);
+  runs.restore('k', [finding(5, 'F2', 'g')], [unit('g', 'function', 4, 5)]);
+  assert.deepEqual(published.at(-1), ['F2@5 restored']);
+  assert.deepEqual(runs.units('k').map((u) => u.name), ['g']);
+  runs.adopt('k', [finding(2, 'S1', 'f')]);
+  assert.deepEqual(published.at(-1), ['S1@2', 'F2@5 restored']);
+  // The next check re-verifies: fresh findings replace the restored ones.
+  await runs.request('k', { reason: 'file' });
+  assert.deepEqual(published.at(-1), ['F1@1']);
+  runs.dispose();
+});
