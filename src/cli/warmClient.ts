@@ -30,7 +30,7 @@ export async function checkWithDaemon(req: Omit<CheckRequest, 'protocol'>, opts:
   const rpc = new Client(socket);
   try {
     // A daemon that accepts but never answers (stopped, deadlocked) must not hang a git hook.
-    const hello = (await rpc.call(methods.hello, { protocol: protocolVersion }, opts.helloTimeoutMs ?? 5_000)) as HelloAnswer;
+    const hello = (await rpc.call(methods.hello, { protocol: protocolVersion, build: req.build }, opts.helloTimeoutMs ?? 5_000)) as HelloAnswer;
     if (typeof hello !== 'object' || hello === null || hello.protocol !== protocolVersion) return { kind: 'failed', reason: `it speaks protocol ${String((hello as HelloAnswer | null)?.protocol)}, not ${protocolVersion}; restart it` };
     if (hello.build !== req.build) return { kind: 'failed', reason: `it is another build of Critic (${String(hello.build)}); restart it` };
     const answer = await rpc.call(methods.check, { protocol: protocolVersion, ...req });

@@ -60,6 +60,7 @@ export class WarmService {
   private readonly caches = new Map<string, ExecCache>();
   private readonly realRoot: string;
   private running = 0;
+  private answered = 0;
 
   constructor(private readonly opts: WarmServiceOptions) {
     this.realRoot = realOrSelf(opts.root);
@@ -71,14 +72,14 @@ export class WarmService {
   }
 
   hello(): HelloAnswer {
-    return { protocol: protocolVersion, build: this.opts.build, root: this.opts.root, pid: process.pid };
+    return { protocol: protocolVersion, build: this.opts.build, root: this.opts.root, pid: process.pid, served: this.answered };
   }
 
   async check(raw: unknown, signal: AbortSignal): Promise<CheckAnswer> {
     const req = this.validate(raw);
     this.running++;
     try {
-      const { key, entry } = this.entryFor(req);
+      const entry = this.entryFor(req);
       entry.active++;
       try {
         const critic = await entry.ready;
@@ -89,6 +90,7 @@ export class WarmService {
           const r = await critic.check(docs[i]!, { changedLines: d.changedLines, signal });
           return { findings: r.findings, notices: r.notices, ...(r.modelStats ? { modelStats: r.modelStats } : {}), ...(r.execution ? { execution: r.execution } : {}) };
         });
+        this.answered++;
         this.opts.log.debug(`served ${req.docs.length} document(s) on a warm engine (${this.engines.size} kept)`);
         return { isolation: critic.isolation, ...(critic.isolationReason ? { isolationReason: critic.isolationReason } : {}), notices: [...critic.notices], results };
       } finally {
@@ -106,14 +108,14 @@ export class WarmService {
     await Promise.all(all.map((e) => e.ready.then((c) => c.dispose()).catch(() => {})));
   }
 
-  private entryFor(req: CheckRequest): { key: string; entry: Entry } {
+  private entryFor(req: CheckRequest): Entry {
     // The same inputs the CLI builds its engine from (main.ts: trusted: true, projectTrusted, the cache).
     const key = engineKeyOf({ root: req.root, trusted: true, projectTrusted: req.projectTrusted, config: req.config, cacheDir: req.cacheDir });
     let entry = this.engines.get(key);
     if (entry) {
       this.engines.delete(key);
       this.engines.set(key, entry);
-      return { key, entry };
+      return entry;
     }
     let cache = this.caches.get(req.cacheDir);
     if (!cache) this.caches.set(req.cacheDir, (cache = new ExecCache({ dir: req.cacheDir, log: this.opts.log, salt: req.build })));
@@ -130,7 +132,7 @@ export class WarmService {
       oldest.retired = true;
       if (oldest.active === 0) void oldest.ready.then((c) => c.dispose()).catch(() => {});
     }
-    return { key, entry };
+    return entry;
   }
 
   /** The request as the CLI must have sent it; anything else is refused with a reason. */

@@ -3,7 +3,7 @@
  * line (JSON.stringify never emits a raw newline). Every request carries `protocol`; a line longer
  * than `maxMessageBytes` ends the connection instead of growing a buffer without bound.
  *
- *   → {"jsonrpc":"2.0","id":1,"method":"critic/hello","params":{"protocol":1}}
+ *   → {"jsonrpc":"2.0","id":1,"method":"critic/hello","params":{"protocol":1,"build":"0.1.0:…"}}
  *   ← {"jsonrpc":"2.0","id":1,"result":{"protocol":1,"build":"0.1.0:…","root":"/repo","pid":42}}
  *   → {"jsonrpc":"2.0","id":2,"method":"critic/check","params":{ CheckRequest }}
  *   ← {"jsonrpc":"2.0","id":2,"result":{ CheckAnswer }}
@@ -40,6 +40,8 @@ export interface HelloAnswer {
   build: string;
   root: string;
   pid: number;
+  /** Check requests answered so far (for status lines and tests). */
+  served: number;
 }
 
 export interface CheckDocument {
