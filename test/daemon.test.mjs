@@ -292,3 +292,31 @@ test('the idle timeout stops the daemon and removes its socket (mock timers)', a
   await d.stopped;
   assert.equal(existsSync(d.socket), false);
 });
+
+test('a running `critic lsp` serves the warm path too: same output, and its socket goes with it', async (t) => {
+  const { startLsp } = await import('./support/lspClient.mjs');
+  const root = stagedRepo(t);
+  const p = privateEnv();
+  t.after(p.cleanup);
+  const lsp = await startLsp({ root, env: p.env });
+  t.after(() => {
+    try {
+      process.kill(lsp.pid, 'SIGKILL');
+    } catch {
+      // it exited
+    }
+  });
+  // Waits for the server's own log line (the listener starts after `initialized`).
+  for (let i = 0; i < 600 && !lsp.logs.some((l) => /use this server \(socket/.test(l)); i++) await new Promise((r) => setTimeout(r, 50));
+  const line = lsp.logs.find((l) => /use this server \(socket/.test(l));
+  assert.ok(line, lsp.logs.join('\n'));
+  const socket = /socket (\S+)\)/.exec(line)[1];
+  const { hello } = await import('./support/daemon.mjs');
+  const cold = await criticAsync(['diff', '--staged', '--no-exec', '--no-daemon'], { cwd: root, env: p.env });
+  const warm = await criticAsync(['diff', '--staged', '--no-exec'], { cwd: root, env: p.env });
+  assert.equal((await hello(socket)).served, 1);
+  assertSameRun(warm, cold, 'through the language server');
+  // Shutdown and exit: the listener neither outlives nor holds up the server.
+  assert.equal((await lsp.stop()).code, 0);
+  assert.equal(existsSync(socket), false, 'shutdown removes the socket');
+});

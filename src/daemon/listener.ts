@@ -46,10 +46,13 @@ function listenAt(server: Server, path: string): Promise<void> {
 
 /**
  * Serves `service` on `path` (in a folder locateSocket accepted). `onActivity` is called when a
- * request starts and when one ends, for the idle timer.
+ * request starts and when one ends, for the idle timer; `unref`: the listener alone does not keep
+ * the process running.
  */
-export async function listenOn(path: string, service: WarmService, opts: { log: Logger; uid: number; onActivity?: () => void }): Promise<ListenResult> {
+export async function listenOn(path: string, service: WarmService, opts: { log: Logger; uid: number; onActivity?: () => void; unref?: boolean }): Promise<ListenResult> {
   const server = createServer((socket) => serveConnection(socket, service, opts));
+  // In a host with its own lifetime (the language server), the socket must not keep the process alive.
+  if (opts.unref) server.unref();
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   try {
     await listenAt(server, temp);
