@@ -15,6 +15,7 @@ import { needsSandbox } from './support/sandbox.mjs';
 const { socketPathFor, privateDirProblem } = await import(out('daemon/socketPath.js'));
 const { startDaemon: startInProcess } = await import(out('daemon/daemon.js'));
 const { silentLogger } = await import(out('engine/types.js'));
+const { engineEnvironment } = await import(out('daemon/environment.js'));
 
 const base = {
   'stats.py': 'def mean(xs):\n    """Mean.\n\n    >>> mean([1, 2])\n    1.5\n    """\n    return sum(xs) / len(xs)\n',
@@ -224,17 +225,22 @@ test('the daemon refuses another root, another build, a model, malformed and ove
   const other = tempProject({ 'x.py': 'x = 1\n' });
   t.after(other.cleanup);
   const { defaultConfig } = await import(out('engine/config.js'));
-  const request = (params) => `${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'critic/check', params: { protocol: 1, build: hello.result.build, root, config: defaultConfig(), projectTrusted: false, cacheDir: p.env.CRITIC_CACHE_DIR, jobs: 1, docs: [], ...params } })}\n`;
+  const request = (params) => `${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'critic/check', params: { protocol: 1, build: hello.result.build, root, config: defaultConfig(), projectTrusted: false, cacheDir: p.env.CRITIC_CACHE_DIR, jobs: 1, environment: engineEnvironment({ ...process.env, ...p.env }), docs: [], ...params } })}\n`;
   const errorOf = async (line) => (await exchange(socket, [line]))[0].error;
   assert.equal((await errorOf(request({ root: other.root }))).code, -32001);
   assert.equal((await errorOf(request({ build: 'another build' }))).code, -32002);
   assert.equal((await errorOf(request({ protocol: 99 }))).code, -32003);
+  assert.equal((await errorOf(request({ environment: { ...engineEnvironment({ ...process.env, ...p.env }), VIRTUAL_ENV: '/elsewhere' } }))).code, -32004);
   assert.match((await errorOf(request({ config: { ...defaultConfig(), model: { ...defaultConfig().model, models: ['m'] } } }))).message, /runs no critic model/);
   assert.match((await errorOf(request({ config: { execution: { memoryMb: 10 ** 9 } } }))).message, /execution\.memoryMb/);
   assert.match((await errorOf(request({ docs: [{ path: join(other.root, 'x.py'), text: 'x = 1\n', language: 'python' }] }))).message, /inside the project/);
   assert.equal((await errorOf('this is not json\n')).code, -32700);
   const big = await errorOf(`{"jsonrpc":"2.0","id":3,"method":"critic/check","params":"${'x'.repeat(65 * 1024 * 1024)}"}\n`);
   assert.match(big.message, /larger than/);
+  assert.equal(await d.served(), 0);
+  // A CLI in another virtualenv than the daemon's shell: one note, checked in process.
+  const venv = critic(['diff', '--staged', '--no-exec'], { cwd: root, env: { ...p.env, VIRTUAL_ENV: '/elsewhere' } });
+  assert.match(venv.stderr, /not using the Critic daemon: it answered an error: it was started with another VIRTUAL_ENV than this shell's.*restart it from here; checked in process instead/);
   assert.equal(await d.served(), 0);
   // Still alive and serving.
   critic(['diff', '--staged', '--no-exec'], { cwd: root, env: p.env });

@@ -28,6 +28,7 @@ import { daemonHelp, parseDaemonArgs, startDaemon } from '../daemon/daemon.js';
 import { droppedFindingsSummary } from '../engine/critique/dropSummary.js';
 import type { CheckDocument, DocumentAnswer } from '../daemon/wire.js';
 import { checkWithDaemon } from './warmClient.js';
+import { engineEnvironment } from '../daemon/environment.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -205,7 +206,7 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     if (opts.daemon && !models.length) {
       const docs = await Promise.all(jobs.map(async (job): Promise<CheckDocument> => ({ path: job.path, text: withoutBom(await job.read()), language: languageOfPath(job.path)!, ...(job.changedLines ? { changedLines: job.changedLines } : {}) })));
       const warm = await checkWithDaemon(
-        { build: buildIdentity(), root: project.root, config, projectTrusted: project.trust !== undefined, cacheDir: resolve(io.cwd, cacheDir(io)), jobs: jobCount, docs },
+        { build: buildIdentity(), root: project.root, config, projectTrusted: project.trust !== undefined, cacheDir: resolve(io.cwd, cacheDir(io)), jobs: jobCount, environment: engineEnvironment(io.env), docs },
         { env: io.env },
       );
       if (warm.kind === 'answered') {

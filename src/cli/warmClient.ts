@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { levels } from '../engine/findings.js';
 import { locateSocket, currentUid, socketFileProblem } from '../daemon/socketPath.js';
-import { methods, protocolVersion, readMessages, send, type CheckAnswer, type CheckRequest, type HelloAnswer, type RpcMessage } from '../daemon/wire.js';
+import { maxMessageBytes, methods, protocolVersion, readMessages, send, type CheckAnswer, type CheckRequest, type HelloAnswer, type RpcMessage } from '../daemon/wire.js';
 
 export type WarmOutcome = { kind: 'answered'; answer: CheckAnswer; socket: string } | { kind: 'absent' | 'refused' | 'failed'; reason: string };
 
@@ -15,6 +15,8 @@ const missing = (reason: string) => /\(ENOENT\)/.test(reason);
 
 /** Sends `req` to the project's daemon; never throws. */
 export async function checkWithDaemon(req: Omit<CheckRequest, 'protocol'>, opts: { env: NodeJS.ProcessEnv; helloTimeoutMs?: number }): Promise<WarmOutcome> {
+  // The whole request is one message: past the bound the daemon would refuse it anyway.
+  if (req.docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0) > maxMessageBytes / 2) return { kind: 'absent', reason: 'the files are too large for one message to the daemon' };
   const where = locateSocket(req.root, { env: opts.env, create: false });
   if (!where.ok) return { kind: missing(where.reason) ? 'absent' : 'refused', reason: where.reason };
   const uid = currentUid()!;

@@ -16,6 +16,7 @@ import { languageIds } from '../engine/languages.js';
 import { assetsIn, nodeExec, nodeFs } from '../engine/nodePorts.js';
 import type { LineRange } from '../engine/pipeline.js';
 import type { Logger } from '../engine/types.js';
+import { engineEnvironment, environmentDifferences } from './environment.js';
 import { errorCodes, protocolVersion, type CheckAnswer, type CheckDocument, type CheckRequest, type DocumentAnswer, type HelloAnswer } from './wire.js';
 
 /** A request the service refuses, with its JSON-RPC error code. */
@@ -59,6 +60,7 @@ export class WarmService {
   private readonly engines = new Map<string, Entry>();
   private readonly caches = new Map<string, ExecCache>();
   private readonly realRoot: string;
+  private readonly environment = engineEnvironment(process.env);
   private running = 0;
   private answered = 0;
 
@@ -144,6 +146,9 @@ export class WarmService {
     if (p.build !== this.opts.build) throw new RpcError(errorCodes.wrongBuild, `this daemon is Critic ${this.opts.build}, the request is from ${String(p.build)}`);
     if (typeof p.root !== 'string' || !isAbsolute(p.root)) throw bad('root must be an absolute path');
     if (realOrSelf(p.root) !== this.realRoot) throw new RpcError(errorCodes.wrongRoot, `this daemon serves ${this.opts.root}, not ${p.root}`);
+    if (typeof p.environment !== 'object' || p.environment === null || Object.values(p.environment).some((v) => typeof v !== 'string')) throw bad('environment must map names to strings');
+    const differ = environmentDifferences(this.environment, p.environment as Record<string, string>);
+    if (differ.length) throw new RpcError(errorCodes.wrongEnvironment, `it was started with another ${differ.join(', ')} than this shell's, so it could find other interpreters; restart it from here`);
     if (typeof p.projectTrusted !== 'boolean') throw bad('projectTrusted must be true or false');
     if (typeof p.cacheDir !== 'string' || !isAbsolute(p.cacheDir)) throw bad('cacheDir must be an absolute path');
     if (typeof p.jobs !== 'number' || !Number.isInteger(p.jobs) || p.jobs < 1 || p.jobs > 64) throw bad('jobs must be a whole number from 1 to 64');
@@ -158,7 +163,7 @@ export class WarmService {
     if (config.model.models.length) throw bad('the daemon runs no critic model; a CLI with a model checks in process');
     if (!Array.isArray(p.docs) || p.docs.length > 100_000) throw bad('docs must be a list');
     const docs = p.docs.map((d: unknown, i: number) => this.document(d, p.root as string, i));
-    return { protocol: protocolVersion, build: this.opts.build, root: p.root, config, projectTrusted: p.projectTrusted, cacheDir: p.cacheDir, jobs: p.jobs, docs };
+    return { protocol: protocolVersion, build: this.opts.build, root: p.root, config, projectTrusted: p.projectTrusted, cacheDir: p.cacheDir, jobs: p.jobs, environment: p.environment as Record<string, string>, docs };
   }
 
   private document(raw: unknown, root: string, i: number): CheckDocument {

@@ -32,6 +32,7 @@ export const errorCodes = {
   wrongRoot: -32001,
   wrongBuild: -32002,
   wrongProtocol: -32003,
+  wrongEnvironment: -32004,
 } as const;
 
 export interface HelloAnswer {
@@ -65,6 +66,8 @@ export interface CheckRequest {
   /** The execution cache folder the CLI would use. */
   cacheDir: string;
   jobs: number;
+  /** engineEnvironment() of the CLI: which interpreters it would find. */
+  environment: Record<string, string>;
   docs: CheckDocument[];
 }
 
