@@ -95,3 +95,35 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   arm();
   return { ok: true, root, socket: where.path, stop, stopped };
 }
+
+/**
+ * The warm path inside another long-lived host (the language server): one listener per project
+ * root, none of them keeping the process alive. A root whose socket is taken or unsafe is skipped
+ * with an info line. Resolves with a function that closes them all.
+ */
+export async function serveWarmPath(roots: readonly string[], opts: { build: string; assetsDir: string; env: NodeJS.ProcessEnv; log: Logger }): Promise<() => Promise<void>> {
+  const closers: Array<() => Promise<void>> = [];
+  const uid = currentUid();
+  for (const root of uid === undefined ? [] : roots) {
+    const where = locateSocket(root, { env: opts.env, create: true });
+    if (!where.ok) {
+      opts.log.info(`no warm path for critic check/diff in ${root}: ${where.reason}`);
+      continue;
+    }
+    const service = new WarmService({ root, build: opts.build, assetsDir: opts.assetsDir, log: opts.log });
+    const listening = await listenOn(where.path, service, { log: opts.log, uid: uid!, unref: true });
+    if (!listening.ok) {
+      opts.log.info(`no warm path for critic check/diff in ${root}: ${listening.reason}`);
+      await service.dispose();
+      continue;
+    }
+    opts.log.info(`critic check/diff in ${root} use this server (socket ${where.path})`);
+    closers.push(async () => {
+      await listening.close();
+      await service.dispose();
+    });
+  }
+  return async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  };
+}

@@ -40,9 +40,7 @@ import { parseRewriteArgs, runRewrite } from './rewriteCommand.js';
 import { DocumentScheduler, globalTimers, type Timers } from './scheduler.js';
 import { defaultDebounceMs } from './settings.js';
 import { findProjectRoot } from '../engine/project.js';
-import { listenOn } from '../daemon/listener.js';
-import { currentUid, locateSocket } from '../daemon/socketPath.js';
-import { WarmService } from '../daemon/warmService.js';
+import { serveWarmPath } from '../daemon/daemon.js';
 
 export interface ServerOptions {
   /** Where the wasm grammars (and, bundled, TypeScript's lib files) are: the bundle's folder. */
@@ -219,33 +217,17 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     };
   });
 
-  const warmClosers: Array<() => Promise<void>> = [];
-  async function serveWarmPath(build: string): Promise<void> {
-    const uid = currentUid();
-    if (uid === undefined) return;
-    for (const root of new Set(folders.map((f) => findProjectRoot(f).root))) {
-      const where = locateSocket(root, { env: opts.env ?? process.env, create: true });
-      if (!where.ok) {
-        log.info(`no warm path for critic check/diff in ${root}: ${where.reason}`);
-        continue;
-      }
-      const service = new WarmService({ root, build, assetsDir: opts.assetsDir, log });
-      const listening = await listenOn(where.path, service, { log, uid, unref: true });
-      if (!listening.ok) {
-        log.info(`no warm path for critic check/diff in ${root}: ${listening.reason}`);
-        await service.dispose();
-        continue;
-      }
-      log.info(`critic check/diff in ${root} use this server (socket ${where.path})`);
-      warmClosers.push(async () => {
-        await listening.close();
-        await service.dispose();
-      });
-    }
-  }
+  /** Resolves with the closer of the CLI's warm path, once it listens (see ServerOptions.warmPath). */
+  let warmPath: Promise<(() => Promise<void>) | undefined> | undefined;
 
   connection.onInitialized(() => {
-    if (opts.warmPath) void serveWarmPath(opts.warmPath.build).catch((err: unknown) => log.error('the warm path for critic check/diff could not start', err));
+    if (opts.warmPath) {
+      const roots = [...new Set(folders.map((f) => findProjectRoot(f).root))];
+      warmPath = serveWarmPath(roots, { build: opts.warmPath.build, assetsDir: opts.assetsDir, env: opts.env ?? process.env, log }).catch((err: unknown) => {
+        log.error('the warm path for critic check/diff could not start', err);
+        return undefined;
+      });
+    }
     log.info(`Critic language server: ${trusted ? 'trusted — examples and tests run in the sandbox' : 'not trusted — static tools only (pass initializationOptions.trusted or --trust-project to run code)'}`);
     if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.critic.json' }] });
     if (configRegistration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'critic' });
@@ -357,7 +339,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
 
   connection.onShutdown(async () => {
     scheduler.dispose();
-    await Promise.all(warmClosers.splice(0).map((close) => close()));
+    await (await warmPath)?.();
     await projects?.dispose();
   });
 }
