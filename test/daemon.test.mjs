@@ -326,3 +326,13 @@ test('a running `critic lsp` serves the warm path too: same output, and its sock
   assert.equal((await lsp.stop()).code, 0);
   assert.equal(existsSync(socket), false, 'shutdown removes the socket');
 });
+
+test("the environment a daemon compares: git's hook PATH prefix and unrelated variables do not count, a virtualenv does", () => {
+  const shell = { PATH: '/venv/bin:/usr/bin', HOME: '/home/u', VIRTUAL_ENV: '/venv', TERM: 'xterm', SHLVL: '1', CRITIC_TRUST_PROJECT: '1', PYENV_VERSION: '3.11' };
+  const hook = { ...shell, PATH: '/usr/lib/git-core:/venv/bin:/usr/bin', GIT_EXEC_PATH: '/usr/lib/git-core', GIT_INDEX_FILE: '.git/index', TERM: 'dumb', SHLVL: '3', CRITIC_TRUST_PROJECT: '0' };
+  assert.deepEqual(engineEnvironment(hook), engineEnvironment(shell));
+  assert.deepEqual(engineEnvironment(shell), { PATH: '/venv/bin:/usr/bin', HOME: '/home/u', VIRTUAL_ENV: '/venv', PYENV_VERSION: '3.11' });
+  assert.notDeepEqual(engineEnvironment({ ...shell, VIRTUAL_ENV: '/other' }), engineEnvironment(shell));
+  // git-core anywhere but in front is the user's own PATH and counts.
+  assert.notDeepEqual(engineEnvironment({ ...shell, PATH: '/venv/bin:/usr/lib/git-core:/usr/bin', GIT_EXEC_PATH: '/usr/lib/git-core' }), engineEnvironment(shell));
+});
