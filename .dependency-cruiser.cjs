@@ -1,8 +1,9 @@
 /**
  * Which folder may import which (checked by `npm test`; GUIDE.md §3 in rules):
  *   src/engine  — node APIs and its own modules only: never cli, lsp or vscode
- *   src/lsp     — the engine (the language server is a host of the engine)
- *   src/cli     — the engine and the language server (`critic lsp` starts it)
+ *   src/daemon  — the engine (the warm path's socket service: `critic daemon`, also in the language server)
+ *   src/lsp     — the engine and the daemon's service (the language server is a host of the engine)
+ *   src/cli     — the engine, the language server (`critic lsp` starts it) and the daemon
  *   src/vscode  — the extension: its own modules, pure engine modules, never cli or lsp (except
  *                 src/lsp/protocol.ts, the wire contract: plain names and types, no imports)
  * and no import cycles anywhere. Inside the engine, the project's files are read through
@@ -21,7 +22,7 @@ module.exports = {
       name: 'engine-has-no-vscode',
       comment: "Only the extension may import 'vscode'.",
       severity: 'error',
-      from: { path: '^src/(engine|cli|lsp)/' },
+      from: { path: '^src/(engine|cli|lsp|daemon)/' },
       to: { path: '^vscode$', dependencyTypesNot: ['type-only'] },
     },
     {
@@ -29,6 +30,12 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/lsp/' },
       to: { path: '^src/(cli|vscode)/' },
+    },
+    {
+      name: 'daemon-uses-only-engine',
+      severity: 'error',
+      from: { path: '^src/daemon/' },
+      to: { path: '^src/(cli|lsp|vscode)/' },
     },
     {
       name: 'cli-not-vscode',
@@ -41,7 +48,7 @@ module.exports = {
       comment: 'The extension is a client: it talks to the language server over LSP (its protocol.ts is the contract) and shares no CLI code.',
       severity: 'error',
       from: { path: '^src/vscode/' },
-      to: { path: '^src/(cli|lsp)/', pathNot: '^src/lsp/protocol\\.ts$' },
+      to: { path: '^src/(cli|lsp|daemon)/', pathNot: '^src/lsp/protocol\\.ts$' },
     },
     {
       name: 'engine-reads-the-project-through-the-port',

@@ -17,6 +17,8 @@ export interface CliOptions {
   base?: string;
   config?: string;
   exec: boolean;
+  /** Try a running `critic daemon` / language server of the project first (`--no-daemon`: never). */
+  daemon: boolean;
   allowUnsandboxed: boolean;
   /** The user trusts the project: its .critic.json may choose models and loosen limits, its ESLint loads in process. */
   trustProject: boolean;
@@ -64,6 +66,7 @@ const flags: Record<string, FlagSpec> = {
   '--no-color': { commands: all, set: (o) => (o.color = false) },
   '--config': { commands: all, value: 'FILE', set: (o, v) => (o.config = v) },
   '--no-exec': { commands: all, set: (o) => (o.exec = false) },
+  '--no-daemon': { commands: all, set: (o) => (o.daemon = false) },
   '--allow-unsandboxed': { commands: all, set: (o) => (o.allowUnsandboxed = true) },
   '--trust-project': { commands: all, set: (o) => (o.trustProject = true) },
   '--model': { commands: all, value: 'NAME[,NAME…]', set: (o, v) => (o.models = v.split(',').map((s) => s.trim()).filter(Boolean)) },
@@ -77,7 +80,7 @@ const flags: Record<string, FlagSpec> = {
 };
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { command: 'help', paths: [], format: 'text', quiet: false, verbose: false, staged: false, exec: true, allowUnsandboxed: false, trustProject: false, apply: false };
+  const o: CliOptions = { command: 'help', paths: [], format: 'text', quiet: false, verbose: false, staged: false, exec: true, daemon: true, allowUnsandboxed: false, trustProject: false, apply: false };
   const args = [...argv];
   const first = args.shift();
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return o;
@@ -129,6 +132,8 @@ Usage:
                                       --apply writes it only if it changes just the unit, or also adds
                                       imports the diff shows and --allow-imports accepts
   critic lsp --stdio | --node-ipc      the language server for any LSP editor (critic lsp --help)
+  critic daemon [--idle-timeout MIN]   keep Critic warm for this project; check and diff use it
+                                      (critic daemon --help)
 
 Options:
   --format text|json|sarif   output format (default: text)
@@ -140,6 +145,7 @@ Options:
   --trust-project            trust the project's .critic.json (models, looser limits) and load its ESLint
                              config in process (env: CRITIC_TRUST_PROJECT=1; user config: trustedProjects)
   --no-exec                  do not run examples or tests
+  --no-daemon                check in this process even when a critic daemon for the project runs
   --allow-unsandboxed        run code with resource limits only where no sandbox is available
   --model NAME[,NAME…]       critic model(s); several form a panel (env: CRITIC_MODEL)
   --base-url URL             OpenAI-compatible endpoint (env: OPENAI_BASE_URL; key: OPENAI_API_KEY)

@@ -3,14 +3,14 @@ import { addExecutionSummary, emptyExecutionSummary } from '../engine/executionS
 import { availableParallelism, homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import pkg from '../../package.json';
 import { ConfigError } from '../engine/config.js';
 import { levelAtLeast, type Finding } from '../engine/findings.js';
 import { languageOfPath } from '../engine/languages.js';
 import { assetsIn, nodeExec, nodeFs } from '../engine/nodePorts.js';
-import type { CheckResult, LineRange } from '../engine/pipeline.js';
+import type { CheckResult, LineRange, ToolNotice } from '../engine/pipeline.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
 import { createCritic, type Critic } from '../engine/critic.js';
 import { ExecCache } from '../engine/evidence/execCache.js';
@@ -24,7 +24,11 @@ import { guardedWriter, visible } from './terminalText.js';
 import { chooseModels, noModelHint } from './modelConfig.js';
 import { noModelMessage, runFix } from './fix.js';
 import { lspHelp, parseLspArgs, runLanguageServer } from '../lsp/lspCommand.js';
+import { daemonHelp, parseDaemonArgs, startDaemon } from '../daemon/daemon.js';
 import { droppedFindingsSummary } from '../engine/critique/dropSummary.js';
+import type { CheckDocument, DocumentAnswer } from '../daemon/wire.js';
+import { checkWithDaemon } from './warmClient.js';
+import { engineEnvironment } from '../daemon/environment.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -98,10 +102,41 @@ function buildIdentity(): string {
   }
 }
 
+/** What the report is built from, whether the daemon or this process checked the documents. */
+interface Checked {
+  criticNotices: readonly ToolNotice[];
+  isolation: string;
+  results: DocumentAnswer[];
+}
+
+async function checkInProcess(critic: Critic, jobs: Job[], opts: { projectRoot: string; trusted: boolean; jobs: number }): Promise<Checked> {
+  const { projectRoot } = opts;
+  {
+    // Knowing every file first, tools batch across them: the sandboxed ESLint (an untrusted
+    // project's) lints them in a few shared runs, related tests run in one session per runner.
+    const docs = await Promise.all(
+      jobs.map(async (job): Promise<SourceDocument> => {
+        const text = await job.read();
+        job.read = () => Promise.resolve(text);
+        return { path: job.path, text: withoutBom(text), language: languageOfPath(job.path)!, projectRoot };
+      }),
+    );
+    critic.prefetch(docs);
+  }
+  const results = await pool(jobs, opts.jobs, async (job): Promise<CheckResult> => {
+    // A UTF-8 byte order mark is not text: editors hide it and interpreters skip it, so line 1's
+    // columns and the code that runs are those of the text after it (`fix` keeps the bytes).
+    const doc: SourceDocument = { path: job.path, text: withoutBom(await job.read()), language: languageOfPath(job.path)!, projectRoot };
+    return critic.check(doc, { changedLines: job.changedLines });
+  });
+  return { criticNotices: critic.notices, isolation: critic.isolation, results };
+}
+
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
   // The language server speaks JSON-RPC on stdout: it is not terminal output.
   if (argv[0] === 'lsp') return runLsp(argv.slice(1), rawIo);
+  if (argv[0] === 'daemon') return runDaemon(argv.slice(1), { ...rawIo, stdout: guardedWriter(rawIo.stdout), stderr: guardedWriter(rawIo.stderr) });
   // One guard for everything the CLI prints: only Critic's own colour codes pass (terminalText.ts).
   const io: CliIo = { ...rawIo, stdout: guardedWriter(rawIo.stdout), stderr: guardedWriter(rawIo.stderr) };
   let opts: CliOptions;
@@ -133,7 +168,6 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
 
     const { models, notice: keyNotice } = chooseModels(opts, io.env, project, ctx.log);
     const configNotices: Report['notices'] = [
-      ...project.warnings.map((message) => ({ tool: 'config', message })),
       ...(trustNotice ? [{ tool: 'config', message: trustNotice }] : []),
       ...(keyNotice ? [{ tool: 'model', message: keyNotice }] : []),
     ];
@@ -156,9 +190,9 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
       jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8') }));
     }
 
-    // `fix` rewrites with the first model (its checks run with the model off); a panel is for critiques.
-    critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, ctx.log), models });
     if (opts.command === 'fix') {
+      // `fix` rewrites with the first model (its checks run with the model off); a panel is for critiques.
+      critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, ctx.log), models });
       if (!opts.quiet) for (const n of [...configNotices, ...critic.notices]) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
       return await runFix(
         { file: opts.paths[0]!, line: opts.line, unit: opts.unit, apply: opts.apply, allowImports: opts.allowImports, format: opts.format, verbose: opts.verbose },
@@ -166,37 +200,43 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
       );
     }
 
-    const noticeKeys = new Set<string>();
-    const notices: Report['notices'] = [...configNotices, ...critic.notices];
-    if (!models.length) notices.push({ tool: 'model', message: noModelHint });
-    {
-      // Knowing every file first, tools batch across them: the sandboxed ESLint (an untrusted
-      // project's) lints them in a few shared runs, related tests run in one session per runner.
-      const docs = await Promise.all(
-        jobs.map(async (job): Promise<SourceDocument> => {
-          const text = await job.read();
-          job.read = () => Promise.resolve(text);
-          return { path: job.path, text: withoutBom(text), language: languageOfPath(job.path)!, projectRoot: project.root };
-        }),
+    const jobCount = opts.jobs ?? Math.min(4, availableParallelism());
+    let checked: Checked | undefined;
+    // The warm path serves tool and execution evidence only: with a model, everything runs here,
+    // so the API key and the model choice never leave this process.
+    if (opts.daemon && !models.length) {
+      const docs = await Promise.all(jobs.map(async (job): Promise<CheckDocument> => ({ path: job.path, text: withoutBom(await job.read()), language: languageOfPath(job.path)!, ...(job.changedLines ? { changedLines: job.changedLines } : {}) })));
+      const warm = await checkWithDaemon(
+        { build: buildIdentity(), root: project.root, config, projectTrusted: project.trust !== undefined, cacheDir: resolve(io.cwd, cacheDir(io)), jobs: jobCount, environment: engineEnvironment(io.env), docs },
+        { env: io.env },
       );
-      critic.prefetch(docs);
+      if (warm.kind === 'answered') {
+        ctx.log.info(`checked by the Critic daemon on ${warm.socket}`);
+        checked = { criticNotices: warm.answer.notices, isolation: warm.answer.isolation, results: warm.answer.results };
+      } else if (warm.kind === 'absent') ctx.log.info(`no Critic daemon for this project (${warm.reason}); checking in process`);
+      else if (!opts.quiet) io.stderr(`critic: note: ${visible(`not using the Critic daemon: ${warm.reason}; checked in process instead (--no-daemon skips it)`, { singleLine: true })}\n`);
+      if (!checked) for (const [i, job] of jobs.entries()) job.read = () => Promise.resolve(docs[i]!.text);
     }
-    const results: CheckResult[] = await pool(jobs, opts.jobs ?? Math.min(4, availableParallelism()), async (job) => {
-      const language = languageOfPath(job.path)!;
-      // A UTF-8 byte order mark is not text: editors hide it and interpreters skip it, so line 1's
-      // columns and the code that runs are those of the text after it (`fix` keeps the bytes).
-      const doc: SourceDocument = { path: job.path, text: withoutBom(await job.read()), language, projectRoot: project.root };
-      const result = await critic!.check(doc, { changedLines: job.changedLines });
+    if (!checked) {
+      critic = await createCritic(ctx, { trusted: true, projectTrusted: project.trust !== undefined, cache: execCache(io, ctx.log), models });
+      checked = await checkInProcess(critic, jobs, { projectRoot: project.root, trusted: project.trust !== undefined, jobs: jobCount });
+    }
+
+    const noticeKeys = new Set<string>();
+    const notices: Report['notices'] = [...configNotices, ...checked.criticNotices];
+    if (!models.length) notices.push({ tool: 'model', message: noModelHint });
+    // In document order, so the output does not depend on which file finished first.
+    for (const [i, result] of checked.results.entries()) {
       for (const n of result.notices) {
         // A missing tool is reported once, not once per file.
-        const key = `${n.tool}\0${n.message.replace(job.path, '')}`;
+        const key = `${n.tool}\0${n.message.replace(jobs[i]!.path, '')}`;
         if (!noticeKeys.has(key)) {
           noticeKeys.add(key);
           notices.push(n);
         }
       }
-      return result;
-    });
+    }
+    const results = checked.results;
     const findings: Finding[] = results.flatMap((r) => r.findings);
     // A model that cannot be reached or answers nothing usable is a configuration problem (exit 2).
     const requests = results.reduce((n, r) => n + (r.modelStats?.requests ?? 0), 0);
@@ -208,7 +248,7 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     if (dropped) notices.push({ tool: 'model', kind: 'dropped', message: dropped });
     const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output' && n.kind !== 'dropped') || (malformed > 0 && malformed >= requests);
     const execution = results.reduce((a, r) => (r.execution ? addExecutionSummary(a, r.execution) : a), emptyExecutionSummary());
-    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version, execution, executionOff: !config.execution.enabled ? 'execution is off' : critic.isolation === 'none' ? 'no sandbox is available here, see the notes' : undefined };
+    const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version, execution, executionOff: !config.execution.enabled ? 'execution is off' : checked.isolation === 'none' ? 'no sandbox is available here, see the notes' : undefined };
     if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));
     else if (opts.format === 'json') io.stdout(formatJson(report));
@@ -229,6 +269,33 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
   }
 }
 
+/** `critic daemon`: serve the warm path for the project of the current folder until idle or SIGTERM. */
+async function runDaemon(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(daemonHelp);
+    return 0;
+  }
+  const args = parseDaemonArgs(argv);
+  if (typeof args === 'string') {
+    io.stderr(`critic: ${args}\n`);
+    return 2;
+  }
+  const log = stderrLogger(io, args.verbose);
+  const daemon = await startDaemon({ cwd: io.cwd, env: io.env, build: buildIdentity(), assetsDir: __dirname, log, idleMs: args.idleMs });
+  if (!daemon.ok) {
+    io.stderr(`critic: ${visible(daemon.reason, { singleLine: true })}${daemon.alreadyRunning ? '' : '; critic check and diff still work, in process'}\n`);
+    return daemon.alreadyRunning ? 0 : 2;
+  }
+  const stop = () => void daemon.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  io.stderr(`critic: daemon for ${visible(daemon.root, { singleLine: true })} listening on ${daemon.socket}; exits after ${Math.round(args.idleMs / 60_000)} min without a request or on SIGTERM\n`);
+  await daemon.stopped;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  return 0;
+}
+
 /** `critic lsp`: the language server on stdio or node-ipc, until the client exits. */
 async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -242,7 +309,8 @@ async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
   }
   // The bundle's --liftoff-only stays on: measured for the server too (ruff on 1,000 lines, 30
   // edits), Liftoff-only was faster warm (15 vs 97 ms median) and cold, and used a third of the memory.
-  await runLanguageServer(args, __dirname, io.env);
+  // It also serves this CLI's warm path for the workspace's projects (same build: same results).
+  await runLanguageServer(args, __dirname, io.env, { build: buildIdentity() });
   return 0;
 }
 
@@ -256,5 +324,7 @@ if (require.main === module) {
   };
   void runCli(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
+    // A stopped daemon leaves idle handles (a client still connected, the engines' workers): it is done.
+    if (process.argv[2] === 'daemon') process.exit(code);
   });
 }

@@ -41,11 +41,11 @@ export function parseLspArgs(argv: readonly string[], env: NodeJS.ProcessEnv): L
 }
 
 /** Starts the server; resolves when the client closes the connection. */
-export function runLanguageServer(args: LspArgs, assetsDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+export function runLanguageServer(args: LspArgs, assetsDir: string, env: NodeJS.ProcessEnv, warmPath?: { build: string }): Promise<void> {
   // The library reads the transport from process.argv (`--stdio`, `--node-ipc`, checked above)
   // and, for stdio, routes console.* to the client so nothing else reaches stdout.
   const connection = createConnection(ProposedFeatures.all);
-  startServer(connection, { assetsDir, trusted: args.trusted, env, verbose: args.verbose });
+  startServer(connection, { assetsDir, trusted: args.trusted, env, verbose: args.verbose, ...(warmPath ? { warmPath } : {}) });
   return new Promise((resolve) => {
     connection.onExit(() => resolve());
     connection.listen();

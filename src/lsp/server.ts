@@ -39,6 +39,8 @@ import { commands, statusNotification, type InitializationOptions, type StatusPa
 import { parseRewriteArgs, runRewrite } from './rewriteCommand.js';
 import { DocumentScheduler, globalTimers, type Timers } from './scheduler.js';
 import { defaultDebounceMs } from './settings.js';
+import { findProjectRoot } from '../engine/project.js';
+import { serveWarmPath } from '../daemon/daemon.js';
 
 export interface ServerOptions {
   /** Where the wasm grammars (and, bundled, TypeScript's lib files) are: the bundle's folder. */
@@ -49,6 +51,12 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   verbose?: boolean;
   timers?: Timers;
+  /**
+   * Also serve the CLI's warm path (`critic check`/`diff` of the workspace's projects, see
+   * src/daemon) with this Critic build's identity. Only `critic lsp` sets it: the bundle VS Code
+   * starts is another build than the user's CLI, so the CLI would never use it.
+   */
+  warmPath?: { build: string };
 }
 
 function toSignal(token: CancellationToken): AbortSignal {
@@ -209,7 +217,17 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
     };
   });
 
+  /** Resolves with the closer of the CLI's warm path, once it listens (see ServerOptions.warmPath). */
+  let warmPath: Promise<(() => Promise<void>) | undefined> | undefined;
+
   connection.onInitialized(() => {
+    if (opts.warmPath) {
+      const roots = [...new Set(folders.map((f) => findProjectRoot(f).root))];
+      warmPath = serveWarmPath(roots, { build: opts.warmPath.build, assetsDir: opts.assetsDir, env: opts.env ?? process.env, log }).catch((err: unknown) => {
+        log.error('the warm path for critic check/diff could not start', err);
+        return undefined;
+      });
+    }
     log.info(`Critic language server: ${trusted ? 'trusted — examples and tests run in the sandbox' : 'not trusted — static tools only (pass initializationOptions.trusted or --trust-project to run code)'}`);
     if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.critic.json' }] });
     if (configRegistration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'critic' });
@@ -321,6 +339,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
 
   connection.onShutdown(async () => {
     scheduler.dispose();
+    await (await warmPath)?.();
     await projects?.dispose();
   });
 }

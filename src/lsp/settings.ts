@@ -10,6 +10,7 @@
  */
 import { ConfigError, parseConfig, type CriticConfig } from '../engine/config.js';
 import { engineSettingKeys } from '../engine/configDefinition.js';
+import { engineKeyOf } from '../engine/engineKey.js';
 
 export type ModelSettings =
   | { provider: 'none' }
@@ -75,7 +76,7 @@ export function resolveServerSettings(raw: unknown, project: CriticConfig, opts:
   }
   const effectiveModel: ModelSettings = opts.trusted ? model : { provider: 'none' };
   config.model.models = effectiveModel.provider === 'none' ? [] : effectiveModel.models;
-  const engineKey = JSON.stringify({ root: opts.root, trusted: opts.trusted, config, model: effectiveModel });
+  const engineKey = engineKeyOf({ root: opts.root, trusted: opts.trusted, config, model: effectiveModel });
   return { config, model: effectiveModel, debounceMs, problems, engineKey };
 }
 
