@@ -12,7 +12,6 @@
  * words are collected generously; a missed plugin shows as a missing fixture or marker, and the
  * run is then repeated with autoloading (relatedTests.ts).
  */
-import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { FileSystemPort } from '../../types.js';
@@ -38,8 +37,8 @@ export function normaliseDistName(name: string): string {
 }
 
 /** `requirements*.txt`, `dev-requirements.in`, `constraints.txt` and whatever is in a `requirements/` folder. */
-async function requirementFiles(dir: string): Promise<string[]> {
-  const names = (d: string) => readdir(d).catch(() => [] as string[]);
+async function requirementFiles(dir: string, fs: FileSystemPort): Promise<string[]> {
+  const names = async (d: string) => ((await fs.readdir(d).catch(() => undefined)) ?? []).map((e) => e.name);
   const top = (await names(dir)).filter((n) => /req[^/]*\.(txt|in)$|^constraints[^/]*\.txt$/i.test(n)).map((n) => join(dir, n));
   const folder = (await names(join(dir, 'requirements'))).filter((n) => /\.(txt|in)$/.test(n)).map((n) => join(dir, 'requirements', n));
   return [...top, ...folder];
@@ -68,7 +67,7 @@ export async function pytestPluginHints(projectRoot: string, cfg: PytestConfig, 
   const files = new Set<string>();
   for (const d of dirs) {
     for (const n of manifestNames) files.add(join(d, n));
-    for (const r of await requirementFiles(d)) files.add(r);
+    for (const r of await requirementFiles(d, fs)) files.add(r);
   }
   let configText = '';
   for (const f of files) {
