@@ -169,7 +169,7 @@ export class ServerClient implements vscode.Disposable {
     if (progress) this.progress.set(token, progress);
     const source = tokenFor(signal);
     try {
-      const params: TextRewriteParams = { ...doc, unit, token, findings: findings.filter((f) => f.tier === 'model') };
+      const params: TextRewriteParams = { ...doc, unit, token, findings: findings.filter((f) => f.tier === 'model' || f.source === 'probes') };
       return (await client.sendRequest(clientRequests.rewrite, params, source.token)) as TextRewriteReply;
     } catch (err) {
       if (signal.aborted) return { status: 'cancelled', summary: 'Rewrite cancelled; nothing changed.' };
