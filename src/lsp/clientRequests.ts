@@ -21,11 +21,13 @@ import {
   clientRequests,
   dropNotification,
   partialNotification,
+  phaseNotification,
   progressNotification,
   type CheckParams,
   type CheckReply,
   type EngineInfo,
   type PartialParams,
+  type PhaseParams,
   type TextParams,
   type TextRewriteParams,
   type TextRewriteReply,
@@ -66,6 +68,7 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
     timings: r.timings,
     notices: r.notices.map((n) => ({ tool: n.tool, message: n.message })),
     engine,
+    ...(r.execution ? { execution: r.execution } : {}),
   });
 
   connection.onRequest(clientRequests.check, async (p: CheckParams, token: CancellationToken): Promise<CheckReply> => {
@@ -87,6 +90,9 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
           changedLines: p.changedLines,
           model: p.model,
           diffHunk: p.diffHunk,
+          onPhase: (phase) => {
+            if (!signal.aborted) void connection.sendNotification(phaseNotification, { token: p.token, phase } satisfies PhaseParams);
+          },
           onProgress: (partial) => {
             if (signal.aborted) return;
             const params: PartialParams = { token: p.token, findings: visible(partial.findings), timings: partial.timings };

@@ -19,6 +19,7 @@ import { ReportProvider, reportScheme } from './report.js';
 import { previewScheme, RewriteCommands } from './rewriteCommands.js';
 import { ScmCommands, stagedScheme } from './scm.js';
 import { CriticStatus } from './status.js';
+import { CriticStatusBar } from './statusBar.js';
 import { WalkthroughCommands } from './walkthroughCommands.js';
 
 /** What `activate` returns (the extension's `exports`): read-only views for other extensions and tests. */
@@ -62,11 +63,12 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   const scm = new ScmCommands(critic, log);
   const models = new ModelCommands(context.secrets, log);
   const status = new CriticStatus(critic);
+  const statusBar = new CriticStatusBar(critic);
   // Both read VS Code's diagnostics (source "critic"), not the controller: they stay as they are
   // when the findings come from the language server.
   const findingsView = new FindingsView(context.workspaceState);
   const inlineHints = new InlineHints();
-  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints, new GitRepositoryContext(log));
+  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, statusBar, findingsView, inlineHints, new GitRepositoryContext(log));
 
   const command = (id: string, run: (...args: any[]) => unknown) =>
     context.subscriptions.push(
@@ -168,8 +170,8 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   command('critic.showLog', () => channel.show());
 
   context.subscriptions.push(
-    vscode.languages.registerHoverProvider(documentSelector, new FindingHoverProvider(diagnostics)),
-    vscode.languages.registerCodeActionsProvider(documentSelector, new FindingCodeActions(diagnostics), { providedCodeActionKinds: codeActionKinds }),
+    vscode.languages.registerHoverProvider(documentSelector, new FindingHoverProvider(diagnostics, (uri, unit) => rewrites.pendingFor(uri, unit))),
+    vscode.languages.registerCodeActionsProvider(documentSelector, new FindingCodeActions(diagnostics, (uri, unit) => rewrites.pendingFor(uri, unit)), { providedCodeActionKinds: codeActionKinds }),
     vscode.languages.registerCodeLensProvider(documentSelector, lenses),
     vscode.workspace.registerTextDocumentContentProvider(previewScheme, rewrites),
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, report),

@@ -270,8 +270,12 @@ function report(doc: SourceDocument, probes: readonly PlannedProbe[], result: Ba
     // Failed and raising probes point at the unit's most suspicious line, like examples and tests.
     const fault = o.status === 'failed' || o.status === 'error' ? placeFault(p.unit, doc.path, doc.text, inUnit, o.lines ? spectra : []) : undefined;
     if (fault) related.push(...fault.related);
-    const finding = outcomeFinding(o, p, { doc, call, expected, why: `${why}${fault?.note ?? ''}`, related, range: fault?.range ?? p.unit.nameRange, timeout: seconds(execution.exampleTimeoutMs), limit: (l) => limitDescription(l, execution) });
-    if (finding) findings.push(finding);
+    const found = outcomeFinding(o, p, { doc, call, expected, why: `${why}${fault?.note ?? ''}`, related, range: fault?.range ?? p.unit.nameRange, timeout: seconds(execution.exampleTimeoutMs), limit: (l) => limitDescription(l, execution) });
+    if (found) {
+      // The message quotes the call and the values shortened; the hover shows them whole.
+      if (o.status === 'failed' || o.status === 'error') found.evidence = { call: p.call, expected: p.raises === null ? p.expected : `raises ${p.raises || 'an exception'}`, ...(actual !== undefined ? { actual } : {}) };
+      findings.push(found);
+    }
   }
   return { findings, records };
 }
