@@ -21,7 +21,7 @@ import {
   e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand,
   saveFailureArtifacts, screenshot, sleep, startCodeServer, waitForNotification, waitForProblems,
 } from './codeServer.mjs';
-import { criticStatusItem, goToLine, hoverSquiggleOnLine, openQuickFixes, quickFix, waitForStatus } from './workbenchActions.mjs';
+import { criticStatusItem, goToLine, hoverUntil, quickFix, waitForStatus } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
 
 const unavailable = e2eUnavailableReason()
@@ -90,7 +90,8 @@ async function editorClip(page, height = 560) {
 test('rewrites: unverified labels and confirmation, stale notifications, Show Diff and Undo; hover fields; status bar; sample', { skip, timeout: 480_000 }, async (t) => {
   const tmp = await mkdtemp(join(tmpdir(), 'critic-e2e-rw-'));
   const model = await startOpenAiServer({ models: ['test-model'] });
-  const rewrites = [wrongAdd];
+  // Every round of the first rewrite still fails the example (the loop tries up to 3 rounds).
+  const rewrites = [wrongAdd, wrongAdd, wrongAdd];
   // Critiques answer after a moment, so the status bar shows the model phase; rewrites come from the queue.
   model.script((body) => {
     const schema = body?.response_format?.json_schema?.name;
@@ -135,9 +136,7 @@ test('rewrites: unverified labels and confirmation, stale notifications, Show Di
     await waitForProblems(page, (c) => c.errors === 3, { timeoutMs: 60_000 });
     await waitForStatus(page, /Critic: 1 error$/);
     await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
-    await hoverSquiggleOnLine(page, 'return prefix + separator.join(words[1:]) + suffix');
-    const hover = page.locator('.monaco-hover', { hasText: 'Tier:' }).first();
-    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    const hover = await hoverUntil(page, 'return prefix + separator.join(words[1:]) + suffix', 'Tier:');
     await sleep(300);
     const hoverText = (await hover.innerText()).replace(/\u00a0/g, ' ');
     assert.equal(hoverText.match(/returned '<beta/g)?.length, 1, `the message once:\n${hoverText}`);
@@ -174,9 +173,7 @@ test('rewrites: unverified labels and confirmation, stale notifications, Show Di
     await screenshot(page, 'rw-03-unverified-preview');
     // The hover and the code actions say so too; applying asks first (Cancel leaves the file alone).
     await openFile(page, 'calc.py');
-    await hoverSquiggleOnLine(page, 'return a - b');
-    const pendingHover = page.locator('.monaco-hover', { hasText: 'Unverified rewrite waiting' }).first();
-    await pendingHover.waitFor({ state: 'visible', timeout: 15_000 });
+    const pendingHover = await hoverUntil(page, 'return a - b', 'Unverified rewrite waiting');
     assert.match(await pendingHover.innerText(), /Apply unverified rewrite…/);
     await screenshot(page, 'rw-04-unverified-hover');
     await page.mouse.move(5, 5);

@@ -42,6 +42,25 @@ export async function quickFix(page, title, { shot } = {}) {
   return titles;
 }
 
+/**
+ * Hovers the error squiggle of the visible line with `lineText` until a hover containing `text`
+ * shows (a user moves the mouse again when the first move did not open it); returns the hover.
+ */
+export async function hoverUntil(page, lineText, text, { attempts = 4, timeoutMs = 5_000 } = {}) {
+  const hover = page.locator('.monaco-hover', { hasText: text }).first();
+  for (let i = 0; i < attempts; i++) {
+    await page.mouse.move(5, 300);
+    await hoverSquiggleOnLine(page, lineText);
+    try {
+      await hover.waitFor({ state: 'visible', timeout: timeoutMs });
+      return hover;
+    } catch (e) {
+      if (i === attempts - 1) throw new Error(`no hover with "${text}" on the line with "${lineText}": ${e.message}`);
+    }
+  }
+  return hover;
+}
+
 /** Moves the mouse onto the error squiggle of the visible line that contains `lineText`. */
 export async function hoverSquiggleOnLine(page, lineText) {
   const line = page.locator('.view-lines .view-line', { hasText: lineText }).first();
@@ -51,7 +70,7 @@ export async function hoverSquiggleOnLine(page, lineText) {
   for (let i = 0; i < await squiggles.count(); i++) {
     const b = await squiggles.nth(i).boundingBox();
     if (b && b.y < lineBox.y + lineBox.height && lineBox.y < b.y + b.height) {
-      await page.mouse.move(b.x + Math.min(b.width / 2, 40), lineBox.y + lineBox.height / 2);
+      await page.mouse.move(b.x + Math.min(b.width / 2, 40), lineBox.y + lineBox.height / 2, { steps: 4 });
       return;
     }
   }
