@@ -15,6 +15,8 @@ export class CriticStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('critic.status', vscode.StatusBarAlignment.Left, 10);
   private readonly running = new Map<string, { uri: string; phase: CheckPhase }>();
   private last?: RunRecord;
+  /** The last run of each file, so the item speaks of the file in the active editor. */
+  private readonly byFile = new Map<string, RunRecord>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(critic: CriticController) {
@@ -28,8 +30,10 @@ export class CriticStatusBar implements vscode.Disposable {
       }),
       critic.onDidRun((r) => {
         this.last = r;
+        this.byFile.set(r.file, r);
         this.render();
       }),
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
     ];
   }
 
@@ -43,7 +47,8 @@ export class CriticStatusBar implements vscode.Disposable {
       this.item.show();
       return;
     }
-    const r = this.last;
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const r = (active?.scheme === 'file' ? this.byFile.get(active.fsPath) : undefined) ?? this.last;
     if (!r) {
       this.item.hide();
       return;

@@ -315,7 +315,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
     await quickFix(page, 'Preview rewrite');
     const diffEditor = page.locator('.monaco-diff-editor').first();
     await diffEditor.waitFor({ state: 'visible', timeout: 60_000 });
-    const previewToast = await waitForNotification(page, /Critic's rewrite of scaled_total/, { timeoutMs: 30_000 });
+    const previewToast = await waitForNotification(page, /Critic's verified rewrite of scaled_total/, { timeoutMs: 30_000 });
     await page.locator('.tabs-container .tab.active', { hasText: "Critic's rewrite" }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'critic-07-preview');
     await previewToast.locator('.monaco-button', { hasText: 'Apply' }).click();
