@@ -151,6 +151,9 @@ export class RewriteCommands implements vscode.TextDocumentContentProvider, vsco
       return;
     }
     if (outcome.status === 'verified' && proposal && document.version === version) {
+      // Applied at once: it never waits in a preview, so the hover and code actions do not offer it.
+      this.proposals.delete(proposal.previewUri.toString());
+      this.settled.set(proposal.previewUri.toString(), { unit: proposal.unit, how: 'applied' });
       await this.applyProposal(proposal);
       return;
     }
