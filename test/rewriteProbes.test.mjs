@@ -73,7 +73,7 @@ async function critiqued(rewrites) {
   const doc = { path, text: buggy, language: languageOfPath(path), projectRoot: p.root };
   const checked = await critic.check(doc);
   const finding = checked.findings.find((f) => f.rule === "probe-mismatch" && f.unit === "median");
-  assert.ok(finding, `the critique reports the failing probe: ${JSON.stringify(checked.findings.map((f) => [f.rule, f.message]))}`);
+  assert.ok(finding, `the critique reports the failing probe: ${JSON.stringify(checked.findings.map((f) => [f.rule, f.message]))} (notices: ${JSON.stringify(checked.notices)})`);
   assert.match(finding.message, /`median\(\[1, 2, 3, 4\]\)` returned 3, expected 2\.5/);
   const records = checked.records.filter((r) => r.kind === 'probe');
   assert.deepEqual(records.map((r) => [r.unit, r.subject, r.status]), [
