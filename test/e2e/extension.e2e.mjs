@@ -421,7 +421,7 @@ test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings vie
     const statusText = await statusHover.innerText();
     assert.match(statusText, /test-model/);
     assert.match(statusText, /Sandbox: bubblewrap/);
-    assert.match(statusText, /Critic \S+/);
+    assert.match(statusText, /Critic: \S+/);
     await screenshot(page, 'critic-16-language-status');
     await page.keyboard.press('Escape');
 
