@@ -70,3 +70,29 @@ test('critic/rewriteText without a model says so in one line', async () => {
   assert.equal(r.status, 'failed');
   assert.match(r.summary, /needs a critic model/);
 });
+
+test('critic/rewriteText verifies a rewrite by re-running the probes critic/check ran on the same text', needsSandbox, async () => {
+  const { reply, startOpenAiServer } = await import('./support/openaiServer.mjs');
+  const model = await startOpenAiServer();
+  cleanups.push(() => model.close());
+  const medianPy = 'def median(xs):\n    s = sorted(xs)\n    return s[len(s) // 2]\n';
+  const fixed = 'def median(xs):\n    s = sorted(xs)\n    n = len(s)\n    if n % 2:\n        return s[n // 2]\n    return (s[n // 2 - 1] + s[n // 2]) / 2';
+  model.script((body) => {
+    const schema = body.response_format?.json_schema?.name;
+    if (schema === 'probes') return reply.json({ probes: [{ call: 'median([1, 2, 3, 4])', expected: '2.5', why: 'even length' }, { call: 'median([3, 1, 2])', expected: '2', why: 'odd length' }] });
+    if (schema === 'rewrite') return reply.json({ code: fixed });
+    return reply.findings([]);
+  });
+  const { client, path } = await serverOn({ 'stats.py': medianPy }, { settings: { debounceMs: 0, model: { provider: 'openai', name: 'test-model', baseUrl: model.url } } });
+  const doc = { uri: uriOf(path('stats.py')), languageId: 'python', version: 1, text: medianPy };
+  const checked = await client.connection.sendRequest('critic/check', { ...doc, token: 'c1' });
+  const probeFinding = checked.findings.find((f) => f.rule === 'probe-mismatch');
+  assert.ok(probeFinding, JSON.stringify(checked.findings.map((f) => f.rule)));
+  const r = await client.connection.sendRequest('critic/rewriteText', { ...doc, unit: 'median', findings: [probeFinding] });
+  assert.equal(r.status, 'verified', r.summary);
+  assert.match(r.summary, /^2\/2 probes pass \(1 fixed\)/);
+  // Another text (the buffer moved on) has no probes to re-run: the finding cannot be checked.
+  const other = await client.connection.sendRequest('critic/rewriteText', { ...doc, version: 2, text: `${medianPy}\n`, unit: 'median', findings: [probeFinding] });
+  assert.equal(other.status, 'unverified', other.summary);
+  assert.match(other.summary, /no examples or tests to run/);
+});

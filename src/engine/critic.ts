@@ -22,6 +22,7 @@ import { createRelatedTestsTool } from './evidence/relatedTests.js';
 import type { EvidenceTool, SourceDocument } from './evidence/tool.js';
 import type { CriticModel } from './model/provider.js';
 import { Engine, type CheckOptions, type CheckResult, type ToolNotice } from './pipeline.js';
+import { rerunProbes, type ProbeRerun } from './critique/probeRerun.js';
 import { rewriteUnit, type RewriteRequest, type RewriteResult } from './rewrite/rewrite.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import type { Isolation, Sandbox, SandboxUnavailable } from './sandbox/types.js';
@@ -126,7 +127,10 @@ export async function createCritic(hostCtx: EngineContext, opts: CriticOptions =
     units: async (doc, signal) => (await syntax.analyse(doc.path, doc.text, doc.language, signal)).units,
     rewrite: async (req) => {
       if (!rewriter) throw new NoRewriteModelError();
-      return rewriteUnit({ engine, model: rewriter, log: ctx.log }, req);
+      const rerun: ProbeRerun | undefined = runnable
+        ? (doc, probes, signal) => rerunProbes(doc, probes, { ctx, sandbox: runnable, signal, notice: (m) => ctx.log.info(`rewrite: ${m}`) })
+        : undefined;
+      return rewriteUnit({ engine, model: rewriter, log: ctx.log, ...(rerun ? { rerunProbes: rerun } : {}) }, req);
     },
     drop: (path) => engine.drop(path),
     prefetch: (docs) => {

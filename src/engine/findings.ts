@@ -55,6 +55,17 @@ export interface Finding {
   alsoReportedBy?: string[];
   /** Link to documentation of the rule, when the tool has one. */
   helpUri?: string;
+  /**
+   * For a call that ran and misbehaved (an example, a probe): the call, what was expected and
+   * what happened, in full — the message quotes them shortened; hovers show them as fields.
+   */
+  evidence?: CallEvidence;
+}
+
+export interface CallEvidence {
+  call: string;
+  expected?: string;
+  actual?: string;
 }
 
 /** A finding as a tool produces it, before the pipeline places it in a unit and fingerprints it. */

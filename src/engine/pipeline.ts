@@ -47,7 +47,15 @@ export interface CheckOptions {
   model?: boolean;
   /** The document's diff hunks, shown to the model when reviewing changes. */
   diffHunk?: string;
+  /** Called when the check enters a phase (static tools, then execution in the sandbox, then the model), for status items. */
+  onPhase?: (phase: CheckPhase) => void;
 }
+
+/** What a running check is waiting for: static tools, the sandbox (examples, tests), or the model. */
+export type CheckPhase = 'tools' | 'execution' | 'model';
+
+/** The tools whose work is running the project's code (the `execution` phase). */
+const executionTools = new Set(['examples', 'tests']);
 
 // Re-exported for the hosts that import it from here.
 export type { ToolNotice };
@@ -110,6 +118,10 @@ export class Engine {
     // Per-document inputs of `finish`, which runs again whenever a tool or the model adds findings.
     const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
     const languageParser = { pending: tools.filter((t) => t.parsesLanguage).length, parsed: false };
+    // The phase is `tools` while any static tool runs, then `execution` while examples or tests do.
+    let staticPending = tools.filter((t) => !executionTools.has(t.id)).length;
+    let executionPending = tools.length - staticPending;
+    opts.onPhase?.(staticPending > 0 || !executionPending ? 'tools' : 'execution');
     const placing: Placing = { parsed, suppressions: parseSuppressions(parsed.comments), lines: doc.text.split('\n'), languageParser };
     // Whether the host has already been shown everything the tools produced.
     let reported = false;
@@ -138,6 +150,8 @@ export class Engine {
         } finally {
           result.timings[tool.id] = performance.now() - t0;
           if (tool.parsesLanguage) languageParser.pending--;
+          if (executionTools.has(tool.id)) executionPending--;
+          else if (--staticPending === 0 && executionPending > 0 && !signal.aborted) opts.onPhase?.('execution');
         }
         if (opts.onProgress) {
           this.finish(placing, raw, result, opts);
@@ -156,6 +170,7 @@ export class Engine {
       const units = modelTargets(parsed.units, opts.changedLines);
       if (units.length) {
         const t0 = performance.now();
+        opts.onPhase?.('model');
         const out = await stage.run({ doc, parsed, units, findings: result.findings, records: result.records, diffHunk: opts.diffHunk, signal });
         throwIfAborted(signal);
         raw.push(...out.findings);

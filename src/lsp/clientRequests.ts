@@ -10,7 +10,8 @@ import ignore from 'ignore';
 import type { CancellationToken, Connection } from 'vscode-languageserver';
 import { isAbortError } from '../engine/abort.js';
 import type { Critic } from '../engine/critic.js';
-import type { SourceDocument } from '../engine/evidence/tool.js';
+import { probeSource } from '../engine/critique/probes.js';
+import type { EvidenceRecord, SourceDocument } from '../engine/evidence/tool.js';
 import type { Finding } from '../engine/findings.js';
 import { languageIds, languageOfPath, type LanguageId } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
@@ -20,11 +21,13 @@ import {
   clientRequests,
   dropNotification,
   partialNotification,
+  phaseNotification,
   progressNotification,
   type CheckParams,
   type CheckReply,
   type EngineInfo,
   type PartialParams,
+  type PhaseParams,
   type TextParams,
   type TextRewriteParams,
   type TextRewriteReply,
@@ -54,6 +57,9 @@ export function engineInfo(root: string, critic: Critic, trusted: boolean): Engi
 
 export function registerClientRequests(connection: Connection, deps: ClientRequestDeps): void {
   const visible = (findings: Finding[]) => findings.filter((f) => !deps.omitted(f.rule));
+  // The probes the last critique of each document ran, with the text they ran on: a rewrite of
+  // that same text re-runs them on its candidates (so a probe's finding can be verified fixed).
+  const probesOf = new Map<string, { text: string; probes: EvidenceRecord[] }>();
   const reply = (r: CheckResult, engine: EngineInfo): CheckReply => ({
     file: r.file,
     findings: visible(r.findings),
@@ -62,6 +68,7 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
     timings: r.timings,
     notices: r.notices.map((n) => ({ tool: n.tool, message: n.message })),
     engine,
+    ...(r.execution ? { execution: r.execution } : {}),
   });
 
   connection.onRequest(clientRequests.check, async (p: CheckParams, token: CancellationToken): Promise<CheckReply> => {
@@ -83,13 +90,19 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
           changedLines: p.changedLines,
           model: p.model,
           diffHunk: p.diffHunk,
+          onPhase: (phase) => {
+            if (!signal.aborted) void connection.sendNotification(phaseNotification, { token: p.token, phase } satisfies PhaseParams);
+          },
           onProgress: (partial) => {
             if (signal.aborted) return;
             const params: PartialParams = { token: p.token, findings: visible(partial.findings), timings: partial.timings };
             void connection.sendNotification(partialNotification, params);
           },
         });
-        return signal.aborted ? cancelled : reply(r, engine);
+        if (signal.aborted) return cancelled;
+        const probes = r.records.filter((x) => x.kind === 'probe');
+        if (probes.length || probesOf.get(p.uri)?.text !== source.text) probesOf.set(p.uri, { text: source.text, probes });
+        return reply(r, engine);
       });
     } catch (err) {
       if (isAbortError(err) || signal.aborted) return cancelled;
@@ -112,7 +125,10 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
     if (typeof source === 'string') return { status: 'failed', summary: source };
     if (typeof p.unit !== 'string' || !p.unit) return { status: 'failed', summary: 'expected the name of the unit to rewrite' };
     const signal = deps.toSignal(token);
-    const findings = (Array.isArray(p.findings) ? (p.findings as Finding[]) : []).filter((f) => f && f.tier === 'model');
+    // Model findings, and what probes found (a probe's crash is executed, but only its re-run checks it).
+    const findings = (Array.isArray(p.findings) ? (p.findings as Finding[]) : []).filter((f) => f && (f.tier === 'model' || f.source === probeSource));
+    const known = probesOf.get(p.uri);
+    const probes = known?.text === source.text ? known.probes : [];
     try {
       return await deps.projects().use(root, async ({ critic }) => {
         if (!critic.canRewrite) return { status: 'failed', summary: 'Rewriting needs a critic model, and none is configured: run "Critic: Select Model" to choose one (tool findings keep working without it).' };
@@ -121,6 +137,7 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
           unitName: p.unit,
           signal,
           findings,
+          probes,
           onRound: (round) => void connection.sendNotification(progressNotification, { token: p.token ?? '', message: `round ${round.round}: ${round.outcome === 'verified' ? 'verified' : round.summary}` }),
         });
         return { status: r.status === 'no-model-answer' ? 'failed' : r.status, summary: r.summary, ...(r.newText !== undefined ? { newText: r.newText } : {}), ...(r.diff ? { diff: r.diff } : {}) };
@@ -135,6 +152,7 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
   connection.onNotification(dropNotification, (p: { uri?: string }) => {
     if (typeof p?.uri !== 'string' || !p.uri.startsWith('file:')) return;
     const path = fileURLToPath(p.uri);
+    probesOf.delete(p.uri);
     void deps.projects().peek(deps.rootOf(path)).then((c) => c?.drop(path));
   });
 }

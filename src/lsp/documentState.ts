@@ -5,6 +5,7 @@
  * actions and the rewrite command look up by fingerprint. Pure.
  */
 import type { Diagnostic, TextDocumentContentChangeEvent } from 'vscode-languageserver';
+import type { EvidenceRecord } from '../engine/evidence/tool.js';
 import type { Finding, Range } from '../engine/findings.js';
 import type { CodeUnit } from '../engine/syntax/units.js';
 import type { DiagnosticData } from './diagnostics.js';
@@ -12,8 +13,8 @@ import type { DiagnosticData } from './diagnostics.js';
 export class DocumentState {
   /** What the client shows now. */
   diagnostics: Diagnostic[] = [];
-  /** The last complete run: its version, findings and units. */
-  checked?: { version: number; findings: Finding[]; units: CodeUnit[] };
+  /** The last complete run: its version, findings, units and probe records (re-run to verify a rewrite). */
+  checked?: { version: number; findings: Finding[]; units: CodeUnit[]; probes?: EvidenceRecord[] };
 
   /** Follows an edit: shifts what is below it, drops what it touched. Returns whether any diagnostic moved or went. */
   applyChanges(changes: readonly TextDocumentContentChangeEvent[]): boolean {

@@ -117,6 +117,14 @@ export const dropNotification = 'critic/drop';
 /** `critic/partial` (server → client notification): everything found so far by a `critic/check`. */
 export const partialNotification = 'critic/partial';
 
+/** `critic/phase` (server → client notification): what a `critic/check` waits for now. */
+export const phaseNotification = 'critic/phase';
+
+export interface PhaseParams {
+  token: string;
+  phase: 'tools' | 'execution' | 'model';
+}
+
 /** `critic/progress` (server → client notification): a line about a running `critic/rewriteText`. */
 export const progressNotification = 'critic/progress';
 
@@ -164,6 +172,8 @@ export interface CheckReply {
   timings: Record<string, number>;
   notices: { tool: string; message: string }[];
   engine?: EngineInfo;
+  /** What ran in the sandbox (examples, tests, probes), for "nothing was executed" (engine/executionSummary.ts). */
+  execution?: unknown;
 }
 
 export interface PartialParams {

@@ -11,6 +11,7 @@ import { isAbortError } from '../engine/abort.js';
 import type { Critic } from '../engine/critic.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
 import { UnitNotFoundError } from '../engine/rewrite/rewrite.js';
+import { probeSource } from '../engine/critique/probes.js';
 import type { DocumentState } from './documentState.js';
 import type { RewriteArgs, RewriteCommandResult } from './protocol.js';
 
@@ -52,12 +53,15 @@ export async function runRewrite(c: RewriteContext): Promise<RewriteCommandResul
   const unitName = args.unit ?? finding?.unit;
   if (!unitName) return { status: 'stale', summary: 'That finding is not current any more; critique the document again, then rewrite.' };
   try {
-    const modelFindings = c.state?.checked?.findings.filter((f) => f.tier === 'model' && f.unit === unitName) ?? [];
+    // Model findings, and what probes found (a crash is executed, but only a probe re-run can check it).
+    const checked = c.state?.checked;
+    const modelFindings = checked?.findings.filter((f) => (f.tier === 'model' || f.source === probeSource) && f.unit === unitName) ?? [];
     const r = await c.critic.rewrite({
       doc: c.source,
       unitName,
       signal: c.signal,
       findings: modelFindings,
+      probes: checked?.probes ?? [],
       onRound: (round) => c.progress(`round ${round.round}: ${round.outcome === 'verified' ? 'verified' : round.summary}`),
     });
     const status = r.status === 'no-model-answer' ? 'failed' : r.status;

@@ -148,7 +148,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
         if (!current()) return;
         for (const n of result.notices) noticeOnce(n.message);
         publish(uri, version, result.findings.map((f) => toDiagnostic(f, version)));
-        stateOf(uri).checked = { version, findings: result.findings, units: result.units };
+        stateOf(uri).checked = { version, findings: result.findings, units: result.units, probes: result.records.filter((r) => r.kind === 'probe') };
         status({ ...base, state: 'done', findings: result.findings.length });
         log.debug(`checked ${path} v${version}: ${result.findings.length} findings in ${Math.round(result.timings.total ?? 0)} ms`);
       });

@@ -8,6 +8,8 @@ import type { Finding } from '../engine/findings.js';
 import type { LanguageId } from '../engine/languages.js';
 import { diagnosticSource, type FindingDiagnostics } from './diagnostics.js';
 import { canSuppressInline, suppressionEdit } from '../engine/suppressionEdit.js';
+import { unitIsCheckable, type PendingRewrite } from './hover.js';
+import { rewriteTitle } from './hoverText.js';
 
 export const codeActionKinds = [vscode.CodeActionKind.QuickFix];
 
@@ -24,7 +26,10 @@ export function suppressionWorkspaceEdit(document: vscode.TextDocument, f: Findi
 }
 
 export class FindingCodeActions implements vscode.CodeActionProvider {
-  constructor(private readonly diagnostics: FindingDiagnostics) {}
+  constructor(
+    private readonly diagnostics: FindingDiagnostics,
+    private readonly pendingFor: (uri: vscode.Uri, unit: string) => PendingRewrite | undefined = () => undefined,
+  ) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix) && !vscode.CodeActionKind.QuickFix.contains(context.only)) return [];
@@ -36,10 +41,24 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
       if (!f) continue;
       const args = [document.uri.toString(), f.fingerprint];
       // One rewrite per unit: its findings are rewritten together.
+      const pending = seenUnits.has(f.unit) ? undefined : this.pendingFor(document.uri, f.unit);
+      if (pending) {
+        seenUnits.add(f.unit);
+        // A rewrite already waits in a preview: apply or discard that one (the same as its buttons).
+        const title = pending.verified ? `Apply Critic's verified rewrite of ${f.unit}` : `Apply Critic's UNVERIFIED rewrite of ${f.unit}…`;
+        const apply = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+        apply.command = { command: 'critic.applyRewrite', title, arguments: [pending.previewUri] };
+        apply.diagnostics = [diagnostic];
+        const discard = new vscode.CodeAction(`Discard Critic's rewrite of ${f.unit}`, vscode.CodeActionKind.QuickFix);
+        discard.command = { command: 'critic.discardRewrite', title: discard.title, arguments: [pending.previewUri] };
+        discard.diagnostics = [diagnostic];
+        actions.push(apply, discard);
+      }
       if (!seenUnits.has(f.unit)) {
         seenUnits.add(f.unit);
-        const rewrite = new vscode.CodeAction('Rewrite with Critic (verified)', vscode.CodeActionKind.QuickFix);
-        rewrite.command = { command: 'critic.rewriteFinding', title: 'Rewrite with Critic (verified)', arguments: args };
+        const title = rewriteTitle(unitIsCheckable(this.diagnostics.findings(document.uri), f.unit));
+        const rewrite = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+        rewrite.command = { command: 'critic.rewriteFinding', title, arguments: args };
         rewrite.diagnostics = [diagnostic];
         const preview = new vscode.CodeAction('Preview rewrite', vscode.CodeActionKind.QuickFix);
         preview.command = { command: 'critic.previewRewrite', title: 'Preview rewrite', arguments: args };

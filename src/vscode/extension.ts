@@ -21,6 +21,7 @@ import { ReportProvider, reportScheme } from './report.js';
 import { previewScheme, RewriteCommands } from './rewriteCommands.js';
 import { ScmCommands, stagedScheme } from './scm.js';
 import { CriticStatus } from './status.js';
+import { CriticStatusBar } from './statusBar.js';
 import { WalkthroughCommands } from './walkthroughCommands.js';
 
 /** What `activate` returns (the extension's `exports`): read-only views for other extensions and tests. */
@@ -66,10 +67,11 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   const scm = new ScmCommands(critic, log);
   const models = new ModelCommands(context.secrets, log);
   const status = new CriticStatus(critic);
+  const statusBar = new CriticStatusBar(critic);
   const findingsView = new FindingsView(context.workspaceState, store);
   const inlineHints = new InlineHints(store);
   const commitCheck = new CommitCheck(scm, log);
-  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, findingsView, inlineHints, commitCheck, new GitRepositoryContext(log));
+  context.subscriptions.push(diagnostics, critic, lenses, rewrites, report, status, statusBar, findingsView, inlineHints, commitCheck, new GitRepositoryContext(log));
   void critic.restoreSavedFindings().catch((err) => log.error('restoring the findings of the last session failed', err));
 
   const command = (id: string, run: (...args: any[]) => unknown) =>
@@ -173,8 +175,8 @@ function wire(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel
   command('critic.showLog', () => channel.show());
 
   context.subscriptions.push(
-    vscode.languages.registerHoverProvider(documentSelector, new FindingHoverProvider(diagnostics)),
-    vscode.languages.registerCodeActionsProvider(documentSelector, new FindingCodeActions(diagnostics), { providedCodeActionKinds: codeActionKinds }),
+    vscode.languages.registerHoverProvider(documentSelector, new FindingHoverProvider(diagnostics, (uri, unit) => rewrites.pendingFor(uri, unit))),
+    vscode.languages.registerCodeActionsProvider(documentSelector, new FindingCodeActions(diagnostics, (uri, unit) => rewrites.pendingFor(uri, unit)), { providedCodeActionKinds: codeActionKinds }),
     vscode.languages.registerCodeLensProvider(documentSelector, lenses),
     vscode.workspace.registerTextDocumentContentProvider(previewScheme, rewrites),
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, report),

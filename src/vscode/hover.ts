@@ -1,16 +1,20 @@
 /**
- * The hover on a finding: what is wrong, the evidence, the tier, and actions. Everything a tool
- * or the model wrote is untrusted text: it goes in with `appendText` / `appendCodeblock`, never as
- * Markdown, and only Critic's own commands may run from the links.
+ * The hover on a finding. VS Code already shows the diagnostic's message above it, so the hover
+ * does not say it again: it starts with the actions (always visible, however long the evidence),
+ * then the evidence as fields — Call / Expected / Actual for a call that ran, each as code, whole
+ * and wrapping — then where else to look, the tier and the tool. Everything a tool or the model
+ * wrote is untrusted: it goes in as text or code, never as Markdown, and only Critic's own
+ * commands may run from the links.
  */
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, Tier } from '../engine/findings.js';
 import type { FindingDiagnostics } from './diagnostics.js';
 import type { ShownFinding } from './findingsStore.js';
+import { codeSpan, rewriteTitle } from './hoverText.js';
 
 /** The commands a hover link may run. */
-export const hoverCommands = ['critic.rewriteFinding', 'critic.previewRewrite', 'critic.ignoreFinding', 'critic.openLocation', 'critic.showLog'] as const;
+export const hoverCommands = ['critic.rewriteFinding', 'critic.previewRewrite', 'critic.ignoreFinding', 'critic.openLocation', 'critic.showLog', 'critic.applyRewrite', 'critic.discardRewrite'] as const;
 
 const tierText: Record<Tier, string> = {
   executed: 'executed — the code was run and misbehaved',
@@ -27,21 +31,59 @@ function displayPath(file: string): string {
   return folder ? relative(folder.uri.fsPath, file) : file;
 }
 
-/** The hover text of one finding. */
-export function findingHover(uri: vscode.Uri, f: Finding & Pick<ShownFinding, 'rechecking' | 'restored'>): vscode.MarkdownString {
+/** A rewrite already proposed for the finding's unit, waiting in a preview. */
+export interface PendingRewrite {
+  previewUri: vscode.Uri;
+  verified: boolean;
+  summary: string;
+}
+
+/** Multi-line values (tracebacks, reprs) as a block; one-liners as inline code that wraps. */
+function field(md: vscode.MarkdownString, label: string, value: string): void {
+  md.appendMarkdown(`**${label}** `);
+  if (value.includes('\n')) {
+    md.appendMarkdown('\n');
+    md.appendCodeblock(value, 'text');
+  } else md.appendMarkdown(`${codeSpan(value)}  \n`);
+}
+
+/** The hover text of one finding; `checkable`: the unit has evidence a tool can re-run. */
+export function findingHover(uri: vscode.Uri, f: Finding & Pick<ShownFinding, 'rechecking' | 'restored'>, checkable: boolean, pending?: PendingRewrite): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', false);
   md.supportHtml = false;
   md.isTrusted = { enabledCommands: [...hoverCommands] };
   md.appendMarkdown('**Critic** · ');
-  md.appendText(`${f.level} · ${f.rule}`);
+  md.appendText(`${f.level} · ${f.rule} · ${f.tier}`);
   md.appendMarkdown('\n\n');
   if (f.rechecking) md.appendMarkdown('*Re-checking: this is from the previous critique of its function; the critic model is reading the code again.*\n\n');
   else if (f.restored) md.appendMarkdown('*Restored: an earlier check of exactly this text found it (before a reload or an undo); the next check verifies it again.*\n\n');
-  const [first, ...rest] = f.message.split('\n');
-  md.appendText(first ?? '');
+  const args = [uri.toString(), f.fingerprint];
+  if (pending) {
+    md.appendMarkdown(pending.verified ? '**Verified rewrite waiting:** ' : '**⚠ Unverified rewrite waiting:** ');
+    md.appendText(pending.summary);
+    md.appendMarkdown('  \n');
+    md.appendMarkdown(
+      [
+        `[${pending.verified ? 'Apply rewrite' : 'Apply unverified rewrite…'}](${commandLink('critic.applyRewrite', [pending.previewUri.toString()])})`,
+        `[Discard](${commandLink('critic.discardRewrite', [pending.previewUri.toString()])})`,
+      ].join(' · '),
+    );
+  } else {
+    const title = rewriteTitle(checkable);
+    md.appendMarkdown(
+      [
+        `[${title}](${commandLink('critic.rewriteFinding', args)} "Rewrite the enclosing unit, verify it with the tools, apply it when verified")`,
+        `[Preview rewrite](${commandLink('critic.previewRewrite', args)})`,
+        `[Ignore](${commandLink('critic.ignoreFinding', args)} "Insert a critic-ignore-next-line comment")`,
+      ].join(' · '),
+    );
+  }
   md.appendMarkdown('\n\n');
-  if (rest.length) {
-    md.appendCodeblock(rest.join('\n'), 'text');
+  if (f.evidence) {
+    field(md, 'Call', f.evidence.call);
+    if (f.evidence.expected !== undefined) field(md, 'Expected', f.evidence.expected);
+    if (f.evidence.actual !== undefined) field(md, 'Actual', f.evidence.actual);
+    md.appendMarkdown('\n');
   }
   if (f.related.length) {
     md.appendMarkdown('**Evidence**\n\n');
@@ -62,25 +104,25 @@ export function findingHover(uri: vscode.Uri, f: Finding & Pick<ShownFinding, 'r
   md.appendMarkdown('  \n**Reported by:** ');
   md.appendText([f.source, ...(f.alsoReportedBy ?? [])].join(', '));
   md.appendMarkdown('  \n**In:** ');
-  md.appendText(f.unit);
-  md.appendMarkdown('\n\n');
-  const args = [uri.toString(), f.fingerprint];
-  md.appendMarkdown(
-    [
-      `[Rewrite with Critic (verified)](${commandLink('critic.rewriteFinding', args)} "Rewrite the enclosing unit, verify it with the tools, apply it")`,
-      `[Preview rewrite](${commandLink('critic.previewRewrite', args)})`,
-      `[Ignore](${commandLink('critic.ignoreFinding', args)} "Insert a critic-ignore-next-line comment")`,
-    ].join(' · '),
-  );
+  md.appendMarkdown(codeSpan(f.unit));
   return md;
 }
 
 export class FindingHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly diagnostics: FindingDiagnostics) {}
+  constructor(
+    private readonly diagnostics: FindingDiagnostics,
+    private readonly pendingFor: (uri: vscode.Uri, unit: string) => PendingRewrite | undefined = () => undefined,
+  ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const findings = this.diagnostics.at(document.uri, position);
     if (!findings.length) return undefined;
-    return new vscode.Hover(findings.slice(0, 3).map((f) => findingHover(document.uri, f)));
+    const all = this.diagnostics.findings(document.uri);
+    return new vscode.Hover(findings.slice(0, 3).map((f) => findingHover(document.uri, f, unitIsCheckable(all, f.unit), this.pendingFor(document.uri, f.unit))));
   }
+}
+
+/** Whether a rewrite of the unit can be verified: some finding of it a tool can re-run. */
+export function unitIsCheckable(findings: readonly Finding[], unit: string): boolean {
+  return findings.some((f) => f.unit === unit && (f.tier !== 'model' || f.source === 'probes'));
 }

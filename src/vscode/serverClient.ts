@@ -9,7 +9,8 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { Finding } from '../engine/findings.js';
-import type { CheckResult, LineRange } from '../engine/pipeline.js';
+import type { ExecutionSummary } from '../engine/executionSummary.js';
+import type { CheckPhase, CheckResult, LineRange } from '../engine/pipeline.js';
 import type { CodeUnit } from '../engine/syntax/units.js';
 import type { Logger } from '../engine/types.js';
 import { AbortError } from '../engine/abort.js';
@@ -18,6 +19,7 @@ import {
   clientRequests,
   dropNotification,
   partialNotification,
+  phaseNotification,
   progressNotification,
   type ChatParams,
   type ChatResult,
@@ -26,6 +28,7 @@ import {
   type EngineInfo,
   type InitializationOptions,
   type PartialParams,
+  type PhaseParams,
   type TextRewriteParams,
   type TextRewriteReply,
 } from '../lsp/protocol.js';
@@ -44,6 +47,13 @@ export interface ServerCheckOptions {
   model?: boolean;
   diffHunk?: string;
   onProgress?: (partial: CheckResult) => void;
+}
+
+/** A critique entered a phase, or ended (`done`: finished, failed or cancelled). */
+export interface CheckPhaseEvent {
+  token: string;
+  uri: string;
+  phase: CheckPhase | 'done';
 }
 
 /** Rule-id prefixes VS Code's own TypeScript support already shows (ts(2339) next to critic(ts-2339)). */
@@ -65,6 +75,10 @@ export class ServerClient implements vscode.Disposable {
   private readonly engineChanged = new vscode.EventEmitter<EngineInfo>();
   /** Fires with the engine a critique ran on (model, sandbox), for the status items. */
   readonly onDidUseEngine = this.engineChanged.event;
+  private readonly phases = new vscode.EventEmitter<CheckPhaseEvent>();
+  /** Fires when a critique enters a phase (tools, execution, model) and when it ends (`done`), for the status bar. */
+  readonly onDidChangePhase = this.phases.event;
+  private readonly checking = new Map<string, string>();
   lastEngine?: EngineInfo;
 
   constructor(
@@ -113,6 +127,10 @@ export class ServerClient implements vscode.Disposable {
     };
     const client = new LanguageClient('critic', 'Critic', serverOptions, clientOptions);
     client.onNotification(partialNotification, (p: PartialParams) => this.partials.get(p.token)?.(p));
+    client.onNotification(phaseNotification, (p: PhaseParams) => {
+      const uri = this.checking.get(p.token);
+      if (uri) this.phases.fire({ token: p.token, uri, phase: p.phase });
+    });
     client.onNotification(progressNotification, (p: { token: string; message: string }) => this.progress.get(p.token)?.(p.message));
     client.onRequest(chatRequest, (p: ChatParams, token: vscode.CancellationToken) => this.chat(p, token));
     await client.start();
@@ -138,16 +156,28 @@ export class ServerClient implements vscode.Disposable {
       this.partials.set(token, (p) => onProgress({ file: doc.uri, findings: p.findings as Finding[], units: [], records: [], suppressed: 0, timings: p.timings, notices: [] }));
     }
     const source = tokenFor(opts.signal);
+    this.checking.set(token, doc.uri);
     try {
       const params: CheckParams = { ...doc, token, changedLines: opts.changedLines?.map((l) => ({ start: l.start, end: l.end })), model: opts.model, diffHunk: opts.diffHunk };
       const r = (await client.sendRequest(clientRequests.check, params, source.token)) as CheckReply;
       if (r.cancelled || opts.signal.aborted) throw new AbortError();
       if (r.engine) this.noteEngine(r.engine);
-      return { file: r.file, findings: r.findings as Finding[], units: r.units as CodeUnit[], records: [], suppressed: r.suppressed, timings: r.timings, notices: r.notices };
+      return {
+        file: r.file,
+        findings: r.findings as Finding[],
+        units: r.units as CodeUnit[],
+        records: [],
+        suppressed: r.suppressed,
+        timings: r.timings,
+        notices: r.notices,
+        ...(r.execution ? { execution: r.execution as ExecutionSummary } : {}),
+      };
     } catch (err) {
       if (opts.signal.aborted) throw new AbortError();
       throw err;
     } finally {
+      this.checking.delete(token);
+      this.phases.fire({ token, uri: doc.uri, phase: 'done' });
       this.partials.delete(token);
       source.dispose();
     }
@@ -169,7 +199,7 @@ export class ServerClient implements vscode.Disposable {
     if (progress) this.progress.set(token, progress);
     const source = tokenFor(signal);
     try {
-      const params: TextRewriteParams = { ...doc, unit, token, findings: findings.filter((f) => f.tier === 'model') };
+      const params: TextRewriteParams = { ...doc, unit, token, findings: findings.filter((f) => f.tier === 'model' || f.source === 'probes') };
       return (await client.sendRequest(clientRequests.rewrite, params, source.token)) as TextRewriteReply;
     } catch (err) {
       if (signal.aborted) return { status: 'cancelled', summary: 'Rewrite cancelled; nothing changed.' };
@@ -215,6 +245,7 @@ export class ServerClient implements vscode.Disposable {
 
   dispose(): void {
     this.engineChanged.dispose();
+    this.phases.dispose();
     void this.stop();
   }
 }

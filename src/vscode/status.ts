@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { summarise } from '../engine/findings.js';
 import { documentSelector, type CriticController, type RunRecord } from './controller.js';
 import type { EngineInfo } from '../lsp/protocol.js';
+import { findingsViewId } from './findingsView.js';
+import { lastResultText, restrictedSkipped } from './statusText.js';
 import { plural } from '../engine/text.js';
 
 
@@ -17,19 +19,35 @@ export class CriticStatus implements vscode.Disposable {
     this.model.name = 'Critic model';
     this.sandbox.name = 'Critic sandbox';
     this.lastRun.name = 'Critic last run';
-    this.model.text = '$(hubot) Critic model: not loaded yet';
-    this.model.detail = 'chosen on the first critique';
+    // Before the first critique: what the settings say, not "not loaded yet" (the engine starts lazily).
+    this.showConfigured();
     this.model.command = { command: 'critic.selectModel', title: 'Select Model' };
-    this.sandbox.text = '$(shield) Sandbox: not started yet';
     this.sandbox.command = { command: 'critic.showLog', title: 'Show Log' };
-    this.lastRun.text = '$(checklist) Critic: no run yet';
+    this.lastRun.text = '$(checklist) Critic: no critique yet';
     this.lastRun.detail = 'Critique File, Critique Selection, or paste a block';
-    this.lastRun.command = { command: 'critic.showLog', title: 'Show Log' };
+    this.lastRun.command = { command: `${findingsViewId}.focus`, title: 'Show Findings' };
     this.subscriptions = [
       critic.onDidCreateEngine((e) => this.showEngine(e)),
       critic.onDidRun((r) => this.showRun(r)),
       critic.onDidChangeRunning((busy) => (this.lastRun.busy = busy)),
     ];
+  }
+
+  private showConfigured(): void {
+    const config = vscode.workspace.getConfiguration('critic');
+    const provider = config.get<string>('model.provider', 'none');
+    const name = config.get<string>('model.name', '');
+    if (!vscode.workspace.isTrusted) {
+      this.model.text = '$(hubot) No critic model';
+      this.model.detail = 'Restricted Mode: no model calls';
+      this.sandbox.text = '$(circle-slash) Sandbox: off';
+      this.sandbox.detail = 'Restricted Mode: no code of this workspace runs';
+      return;
+    }
+    this.model.text = provider === 'none' || !provider ? '$(hubot) No critic model' : `$(hubot) ${name || (provider === 'openai' ? 'the endpoint’s default model' : 'a VS Code language model')}`;
+    this.model.detail = provider === 'none' || !provider ? 'tool evidence only — Select Model' : 'critic model (connects on the first critique)';
+    this.sandbox.text = '$(shield) Sandbox';
+    this.sandbox.detail = 'set up when a critique first runs examples or tests';
   }
 
   private showEngine(e: EngineInfo): void {
@@ -60,9 +78,10 @@ export class CriticStatus implements vscode.Disposable {
     const findings = r.result?.findings ?? [];
     const s = summarise(findings, 1);
     const counts = [s.error && plural(s.error, 'error'), s.warning && plural(s.warning, 'warning'), s.note && plural(s.note, 'note')].filter(Boolean).join(', ') || 'no findings';
-    this.lastRun.text = `$(checklist) Critic ${time}: ${counts}`;
+    const restricted = !vscode.workspace.isTrusted;
+    this.lastRun.text = `$(checklist) Critic: ${findings.length ? counts : lastResultText(findings, r.result?.execution, restricted).text}`;
     const model = r.result?.timings.model !== undefined ? `, model ${((r.result.timings.model ?? 0) / 1000).toFixed(1)} s` : '';
-    this.lastRun.detail = `${basename(r.file)} (${r.scope.reason}) in ${seconds}${model}`;
+    this.lastRun.detail = `${basename(r.file)} (${r.scope.reason}) at ${time} in ${seconds}${model}${restricted ? ` — ${restrictedSkipped}` : ''}`;
     this.lastRun.severity = vscode.LanguageStatusSeverity.Information;
   }
 

@@ -5,7 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import type { Finding } from '../engine/findings.js';
 import { checkoutSetupCommand, findOnPath, sandboxInstallCommand } from './sandboxSetup.js';
+
+const rank = { error: 3, warning: 2, note: 1 } as const;
 
 export const walkthroughId = 'critic-dev.critic#critic.gettingStarted';
 const sampleName = 'stats.py';
@@ -13,7 +16,7 @@ const sampleName = 'stats.py';
 export class WalkthroughCommands {
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly critiqueFile: (uri: vscode.Uri) => Promise<unknown>,
+    private readonly critiqueFile: (uri: vscode.Uri) => Promise<{ findings: readonly Pick<Finding, 'range' | 'level'>[] } | undefined>,
   ) {}
 
   open(): Thenable<unknown> {
@@ -30,8 +33,14 @@ export class WalkthroughCommands {
     await vscode.workspace.fs.writeFile(target, await vscode.workspace.fs.readFile(source));
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (open?.isDirty) await vscode.commands.executeCommand('workbench.action.files.revert', target);
-    await vscode.window.showTextDocument(target, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-    await this.critiqueFile(target);
+    const editor = await vscode.window.showTextDocument(target, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    const result = await this.critiqueFile(target);
+    // The finding is below the first screen of the sample: reveal it, so its squiggle and hint show.
+    const worst = [...(result?.findings ?? [])].sort((a, b) => rank[b.level] - rank[a.level])[0];
+    if (!worst || editor.document.uri.toString() !== target.toString()) return;
+    const start = new vscode.Position(worst.range.start.line, worst.range.start.character);
+    editor.selection = new vscode.Selection(start, start);
+    editor.revealRange(new vscode.Range(start, new vscode.Position(worst.range.end.line, worst.range.end.character)), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   /** Says whether bubblewrap is ready, else the exact command that installs it here. */

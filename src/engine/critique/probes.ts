@@ -99,7 +99,7 @@ export async function runProbes(input: ModelStageInput, deps: ProbeDeps): Promis
   const runnable = await checkedProbes(doc, planned, deps.run);
   if (runnable.length === 0) return none;
   throwIfAborted(input.signal);
-  const result = await runInSandbox(input, runnable, deps);
+  const result = await runProbesInSandbox(doc, runnable, { ctx: deps.ctx, sandbox: deps.sandbox, signal: input.signal, notice: (m) => deps.run.notice('probes', m, probeSource) });
   if (!result) {
     deps.run.stats.probesDropped += runnable.length;
     return none;
@@ -156,8 +156,21 @@ async function checkedProbes(doc: SourceDocument, planned: PlannedProbe[], run: 
   return ok;
 }
 
-async function runInSandbox(input: ModelStageInput, probes: PlannedProbe[], deps: ProbeDeps): Promise<BatchesResult | undefined> {
-  const { doc, signal } = input;
+/** Where probes run: the engine's context and sandbox; `notice` reports a sandbox that could not start. */
+export interface ProbeSandboxDeps {
+  ctx: EngineContext;
+  sandbox: Sandbox;
+  signal: AbortSignal;
+  notice: (message: string) => void;
+}
+
+/**
+ * Runs the given probes on `doc` in one sandboxed run (more when one hangs); undefined when the
+ * file could not be bundled or the sandbox could not start. Also used by the rewrite's
+ * verification, which re-runs the probes that failed on the candidate (probeRerun.ts).
+ */
+export async function runProbesInSandbox(doc: SourceDocument, probes: readonly RunnerProbe[], deps: ProbeSandboxDeps): Promise<BatchesResult | undefined> {
+  const { signal } = deps;
   const execution = deps.ctx.config.execution;
   const runnerProbes: RunnerProbe[] = probes.map(({ id, call, expected, raises }) => ({ id, call, expected, raises }));
   let request: (skip: readonly string[], marker: string) => SandboxRunRequest;
@@ -204,7 +217,7 @@ async function runInSandbox(input: ModelStageInput, probes: PlannedProbe[], deps
   } catch (err) {
     const name = (err as Error | undefined)?.name;
     if (name !== 'InterpreterNotFoundError' && name !== 'SandboxError') throw err;
-    deps.run.notice('probes', `Probes were not run: ${(err as Error).message}`, probeSource);
+    deps.notice(`Probes were not run: ${(err as Error).message}`);
     return undefined;
   }
 }
@@ -257,8 +270,12 @@ function report(doc: SourceDocument, probes: readonly PlannedProbe[], result: Ba
     // Failed and raising probes point at the unit's most suspicious line, like examples and tests.
     const fault = o.status === 'failed' || o.status === 'error' ? placeFault(p.unit, doc.path, doc.text, inUnit, o.lines ? spectra : []) : undefined;
     if (fault) related.push(...fault.related);
-    const finding = outcomeFinding(o, p, { doc, call, expected, why: `${why}${fault?.note ?? ''}`, related, range: fault?.range ?? p.unit.nameRange, timeout: seconds(execution.exampleTimeoutMs), limit: (l) => limitDescription(l, execution) });
-    if (finding) findings.push(finding);
+    const found = outcomeFinding(o, p, { doc, call, expected, why: `${why}${fault?.note ?? ''}`, related, range: fault?.range ?? p.unit.nameRange, timeout: seconds(execution.exampleTimeoutMs), limit: (l) => limitDescription(l, execution) });
+    if (found) {
+      // The message quotes the call and the values shortened; the hover shows them whole.
+      if (o.status === 'failed' || o.status === 'error') found.evidence = { call: p.call, expected: p.raises === null ? p.expected : `raises ${p.raises || 'an exception'}`, ...(actual !== undefined ? { actual } : {}) };
+      findings.push(found);
+    }
   }
   return { findings, records };
 }

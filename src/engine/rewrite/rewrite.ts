@@ -5,12 +5,16 @@
  * when two rounds in a row make no progress, and keeps the best candidate it saw.
  *
  * Progress is the verification score (failing evidence fixed and targeted diagnostics removed,
- * minus regressions) beating every earlier round and the original (0). A unit whose only problems
+ * minus regressions) beating every earlier round and the original (0). The critique's probes of
+ * the unit (`probes`) are re-run on each candidate when code can run, so a probe's finding is
+ * checkable like a failing example. A unit whose only problems
  * are model findings has nothing the tools can re-check: its rewrite is never `verified` (the
  * summary says why), and the loop stops at the first candidate that breaks nothing.
  */
 import { throwIfAborted } from '../abort.js';
-import type { SourceDocument } from '../evidence/tool.js';
+import type { EvidenceRecord, SourceDocument } from '../evidence/tool.js';
+import { probeSource } from '../critique/probes.js';
+import type { ProbeRerun } from '../critique/probeRerun.js';
 import type { Finding } from '../findings.js';
 import { ModelOutputError } from '../model/errors.js';
 import type { CriticModel } from '../model/provider.js';
@@ -65,6 +69,8 @@ export interface RewriteDeps {
   engine: Engine;
   model: CriticModel;
   log: Logger;
+  /** Re-runs the critique's probes on a candidate; absent when code cannot run (no sandbox, untrusted). */
+  rerunProbes?: ProbeRerun;
 }
 
 export interface RewriteRequest {
@@ -77,6 +83,11 @@ export interface RewriteRequest {
   onRound?: (r: RoundReport) => void;
   /** Extra findings to fix (e.g. the model's findings shown in the editor); they are listed to the model. */
   findings?: readonly Finding[];
+  /**
+   * The probe records of the critique shown in the editor (model on, same text): the unit's probes
+   * are re-run on every candidate, so failing ones must pass and passing ones must still pass.
+   */
+  probes?: readonly EvidenceRecord[];
   /** The document's check with the model off, when the caller already has it (it must be of `doc.text`). */
   baseline?: CheckResult;
   /**
@@ -121,8 +132,8 @@ function problemKey(p: SyntaxProblem, s: LineShift): string {
 /** Why a round's verification refused the candidate, one line each, for the next prompt and the report. */
 function refusalReasons(v: Verification): string[] {
   const reasons: string[] = [];
-  for (const o of [...v.examples.stillFailing, ...v.tests.stillFailing]) reasons.push(`still fails: ${outcomeText(o)}`);
-  for (const o of [...v.examples.broken, ...v.tests.broken, ...v.brokenElsewhere]) reasons.push(`passed before, now fails: ${outcomeText(o)}`);
+  for (const o of [...v.examples.stillFailing, ...v.tests.stillFailing, ...v.probes.stillFailing]) reasons.push(`still fails: ${outcomeText(o)}`);
+  for (const o of [...v.examples.broken, ...v.tests.broken, ...v.probes.broken, ...v.brokenElsewhere]) reasons.push(`passed before, now fails: ${outcomeText(o)}`);
   for (const d of v.targets.remaining) reasons.push(`still reported: ${d.rule} ${d.message} (line ${d.line})`);
   for (const d of v.newDiagnostics) reasons.push(`new error ${d.rule}: ${d.message} (line ${d.line})`);
   for (const d of v.executed) reasons.push(`execution error ${d.rule}: ${d.message}`);
@@ -152,8 +163,12 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
   const failing = result.records.filter((r) => r.kind !== 'probe' && r.status !== 'passed' && inUnit(r.unit, unitName));
   const known = new Set(targets.map((f) => f.fingerprint));
   const extra = (req.findings ?? []).filter((f) => !known.has(f.fingerprint));
-  if (!targets.length && !failing.length && !extra.length) return { ...base, summary: `${unitName} has no findings to fix` };
-  const baseline: Baseline = { result, unitName, targets, uncheckable: extra.length };
+  // Probes only count where they can run again; a probe's finding is then checked by its probe.
+  const probes = deps.rerunProbes ? (req.probes ?? []).filter((r) => r.kind === 'probe' && inUnit(r.unit, unitName)) : [];
+  const failingProbes = probes.filter((r) => r.status !== 'passed');
+  const probeChecked = (f: Finding) => failingProbes.length > 0 && f.source === probeSource && inUnit(f.unit, unitName);
+  if (!targets.length && !failing.length && !extra.length && !failingProbes.length) return { ...base, summary: `${unitName} has no findings to fix` };
+  const baseline: Baseline = { result, unitName, targets, uncheckable: extra.filter((f) => !probeChecked(f)).length, probes };
 
   await learnProjectSecrets(engine.ctx.fs, doc.projectRoot);
   const redaction = redactOutgoing(doc.text);
@@ -163,7 +178,7 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
   const originalNames = countNames(originalParse.units, unitName);
   const request = await rewriteRequests({ syntax: engine.syntax, doc, redaction, unit, problems: [...targets, ...extra], findings: result.findings, records: result.records, log, signal });
   // Nothing checkable to fix (model findings only): once a candidate breaks nothing, more rounds cannot prove more.
-  const checkable = targets.length + failing.length > 0;
+  const checkable = targets.length + failing.length + failingProbes.length > 0;
 
   const tried: TriedAttempt[] = [];
   const seen = new Map<string, Verification>();
@@ -217,8 +232,15 @@ export async function rewriteUnit(deps: RewriteDeps, req: RewriteRequest): Promi
       if (cached) verification = cached;
       else {
         await checkShape(engine, doc, text, unit, spliced, lineShift, unitName, originalParse.syntaxProblems, originalNames, signal);
-        const checked = await engine.check({ ...doc, text, version: undefined }, { model: false, signal });
+        const candidateDoc = { ...doc, text, version: undefined };
+        const checked = await engine.check(candidateDoc, { model: false, signal });
         throwIfAborted(signal);
+        if (probes.length && deps.rerunProbes) {
+          const rerun = await deps.rerunProbes(candidateDoc, probes, signal ?? new AbortController().signal);
+          throwIfAborted(signal);
+          if (rerun) checked.records = [...checked.records, ...rerun];
+          else checked.notices = [...checked.notices, { tool: probeSource, message: 'the probes could not run on the rewrite' }];
+        }
         verification = verifyCandidate(baseline, checked);
         seen.set(text, verification);
       }

@@ -8,6 +8,9 @@
  *     file (compared by tool, rule and message, not by position, since a rewrite moves lines);
  *   - no execution error remains in the unit or appears elsewhere, and every tool that ran before
  *     still ran;
+ *   - every probe of the unit (a call the model proposed, with its expected value, that the sandbox
+ *     ran during the critique) that failed now passes, and every one that passed still passes —
+ *     so a finding a probe found can be fixed by a verified rewrite;
  *   - and something the tools can observe got better. Model findings alone cannot be checked, so a
  *     rewrite that only addresses them is never verified (it is `unverified`, with its reasons).
  */
@@ -19,7 +22,7 @@ import { plural } from '../text.js';
 
 /** What happened to one example or test between the original and the candidate. */
 export interface EvidenceOutcome {
-  kind: 'example' | 'test';
+  kind: 'example' | 'test' | 'probe';
   unit: string;
   subject: string;
   before: EvidenceRecord['status'];
@@ -54,6 +57,8 @@ export interface Verification {
   verified: boolean;
   examples: EvidenceTally;
   tests: EvidenceTally;
+  /** The unit's probes re-run on the candidate (total 0 when none were given). */
+  probes: EvidenceTally;
   /** Examples and tests of other units that passed before and do not now. */
   brokenElsewhere: EvidenceOutcome[];
   /** Error-level tool findings that were not there before (anywhere in the file). */
@@ -68,7 +73,7 @@ export interface Verification {
   toolsNotRun: string[];
   /** Targets no tool can confirm are fixed (model findings). */
   uncheckable: number;
-  /** The unit has no examples or tests: only static tools could judge. */
+  /** The unit has no examples, tests or probes: only static tools could judge. */
   staticOnly: boolean;
   /** Improvements minus regressions: how rounds are compared. */
   score: number;
@@ -81,8 +86,13 @@ export interface Baseline {
   unitName: string;
   /** The findings of the unit the rewrite must fix that the tools can re-check (tool and executed tiers). */
   targets: readonly Finding[];
-  /** How many targets no tool can re-check (model findings, probe results). */
+  /** How many targets no tool can re-check (model findings no probe backs). */
   uncheckable: number;
+  /**
+   * The unit's probe records from the critique (with the model on) that the candidate is re-run
+   * against; the candidate's re-run records are merged into its CheckResult's records.
+   */
+  probes?: readonly EvidenceRecord[];
 }
 
 export function inUnit(name: string, unitName: string): boolean {
@@ -91,6 +101,7 @@ export function inUnit(name: string, unitName: string): boolean {
 
 function recordKey(r: EvidenceRecord): string {
   // An example is what it runs and what it expects; a test is its name (its assertion output varies).
+  if (r.kind === 'probe') return `probe\0${r.unit}\0${r.subject}\0${r.expected ?? ''}`;
   return r.kind === 'example' ? `example\0${r.file}\0${r.subject}\0${r.expected ?? ''}` : `${r.kind}\0${r.file}\0${r.subject}`;
 }
 
@@ -125,13 +136,28 @@ function emptyTally(): EvidenceTally {
   return { total: 0, passing: 0, fixed: 0, stillFailing: [], broken: [] };
 }
 
+function tally(t: EvidenceTally, o: EvidenceOutcome): void {
+  const passesNow = o.after === 'passed';
+  t.total++;
+  if (passesNow) t.passing++;
+  if (o.before !== 'passed' && passesNow) t.fixed++;
+  if (o.before !== 'passed' && !passesNow) t.stillFailing.push(o);
+  if (o.before === 'passed' && !passesNow) t.broken.push(o);
+}
+
 /** Compares the candidate's check with the baseline; see the module comment for the rules. */
 export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Verification {
   const { unitName } = baseline;
   const before = baseline.result;
-  const tallies = { example: emptyTally(), test: emptyTally() };
+  const tallies = { example: emptyTally(), test: emptyTally(), probe: emptyTally() };
   const brokenElsewhere: EvidenceOutcome[] = [];
   const after = new Bag(candidate.records.filter((r) => r.kind !== 'probe'), recordKey);
+  const probesAfter = new Bag(candidate.records.filter((r) => r.kind === 'probe'), recordKey);
+  for (const r of baseline.probes ?? []) {
+    if (!inUnit(r.unit, unitName)) continue;
+    const now = probesAfter.take(recordKey(r));
+    tally(tallies.probe, { kind: 'probe', unit: r.unit, subject: r.subject, before: r.status, after: now?.status ?? 'missing', expected: r.expected, actual: now?.actual });
+  }
   for (const r of before.records) {
     if (r.kind === 'probe') continue;
     const now = after.take(recordKey(r));
@@ -141,12 +167,7 @@ export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Ver
       if (r.status === 'passed' && !passesNow) brokenElsewhere.push(outcome);
       continue;
     }
-    const t = tallies[r.kind];
-    t.total++;
-    if (passesNow) t.passing++;
-    if (r.status !== 'passed' && passesNow) t.fixed++;
-    if (r.status !== 'passed' && !passesNow) t.stillFailing.push(outcome);
-    if (r.status === 'passed' && !passesNow) t.broken.push(outcome);
+    tally(tallies[r.kind], outcome);
   }
 
   const tool = (r: CheckResult) => r.findings.filter((f) => f.tier === 'tool');
@@ -173,12 +194,13 @@ export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Ver
 
   const examples = tallies.example;
   const tests = tallies.test;
-  const improvements = examples.fixed + tests.fixed + (toolTargets.length - remaining.length) + fixedExecuted;
+  const probes = tallies.probe;
+  const improvements = examples.fixed + tests.fixed + probes.fixed + (toolTargets.length - remaining.length) + fixedExecuted;
   const newExecuted = executed.filter((e) => !executedBefore.some((f) => executedKey(f) === `${e.rule}\0${e.unit}\0${e.message}`)).length;
-  const regressions = examples.broken.length + tests.broken.length + brokenElsewhere.length + newDiagnostics.length + newExecuted + toolsNotRun.length;
+  const regressions = examples.broken.length + tests.broken.length + probes.broken.length + brokenElsewhere.length + newDiagnostics.length + newExecuted + toolsNotRun.length;
   const verified =
     improvements > 0 &&
-    examples.stillFailing.length + tests.stillFailing.length === 0 &&
+    examples.stillFailing.length + tests.stillFailing.length + probes.stillFailing.length === 0 &&
     remaining.length === 0 &&
     executed.length === 0 &&
     regressions === 0;
@@ -186,6 +208,7 @@ export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Ver
     verified,
     examples,
     tests,
+    probes,
     brokenElsewhere,
     newDiagnostics,
     newWarnings,
@@ -193,7 +216,7 @@ export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Ver
     executed,
     toolsNotRun,
     uncheckable: baseline.uncheckable,
-    staticOnly: examples.total + tests.total === 0,
+    staticOnly: examples.total + tests.total + probes.total === 0,
     score: improvements - regressions,
     summary: '',
   };
@@ -204,7 +227,7 @@ export function verifyCandidate(baseline: Baseline, candidate: CheckResult): Ver
 
 /** One failing example or test in words: what ran, what came out, what was expected. */
 export function outcomeText(o: EvidenceOutcome): string {
-  const what = o.kind === 'example' ? `\`${oneLine(o.subject, 60)}\`` : `test \`${oneLine(o.subject, 60)}\``;
+  const what = o.kind === 'example' ? `\`${oneLine(o.subject, 60)}\`` : `${o.kind} \`${oneLine(o.subject, 60)}\``;
   const actual = o.actual === undefined ? undefined : oneLine(o.actual, 80);
   const expected = o.expected === undefined ? undefined : oneLine(o.expected, 80);
   switch (o.after) {
@@ -217,7 +240,7 @@ export function outcomeText(o: EvidenceOutcome): string {
     case 'error':
       return `${what} raised ${actual ?? 'an error'}`;
     default:
-      if (o.kind === 'example') return `${what} returned ${actual || 'nothing'}${expected !== undefined ? `, expected ${expected}` : ''}`;
+      if (o.kind !== 'test') return `${what} returned ${actual || 'nothing'}${expected !== undefined ? `, expected ${expected}` : ''}`;
       return `${what} failed${actual !== undefined && expected !== undefined ? ` (expected ${expected}, actual ${actual})` : actual ? `: ${actual}` : ''}`;
   }
 }
@@ -244,6 +267,7 @@ export function verificationSummary(v: Verification): string {
   const parts: string[] = [];
   if (v.examples.total) parts.push(tallyText(v.examples, 'example'));
   if (v.tests.total) parts.push(tallyText(v.tests, 'test'));
+  if (v.probes.total) parts.push(tallyText(v.probes, 'probe'));
   if (v.staticOnly) parts.push('no examples or tests to run');
   if (v.brokenElsewhere.length) parts.push(`${plural(v.brokenElsewhere.length, 'example or test')} of other units broken: ${listed(v.brokenElsewhere.map(outcomeText))}`);
   if (v.targets.total) {
@@ -255,7 +279,7 @@ export function verificationSummary(v: Verification): string {
   if (v.toolsNotRun.length) parts.push(`could not run on the rewrite: ${v.toolsNotRun.join(', ')}`);
   if (v.uncheckable) parts.push(`${plural(v.uncheckable, 'model finding')} cannot be checked by tools`);
   if (v.verified && v.staticOnly) parts.push('verified by static tools only');
-  if (!v.verified && v.score <= 0 && v.examples.fixed + v.tests.fixed + v.targets.fixed === 0 && !v.examples.stillFailing.length && !v.tests.stillFailing.length && !v.targets.remaining.length && !v.executed.length) {
+  if (!v.verified && v.score <= 0 && v.examples.fixed + v.tests.fixed + v.probes.fixed + v.targets.fixed === 0 && !v.examples.stillFailing.length && !v.tests.stillFailing.length && !v.probes.stillFailing.length && !v.targets.remaining.length && !v.executed.length) {
     parts.push('nothing the tools can check got better');
   }
   return parts.join(', ');

@@ -176,7 +176,12 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
         message = `Example ${call} stopped the interpreter: it ${oneLine(o.exit ?? 'exited', 160)}`;
         break;
     }
-    findings.push(executedError(source, rule, message, doc.path, range, related));
+    const finding = executedError(source, rule, message, doc.path, range, related);
+    if (o.status === 'failed' || o.status === 'error') {
+      const actual = o.status === 'failed' ? o.got : (o.msg ?? o.exc);
+      finding.evidence = { call: placed.src, ...(placed.want !== undefined ? { expected: placed.want } : {}), ...(actual !== undefined ? { actual } : {}) };
+    }
+    findings.push(finding);
   }
   return { findings, records };
 }
