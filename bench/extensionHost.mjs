@@ -68,6 +68,7 @@ const ms = (h) => ({ max: h.max / 1e6, p99: h.percentile(99) / 1e6, mean: h.mean
 exports.activate = (context) => {
   context.subscriptions.push(vscode.commands.registerCommand('criticProbe.run', () => run().catch((err) => fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify({ error: String(err && err.stack || err) })))));
   async function run() {
+    fs.writeFileSync(${JSON.stringify(resultsFile + '.started')}, '');
     const ext = vscode.extensions.getExtension('critic-dev.critic');
     const api = ext.isActive ? ext.exports : await ext.activate();
     const doc = vscode.workspace.textDocuments.find((d) => d.fileName.endsWith('big.ts'));
@@ -87,7 +88,7 @@ exports.activate = (context) => {
       // A two-line insertion in a function body (what autoCheck "insertions" re-critiques after
       // the idle delay); every 20th edit waits past the delay so a critique really runs meanwhile.
       const line = editor.document.lineAt(editor.document.lineCount - 1).lineNumber - 8;
-      await editor.edit((e) => e.insert(new vscode.Position(line, 0), '  void ' + i + ';\n  void 0;\n'));
+      await editor.edit((e) => e.insert(new vscode.Position(line, 0), '  void ' + i + ';\\n  void 0;\\n'));
       await new Promise((r) => setTimeout(r, i % 20 === 19 ? 400 : 15));
     }
     await api.idle(120000);
@@ -97,6 +98,8 @@ exports.activate = (context) => {
   }
 };
 `);
+  // A syntax error in the probe only shows in the extension host's log: catch it here.
+  execFileSync(process.execPath, ['--check', join(dir, 'extension.js')], { stdio: 'inherit' });
 }
 
 async function measure(label, extensionDir) {
@@ -112,7 +115,8 @@ async function measure(label, extensionDir) {
   const out = [];
   try {
     for (let run = 0; run < runs; run++) {
-      if (existsSync(resultsFile)) await rm(resultsFile);
+      await rm(resultsFile, { force: true });
+      await rm(resultsFile + '.started', { force: true });
       const server = await startCodeServer({ workspace, vsix: [critic, probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
       const browser = await launchBrowser();
       try {
@@ -122,6 +126,8 @@ async function measure(label, extensionDir) {
         await runCommand(browser.page, 'Critic Probe: Run Host Probe');
         const started = Date.now();
         while (!existsSync(resultsFile)) {
+          // A probe that fails to activate never writes anything: say so instead of waiting out the limit.
+          if (!existsSync(resultsFile + '.started') && Date.now() - started > 60_000) throw new Error(`the probe did not start in 60 s; see the extension host log under ${server.userDataDir}/logs`);
           if (Date.now() - started > 900_000) throw new Error('the probe did not finish in 900 s');
           await sleep(500);
         }
