@@ -10,7 +10,7 @@
 // Target: max ≤ 16 ms (one frame at 60 Hz).
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { e2eUnavailableReason, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand, sleep, startCodeServer } from '../test/e2e/codeServer.mjs';
@@ -64,23 +64,42 @@ async function probeExtension(dir, resultsFile) {
   await writeFile(join(dir, 'extension.js'), `const vscode = require('vscode');
 const fs = require('fs');
 const { monitorEventLoopDelay } = require('perf_hooks');
+// HOST_PROFILE=dir: also record a CPU profile of the extension host per phase (to see what blocks it).
+const profileDir = ${JSON.stringify(process.env.HOST_PROFILE ?? '')};
+let session;
+const post = (method, params) => new Promise((res, rej) => session.post(method, params, (err, r) => (err ? rej(err) : res(r))));
+async function profileStart() {
+  if (!profileDir) return;
+  if (!session) { session = new (require('inspector').Session)(); session.connect(); await post('Profiler.enable'); }
+  await post('Profiler.start');
+}
+async function profileStop(name) {
+  if (!profileDir) return;
+  const { profile } = await post('Profiler.stop');
+  fs.mkdirSync(profileDir, { recursive: true });
+  fs.writeFileSync(require('path').join(profileDir, name + '-' + process.pid + '.cpuprofile'), JSON.stringify(profile));
+}
 const ms = (h) => ({ max: h.max / 1e6, p99: h.percentile(99) / 1e6, mean: h.mean / 1e6 });
 exports.activate = (context) => {
   context.subscriptions.push(vscode.commands.registerCommand('criticProbe.run', () => run().catch((err) => fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify({ error: String(err && err.stack || err) })))));
   async function run() {
     fs.writeFileSync(${JSON.stringify(resultsFile + '.started')}, '');
     const ext = vscode.extensions.getExtension('critic-dev.critic');
-    const api = ext.isActive ? ext.exports : await ext.activate();
+    // Without Critic (the "floor" row), the same phases measure what the extension host does anyway.
+    const api = !ext ? { idle: () => new Promise((r) => setTimeout(r, 5000)), findings: () => [] } : ext.isActive ? ext.exports : await ext.activate();
     const doc = vscode.workspace.textDocuments.find((d) => d.fileName.endsWith('big.ts'));
     const editor = await vscode.window.showTextDocument(doc);
     const result = {};
+    await profileStart();
     let h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     let t = Date.now();
-    await vscode.commands.executeCommand('critic.critiqueFile');
+    if (ext) await vscode.commands.executeCommand('critic.critiqueFile');
     await api.idle(120000);
     h.disable();
     result.cold = { ...ms(h), ms: Date.now() - t, findings: api.findings(doc.uri).length };
+    await profileStop('cold');
+    await profileStart();
     h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     t = Date.now();
@@ -94,6 +113,7 @@ exports.activate = (context) => {
     await api.idle(120000);
     h.disable();
     result.edits = { ...ms(h), ms: Date.now() - t };
+    await profileStop('edits');
     fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(result));
   }
 };
@@ -111,13 +131,13 @@ async function measure(label, extensionDir) {
   const resultsFile = join(tmp, 'results.json');
   await probeExtension(join(tmp, 'probe'), resultsFile);
   const probe = await packageVsix(join(tmp, 'probe'), join(tmp, 'probe.vsix'));
-  const critic = await packageVsix(extensionDir, join(tmp, 'critic.vsix'), { timeoutMs: 120_000 });
+  const critic = extensionDir ? await packageVsix(extensionDir, join(tmp, 'critic.vsix'), { timeoutMs: 120_000 }) : undefined;
   const out = [];
   try {
     for (let run = 0; run < runs; run++) {
       await rm(resultsFile, { force: true });
       await rm(resultsFile + '.started', { force: true });
-      const server = await startCodeServer({ workspace, vsix: [critic, probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
+      const server = await startCodeServer({ workspace, vsix: critic ? [critic, probe] : [probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
       const browser = await launchBrowser();
       try {
         await openWorkbench(browser.page, server);
@@ -152,12 +172,14 @@ const fmt = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–$
 const targets = [];
 if (process.env.BEFORE) targets.push(['before: ' + (process.env.BEFORE_LABEL ?? process.env.BEFORE), resolve(process.env.BEFORE)]);
 targets.push(['after: this tree (language server)', repoRoot]);
+// The floor: the probe alone, same edits, no Critic; what code-server's own extension host costs.
+if (process.env.FLOOR !== '0') targets.push(['floor: no Critic installed', undefined]);
 const rows = [];
 for (const [label, dir] of targets) {
-  if (!existsSync(join(dir, 'dist', 'extension.js'))) execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
+  if (dir && !existsSync(join(dir, 'dist', 'extension.js'))) execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
   rows.push(await measure(label, dir));
 }
-console.log(`\nExtension host event-loop delay (ms; median (min–max) over ${runs} runs; target max ≤ 16)\n`);
+console.log(`\nExtension host event-loop delay (ms; median (min–max) over ${runs} runs; target max ≤ 16); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores\n`);
 console.log('| build | phase | max | p99 | mean | wall ms |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
