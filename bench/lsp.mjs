@@ -22,6 +22,10 @@ const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) 
 const root = mkdtempSync(join(tmpdir(), 'critic-bench-lsp-'));
 const cli = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'dist', 'cli.js');
 writeFileSync(join(root, '.critic.json'), '{}\n');
+// Every process of this run (servers and CLI baselines) shares a fresh user cache folder: the first
+// one compiles TypeScript and writes the V8 code cache, the later ones (the cold rows too) load it,
+// as a returning user's would; nothing of the user's own cache is read or written.
+process.env.CRITIC_CACHE_DIR = join(root, 'user-cache');
 
 // One static finding at the end of each file, so "first finding" has something to find.
 const py = (lines) => `${pythonFile(lines - 3)}\ndef broken():\n    return undefined_name\n`;
