@@ -25,13 +25,13 @@ function copyAssets() {
 /**
  * The extension bundles TypeScript and ruff (a .vsix has no node_modules), so the files they read
  * next to themselves must be in dist/: the bundled TypeScript looks for its lib.*.d.ts files in
- * the folder of the executing file (ts.sys.getExecutingFilePath() → dist/serverMain.js), and
+ * the folder of the executing file (ts.sys.getExecutingFilePath() → dist/server.js), and
  * ruff_wasm.js reads `${__dirname}/ruff_wasm_bg.wasm`.
  */
 function copyExtensionAssets() {
   // A production build has no source maps; drop those an earlier development build left, so they
   // do not end up in the .vsix.
-  if (production) for (const map of ['dist/extension.js.map', 'dist/engineHost.js.map', 'dist/server.js.map', 'dist/serverMain.js.map']) rmSync(map, { force: true });
+  if (production) for (const map of ['dist/extension.js.map', 'dist/engineHost.js.map', 'dist/server.js.map']) rmSync(map, { force: true });
   cpSync('node_modules/@astral-sh/ruff-wasm-nodejs/ruff_wasm_bg.wasm', 'dist/ruff_wasm_bg.wasm');
   const tsLib = 'node_modules/typescript/lib';
   for (const name of readdirSync(tsLib)) if (/^lib\..*\.d\.ts$/.test(name) || name === 'lib.d.ts') cpSync(join(tsLib, name), join('dist', name));
@@ -116,20 +116,11 @@ if (existsSync('src/vscode/extension.ts')) {
       // The language server, self-contained like the engine host (a .vsix has no node_modules);
       // `critic lsp` runs the same server from dist/cli.js.
       entryPoints: ['src/lsp/serverEntry.ts'],
-      outfile: 'dist/serverMain.js',
-      external: ['eslint', 'esbuild'],
-      banner: { js: importMetaShim },
-      metafile: true,
-    }),
-    await esbuild.context({
-      ...common,
-      // dist/server.js loads dist/serverMain.js through V8's code cache (src/lsp/compileCache.ts).
-      entryPoints: ['src/lsp/serverLoader.ts'],
       outfile: 'dist/server.js',
-      external: ['./serverMain.js'],
-      // Liftoff-only, as for the CLI: ruff's wasm is faster warm and cold, and far smaller, without
-      // tier-up here. Set before anything compiles, so the code cache is made and used with the same flags.
+      external: ['eslint', 'esbuild'],
+      // Liftoff-only, as for the CLI: ruff's wasm is faster warm and cold, and far smaller, without tier-up here.
       banner: { js: `require('v8').setFlagsFromString('--liftoff-only');\n${importMetaShim}` },
+      metafile: true,
     }),
   );
 }

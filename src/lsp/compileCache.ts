@@ -1,6 +1,6 @@
 /**
- * A V8 code cache for the large JavaScript Critic loads at start (TypeScript is 9 MB; the server
- * bundle 4 MB): compiling them is most of a cold start. Node ≥ 22.1 has `module.enableCompileCache`;
+ * A V8 code cache for TypeScript (9 MB of JavaScript), which `critic` loads on its first JS/TS
+ * check: compiling it was most of a cold start (about 2 s of 2.5 under load, 0.8 s from the cache). Node ≥ 22.1 has `module.enableCompileCache`;
  * on older Node (20 here, and VS Code's Electron) the same is done by hand, as v8-compile-cache
  * does: big modules are compiled through `vm.Script` with the cached data of the previous run, and
  * the data is written back once the code has run (so it holds the functions compiled lazily too).
@@ -15,6 +15,16 @@ import vm from 'node:vm';
 
 /** Only files at least this big are worth a cache entry (a read plus a hash per file). */
 const minBytes = 1024 * 1024;
+
+/**
+ * Which modules may go through `vm.Script`. On Node 20 a function restored from cached data
+ * cannot run `import()` (the loader callback is not restored with it: the server bundle hung on
+ * web-tree-sitter's `import("module")`), so only modules known to need no dynamic import on
+ * Critic's paths: by default TypeScript's own (its `import()` is for tsserver plugins).
+ */
+function isTypeScript(filename: string): boolean {
+  return /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(filename);
+}
 /** Write the cache this long after the first compile, in case the process never exits normally. */
 const flushAfterMs = 20_000;
 
@@ -78,7 +88,7 @@ function requireFor(mod: ModuleInternals, statics: ModuleStatics): NodeJS.Requir
  * Turns the code cache on for this process (once; later calls return the first cache). Failures
  * never break loading: a module that cannot go through the cache is compiled as Node would.
  */
-export function enableCompileCache(dir: string): CompileCache {
+export function enableCompileCache(dir: string, cacheable: (filename: string) => boolean = isTypeScript): CompileCache {
   if (installed) return installed;
   const statics = Module as ModuleStatics;
   if (typeof statics.enableCompileCache === 'function') {
@@ -104,7 +114,7 @@ export function enableCompileCache(dir: string): CompileCache {
   const proto = Module.prototype as unknown as ModuleInternals;
   const original = proto._compile;
   proto._compile = function compileWithCache(this: ModuleInternals, content: string, filename: string) {
-    const file = content.length >= minBytes ? entryFile(dir, filename) : undefined;
+    const file = content.length >= minBytes && cacheable(filename) ? entryFile(dir, filename) : undefined;
     if (!file) return original.call(this, content, filename);
     const cachedData = readEntry(file);
     let script: vm.Script;

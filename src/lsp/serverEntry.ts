@@ -1,6 +1,5 @@
 /**
- * Entry of dist/serverMain.js, the bundle the VS Code client starts (`node dist/server.js --node-ipc`,
- * which loads it through the code cache: serverLoader.ts);
+ * Entry of dist/server.js, the bundle the VS Code client starts (`node dist/server.js --node-ipc`);
  * `critic lsp` reaches the same server through the CLI.
  */
 import { parseLspArgs, runLanguageServer } from './lspCommand.js';

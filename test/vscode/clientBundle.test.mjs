@@ -16,7 +16,7 @@ test('dist/extension.js bundles no engine: no TypeScript, ruff, tree-sitter, ope
   assert.ok(inputs('extension.js').some((i) => /vscode-languageclient/.test(i)), 'the client bundles vscode-languageclient');
 });
 
-test('dist/serverMain.js, which the client starts through dist/server.js, has the engine', () => {
-  const server = inputs('serverMain.js');
+test('dist/server.js, which the client starts, has the engine', () => {
+  const server = inputs('server.js');
   for (const h of [/node_modules\/typescript\//, /web-tree-sitter/, /src\/engine\/pipeline\.ts$/]) assert.ok(server.some((i) => h.test(i)), `server bundles ${h}`);
 });
