@@ -6,7 +6,9 @@
 // VS Code 1.100) and records perf_hooks.monitorEventLoopDelay there. Run it against this tree
 // (the thin client: the engine is in the language server's process) and, for the table's
 // "before" row, against another checkout's build: `BEFORE=/path/to/checkout npm run bench:host`
-// (that checkout must have been built with `node esbuild.mjs --production`).
+// (that checkout must have been built with `node esbuild.mjs --production`; BEFORE_LABEL names
+// its row). A third row, the floor, runs the probe without Critic (FLOOR=0 skips it). RUNS=N (3).
+// HOST_PROFILE=dir writes a CPU profile of the extension host per phase.
 // Target: max ≤ 16 ms (one frame at 60 Hz).
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
@@ -170,7 +172,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
 
 const targets = [];
-if (process.env.BEFORE) targets.push(['before: ' + (process.env.BEFORE_LABEL ?? process.env.BEFORE), resolve(process.env.BEFORE)]);
+if (process.env.BEFORE) targets.push([process.env.BEFORE_LABEL ?? `before: ${process.env.BEFORE}`, resolve(process.env.BEFORE)]);
 targets.push(['after: this tree (language server)', repoRoot]);
 // The floor: the probe alone, same edits, no Critic; what code-server's own extension host costs.
 if (process.env.FLOOR !== '0') targets.push(['floor: no Critic installed', undefined]);
