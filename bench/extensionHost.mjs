@@ -6,11 +6,13 @@
 // VS Code 1.100) and records perf_hooks.monitorEventLoopDelay there. Run it against this tree
 // (the thin client: the engine is in the language server's process) and, for the table's
 // "before" row, against another checkout's build: `BEFORE=/path/to/checkout npm run bench:host`
-// (that checkout must have been built with `node esbuild.mjs --production`).
+// (that checkout must have been built with `node esbuild.mjs --production`; BEFORE_LABEL names
+// its row). A third row, the floor, runs the probe without Critic (FLOOR=0 skips it). RUNS=N (3).
+// HOST_PROFILE=dir writes a CPU profile of the extension host per phase.
 // Target: max ≤ 16 ms (one frame at 60 Hz).
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { e2eUnavailableReason, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand, sleep, startCodeServer } from '../test/e2e/codeServer.mjs';
@@ -64,22 +66,42 @@ async function probeExtension(dir, resultsFile) {
   await writeFile(join(dir, 'extension.js'), `const vscode = require('vscode');
 const fs = require('fs');
 const { monitorEventLoopDelay } = require('perf_hooks');
+// HOST_PROFILE=dir: also record a CPU profile of the extension host per phase (to see what blocks it).
+const profileDir = ${JSON.stringify(process.env.HOST_PROFILE ?? '')};
+let session;
+const post = (method, params) => new Promise((res, rej) => session.post(method, params, (err, r) => (err ? rej(err) : res(r))));
+async function profileStart() {
+  if (!profileDir) return;
+  if (!session) { session = new (require('inspector').Session)(); session.connect(); await post('Profiler.enable'); }
+  await post('Profiler.start');
+}
+async function profileStop(name) {
+  if (!profileDir) return;
+  const { profile } = await post('Profiler.stop');
+  fs.mkdirSync(profileDir, { recursive: true });
+  fs.writeFileSync(require('path').join(profileDir, name + '-' + process.pid + '.cpuprofile'), JSON.stringify(profile));
+}
 const ms = (h) => ({ max: h.max / 1e6, p99: h.percentile(99) / 1e6, mean: h.mean / 1e6 });
 exports.activate = (context) => {
   context.subscriptions.push(vscode.commands.registerCommand('criticProbe.run', () => run().catch((err) => fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify({ error: String(err && err.stack || err) })))));
   async function run() {
+    fs.writeFileSync(${JSON.stringify(resultsFile + '.started')}, '');
     const ext = vscode.extensions.getExtension('critic-dev.critic');
-    const api = ext.isActive ? ext.exports : await ext.activate();
+    // Without Critic (the "floor" row), the same phases measure what the extension host does anyway.
+    const api = !ext ? { idle: () => new Promise((r) => setTimeout(r, 5000)), findings: () => [] } : ext.isActive ? ext.exports : await ext.activate();
     const doc = vscode.workspace.textDocuments.find((d) => d.fileName.endsWith('big.ts'));
     const editor = await vscode.window.showTextDocument(doc);
     const result = {};
+    await profileStart();
     let h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     let t = Date.now();
-    await vscode.commands.executeCommand('critic.critiqueFile');
+    if (ext) await vscode.commands.executeCommand('critic.critiqueFile');
     await api.idle(120000);
     h.disable();
     result.cold = { ...ms(h), ms: Date.now() - t, findings: api.findings(doc.uri).length };
+    await profileStop('cold');
+    await profileStart();
     h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     t = Date.now();
@@ -87,16 +109,19 @@ exports.activate = (context) => {
       // A two-line insertion in a function body (what autoCheck "insertions" re-critiques after
       // the idle delay); every 20th edit waits past the delay so a critique really runs meanwhile.
       const line = editor.document.lineAt(editor.document.lineCount - 1).lineNumber - 8;
-      await editor.edit((e) => e.insert(new vscode.Position(line, 0), '  void ' + i + ';\n  void 0;\n'));
+      await editor.edit((e) => e.insert(new vscode.Position(line, 0), '  void ' + i + ';\\n  void 0;\\n'));
       await new Promise((r) => setTimeout(r, i % 20 === 19 ? 400 : 15));
     }
     await api.idle(120000);
     h.disable();
     result.edits = { ...ms(h), ms: Date.now() - t };
+    await profileStop('edits');
     fs.writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(result));
   }
 };
 `);
+  // A syntax error in the probe only shows in the extension host's log: catch it here.
+  execFileSync(process.execPath, ['--check', join(dir, 'extension.js')], { stdio: 'inherit' });
 }
 
 async function measure(label, extensionDir) {
@@ -108,12 +133,13 @@ async function measure(label, extensionDir) {
   const resultsFile = join(tmp, 'results.json');
   await probeExtension(join(tmp, 'probe'), resultsFile);
   const probe = await packageVsix(join(tmp, 'probe'), join(tmp, 'probe.vsix'));
-  const critic = await packageVsix(extensionDir, join(tmp, 'critic.vsix'), { timeoutMs: 120_000 });
+  const critic = extensionDir ? await packageVsix(extensionDir, join(tmp, 'critic.vsix'), { timeoutMs: 120_000 }) : undefined;
   const out = [];
   try {
     for (let run = 0; run < runs; run++) {
-      if (existsSync(resultsFile)) await rm(resultsFile);
-      const server = await startCodeServer({ workspace, vsix: [critic, probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
+      await rm(resultsFile, { force: true });
+      await rm(resultsFile + '.started', { force: true });
+      const server = await startCodeServer({ workspace, vsix: critic ? [critic, probe] : [probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
       const browser = await launchBrowser();
       try {
         await openWorkbench(browser.page, server);
@@ -122,6 +148,8 @@ async function measure(label, extensionDir) {
         await runCommand(browser.page, 'Critic Probe: Run Host Probe');
         const started = Date.now();
         while (!existsSync(resultsFile)) {
+          // A probe that fails to activate never writes anything: say so instead of waiting out the limit.
+          if (!existsSync(resultsFile + '.started') && Date.now() - started > 60_000) throw new Error(`the probe did not start in 60 s; see the extension host log under ${server.userDataDir}/logs`);
           if (Date.now() - started > 900_000) throw new Error('the probe did not finish in 900 s');
           await sleep(500);
         }
@@ -144,14 +172,16 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
 
 const targets = [];
-if (process.env.BEFORE) targets.push(['before: ' + (process.env.BEFORE_LABEL ?? process.env.BEFORE), resolve(process.env.BEFORE)]);
+if (process.env.BEFORE) targets.push([process.env.BEFORE_LABEL ?? `before: ${process.env.BEFORE}`, resolve(process.env.BEFORE)]);
 targets.push(['after: this tree (language server)', repoRoot]);
+// The floor: the probe alone, same edits, no Critic; what code-server's own extension host costs.
+if (process.env.FLOOR !== '0') targets.push(['floor: no Critic installed', undefined]);
 const rows = [];
 for (const [label, dir] of targets) {
-  if (!existsSync(join(dir, 'dist', 'extension.js'))) execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
+  if (dir && !existsSync(join(dir, 'dist', 'extension.js'))) execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
   rows.push(await measure(label, dir));
 }
-console.log(`\nExtension host event-loop delay (ms; median (min–max) over ${runs} runs; target max ≤ 16)\n`);
+console.log(`\nExtension host event-loop delay (ms; median (min–max) over ${runs} runs; target max ≤ 16); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores\n`);
 console.log('| build | phase | max | p99 | mean | wall ms |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {

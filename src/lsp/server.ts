@@ -150,7 +150,8 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
         publish(uri, version, result.findings.map((f) => toDiagnostic(f, version)));
         stateOf(uri).checked = { version, findings: result.findings, units: result.units, probes: result.records.filter((r) => r.kind === 'probe') };
         status({ ...base, state: 'done', findings: result.findings.length });
-        log.debug(`checked ${path} v${version}: ${result.findings.length} findings in ${Math.round(result.timings.total ?? 0)} ms`);
+        const perTool = Object.entries(result.timings).filter(([k]) => k !== 'total').map(([k, ms]) => `${k} ${Math.round(ms)}`).join(', ');
+        log.debug(`checked ${path} v${version}: ${result.findings.length} findings in ${Math.round(result.timings.total ?? 0)} ms (${perTool})`);
       });
     } catch (err) {
       if (isAbortError(err) || signal.aborted) return;
