@@ -168,8 +168,8 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     const noticeKeys = new Set<string>();
     const notices: Report['notices'] = [...configNotices, ...critic.notices];
     if (!models.length) notices.push({ tool: 'model', message: noModelHint });
-    if (!project.trust) {
-      // An untrusted project's ESLint runs in the sandbox: knowing every file first, it lints them in a few shared runs.
+    {
+      // Tools that batch across files (sandboxed ESLint, examples) start one run for all of them.
       const docs = await Promise.all(
         jobs.map(async (job): Promise<SourceDocument> => {
           const text = await job.read();

@@ -150,7 +150,7 @@ class ProcessSandbox implements Sandbox {
       const files = checkedFiles(scratch, req.files ?? {});
       if (!this.bwrap) await writeFiles(files);
       const memoryBytes = execution.memoryMb * mib;
-      cg = await RunCgroups.create(this.cgroups, { memoryBytes, maxTasks: execution.maxProcesses + taskOverhead(req.interpreter) }, log);
+      cg = await RunCgroups.create(this.cgroups, { memoryBytes, maxTasks: execution.maxProcesses + taskOverhead(req.interpreter) + Math.max(0, Math.min(4, req.extraTasks ?? 0)) }, log);
       const cpuSeconds = Math.max(1, Math.ceil(req.cpuSeconds ?? req.timeoutMs / 1000 + 1));
       const processMemoryLimit = !cg?.limitsMemory;
       const { env, dropped } = sandboxEnv({ scratch, interpreterBin: interp.binDir, extra: req.env });

@@ -35,6 +35,8 @@ export interface SandboxRunRequest {
   timeoutMs: number;
   /** CPU-time limit per process in seconds (default: the timeout in whole seconds + 1). */
   cpuSeconds?: number;
+  /** Processes the runner itself adds on top of the code's allowance (a batch's parent: 1). */
+  extraTasks?: number;
   signal?: AbortSignal;
 }
 
