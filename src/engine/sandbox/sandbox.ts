@@ -19,7 +19,8 @@ import { bwrapArgs, findOnPath, isSystemPath, probeBwrap, type BwrapInfo } from 
 import { RunCgroups, detectCgroups, hasController, removeStaleCgroups, type CgroupSupport } from './cgroup.js';
 import { sandboxEnv } from './env.js';
 import { ProjectScanError, scanProject, sharedFolderReason } from './hidden.js';
-import { exposesHome, resolveInterpreter } from './interpreters.js';
+import { exposesHome, resolveInterpreter, type ResolvedInterpreter } from './interpreters.js';
+import type { ProbeCache } from './probeCache.js';
 import { seccompArch, seccompProgram } from './seccomp.js';
 import { removeStaleTempDirs } from './stale.js';
 import { classifyLimit, interpreterMemoryFlags, normaliseStatus, taskOverhead, withRlimits } from './limits.js';
@@ -33,6 +34,8 @@ export interface SandboxDeps {
   bwrapPath?: string;
   /** Use cgroups for memory and process limits where possible (default true); false forces the rlimit fallbacks. */
   cgroups?: boolean;
+  /** Remembers the probes (bubblewrap's abilities, interpreter resolution and identity) across processes. */
+  probes?: ProbeCache;
 }
 
 /** The sandbox failed to start (not the code under critique failing); the message is one line. */
@@ -59,7 +62,7 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox | Sandbo
   let reason = `bubblewrap sandboxing needs Linux (this is ${process.platform})`;
   if (linux) {
     const path = deps.bwrapPath ?? findOnPath('bwrap') ?? '/usr/bin/bwrap';
-    const probe = await probeBwrap(deps.exec, path);
+    const probe = await probeBwrap(deps.exec, path, deps.probes);
     if (probe.ok) return new ProcessSandbox(deps, 'bubblewrap', probe.info, await cgroupSupport(deps));
     reason = probe.reason;
   }
@@ -103,6 +106,15 @@ class ProcessSandbox implements Sandbox {
     };
   }
 
+  get probes(): ProbeCache | undefined {
+    return this.deps.probes;
+  }
+
+  /** The real interpreter runs start for a project (cached per process, and on disk with a probe cache). */
+  resolve(kind: 'python' | 'node', projectRoot: string): Promise<ResolvedInterpreter> {
+    return resolveInterpreter(this.deps.exec, kind, resolve(projectRoot), this.deps.probes);
+  }
+
   /** What to mask in the project: credentials, sockets, and credential targets of symlinks that another bind would show. */
   private hiddenIn(projectRoot: string, binds: string[]) {
     const visible = (p: string) => binds.some((b) => p === b || p.startsWith(`${b}/`)) || isSystemPath(p);
@@ -133,7 +145,7 @@ class ProcessSandbox implements Sandbox {
     if (shared) {
       throw new SandboxError(`Code is not executed with ${projectRoot} as the project root: ${shared}, so it is never shown to the sandbox as a whole; move the code into a folder of its own.`);
     }
-    const interp = await resolveInterpreter(exec, req.interpreter, projectRoot);
+    const interp = await this.resolve(req.interpreter, projectRoot);
     throwIfAborted(req.signal);
 
     // With bubblewrap the scratch dir exists only inside the sandbox (a capped tmpfs); without it,
