@@ -110,7 +110,7 @@ export async function createCritic(hostCtx: EngineContext, opts: CriticOptions =
     if (trusted && ctx.config.execution.enabled) notices.push({ tool: 'sandbox', message: (sandbox as SandboxUnavailable).reason });
   } else {
     const deps = { sandbox: runnable, cache: opts.cache };
-    tools.push(createPythonExamplesTool({ ...deps, syntax })(ctx), createJsExamplesTool(deps)(ctx), createRelatedTestsTool({ ...deps, syntax })(ctx));
+    tools.push(createPythonExamplesTool({ ...deps, syntax })(ctx), createJsExamplesTool({ ...deps, syntax })(ctx), createRelatedTestsTool({ ...deps, syntax })(ctx));
   }
   const modelStage = models.length ? createModelStage({ ctx, syntax, models, sandbox: runnable }) : undefined;
   const engine = new Engine(ctx, tools, { syntax, modelStage });

@@ -6,12 +6,12 @@
 import type { CriticConfig } from '../config.js';
 import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import type { Sandbox } from '../sandbox/types.js';
-import { abortable } from '../abort.js';
+import { BatchShares } from './exec/batchShares.js';
 import { enclosingUnit, moduleUnitName, type CodeUnit } from '../syntax/units.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
 import { finish, runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
-import { runPythonExampleBatch, type BatchSeed } from './exec/pythonExampleBatch.js';
+import { runPythonExampleBatch } from './exec/pythonExampleBatch.js';
 import { doctestExpectation, exampleReport, type PlacedExample } from './exec/exampleFindings.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
@@ -42,30 +42,21 @@ interface Prepared {
   hit?: ToolOutput;
 }
 
-/** A prefetched file's share of a batch: for the text it was prefetched with. */
-interface Share {
-  text: string;
-  ready: Promise<{ prep: Prepared; seed?: BatchSeed } | undefined>;
-}
-
 export interface PythonExamplesDeps extends ExecToolDeps {
   /** Parses prefetched files (for their imports, part of the cache key); without it prefetch does nothing. */
   syntax?: SyntaxService;
 }
 
-/** Files per batch run at most, and batch runs at once: two cores stay busy, results come in steps. */
-const batchChunk = 40;
-const batchRuns = 2;
-
 export class PythonExamplesTool implements EvidenceTool {
   readonly id = 'examples';
-  private readonly shares = new Map<string, Share>();
-  private readonly disposed = new AbortController();
+  private readonly shares: BatchShares<Prepared>;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly deps: PythonExamplesDeps,
-  ) {}
+  ) {
+    this.shares = new BatchShares(ctx.log, 'examples (python)');
+  }
 
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
     return doc.language === 'python' && config.tools.examples && config.execution.enabled && !isDeclarationFile(doc);
@@ -76,73 +67,30 @@ export class PythonExamplesTool implements EvidenceTool {
   }
 
   dispose(): void {
-    this.disposed.abort();
-    this.shares.clear();
+    this.shares.dispose();
   }
 
   /**
    * Runs the examples of every uncached file among `docs` in a few shared sandbox runs (one
-   * interpreter, a fork per module); `run` then takes its file's share. Failures here only mean
-   * the files run on their own.
+   * interpreter, a fork per module); `run` then takes its file's share.
    */
   prefetch(docs: readonly SourceDocument[]): void {
     const syntax = this.deps.syntax;
     if (!syntax || this.deps.sandbox.isolation === 'none') return;
     const wanted = docs.filter((d) => this.appliesTo(d, this.ctx.config) && hasPrompt(d.text) && !this.shares.has(d.path));
     if (wanted.length < 2) return;
-    const signal = this.disposed.signal;
-    const preps = wanted.map((doc) =>
-      syntax
-        .analyse(doc.path, doc.text, doc.language, signal)
-        .then((parsed) => this.prepare(doc, parsed, signal))
-        .catch(() => undefined),
+    this.shares.start(
+      wanted,
+      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal),
+      (items, signal) =>
+        runPythonExampleBatch({
+          sandbox: items[0]!.prep.sandbox,
+          projectRoot: items[0]!.doc.projectRoot,
+          modules: items.map((t) => ({ config: t.prep.config, text: t.doc.text })),
+          timeoutMs: this.ctx.config.execution.exampleTimeoutMs,
+          signal,
+        }),
     );
-    const seeds = this.batch(wanted, preps, signal);
-    wanted.forEach((doc, i) => {
-      const ready = Promise.all([preps[i]!, seeds]).then(([prep, all]) => (prep ? { prep, seed: all.get(doc.path) } : undefined));
-      this.shares.set(doc.path, { text: doc.text, ready: ready.catch(() => undefined) });
-    });
-  }
-
-  private async batch(docs: readonly SourceDocument[], preps: Promise<Prepared | undefined>[], signal: AbortSignal): Promise<Map<string, BatchSeed>> {
-    const seeds = new Map<string, BatchSeed>();
-    const todo: Array<{ doc: SourceDocument; prep: Prepared }> = [];
-    const ready = await Promise.all(preps);
-    docs.forEach((doc, i) => {
-      const prep = ready[i];
-      if (prep && !prep.hit) todo.push({ doc, prep });
-    });
-    if (todo.length < 2) return seeds;
-    // One batch per project (the sandbox binds one project root); chunked so two runs go at once.
-    const chunks: Array<typeof todo> = [];
-    const byRoot = new Map<string, typeof todo>();
-    for (const t of todo) byRoot.set(t.doc.projectRoot, [...(byRoot.get(t.doc.projectRoot) ?? []), t]);
-    for (const group of byRoot.values()) {
-      const size = Math.min(batchChunk, Math.ceil(group.length / batchRuns));
-      for (let i = 0; i < group.length; i += size) chunks.push(group.slice(i, i + size));
-    }
-    const started = Date.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++]!;
-        try {
-          const out = await runPythonExampleBatch({
-            sandbox: chunk[0]!.prep.sandbox,
-            projectRoot: chunk[0]!.doc.projectRoot,
-            modules: chunk.map((t) => ({ config: t.prep.config, text: t.doc.text })),
-            timeoutMs: this.ctx.config.execution.exampleTimeoutMs,
-            signal,
-          });
-          out.forEach((seed, i) => seed && seeds.set(chunk[i]!.doc.path, seed));
-        } catch (err) {
-          this.ctx.log.debug(`examples: a batch of ${chunk.length} files failed (${(err as Error).message}); they run one by one`);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(batchRuns, chunks.length) }, worker));
-    this.ctx.log.debug(`examples: ${todo.length} file(s) in ${chunks.length} batch run(s), ${seeds.size} answered, ${Date.now() - started} ms`);
-    return seeds;
   }
 
   private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<Prepared> {
@@ -163,12 +111,7 @@ export class PythonExamplesTool implements EvidenceTool {
   private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
     // No prompt anywhere means no examples: skip the interpreter entirely.
     if (!hasPrompt(doc.text)) return { findings: [] };
-    const share = this.shares.get(doc.path);
-    let shared: Awaited<Share['ready']>;
-    if (share && share.text === doc.text) {
-      this.shares.delete(doc.path);
-      shared = await abortable(share.ready, signal);
-    }
+    const shared = await this.shares.take(doc, signal);
     const prep = shared?.prep ?? (await this.prepare(doc, parsed, signal));
     if (prep.hit) return explainMissingPythonDependencies(prep.hit, doc.projectRoot);
     const { sandbox, config, key } = prep;
