@@ -13,6 +13,8 @@ import { toolChecker } from './support/exec.mjs';
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
 const { PythonExamplesTool } = await import(out('engine/evidence/pythonExamples.js'));
 const { pythonBatchRunnerFile } = await import(out('engine/evidence/exec/pythonExampleBatch.js'));
+const { JsExamplesTool } = await import(out('engine/evidence/jsExamples.js'));
+const { jsBatchRunnerFile } = await import(out('engine/evidence/exec/jsExampleBatch.js'));
 
 const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 3000 } } });
 const syntax = new SyntaxService(ctx.assets);
@@ -42,16 +44,16 @@ function counting(inner) {
       isolation: inner.isolation,
       enforcement: inner.enforcement,
       run: (req) => {
-        runs.push(req.args.includes(pythonBatchRunnerFile) ? 'batch' : 'file');
+        runs.push(req.args.includes(pythonBatchRunnerFile) || req.args.includes(jsBatchRunnerFile) ? 'batch' : 'file');
         return inner.run(req);
       },
     },
   };
 }
 
-async function checkAll(root, tool) {
+async function checkAll(root, tool, rels = modules) {
   const results = {};
-  for (const rel of modules) {
+  for (const rel of rels) {
     const { findings, records } = await check(tool, root, rel);
     results[rel] = { findings, records };
   }
@@ -110,6 +112,43 @@ test('python: a module whose interpreter dies in the batch runs again on its own
     assert.match(together[1].findings[0].message, /stopped the interpreter: it exited with code 3/);
     // Each module in a batch of its own (two at once); the one that died runs again alone (and once more after the example that stopped it, as without batches).
     assert.deepEqual(batched.runs, ['batch', 'batch', 'file', 'file']);
+  } finally {
+    p.cleanup();
+  }
+});
+
+const tsFiles = {
+  'src/good.ts': '/**\n * @example add(1, 2) // => 3\n */\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n',
+  'src/wrong.ts': '/**\n * @example double(3) // => 7\n */\nexport function double(x: number): number {\n  return x * 2;\n}\n',
+  'src/raising.ts': "/**\n * @example first([]) // => 0\n */\nexport function first(items: number[]): number {\n  if (!items.length) throw new RangeError('empty');\n  return items[0];\n}\n",
+  'src/looping.ts':
+    '(globalThis as any).leakedFromLooping = true;\n/**\n * @example spin(1) // => 1\n */\nexport function spin(n: number): number {\n  while (true) {}\n}\n\n/**\n * @example fine(2) // => 2\n */\nexport function fine(n: number): number {\n  return n;\n}\n',
+  'src/broken.ts': "throw new Error('boom at import');\n/**\n * @example f() // => 1\n */\nexport function f(): number {\n  return 1;\n}\n",
+  'src/isolated.ts': '/**\n * @example leaked() // => false\n */\nexport function leaked(): boolean {\n  return (globalThis as any).leakedFromLooping === true;\n}\n',
+};
+const tsModules = Object.keys(tsFiles);
+
+test('js: JSDoc examples of many modules batched in one Node (a worker each) give the per-file findings and records', needsSandbox, async () => {
+  const p = tempProject(tsFiles);
+  try {
+    const single = counting(sandbox);
+    const perFile = await checkAll(p.root, new JsExamplesTool(ctx, { sandbox: single.sandbox }), tsModules);
+    const batched = counting(sandbox);
+    const tool = new JsExamplesTool(ctx, { sandbox: batched.sandbox, syntax });
+    tool.prefetch(tsModules.map((rel) => ({ path: join(p.root, rel), text: tsFiles[rel], language: 'typescript', projectRoot: p.root })));
+    const together = await checkAll(p.root, tool, tsModules);
+    tool.dispose();
+
+    assert.deepEqual(together, perFile);
+    assert.deepEqual(batched.runs.sort(), ['batch', 'batch', 'file']);
+    const rules = (rel) => together[rel].findings.map((f) => `${f.rule} ${f.message}`);
+    assert.deepEqual(rules('src/good.ts'), []);
+    assert.deepEqual(rules('src/isolated.ts'), [], 'a module never sees the globals another set');
+    assert.match(rules('src/wrong.ts').join('\n'), /^doctest-failed Example `double\(3\)` returned 6, expected 7/);
+    assert.match(rules('src/raising.ts').join('\n'), /^doctest-failed Example `first\(\[\]\)` threw RangeError: empty/);
+    assert.match(rules('src/broken.ts').join('\n'), /^exec-import-failed .*boom at import/);
+    assert.match(rules('src/looping.ts').join('\n'), /^exec-timeout Example `spin\(1\)` did not finish within 3 s/);
+    assert.ok(together['src/looping.ts'].records.some((r) => r.unit === 'fine' && r.status === 'passed'));
   } finally {
     p.cleanup();
   }
