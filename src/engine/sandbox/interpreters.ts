@@ -7,7 +7,6 @@
 import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { findOnPath } from './bubblewrap.js';
 import type { ProbeCache } from './probeCache.js';
 import type { ExecPort } from '../types.js';
 
@@ -58,14 +57,13 @@ export function resolveInterpreter(exec: ExecPort, kind: InterpreterKind, projec
 const steering = /^(PATH|VIRTUAL_ENV|CONDA_\w+|PYENV(_\w+)?|ASDF_\w+|NVM_\w+|VOLTA_\w+|FNM_\w+|NODE_VERSION|NODENV_\w+|MISE_\w+|RTX_\w+)$/;
 const versionFiles = ['.python-version', '.tool-versions', '.node-version', '.nvmrc', '.mise.toml'];
 
-/** What a resolution depends on besides the environment: PATH folders, the shims found there, version files up the tree. */
+/** What a resolution depends on besides the environment: the candidates on PATH, version files up the tree. */
 function resolutionInputs(kind: InterpreterKind, projectRoot: string, env: NodeJS.ProcessEnv): string[] {
-  const dirs = (env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/'));
-  const files = [...dirs];
-  for (const name of kind === 'python' ? ['python3', 'python'] : ['node']) {
-    const found = findOnPath(name, env.PATH ?? '');
-    if (found) files.push(found);
-  }
+  // The candidate in every PATH folder (present or missing), not the folders' own times: pyenv
+  // touches its shims folder on every rehash, while only a new or changed candidate matters.
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/bin', '/bin', '/usr/sbin'];
+  const files: string[] = [];
+  for (const name of kind === 'python' ? ['python3', 'python'] : ['node']) for (const d of dirs) files.push(join(d, name));
   for (let dir = resolve(projectRoot); ; dir = dirname(dir)) {
     for (const f of versionFiles) files.push(join(dir, f));
     if (dirname(dir) === dir) break;
