@@ -91,6 +91,7 @@ export class JsExamplesTool implements EvidenceTool {
           projectRoot: items[0]!.doc.projectRoot,
           modules: items.map((t) => ({ config: this.runnerConfig(t.doc, t.prep.blocks), bundle: t.prep.bundle! })),
           timeoutMs: this.ctx.config.execution.exampleTimeoutMs,
+          memoryMb: this.ctx.config.execution.memoryMb,
           signal,
         }),
     );

@@ -50,7 +50,7 @@ for (let i = 0; i < files.length; i++) {
         resolve(v);
       }
     };
-    const w = new Worker(at(files[i][0][0]), { env: { ...process.env, CRITIC_RESULTS_FD: fd } });
+    const w = new Worker(at(files[i][0][0]), { env: { ...process.env, CRITIC_RESULTS_FD: fd }, resourceLimits: cfg.heapMb ? { maxOldGenerationSizeMb: cfg.heapMb } : undefined });
     const timer = setTimeout(() => {
       settled = true;
       w.terminate().then(() => resolve({ how: 'timeout' }), () => resolve({ how: 'timeout' }));
@@ -70,6 +70,8 @@ export interface JsBatchRequest {
   projectRoot: string;
   modules: readonly JsBatchModule[];
   timeoutMs: number;
+  /** The per-run memory limit, for workers' heaps. */
+  memoryMb: number;
   signal: AbortSignal;
 }
 
@@ -85,7 +87,8 @@ export async function runJsExampleBatch(req: JsBatchRequest): Promise<Array<Batc
     files[own[2]!] = m.bundle;
     return own;
   });
-  files['critic_batch.json'] = JSON.stringify({ marker, modules: names, timeoutMs: req.timeoutMs });
+  // A worker's heap is its own: capped like a per-file run's (where no cgroup caps the whole run, the sandbox caps Node's heap).
+  files['critic_batch.json'] = JSON.stringify({ marker, modules: names, timeoutMs: req.timeoutMs, heapMb: req.sandbox.enforcement?.memory === 'cgroup' ? 0 : Math.max(16, req.memoryMb) });
   const total = req.modules.length * (req.timeoutMs + 1000) + 10_000;
   const res = await req.sandbox.run({
     interpreter: 'node',
