@@ -101,7 +101,7 @@ export async function createCritic(hostCtx: EngineContext, opts: CriticOptions =
   let sandbox: Sandbox | SandboxUnavailable;
   if (!trusted) sandbox = { isolation: 'none', reason: 'this project is not trusted, so Critic does not run its code; trust it to run examples and tests' };
   else if (!ctx.config.execution.enabled) sandbox = { isolation: 'none', reason: 'execution is turned off' };
-  else sandbox = await createSandbox({ exec: ctx.exec, log: ctx.log, execution: ctx.config.execution });
+  else sandbox = await createSandbox({ exec: ctx.exec, log: ctx.log, execution: ctx.config.execution, probes: opts.cache?.probes, lazyLimits: true });
   const eslint: EslintPlacement = opts.projectTrusted ? { where: 'in-process' } : { where: 'sandbox', sandbox };
   const tools: EvidenceTool[] = staticTools(ctx, eslint).filter((t) => trusted || t.id !== 'eslint');
   // Compiles (never runs) Python the interpreter may refuse; in Critic's words without a sandbox.
@@ -111,7 +111,7 @@ export async function createCritic(hostCtx: EngineContext, opts: CriticOptions =
     if (trusted && ctx.config.execution.enabled) notices.push({ tool: 'sandbox', message: (sandbox as SandboxUnavailable).reason });
   } else {
     const deps = { sandbox: runnable, cache: opts.cache };
-    tools.push(createPythonExamplesTool(deps)(ctx), createJsExamplesTool(deps)(ctx), createRelatedTestsTool({ ...deps, syntax })(ctx));
+    tools.push(createPythonExamplesTool({ ...deps, syntax })(ctx), createJsExamplesTool({ ...deps, syntax })(ctx), createRelatedTestsTool({ ...deps, syntax })(ctx));
   }
   const modelStage = models.length ? createModelStage({ ctx, syntax, models, sandbox: runnable }) : undefined;
   const engine = new Engine(ctx, tools, { syntax, modelStage });

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ProbeCache } from '../sandbox/probeCache.js';
 import type { Logger } from '../types.js';
 import type { ToolOutput } from './tool.js';
 import { readsUnchanged, type ReadFingerprints } from './readSet.js';
@@ -74,7 +75,12 @@ export class ExecCache {
 
   constructor(private readonly options: ExecCacheOptions = {}) {
     this.entries = new Lru(Math.max(1, options.capacity ?? 256));
+    // The probes' answers live next to the results, under the same build salt (sandbox/probeCache.ts).
+    if (options.dir) this.probes = new ProbeCache({ dir: join(options.dir, 'probes'), salt: options.salt ?? '', log: options.log });
   }
+
+  /** Where the sandbox remembers its probes across processes; only with an on-disk cache. */
+  readonly probes?: ProbeCache;
 
   /**
    * The cached output for `key`, or undefined (counted as a miss). An entry whose recorded reads

@@ -9,12 +9,15 @@
  */
 import type { CriticConfig } from '../config.js';
 import type { RawFinding } from '../findings.js';
-import type { ParsedFile } from '../syntax/syntaxService.js';
+import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
+import type { Sandbox } from '../sandbox/types.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
 import { fingerprintReads } from './readSet.js';
 import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from './exec/bundle.js';
-import { runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
+import { finish, runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
+import { BatchShares } from './exec/batchShares.js';
+import { runJsExampleBatch } from './exec/jsExampleBatch.js';
 import { exampleReport, type PlacedExample } from './exec/exampleFindings.js';
 import { lineRange } from './exec/executedFindings.js';
 import { oneLine } from '../text.js';
@@ -34,13 +37,32 @@ function expectationOf(item: JsExampleItem): string | undefined {
   return undefined;
 }
 
+/** A file's examples ready to run (or its cached result): worked out once, in prefetch or run. */
+interface Prepared {
+  sandbox: Sandbox;
+  /** Findings known before running (examples that are not valid code). */
+  findings: RawFinding[];
+  blocks: JsExampleBlock[];
+  bundle?: string;
+  key?: string;
+  hit?: ToolOutput;
+}
+
+export interface JsExamplesDeps extends ExecToolDeps {
+  /** Parses prefetched files (to find their examples); without it prefetch does nothing. */
+  syntax?: SyntaxService;
+}
+
 export class JsExamplesTool implements EvidenceTool {
   readonly id = 'examples';
+  private readonly shares: BatchShares<Prepared>;
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly deps: ExecToolDeps,
-  ) {}
+    private readonly deps: JsExamplesDeps,
+  ) {
+    this.shares = new BatchShares(ctx.log, 'examples (js)');
+  }
 
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
     return doc.language !== 'python' && config.tools.examples && config.execution.enabled && !isDeclarationFile(doc);
@@ -50,10 +72,39 @@ export class JsExamplesTool implements EvidenceTool {
     return asUnavailable(this.id, () => this.runExamples(doc, parsed, signal));
   }
 
-  private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
-    if (!doc.text.includes('@example')) return { findings: [] };
+  dispose(): void {
+    this.shares.dispose();
+  }
+
+  /** Runs the examples of every uncached file among `docs` in a few shared sandbox runs (a worker per module). */
+  prefetch(docs: readonly SourceDocument[]): void {
+    const syntax = this.deps.syntax;
+    if (!syntax || this.deps.sandbox.isolation === 'none') return;
+    const wanted = docs.filter((d) => this.appliesTo(d, this.ctx.config) && d.text.includes('@example') && !this.shares.has(d.path));
+    if (wanted.length < 2) return;
+    this.shares.start(
+      wanted,
+      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal),
+      (items, signal) =>
+        runJsExampleBatch({
+          sandbox: items[0]!.prep.sandbox,
+          projectRoot: items[0]!.doc.projectRoot,
+          modules: items.map((t) => ({ config: this.runnerConfig(t.doc, t.prep.blocks), bundle: t.prep.bundle! })),
+          timeoutMs: this.ctx.config.execution.exampleTimeoutMs,
+          memoryMb: this.ctx.config.execution.memoryMb,
+          signal,
+        }),
+    );
+  }
+
+  private runnerConfig(doc: SourceDocument, blocks: readonly JsExampleBlock[]): Omit<JsExampleRunnerConfig, 'marker' | 'skip'> {
+    return { blocks: blocks.map((b) => b.id), coverage: this.ctx.config.execution.lineCoverage ? doc.path : '' };
+  }
+
+  /** The blocks, bundle and cache key; a `hit` when nothing needs to run (cached, no examples, not bundled). */
+  private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<Prepared> {
     const found = jsdocExampleBlocks(doc.text, parsed);
-    if (found.length === 0) return { findings: [] };
+    if (found.length === 0) return { sandbox: this.deps.sandbox as Sandbox, findings: [], blocks: [], hit: { findings: [] } };
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const execution = this.ctx.config.execution;
     const findings: RawFinding[] = [];
@@ -77,7 +128,7 @@ export class JsExamplesTool implements EvidenceTool {
         source: this.id,
       });
     }
-    if (blocks.length === 0) return { findings };
+    if (blocks.length === 0) return { sandbox, findings, blocks, hit: { findings } };
     let bundle: string;
     try {
       const contents = `${doc.text}\n;\n${blocks.map(blockSource).join('\n')}\n`;
@@ -86,26 +137,33 @@ export class JsExamplesTool implements EvidenceTool {
       if (!(err instanceof BundleError)) throw err;
       // Unresolved imports and syntax errors are the type checker's and the parser's to report.
       this.ctx.log.info(`examples: ${doc.path} could not be bundled, its examples were not run: ${err.message}${err.file ? ` (${err.file}:${err.line})` : ''}`);
-      return { findings };
+      return { sandbox, findings, blocks, hit: { findings } };
     }
-    let key: string | undefined;
-    if (this.deps.cache) {
-      const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
-      key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
-      const hit = await this.deps.cache.get(key);
-      if (hit) return hit;
-    }
+    if (!this.deps.cache) return { sandbox, findings, blocks, bundle };
+    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+    const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
+    const key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
+    return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key) };
+  }
+
+  private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    if (!doc.text.includes('@example')) return { findings: [] };
+    const shared = await this.shares.take(doc, signal);
+    const prep = shared?.prep ?? (await this.prepare(doc, parsed, signal));
+    if (prep.hit) return prep.hit;
+    const { sandbox, findings, blocks, key } = prep;
+    const bundle = prep.bundle!;
+    const execution = this.ctx.config.execution;
     const started = Date.now();
-    const ids = blocks.map((b) => b.id);
-    const result = await runExampleBatches({
+    const seed = shared?.seed;
+    const opts = {
       sandbox,
       signal,
       maxBatches: maxExampleBatches,
-      request: (skip, marker) => {
-        const config: JsExampleRunnerConfig = { marker, blocks: ids, skip: [...skip], coverage: execution.lineCoverage ? doc.path : '' };
+      request: (skip: readonly string[], marker: string) => {
+        const config: JsExampleRunnerConfig = { ...this.runnerConfig(doc, blocks), marker, skip: [...skip] };
         return {
-          interpreter: 'node',
+          interpreter: 'node' as const,
           args: ['--enable-source-maps', jsExampleRunnerFile],
           projectRoot: doc.projectRoot,
           files: { [jsExampleRunnerFile]: jsExampleRunner, [runnerConfigFile]: JSON.stringify(config), [jsExampleBundleFile]: bundle },
@@ -113,8 +171,9 @@ export class JsExamplesTool implements EvidenceTool {
           signal,
         };
       },
-    });
-    this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s), ${Date.now() - started} ms`);
+    };
+    const result = seed?.done ? finish(seed.done, seed.state) : await runExampleBatches(opts, seed?.state);
+    this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s)${seed ? ' (from a batch)' : ''}, ${Date.now() - started} ms`);
     const byId = new Map(blocks.map((b) => [b.id, b]));
     const place = (o: ExampleOutcome): PlacedExample | undefined => {
       const block = byId.get(o.test);
@@ -133,6 +192,6 @@ export class JsExamplesTool implements EvidenceTool {
 }
 
 /** Factory in the shape the pipeline registers tools with. */
-export function createJsExamplesTool(deps: ExecToolDeps): (ctx: EngineContext) => JsExamplesTool {
+export function createJsExamplesTool(deps: JsExamplesDeps): (ctx: EngineContext) => JsExamplesTool {
   return (ctx) => new JsExamplesTool(ctx, deps);
 }

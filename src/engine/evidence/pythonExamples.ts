@@ -4,11 +4,14 @@
  * example, hang, crash or limit on the function the example belongs to (tier `executed`).
  */
 import type { CriticConfig } from '../config.js';
-import type { ParsedFile } from '../syntax/syntaxService.js';
+import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
+import type { Sandbox } from '../sandbox/types.js';
+import { BatchShares } from './exec/batchShares.js';
 import { enclosingUnit, moduleUnitName, type CodeUnit } from '../syntax/units.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
-import { runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
+import { finish, runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
+import { runPythonExampleBatch } from './exec/pythonExampleBatch.js';
 import { doctestExpectation, exampleReport, type PlacedExample } from './exec/exampleFindings.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
@@ -20,6 +23,8 @@ import { explainMissingPythonDependencies } from './dependencies.js';
 import { fingerprintReads } from './readSet.js';
 import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
 
+const hasPrompt = (text: string): boolean => /^\s*>>>/m.test(text);
+
 /** The file line of an example: the runner's number when that line holds the prompt, else a search inside the unit. */
 function exampleLine(lines: readonly string[], unit: CodeUnit, reported: number | undefined, src: string): number {
   const first = src.split('\n')[0]!.trim();
@@ -29,13 +34,29 @@ function exampleLine(lines: readonly string[], unit: CodeUnit, reported: number 
   return reported ?? unit.nameRange.start.line;
 }
 
+/** What a file's examples need to run, worked out once (prefetch or run). */
+interface Prepared {
+  sandbox: Sandbox;
+  config: Omit<DoctestRunnerConfig, 'marker' | 'skip'>;
+  key?: string;
+  hit?: ToolOutput;
+}
+
+export interface PythonExamplesDeps extends ExecToolDeps {
+  /** Parses prefetched files (for their imports, part of the cache key); without it prefetch does nothing. */
+  syntax?: SyntaxService;
+}
+
 export class PythonExamplesTool implements EvidenceTool {
   readonly id = 'examples';
+  private readonly shares: BatchShares<Prepared>;
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly deps: ExecToolDeps,
-  ) {}
+    private readonly deps: PythonExamplesDeps,
+  ) {
+    this.shares = new BatchShares(ctx.log, 'examples (python)');
+  }
 
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean {
     return doc.language === 'python' && config.tools.examples && config.execution.enabled && !isDeclarationFile(doc);
@@ -45,42 +66,77 @@ export class PythonExamplesTool implements EvidenceTool {
     return asUnavailable(this.id, () => this.runExamples(doc, parsed, signal));
   }
 
-  private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
-    // No prompt anywhere means no examples: skip the interpreter entirely.
-    if (!/^\s*>>>/m.test(doc.text)) return { findings: [] };
+  dispose(): void {
+    this.shares.dispose();
+  }
+
+  /**
+   * Runs the examples of every uncached file among `docs` in a few shared sandbox runs (one
+   * interpreter, a fork per module); `run` then takes its file's share.
+   */
+  prefetch(docs: readonly SourceDocument[]): void {
+    const syntax = this.deps.syntax;
+    if (!syntax || this.deps.sandbox.isolation === 'none') return;
+    const wanted = docs.filter((d) => this.appliesTo(d, this.ctx.config) && hasPrompt(d.text) && !this.shares.has(d.path));
+    if (wanted.length < 2) return;
+    this.shares.start(
+      wanted,
+      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal),
+      (items, signal) =>
+        runPythonExampleBatch({
+          sandbox: items[0]!.prep.sandbox,
+          projectRoot: items[0]!.doc.projectRoot,
+          modules: items.map((t) => ({ config: t.prep.config, text: t.doc.text })),
+          timeoutMs: this.ctx.config.execution.exampleTimeoutMs,
+          signal,
+        }),
+    );
+  }
+
+  private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<Prepared> {
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const execution = this.ctx.config.execution;
     const module = await pythonModuleOf(doc.path, this.ctx.fs);
     const path = [...new Set([module.root, doc.projectRoot])];
     const optionflags = (await pytestConfigFor(doc.path, doc.projectRoot, this.ctx.fs)).doctestOptionflags;
-    let key: string | undefined;
-    if (this.deps.cache) {
-      const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
-      const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
-      const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
-      key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
-      const hit = await this.deps.cache.get(key);
-      if (hit) return explainMissingPythonDependencies(hit, doc.projectRoot);
-    }
+    const config = { module: module.name, file: doc.path, isPackage: module.isPackage, path, optionflags, coverage: execution.lineCoverage };
+    if (!this.deps.cache) return { sandbox, config };
+    const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
+    const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
+    const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
+    const key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
+    return { sandbox, config, key, hit: await this.deps.cache.get(key) };
+  }
+
+  private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+    // No prompt anywhere means no examples: skip the interpreter entirely.
+    if (!hasPrompt(doc.text)) return { findings: [] };
+    const shared = await this.shares.take(doc, signal);
+    const prep = shared?.prep ?? (await this.prepare(doc, parsed, signal));
+    if (prep.hit) return explainMissingPythonDependencies(prep.hit, doc.projectRoot);
+    const { sandbox, config, key } = prep;
+    const execution = this.ctx.config.execution;
     const started = Date.now();
-    const result = await runExampleBatches({
+    const seed = shared?.seed;
+    const opts = {
       sandbox,
       signal,
       maxBatches: maxExampleBatches,
-      request: (skip, marker) => {
-        const config: DoctestRunnerConfig = { marker, module: module.name, file: doc.path, isPackage: module.isPackage, path, skip: [...skip], optionflags, coverage: execution.lineCoverage };
+      request: (skip: readonly string[], marker: string) => {
+        const full: DoctestRunnerConfig = { ...config, marker, skip: [...skip] };
         return {
-          interpreter: 'python',
+          interpreter: 'python' as const,
           args: ['-B', pythonDoctestRunnerFile],
           projectRoot: doc.projectRoot,
-          files: { [pythonDoctestRunnerFile]: pythonDoctestRunner, [runnerConfigFile]: JSON.stringify(config), [runnerSourceFile]: doc.text },
+          files: { [pythonDoctestRunnerFile]: pythonDoctestRunner, [runnerConfigFile]: JSON.stringify(full), [runnerSourceFile]: doc.text },
           env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
           timeoutMs: execution.exampleTimeoutMs,
           signal,
         };
       },
-    });
-    this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s), ${Date.now() - started} ms`);
+    };
+    const result = seed?.done ? finish(seed.done, seed.state) : await runExampleBatches(opts, seed?.state);
+    this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s)${seed ? ' (from a batch)' : ''}, ${Date.now() - started} ms`);
     if (result.incomplete) this.ctx.log.info(`examples: ${doc.path}: some examples were not run after ${maxExampleBatches} runs that each stopped early`);
     const lines = doc.text.split('\n');
     const place = (o: ExampleOutcome): PlacedExample | undefined => {
@@ -103,6 +159,6 @@ export class PythonExamplesTool implements EvidenceTool {
 }
 
 /** Factory in the shape the pipeline registers tools with. */
-export function createPythonExamplesTool(deps: ExecToolDeps): (ctx: EngineContext) => PythonExamplesTool {
+export function createPythonExamplesTool(deps: PythonExamplesDeps): (ctx: EngineContext) => PythonExamplesTool {
   return (ctx) => new PythonExamplesTool(ctx, deps);
 }

@@ -2,10 +2,12 @@
  * Bubblewrap: finding it, proving it works here (user namespaces can be disabled or restricted by
  * AppArmor), and building its command line.
  */
-import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { release } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { ExecPort } from '../types.js';
 import type { Mask } from './hidden.js';
+import type { ProbeCache } from './probeCache.js';
 import { seccompArch, seccompProgram } from './seccomp.js';
 
 export interface BwrapInfo {
@@ -36,13 +38,40 @@ const probes = new Map<string, Promise<BwrapProbe>>();
  * Runs a trivial sandbox once per process and bubblewrap path, with the same flags real runs use;
  * the answer is cached because it cannot change while we run.
  */
-export function probeBwrap(exec: ExecPort, path: string): Promise<BwrapProbe> {
+export function probeBwrap(exec: ExecPort, path: string, cache?: ProbeCache): Promise<BwrapProbe> {
   let p = probes.get(path);
   if (!p) {
-    p = probe(exec, path);
+    p = cache ? rememberedProbe(exec, path, cache) : probe(exec, path);
     probes.set(path, p);
   }
   return p;
+}
+
+/** What decides whether namespaces work here besides the binary: the boot, the kernel and its user-namespace switches. */
+function hostParts(): string[] {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8').trim();
+    } catch {
+      return '-';
+    }
+  };
+  const sysctls = ['/proc/sys/kernel/random/boot_id', '/proc/sys/user/max_user_namespaces', '/proc/sys/kernel/unprivileged_userns_clone', '/proc/sys/kernel/apparmor_restrict_unprivileged_userns'];
+  return [release(), String(typeof process.getuid === 'function' ? process.getuid() : -1), ...sysctls.map(read)];
+}
+
+/** A working probe is remembered on disk (per boot, kernel and bubblewrap binary); a failing one is asked again. */
+async function rememberedProbe(exec: ExecPort, path: string, cache: ProbeCache): Promise<BwrapProbe> {
+  const parts = [path, ...hostParts()];
+  const hit = await cache.get('bwrap', parts, (v) => {
+    const i = v as BwrapInfo | undefined;
+    const bool = (b: unknown) => typeof b === 'boolean';
+    return i && i.path === path && bool(i.userns) && bool(i.disableUserns) && bool(i.tmpfsSize) ? { path, userns: i.userns, disableUserns: i.disableUserns, tmpfsSize: i.tmpfsSize } : undefined;
+  });
+  if (hit) return { ok: true, info: hit };
+  const found = await probe(exec, path);
+  if (found.ok) await cache.set('bwrap', parts, found.info, [path]);
+  return found;
 }
 
 async function probe(exec: ExecPort, path: string): Promise<BwrapProbe> {

@@ -6,7 +6,8 @@
  */
 import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import type { ProbeCache } from './probeCache.js';
 import type { ExecPort } from '../types.js';
 
 export type InterpreterKind = 'python' | 'node';
@@ -40,16 +41,57 @@ const cache = new Map<string, Promise<ResolvedInterpreter>>();
  * Resolves the interpreter as the user's shell would find it in `projectRoot` (version managers
  * choose per directory). Cached per process and project: the probe costs an interpreter start.
  */
-export function resolveInterpreter(exec: ExecPort, kind: InterpreterKind, projectRoot: string): Promise<ResolvedInterpreter> {
+export function resolveInterpreter(exec: ExecPort, kind: InterpreterKind, projectRoot: string, probes?: ProbeCache): Promise<ResolvedInterpreter> {
   const key = `${kind}\0${projectRoot}`;
   let hit = cache.get(key);
   if (!hit) {
-    hit = probe(exec, kind, projectRoot);
+    hit = probes ? remembered(exec, kind, projectRoot, probes) : probe(exec, kind, projectRoot);
     cache.set(key, hit);
     // A failure is not cached: the user may install the interpreter and try again.
     hit.catch(() => cache.delete(key));
   }
   return hit;
+}
+
+/** Environment variables that steer which interpreter a shim or version manager picks. */
+const steering = /^(PATH|VIRTUAL_ENV|CONDA_\w+|PYENV(_\w+)?|ASDF_\w+|NVM_\w+|VOLTA_\w+|FNM_\w+|NODE_VERSION|NODENV_\w+|MISE_\w+|RTX_\w+)$/;
+const versionFiles = ['.python-version', '.tool-versions', '.node-version', '.nvmrc', '.mise.toml'];
+
+/** What a resolution depends on besides the environment: the candidates on PATH, version files up the tree. */
+function resolutionInputs(kind: InterpreterKind, projectRoot: string, env: NodeJS.ProcessEnv): string[] {
+  // The candidate in every PATH folder (present or missing), not the folders' own times: pyenv
+  // touches its shims folder on every rehash, while only a new or changed candidate matters.
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/bin', '/bin', '/usr/sbin'];
+  const files: string[] = [];
+  for (const name of kind === 'python' ? ['python3', 'python'] : ['node']) for (const d of dirs) files.push(join(d, name));
+  for (let dir = resolve(projectRoot); ; dir = dirname(dir)) {
+    for (const f of versionFiles) files.push(join(dir, f));
+    if (dirname(dir) === dir) break;
+  }
+  const pyenvRoot = env.PYENV_ROOT || join(env.HOME || homedir(), '.pyenv');
+  files.push(join(pyenvRoot, 'version'));
+  return files;
+}
+
+function isResolved(kind: InterpreterKind, v: unknown): ResolvedInterpreter | undefined {
+  const r = v as ResolvedInterpreter | undefined;
+  const abs = (p: unknown) => typeof p === 'string' && p.startsWith('/') && !p.includes('\0');
+  if (!r || r.kind !== kind || !abs(r.executable) || !abs(r.binDir) || !Array.isArray(r.prefixes) || !r.prefixes.every(abs)) return undefined;
+  if (r.prefixes.some((p) => exposesHome(p))) return undefined;
+  return { kind, executable: r.executable, binDir: r.binDir, prefixes: [...r.prefixes] };
+}
+
+/** The probe's answer from the probe cache while nothing it depends on changed; else probed and stored. */
+async function remembered(exec: ExecPort, kind: InterpreterKind, projectRoot: string, probes: ProbeCache): Promise<ResolvedInterpreter> {
+  const env = process.env;
+  const parts = [kind, resolve(projectRoot), Object.entries(env).filter(([k]) => steering.test(k)).sort(([a], [b]) => (a < b ? -1 : 1))];
+  const inputs = resolutionInputs(kind, projectRoot, env);
+  const hit = await probes.get('interpreter', parts, (v) => isResolved(kind, v));
+  if (hit) return hit;
+  const found = await probe(exec, kind, projectRoot);
+  const real = await realpath(found.executable).catch(() => found.executable);
+  await probes.set('interpreter', parts, found, [...inputs, found.executable, real]);
+  return found;
 }
 
 async function probe(exec: ExecPort, kind: InterpreterKind, projectRoot: string): Promise<ResolvedInterpreter> {

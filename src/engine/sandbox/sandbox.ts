@@ -19,7 +19,8 @@ import { bwrapArgs, findOnPath, isSystemPath, probeBwrap, type BwrapInfo } from 
 import { RunCgroups, detectCgroups, hasController, removeStaleCgroups, type CgroupSupport } from './cgroup.js';
 import { sandboxEnv } from './env.js';
 import { ProjectScanError, scanProject, sharedFolderReason } from './hidden.js';
-import { exposesHome, resolveInterpreter } from './interpreters.js';
+import { exposesHome, resolveInterpreter, type ResolvedInterpreter } from './interpreters.js';
+import type { ProbeCache } from './probeCache.js';
 import { seccompArch, seccompProgram } from './seccomp.js';
 import { removeStaleTempDirs } from './stale.js';
 import { classifyLimit, interpreterMemoryFlags, normaliseStatus, taskOverhead, withRlimits } from './limits.js';
@@ -33,6 +34,13 @@ export interface SandboxDeps {
   bwrapPath?: string;
   /** Use cgroups for memory and process limits where possible (default true); false forces the rlimit fallbacks. */
   cgroups?: boolean;
+  /** Remembers the probes (bubblewrap's abilities, interpreter resolution and identity) across processes. */
+  probes?: ProbeCache;
+  /**
+   * Find the cgroup limits (and sweep what a killed Critic left) on the first run, not at creation:
+   * a run whose results are all cached never pays for it. `enforcement` is unknown until then.
+   */
+  lazyLimits?: boolean;
 }
 
 /** The sandbox failed to start (not the code under critique failing); the message is one line. */
@@ -59,13 +67,13 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox | Sandbo
   let reason = `bubblewrap sandboxing needs Linux (this is ${process.platform})`;
   if (linux) {
     const path = deps.bwrapPath ?? findOnPath('bwrap') ?? '/usr/bin/bwrap';
-    const probe = await probeBwrap(deps.exec, path);
-    if (probe.ok) return new ProcessSandbox(deps, 'bubblewrap', probe.info, await cgroupSupport(deps));
+    const probe = await probeBwrap(deps.exec, path, deps.probes);
+    if (probe.ok) return new ProcessSandbox(deps, 'bubblewrap', probe.info, deps.lazyLimits ? lazySupport(deps) : await cgroupSupport(deps));
     reason = probe.reason;
   }
   if (execution.allowUnsandboxed) {
     log.warn(`sandbox: ${reason}; running code under critique with resource limits only, NOT isolated (execution.allowUnsandboxed is set)`);
-    return new ProcessSandbox(deps, 'limits-only', undefined, await cgroupSupport(deps));
+    return new ProcessSandbox(deps, 'limits-only', undefined, deps.lazyLimits ? lazySupport(deps) : await cgroupSupport(deps));
   }
   const fix = linux ? 'install bubblewrap (`npm run setup:linux` or `sudo apt-get install bubblewrap`) or opt in' : 'opt in';
   return unavailable(`Code is not executed: ${reason}; ${fix} to running with resource limits only via --allow-unsandboxed / execution.allowUnsandboxed.`);
@@ -85,22 +93,48 @@ async function cgroupSupport(deps: SandboxDeps): Promise<CgroupSupport> {
   return support;
 }
 
+/** The cgroup support found on first use; never rejects (detection already falls back to none). */
+function lazySupport(deps: SandboxDeps): Promise<CgroupSupport> {
+  return cgroupSupport(deps).catch((err: unknown) => {
+    deps.log.debug(`sandbox: cgroups unusable (${(err as Error).message})`);
+    return { hierarchies: [], describe: 'none' };
+  });
+}
+
 class ProcessSandbox implements Sandbox {
   private readonly prlimit = findOnPath('prlimit');
   private readonly seccomp = seccompArch() ? seccompProgram(seccompArch()!) : undefined;
   private readonly bash = existsSync('/bin/bash') ? '/bin/bash' : undefined;
-  readonly enforcement: LimitEnforcement;
+  private support: CgroupSupport | undefined;
+  private readonly supportReady: Promise<CgroupSupport>;
 
   constructor(
     private readonly deps: SandboxDeps,
     readonly isolation: Isolation,
     private readonly bwrap: BwrapInfo | undefined,
-    private readonly cgroups: CgroupSupport,
+    cgroups: CgroupSupport | Promise<CgroupSupport>,
   ) {
-    this.enforcement = {
-      memory: hasController(cgroups, 'memory') ? 'cgroup' : 'rlimit',
-      processes: hasController(cgroups, 'pids') ? 'cgroup' : bwrap ? 'pid-namespace' : 'none',
+    this.supportReady = Promise.resolve(cgroups).then((c) => (this.support = c));
+    if (!(cgroups instanceof Promise)) this.support = cgroups;
+  }
+
+  /** How limits are enforced here; undefined until the first run with `lazyLimits`. */
+  get enforcement(): LimitEnforcement | undefined {
+    const c = this.support;
+    if (!c) return undefined;
+    return {
+      memory: hasController(c, 'memory') ? 'cgroup' : 'rlimit',
+      processes: hasController(c, 'pids') ? 'cgroup' : this.bwrap ? 'pid-namespace' : 'none',
     };
+  }
+
+  get probes(): ProbeCache | undefined {
+    return this.deps.probes;
+  }
+
+  /** The real interpreter runs start for a project (cached per process, and on disk with a probe cache). */
+  resolve(kind: 'python' | 'node', projectRoot: string): Promise<ResolvedInterpreter> {
+    return resolveInterpreter(this.deps.exec, kind, resolve(projectRoot), this.deps.probes);
   }
 
   /** What to mask in the project: credentials, sockets, and credential targets of symlinks that another bind would show. */
@@ -133,7 +167,7 @@ class ProcessSandbox implements Sandbox {
     if (shared) {
       throw new SandboxError(`Code is not executed with ${projectRoot} as the project root: ${shared}, so it is never shown to the sandbox as a whole; move the code into a folder of its own.`);
     }
-    const interp = await resolveInterpreter(exec, req.interpreter, projectRoot);
+    const interp = await this.resolve(req.interpreter, projectRoot);
     throwIfAborted(req.signal);
 
     // With bubblewrap the scratch dir exists only inside the sandbox (a capped tmpfs); without it,
@@ -150,7 +184,8 @@ class ProcessSandbox implements Sandbox {
       const files = checkedFiles(scratch, req.files ?? {});
       if (!this.bwrap) await writeFiles(files);
       const memoryBytes = execution.memoryMb * mib;
-      cg = await RunCgroups.create(this.cgroups, { memoryBytes, maxTasks: execution.maxProcesses + taskOverhead(req.interpreter) }, log);
+      const support = await this.supportReady;
+      cg = await RunCgroups.create(support, { memoryBytes, maxTasks: execution.maxProcesses + taskOverhead(req.interpreter) + Math.max(0, Math.min(4, req.extraTasks ?? 0)) }, log);
       const cpuSeconds = Math.max(1, Math.ceil(req.cpuSeconds ?? req.timeoutMs / 1000 + 1));
       const processMemoryLimit = !cg?.limitsMemory;
       const { env, dropped } = sandboxEnv({ scratch, interpreterBin: interp.binDir, extra: req.env });
@@ -187,7 +222,7 @@ class ProcessSandbox implements Sandbox {
         args = ['-c', 'o=$1; e=$2; shift 2; exec "$@" >"$o" 2>"$e"', 'critic-io', join(io, 'stdout'), join(io, 'stderr'), command, ...args];
         command = '/bin/sh';
       }
-      log.debug(`sandbox (${this.isolation}${cg ? `, cgroups ${this.cgroups.describe}` : ''}): ${printable(command, args)}`);
+      log.debug(`sandbox (${this.isolation}${cg ? `, cgroups ${support.describe}` : ''}): ${printable(command, args)}`);
       // bubblewrap passes on every descriptor it inherits; one Critic inherited from its own parent
       // (a terminal's, an editor's) would be a channel out of the sandbox. Only bash can close
       // descriptors above 9 by number; without it they stay open (logged).

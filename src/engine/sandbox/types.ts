@@ -1,4 +1,6 @@
 /** The contract of the sandbox that runs untrusted code (the code under critique, its tests, probes). */
+import type { ResolvedInterpreter } from './interpreters.js';
+import type { ProbeCache } from './probeCache.js';
 
 export type Isolation = 'bubblewrap' | 'limits-only';
 
@@ -35,6 +37,8 @@ export interface SandboxRunRequest {
   timeoutMs: number;
   /** CPU-time limit per process in seconds (default: the timeout in whole seconds + 1). */
   cpuSeconds?: number;
+  /** Processes the runner itself adds on top of the code's allowance (a batch's parent: 1). */
+  extraTasks?: number;
   signal?: AbortSignal;
 }
 
@@ -75,6 +79,10 @@ export interface Sandbox {
   /** Optional: how limits are enforced here, for diagnostics (`critic doctor`, logs, tests). */
   readonly enforcement?: LimitEnforcement;
   run(req: SandboxRunRequest): Promise<SandboxRunResult>;
+  /** Optional: the real interpreter a run starts for a project (what identity probes are keyed by). */
+  resolve?(kind: 'python' | 'node', projectRoot: string): Promise<ResolvedInterpreter>;
+  /** Optional: where probe answers are remembered across processes. */
+  readonly probes?: ProbeCache;
 }
 
 /** Returned instead of a Sandbox when execution cannot (or must not) happen, with the reason to tell the user once. */

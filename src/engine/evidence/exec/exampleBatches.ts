@@ -82,85 +82,123 @@ function whitespaceOf(v: unknown): ExampleOutcome['whitespace'] {
   return want !== undefined && got !== undefined ? { want, got } : undefined;
 }
 
-/** Runs the batches and collects every example's outcome, and what the runs read. */
-export async function runExampleBatches(opts: BatchOptions): Promise<BatchesResult> {
-  const reads: { paths: Set<string>; known: boolean } = { paths: new Set(), known: true };
-  const result = await runBatches(opts, reads);
-  return reads.known ? { ...result, reads: [...reads.paths] } : result;
+/**
+ * Where a file's batches stand after some runs were made elsewhere (a batch of many modules in
+ * one process, pythonExampleBatch.ts): the outcomes so far, the blocks already reported, the runs
+ * spent and what they read. `runExampleBatches` carries on from there.
+ */
+export interface BatchState {
+  outcomes: ExampleOutcome[];
+  skip: string[];
+  batches: number;
+  reads: { paths: Set<string>; known: boolean };
 }
 
-async function runBatches(opts: BatchOptions, reads: { paths: Set<string>; known: boolean }): Promise<BatchesResult> {
-  const outcomes: ExampleOutcome[] = [];
-  const skip: string[] = [];
-  let batches = 0;
-  while (batches < opts.maxBatches) {
+/** How a run stopped when it did not reach `end`: what the sandbox (or a batch's parent) saw. */
+export interface RunStop {
+  kind: 'timeout' | 'limit' | 'crashed';
+  limit?: LimitHit;
+  exit: string;
+}
+
+export function newBatchState(): BatchState {
+  return { outcomes: [], skip: [], batches: 0, reads: { paths: new Set(), known: true } };
+}
+
+/** Runs the batches and collects every example's outcome, and what the runs read. */
+export async function runExampleBatches(opts: BatchOptions, state: BatchState = newBatchState()): Promise<BatchesResult> {
+  const result = await runBatches(opts, state);
+  return finish(result, state);
+}
+
+/** The result with what the runs read, when every run said. */
+export function finish(result: BatchesResult, state: BatchState): BatchesResult {
+  return state.reads.known ? { ...result, reads: [...state.reads.paths] } : result;
+}
+
+async function runBatches(opts: BatchOptions, state: BatchState): Promise<BatchesResult> {
+  while (state.batches < opts.maxBatches) {
     throwIfAborted(opts.signal);
     const marker = newMarker();
-    const res = await opts.sandbox.run({ ...opts.request(skip, marker), ...collectResults });
-    batches++;
-    let current: Record<string, unknown> | undefined;
-    let ended = false;
-    let anyStarted = false;
-    const events = runnerEvents(res, marker);
-    const batchReads = readsOf(events);
-    if (batchReads) for (const p of batchReads) reads.paths.add(p);
-    else reads.known = false;
-    const coverage = new CoverageTable();
-    for (const ev of events) {
-      if (coverage.add(ev)) continue;
-      const t = str(ev.t);
-      const test = str(ev.test) ?? '';
-      if (t === 'start') {
-        current = ev;
-        anyStarted = true;
-      } else if (t === 'pass' || t === 'fail' || t === 'raise') {
-        current = undefined;
-        outcomes.push({
-          test,
-          i: int(ev.i) ?? -1,
-          status: t === 'pass' ? 'passed' : t === 'fail' ? 'failed' : 'error',
-          line: int(ev.line),
-          src: str(ev.src),
-          want: str(ev.want),
-          got: str(ev.got),
-          exc: str(ev.exc),
-          msg: str(ev.msg),
-          frames: frames(ev.frames),
-          whitespace: whitespaceOf(ev.ws),
-          lines: coverage.linesOf(ev),
-        });
-      } else if (t === 'done') {
-        if (!skip.includes(test)) skip.push(test);
-      } else if (t === 'crash') {
-        // The runner itself failed on this block (not an example): report it on the block's first example.
-        outcomes.push({ test, i: 0, status: 'error', exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) });
-      } else if (t === 'import') {
-        return { outcomes, batches, incomplete: false, moduleProblem: { kind: 'import', exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) } };
-      } else if (t === 'end') {
-        ended = true;
-      }
-    }
-    if (ended) return { outcomes, batches, incomplete: false };
-    const kind = res.limitHit === 'timeout' ? 'timeout' : res.limitHit ? 'limit' : 'crashed';
-    const exit = `${exitOf(res)}${res.stderr.trim() ? `: ${lastLines(res.stderr)}` : ''}`;
-    if (!current) {
-      // Stopped before the first example (while importing) or between blocks: nothing to retry around.
-      if (!anyStarted) return { outcomes, batches, incomplete: false, moduleProblem: { kind, frames: [], limit: res.limitHit, exit } };
-      return { outcomes, batches, incomplete: true };
-    }
-    const test = str(current.test) ?? '';
-    outcomes.push({
-      test,
-      i: int(current.i) ?? -1,
-      status: kind,
-      line: int(current.line),
-      src: str(current.src),
-      want: str(current.want),
-      frames: [],
+    const res = await opts.sandbox.run({ ...opts.request(state.skip, marker), ...collectResults });
+    const stop: RunStop = {
+      kind: res.limitHit === 'timeout' ? 'timeout' : res.limitHit ? 'limit' : 'crashed',
       limit: res.limitHit,
-      exit,
-    });
-    if (!skip.includes(test)) skip.push(test);
+      exit: `${exitOf(res)}${res.stderr.trim() ? `: ${lastLines(res.stderr)}` : ''}`,
+    };
+    const done = absorbRun(state, runnerEvents(res, marker), stop);
+    if (done) return done;
   }
-  return { outcomes, batches, incomplete: true };
+  return { outcomes: state.outcomes, batches: state.batches, incomplete: true };
+}
+
+/**
+ * Takes one run's events into the state. Returns the file's result when nothing is left to run
+ * (the run ended, the module failed, or the run stopped where a retry cannot help), or undefined
+ * when another run should carry on after the example that stopped this one.
+ */
+export function absorbRun(state: BatchState, events: readonly Record<string, unknown>[], stop: RunStop): BatchesResult | undefined {
+  const { outcomes, skip, reads } = state;
+  state.batches++;
+  const batches = state.batches;
+  let current: Record<string, unknown> | undefined;
+  let anyStarted = false;
+  const batchReads = readsOf(events);
+  if (batchReads) for (const p of batchReads) reads.paths.add(p);
+  else reads.known = false;
+  const coverage = new CoverageTable();
+  for (const ev of events) {
+    if (coverage.add(ev)) continue;
+    const t = str(ev.t);
+    const test = str(ev.test) ?? '';
+    if (t === 'start') {
+      current = ev;
+      anyStarted = true;
+    } else if (t === 'pass' || t === 'fail' || t === 'raise') {
+      current = undefined;
+      outcomes.push({
+        test,
+        i: int(ev.i) ?? -1,
+        status: t === 'pass' ? 'passed' : t === 'fail' ? 'failed' : 'error',
+        line: int(ev.line),
+        src: str(ev.src),
+        want: str(ev.want),
+        got: str(ev.got),
+        exc: str(ev.exc),
+        msg: str(ev.msg),
+        frames: frames(ev.frames),
+        whitespace: whitespaceOf(ev.ws),
+        lines: coverage.linesOf(ev),
+      });
+    } else if (t === 'done') {
+      if (!skip.includes(test)) skip.push(test);
+    } else if (t === 'crash') {
+      // The runner itself failed on this block (not an example): report it on the block's first example.
+      outcomes.push({ test, i: 0, status: 'error', exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) });
+    } else if (t === 'import') {
+      return { outcomes, batches, incomplete: false, moduleProblem: { kind: 'import', exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) } };
+    } else if (t === 'end') {
+      return { outcomes, batches, incomplete: false };
+    }
+  }
+  const { kind, limit, exit } = stop;
+  if (!current) {
+    // Stopped before the first example (while importing) or between blocks: nothing to retry around.
+    if (!anyStarted) return { outcomes, batches, incomplete: false, moduleProblem: { kind, frames: [], limit, exit } };
+    return { outcomes, batches, incomplete: true };
+  }
+  const test = str(current.test) ?? '';
+  outcomes.push({
+    test,
+    i: int(current.i) ?? -1,
+    status: kind,
+    line: int(current.line),
+    src: str(current.src),
+    want: str(current.want),
+    frames: [],
+    limit,
+    exit,
+  });
+  if (!skip.includes(test)) skip.push(test);
+  return undefined;
 }

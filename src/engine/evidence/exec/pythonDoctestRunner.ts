@@ -32,10 +32,13 @@ export interface DoctestRunnerConfig {
 
 // Python source in String.raw: backslashes reach Python untouched; apart from the shared snippets
 // spliced in (runnerPrelude.ts) it must never contain a backtick or a dollar-brace.
-export const pythonDoctestRunner = String.raw`
-import sys, os, json, doctest, importlib, importlib.util, linecache, traceback
+export const pythonDoctestImports = 'import sys, os, json, doctest, importlib, importlib.util, linecache, traceback';
 
-${pythonRunnerPrelude}
+/**
+ * Everything after the prelude: one module's examples, from `_cfg`. The batch runner
+ * (pythonExampleBatch.ts) runs this same text in a forked child per module.
+ */
+export const pythonDoctestBody = String.raw`
 ${pythonCoverageCollector}
 _target = os.path.realpath(_cfg['file'])
 
@@ -128,3 +131,9 @@ _out.flush()
 # Skips interpreter shutdown: a thread the code left running must not hold the run open.
 os._exit(0)
 `;
+
+export const pythonDoctestRunner = `
+${pythonDoctestImports}
+
+${pythonRunnerPrelude}
+${pythonDoctestBody}`;

@@ -81,8 +81,11 @@ export const pythonSourceImport = String.raw`def _import():
     # The module is built from the text under critique (maybe unsaved) but under its real file
     # name and package, so relative imports, __file__ and tracebacks behave as in the project.
     name, path = _cfg['module'], _cfg['file']
-    with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8-sig') as f:
-        src = f.read()
+    # A batch of modules hands each one its text in memory (read before any project code ran).
+    src = _cfg.get('text')
+    if src is None:
+        with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8-sig') as f:
+            src = f.read()
     linecache.cache[path] = (len(src), None, src.splitlines(True), path)
     parent = name.rpartition('.')[0]
     if parent:
