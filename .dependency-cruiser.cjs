@@ -57,7 +57,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^src/engine/',
-        pathNot: '^src/engine/((nodePorts|project|userConfig|findUp)|sandbox/.+|evidence/(execCache|readSet|typescript|typescriptProject|ruff|eslint|dependencies|pythonSource))\\.ts$',
+        pathNot: '^src/engine/((nodePorts|project|userConfig|findUp)|sandbox/.+|evidence/(execCache|readSet|typescript|typescriptProject|ruff|eslint|dependencies|pythonSource|exec/interpreterIdentity))\\.ts$',
       },
       to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
     },
