@@ -238,6 +238,37 @@ test('vitest projects run through the project\'s own vitest (a stand-in CLI here
   }
 });
 
+test('vitest: tests in test/ importing ../src (a re-exporting index) with computed titles are tied to the function they call', needsSandbox, async () => {
+  // ufo's layout. The stand-in reports what vitest 4's json reporter does for a test generated in
+  // a loop: the computed title, no location, and the assertion's frame in the test file.
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args.find((a) => a.endsWith('utilities.test.ts'));",
+    'writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [',
+    "  { ancestorTitles: ['isEqual'], title: 'foo == /foo', status: 'failed', failureMessages: ['AssertionError: expected false to be true // Object.is equality\\n    at ' + file + ':6:28'] },",
+    "  { ancestorTitles: ['isEqual'], title: 'a == a', status: 'passed', failureMessages: [] },",
+    '] }] }));',
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'u', devDependencies: { vitest: '4.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'src/index.ts': 'export * from "./utils";\n',
+    'src/utils.ts': 'export function slash(s: string) { return s.startsWith("/") ? s : "//" + s; }\nexport function isEqual(a: string, b: string) { return slash(a) === slash(b); }\n',
+    'test/utilities.test.ts': 'import { describe, expect, test } from "vitest";\nimport { isEqual } from "../src";\ndescribe("isEqual", () => {\n  for (const t of [["foo", "/foo"], ["a", "a"]]) {\n    test(`${t[0]} == ${t[1]}`, () => {\n      expect(isEqual(t[0], t[1])).toBe(true);\n    });\n  }\n});\n',
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings } = await check(tool, p.root, 'src/utils.ts');
+    assert.deepEqual(summary(findings, doc.text), ['isEqual: test-failed: Test `isEqual > foo == /foo` failed: expected false to be true // Object.is equality']);
+    assert.equal(findings[0].level, 'error');
+    assert.deepEqual(findings[0].related.slice(0, 2).map((r) => [r.range.start.line, r.message]), [[4, 'the test isEqual > foo == /foo'], [5, 'the failed assertion']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', needsSandbox, async () => {
   const p = tempProject({
     'cfg.js': "export const port = 80;\nif (!globalThis.CONFIG) throw new Error('CONFIG is not set');\nexport function get() { return port; }\n",

@@ -155,7 +155,18 @@ function testRangeOf(r: TestResult, tf: TestFile | undefined): Range | undefined
     return unit.name === moduleUnitName ? lineRange(tf.text, line) : unit.range;
   }
   const leaf = r.name.split(' > ').pop()!;
-  return tf.facts.tests.find((t) => t.name === leaf)?.range;
+  const named = tf.facts.tests.find((t) => t.name === leaf);
+  if (named) return named.range;
+  // A computed title (tests generated in a loop): the innermost test call around the line the
+  // runner reported, or around the failed assertion.
+  const assertion = r.frames.filter((f) => f.file === tf.path).pop();
+  const line = r.line > 0 ? r.line - 1 : assertion ? assertion.line - 1 : -1;
+  let best: Range | undefined;
+  for (const t of tf.facts.tests) {
+    if (t.range.start.line > line || t.range.end.line < line) continue;
+    if (!best || t.range.start.line > best.start.line || (t.range.start.line === best.start.line && t.range.end.line < best.end.line)) best = t.range;
+  }
+  return best;
 }
 
 /**
