@@ -159,8 +159,12 @@ test('js: tests that import a folder whose index re-exports the module, extensio
     // tanstack-store's layout: a workspace root config, the package's own vitest config with dir.
     'mono/package.json': JSON.stringify({ private: true, devDependencies: { vitest: '4' } }),
     'mono/vitest.config.ts': "export default { test: { projects: ['packages/*'] } };\n",
-    'mono/packages/store/package.json': JSON.stringify({ name: 's', devDependencies: { vitest: '4' } }),
-    'mono/packages/store/vitest.config.ts': "export default { test: { dir: './tests', environment: 'jsdom' } };\n",
+    // The package declares no runner (the workspace root installs vitest); its config's coverage
+    // `include` lists sources, not tests.
+    'mono/packages/store/package.json': JSON.stringify({ name: 's', scripts: { 'test:lib': 'vitest' }, devDependencies: { vue: '3' } }),
+    'mono/packages/store/vitest.config.ts': "export default { test: { dir: './tests', environment: 'jsdom', coverage: { enabled: true, include: ['src/**/*'] } } };\n",
+    'mono/packages/bare/package.json': JSON.stringify({ name: 'b' }),
+    'mono/packages/bare/src/a.ts': 'export const a = 1;\n',
     'mono/packages/store/src/index.ts': "export * from './store'\nexport * from './atom'\n",
     'mono/packages/store/src/atom.ts': "export * from './deep/atomImpl'\n",
     'mono/packages/store/src/deep/atomImpl.ts': 'export const atom = () => 1;\n',
@@ -185,6 +189,9 @@ test('js: tests that import a folder whose index re-exports the module, extensio
     // Both test files load the barrel, and so atomImpl (ties are by module, not by imported name).
     assert.deepEqual(atom.files, ['mono/packages/store/tests/atom.test.ts', 'mono/packages/store/tests/store.test.ts']);
     assert.equal(atom.d.js.root, join(p.root, 'mono/packages/store'));
+    assert.deepEqual([atom.d.js.runner, atom.d.js.include], ['vitest', ['**/*.{test,spec}.?(c|m)[jt]s?(x)']]);
+    // A package with neither a runner nor a config gets the workspace root's.
+    assert.equal((await related(p.root, 'mono/packages/bare/src/a.ts')).d.js.runner, 'vitest');
     // The package's config says `dir: './tests'`: src/inline.test.ts is not collected by it.
     assert.deepEqual((await related(p.root, 'mono/packages/store/src/store.ts')).files, ['mono/packages/store/tests/atom.test.ts', 'mono/packages/store/tests/store.test.ts']);
   } finally {
