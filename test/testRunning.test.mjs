@@ -131,6 +131,26 @@ test('python (pytest): tests that import another copy of the module are a note, 
   }
 });
 
+test('python (pytest): a test that fails only while traced for coverage (a leak test) passes as under plain pytest; real failures stay', { skip: skipFor('pytest') }, async () => {
+  // markupsafe's test_markup_leaks counts gc.get_objects(), which line tracing changes. This test
+  // sees the tracing itself: it fails exactly when Critic's coverage hooks are on.
+  const traced = "def _traced():\n    mon = getattr(sys, 'monitoring', None)\n    return sys.gettrace() is not None or (mon is not None and any(mon.get_tool(i) for i in range(6)))\n";
+  const p = tempProject({
+    'pyproject.toml': '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+    'pkg/__init__.py': '',
+    'pkg/esc.py': 'def escape(s):\n    return s.replace("<", "&lt;")\n\n\ndef twice(s):\n    return s + s + s\n',
+    'tests/test_esc.py': `import sys\nfrom pkg.esc import escape, twice\n\n\n${traced}\n\ndef test_no_leak():\n    escape("<a>")\n    assert not _traced()\n\n\ndef test_twice():\n    assert twice("a") == "aa"\n`,
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings, records } = await check(tool, p.root, 'pkg/esc.py');
+    assert.deepEqual(summary(findings, doc.text), ["error twice: test-failed: Test `test_twice` failed: assert 'aaa' == 'aa'"].map((l) => l), summary(findings, doc.text).join('\n'));
+    assert.deepEqual(records.map((r) => [r.subject, r.status]).sort(), [['test_no_leak', 'passed'], ['test_twice', 'failed']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('doctests: the project\'s doctest_optionflags apply; a whitespace-only difference is shown visibly', needsSandbox, async () => {
   const code = 'def pair(a, b):\n    """\n    >>> pair(1, 2)\n    (1,   2)\n    >>> list(range(30))\n    [0, 1, ..., 29]\n    """\n    return (a, b)\n';
   const plain = tempProject({ 'pairs.py': code });

@@ -139,9 +139,25 @@ def _run_pytest():
         def pytest_runtest_call(self, item):
             _cov_start()
             try:
-                yield
+                outcome = yield
             finally:
                 item.critic_cov = _cov_take()
+            # Line tracing keeps frames and objects alive: a test about memory (a leak test that
+            # counts gc.get_objects()) can fail only because it was traced. A failure under
+            # tracing is confirmed by running the test once more untraced, as plain pytest would;
+            # when that run passes, the test passed (without coverage for it).
+            exc = outcome.excinfo
+            if exc is None or item.critic_cov is None or _over_budget() or item.get_closest_marker('xfail') is not None:
+                return
+            if issubclass(exc[0], (pytest.skip.Exception, pytest.xfail.Exception)) or not issubclass(exc[0], Exception):
+                return
+            try:
+                item.runtest()
+            except BaseException:
+                return
+            item.critic_cov = None
+            item.critic_untraced = True
+            outcome.force_result(None)
 
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_makereport(self, item, call):
