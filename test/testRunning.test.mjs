@@ -171,6 +171,35 @@ test('doctests: the project\'s doctest_optionflags apply; a whitespace-only diff
   }
 });
 
+test('doctests: a failing example is a warning saying so when the project\'s test configuration never runs doctests; an error otherwise', needsSandbox, async () => {
+  const code = 'def inc(n):\n    """\n    >>> inc(1)\n    3\n    """\n    return n + 1\n';
+  const config = { 'pyproject.toml': '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n', 'tests/test_inc.py': 'from inc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n' };
+  const projects = {
+    // markupsafe's case: pytest configured, doctests never collected.
+    notRun: tempProject({ 'inc.py': code, ...config }),
+    // boltons' case: tox runs `pytest --doctest-modules`.
+    tox: tempProject({ 'inc.py': code, ...config, 'tox.ini': '[testenv]\ncommands = pytest --doctest-modules inc.py tests\n' }),
+    // more-itertools' case: a test module loads the doctests itself.
+    suite: tempProject({ 'inc.py': code, ...config, 'tests/test_docs.py': 'import doctest\nimport inc\n\ndef load_tests(loader, tests, ignore):\n    tests.addTests(doctest.DocTestSuite(inc))\n    return tests\n' }),
+    // A pasted function with its examples and no project around it.
+    bare: tempProject({ 'inc.py': code }),
+  };
+  try {
+    const tool = new PythonExamplesTool(ctx, { sandbox });
+    const levels = {};
+    for (const [name, p] of Object.entries(projects)) {
+      const { findings } = await check(tool, p.root, 'inc.py');
+      assert.equal(findings.length, 1, name);
+      levels[name] = findings[0].level;
+      if (name === 'notRun') assert.match(findings[0].message.replace(located, ''), /^Example `inc\(1\)` returned 2, expected 3 — the project does not run its doctests \(its test configuration, pyproject\.toml, never collects them\)/);
+      else assert.doesNotMatch(findings[0].message, /does not run its doctests/);
+    }
+    assert.deepEqual(levels, { notRun: 'warning', tox: 'error', suite: 'error', bare: 'error' });
+  } finally {
+    for (const p of Object.values(projects)) p.cleanup();
+  }
+});
+
 test('cli: the summary says what ran, and when nothing was executed', (t) => {
   const p = tempProject({
     '.critic.json': '{}',
