@@ -36,7 +36,7 @@ const oracleTimeoutMs = 120_000;
 const log = (s) => process.stderr.write(`${s}\n`);
 
 const load = (p) => import(join(root, 'out', p));
-const { createEngine } = await load('engine/createEngine.js');
+const { createCritic } = await load('engine/critic.js');
 const { nodeFs, nodeExec, assetsIn } = await load('engine/nodePorts.js');
 const { defaultConfig } = await load('engine/config.js');
 const { silentLogger } = await load('engine/types.js');
@@ -53,7 +53,7 @@ let syntax;
 let work;
 if (!reportFile) {
   const ctx = { log: silentLogger, fs: nodeFs, exec: nodeExec, assets: assetsIn(join(root, 'dist')), config: defaultConfig() };
-  const made = await createEngine(ctx, { trusted: true });
+  const made = await createCritic(ctx, { trusted: true });
   ({ engine, isolation } = made);
   if (isolation === 'none') throw new Error(`the sandbox is not available, nothing would be executed: ${made.notices.map((n) => n.message).join('; ')}`);
   syntax = new SyntaxService(ctx.assets);

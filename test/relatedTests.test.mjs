@@ -272,6 +272,36 @@ test('vitest: tests in test/ importing ../src (a re-exporting index) with comput
   }
 });
 
+test('vitest and jest load files from disk: the unsaved text of the file is what they run, the saved file is untouched', needsSandbox, async () => {
+  // The stand-in reads the module the way vitest does (from its path) and fails when it holds the bug.
+  const fakeVitest = [
+    "import { readFileSync, writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args[args.length - 1];",
+    "const src = readFileSync(new URL('../../src/add.ts', import.meta.url), 'utf8');",
+    "const ok = !src.includes('+ 1');",
+    "writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [{ ancestorTitles: [], title: 'adds', status: ok ? 'passed' : 'failed', failureMessages: ok ? [] : ['AssertionError: expected 5 to be 4\\n    at ' + file + ':2:30'] }] }] }));",
+  ].join('\n');
+  const saved = 'export const add = (a: number, b: number) => a + b;\n';
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '3.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'src/add.ts': saved,
+    'test/add.test.ts': "import { add } from '../src/add';\ntest('adds', () => { expect(add(2, 2)).toBe(4); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const clean = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(clean.findings, []);
+    const edited = await check(tool, p.root, 'src/add.ts', saved.replace('a + b', 'a + b + 1'));
+    assert.deepEqual(summary(edited.findings, edited.doc.text), ['add: test-failed: Test `adds` failed: expected 5 to be 4']);
+    assert.equal(readFileSync(join(p.root, 'src/add.ts'), 'utf8'), saved);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', needsSandbox, async () => {
   const p = tempProject({
     'cfg.js': "export const port = 80;\nif (!globalThis.CONFIG) throw new Error('CONFIG is not set');\nexport function get() { return port; }\n",

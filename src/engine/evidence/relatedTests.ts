@@ -46,6 +46,8 @@ interface PreparedRun {
   withMarker(marker: string): Record<string, string>;
   /** Set when there is nothing to run (every test file failed to build): the outcome as is. */
   nothingToRun?: TestRun;
+  /** Project files the run must see with other text (the unsaved document, for runners that load from disk). */
+  overlays?: Record<string, string>;
 }
 
 export class RelatedTestsTool implements EvidenceTool {
@@ -105,7 +107,9 @@ export class RelatedTestsTool implements EvidenceTool {
       timeoutMs: execution.testTimeoutMs,
       signal,
       ...collectResults,
+      ...(prepared.overlays ? { overlays: prepared.overlays } : {}),
     });
+    if (res.overlaid === false) this.ctx.log.info(`tests: ${doc.path}: the project's test runner ran against the saved file, not the unsaved text (showing unsaved text to it needs bubblewrap)`);
     const run = prepared.parse(res, marker);
     this.ctx.log.debug(`tests: ${doc.path}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
     const output = { ...testReport(run, doc, parsed.units, testFiles, execution, this.id), discovery: counts };
@@ -166,7 +170,10 @@ export class RelatedTestsTool implements EvidenceTool {
     const cwd = js.root;
     this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}`);
     const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs) };
-    // The framework loads the files on disk; their bundles stand for them (and their imports) in the cache key.
+    // The framework loads the files from disk: the document's unsaved text is mounted over its file.
+    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
+    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+    // Their bundles stand for the test files (and their imports) in the cache key.
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
     return {
@@ -174,6 +181,7 @@ export class RelatedTestsTool implements EvidenceTool {
       args: [frameworkRunnerFile],
       files: { [frameworkRunnerFile]: frameworkRunner },
       keyParts: [identity, base, bundles],
+      overlays,
       withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),
       parse: (res, marker) => parseTestRun(res, marker, (f) => f),
     };

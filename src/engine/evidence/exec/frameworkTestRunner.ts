@@ -3,7 +3,7 @@
  * sandbox. The framework writes its JSON report (the jest format, which vitest also emits) into
  * the scratch folder; the wrapper script then writes one marked result line per test to the
  * results file (protocol.ts). The framework's own output goes to stderr. The tests import the files on
- * disk, so unlike node:test runs an unsaved edit is not what they exercise.
+ * disk: the unsaved text of the file under critique is mounted over its file (SandboxRunRequest.overlays).
  */
 import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
