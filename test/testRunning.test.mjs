@@ -151,6 +151,27 @@ test('python (pytest): a test that fails only while traced for coverage (a leak 
   }
 });
 
+test('python (pytest): a test still running when the run\'s time ran out, having started late, is a note (not a hang); one that started early stays an error', { skip: skipFor('pytest') }, async () => {
+  const quick = makeContext({ config: { execution: { testTimeoutMs: 20_000 } } });
+  // The first test waits until 10.8 s into the runner (its clock, __main__._t0): the second then
+  // starts before the 12 s budget but with less than half of the 20 s left, and never ends.
+  const wait = "import sys, time\n\ndef test_a():\n    t0 = sys.modules['__main__']._t0\n    while time.monotonic() - t0 < 10.8:\n        time.sleep(0.05)\n    assert spin(0) == 0\n";
+  const spin = 'def spin(n):\n    while n > 0:\n        pass\n    return n\n';
+  const late = tempProject({ 'spin.py': spin, 'test_spin.py': `from spin import spin\n${wait}\n\ndef test_b():\n    assert spin(1) == 1\n` });
+  const early = tempProject({ 'spin.py': spin, 'test_spin.py': 'from spin import spin\n\ndef test_b():\n    assert spin(1) == 1\n' });
+  try {
+    const tool = new RelatedTestsTool(quick, { sandbox, syntax });
+    const a = await check(tool, late.root, 'spin.py');
+    assert.deepEqual(a.findings.map((f) => [f.level, f.rule]), [['note', 'exec-timeout']], JSON.stringify(a.findings));
+    assert.match(a.findings[0].message, /^Test `test_b` was still running when the test run's 20 s ran out, but it started 1\d(\.\d)? s into the run and had only \d(\.\d)? s: not evidence of a hang/);
+    const b = await check(tool, early.root, 'spin.py');
+    assert.deepEqual(b.findings.map((f) => [f.level, f.rule, f.message]), [['error', 'exec-timeout', 'Test `test_b` did not finish within 20 s (possible infinite loop)']]);
+  } finally {
+    late.cleanup();
+    early.cleanup();
+  }
+});
+
 test('doctests: the project\'s doctest_optionflags apply; a whitespace-only difference is shown visibly', needsSandbox, async () => {
   const code = 'def pair(a, b):\n    """\n    >>> pair(1, 2)\n    (1,   2)\n    >>> list(range(30))\n    [0, 1, ..., 29]\n    """\n    return (a, b)\n';
   const plain = tempProject({ 'pairs.py': code });

@@ -62,7 +62,11 @@ os.chdir(_cfg['root'])
 # Tests not started before the budget runs out are left unrun (and counted) rather than cut off
 # mid-test by the sandbox's timeout, which would read as a hang in whichever test was running.
 import time as _time
-_deadline = _time.monotonic() + _cfg.get('budgetMs', 10 ** 9) / 1000.0
+_t0 = _time.monotonic()
+_deadline = _t0 + _cfg.get('budgetMs', 10 ** 9) / 1000.0
+
+def _ms():
+    return int((_time.monotonic() - _t0) * 1000)
 _unrun = [0]
 
 def _over_budget():
@@ -178,7 +182,7 @@ def _run_pytest():
 
         def pytest_runtest_logstart(self, nodeid, location):
             f, l = self._where(location)
-            _emit({'t': 'start', 'id': nodeid, 'name': nodeid.split('::', 1)[-1], 'file': f, 'line': l})
+            _emit({'t': 'start', 'id': nodeid, 'name': nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'ms': _ms()})
 
         def pytest_runtest_logreport(self, report):
             if report.when != 'call' and not report.failed and not (report.when == 'setup' and report.skipped):
@@ -272,7 +276,7 @@ def _run_unittest():
             if _over_budget():
                 self.stop()
             super().startTest(test)
-            _emit(base(test, 'start'))
+            _emit(dict(base(test, 'start'), ms=_ms()))
             _cov_start()
         def addSuccess(self, test):
             _emit(dict(base(test, 'result'), outcome='passed'))

@@ -35,6 +35,8 @@ export interface TestResult {
   actual?: string;
   /** 1-based lines of the file under critique the test ran, when coverage was recorded. */
   lines?: number[];
+  /** When the test started, in ms since the runner started (Python runners report it). */
+  startedMs?: number;
 }
 
 export interface TestRun {
@@ -71,7 +73,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       outcome: 'failed',
       frames: stack ? v8Frames(stack).reverse() : frames(ev.frames),
     });
-    if (t === 'start') current = base();
+    if (t === 'start') current = { ...base(), startedMs: int(ev.ms) };
     else if (t === 'result') {
       const r = base();
       const outcome = str(ev.outcome);
@@ -318,6 +320,17 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
           ? `${who} ${limitDescription(s.limit!, execution)}`
           : `${who} stopped the test runner: it ${oneLine(s.exit, 200)}`;
     const rule = s.kind === 'timeout' ? execRules.timeout : s.kind === 'limit' ? execRules.limit : execRules.crashed;
+    // A test that started late in the run (on a loaded machine, after slow ones) and was still
+    // running when the run's time ran out had too little time to say anything about a hang.
+    const left = cur?.startedMs !== undefined ? execution.testTimeoutMs - cur.startedMs : undefined;
+    if (s.kind === 'timeout' && cur && left !== undefined && left < execution.testTimeoutMs / 2) {
+      findings.push({
+        ...executedError(source, rule, `${who} was still running when the test run's ${seconds(execution.testTimeoutMs)} ran out, but it started ${seconds(cur.startedMs!)} into the run and had only ${seconds(Math.max(0, left))}: not evidence of a hang; raise execution.testTimeoutMs to let it finish`, doc.path, p.range, p.related),
+        level: 'note',
+      });
+      records.push({ kind: 'test', unit: p.unit.name, status: 'timeout', subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
+      return { findings, records };
+    }
     findings.push(executedError(source, rule, message, doc.path, p.range, p.related));
     if (cur) records.push({ kind: 'test', unit: p.unit.name, status: s.kind === 'crashed' ? 'error' : s.kind, subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
   }
