@@ -172,6 +172,29 @@ test('python (pytest): a test still running when the run\'s time ran out, having
   }
 });
 
+test('python (pytest): a hang is an error when the stuck test was running this file\'s code (even through another module), a note when it never ran a line of it', { skip: skipFor('pytest') }, async () => {
+  const quick = makeContext({ config: { execution: { testTimeoutMs: 12_000 } } });
+  const files = {
+    'pkg/__init__.py': '',
+    'pkg/core.py': 'def spin(n):\n    while n > 0:\n        pass\n    return n\n',
+    'pkg/api.py': 'from pkg.core import spin\n\n\ndef run(n):\n    return spin(n)\n',
+  };
+  // jmespath's extra/test_hypothesis.py: a slow property test of the lexer, related to functions.py by an import.
+  const elsewhere = tempProject({ ...files, 'tests/test_other.py': 'import time\nimport pkg.core\n\n\ndef test_slow():\n    while True:\n        time.sleep(0.05)\n' });
+  const through = tempProject({ ...files, 'tests/test_api.py': 'import pkg.core\nfrom pkg.api import run\n\n\ndef test_run():\n    assert run(1) == 1\n' });
+  try {
+    const tool = new RelatedTestsTool(quick, { sandbox, syntax });
+    const a = await check(tool, elsewhere.root, 'pkg/core.py');
+    assert.deepEqual(a.findings.map((f) => [f.level, f.rule]), [['note', 'exec-timeout']], JSON.stringify(a.findings));
+    assert.match(a.findings[0].message, /never ran a line of it/);
+    const b = await check(tool, through.root, 'pkg/core.py');
+    assert.deepEqual(b.findings.map((f) => [f.level, f.rule, f.message]), [['error', 'exec-timeout', 'Test `tests/test_api.py::test_run` did not finish within 12 s (possible infinite loop)']].map(([l, r, m]) => [l, r, m.replace('tests/test_api.py::', '')]), JSON.stringify(b.findings));
+  } finally {
+    elsewhere.cleanup();
+    through.cleanup();
+  }
+});
+
 test('doctests: the project\'s doctest_optionflags apply; a whitespace-only difference is shown visibly', needsSandbox, async () => {
   const code = 'def pair(a, b):\n    """\n    >>> pair(1, 2)\n    (1,   2)\n    >>> list(range(30))\n    [0, 1, ..., 29]\n    """\n    return (a, b)\n';
   const plain = tempProject({ 'pairs.py': code });

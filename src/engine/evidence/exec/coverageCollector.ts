@@ -18,6 +18,9 @@ export const pythonCoverageCollector = String.raw`
 _cov_on = bool(_cfg.get('coverage'))
 _cov_files = {os.path.abspath(_cfg['file']), os.path.realpath(_cfg['file'])} if _cov_on else set()
 _cov_lines = None
+# The first line of the file a run executes is told at once ('touch'): a run stopped by the
+# timeout never reports its lines, and whether it was inside the file tells a hang here from one elsewhere.
+_cov_touched = [True]
 _cov_ids = {}
 _cov_tool = None
 if _cov_on and hasattr(sys, 'monitoring'):
@@ -33,6 +36,9 @@ if _cov_on and hasattr(sys, 'monitoring'):
     def _cov_line(code, line):
         if _cov_lines is not None and code.co_filename in _cov_files:
             _cov_lines.add(line)
+            if not _cov_touched[0]:
+                _cov_touched[0] = True
+                _emit({'t': 'touch'})
         return _mon.DISABLE
 
     if _cov_tool is not None:
@@ -41,6 +47,9 @@ if _cov_on and hasattr(sys, 'monitoring'):
 def _cov_global(frame, event, arg):
     if frame.f_code.co_filename not in _cov_files:
         return None
+    if _cov_lines is not None and not _cov_touched[0]:
+        _cov_touched[0] = True
+        _emit({'t': 'touch'})
     # A loop that has shown no new line for a while stops paying for line events in this frame:
     # a hot loop then runs at full speed, at the price of a branch first taken very late.
     idle = [0]
@@ -63,6 +72,7 @@ def _cov_start():
     if not _cov_on:
         return
     _cov_lines = set()
+    _cov_touched[0] = False
     if _cov_tool is not None:
         _mon.restart_events()
         _mon.set_events(_cov_tool, _mon.events.LINE)

@@ -37,6 +37,8 @@ export interface TestResult {
   lines?: number[];
   /** When the test started, in ms since the runner started (Python runners report it). */
   startedMs?: number;
+  /** The test executed a line of the file under critique (told as it happens, with line coverage on). */
+  touched?: boolean;
 }
 
 export interface TestRun {
@@ -93,6 +95,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
     else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
     else if (t === 'loaded') (run.loadedAs ??= []).push(str(ev.name) ?? '');
     else if (t === 'budget') run.unrun = int(ev.unrun);
+    else if (t === 'touch' && current) current.touched = true;
     else if (t === 'end') ended = true;
   }
   if (!ended && !run.importError) {
@@ -323,6 +326,15 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     // A test that started late in the run (on a loaded machine, after slow ones) and was still
     // running when the run's time ran out had too little time to say anything about a hang.
     const left = cur?.startedMs !== undefined ? execution.testTimeoutMs - cur.startedMs : undefined;
+    // Only known with line coverage on (the runner tells when a test first runs a line of the file).
+    const unplaced = cur !== undefined && execution.lineCoverage && !cur.touched && 'unplaced' in p && p.unplaced === true;
+    if (s.kind === 'timeout' && cur && unplaced) {
+      // As for a failure: a test that calls nothing this file defines (and has no frame in it)
+      // says nothing about it, and a slow test of another module is not a hang here.
+      findings.push({ ...executedError(source, rule, `${message} — the test calls nothing this file defines and never ran a line of it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note' });
+      records.push({ kind: 'test', unit: p.unit.name, status: 'timeout', subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
+      return { findings, records };
+    }
     if (s.kind === 'timeout' && cur && left !== undefined && left < execution.testTimeoutMs / 2) {
       findings.push({
         ...executedError(source, rule, `${who} was still running when the test run's ${seconds(execution.testTimeoutMs)} ran out, but it started ${seconds(cur.startedMs!)} into the run and had only ${seconds(Math.max(0, left))}: not evidence of a hang; raise execution.testTimeoutMs to let it finish`, doc.path, p.range, p.related),
