@@ -302,6 +302,23 @@ test('vitest and jest load files from disk: the unsaved text of the file is what
   }
 });
 
+test('vitest cut off by the run\'s timeout before its report is a note (nothing is known about the tests), not a hang in the file', needsSandbox, async () => {
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4.0.0' } }),
+    // A loaded machine, jsdom starting: the stand-in never gets to write its report.
+    'node_modules/vitest/vitest.mjs': 'setInterval(() => {}, 1000);\n',
+    'src/add.ts': 'export const add = (a: number, b: number) => a + b;\n',
+    'test/add.test.ts': "import { add } from '../src/add';\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(makeContext({ config: { execution: { testTimeoutMs: 3000 } } }), { sandbox, syntax });
+    const { findings } = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(findings.map((f) => [f.level, f.rule, f.message]), [['note', 'exec-timeout', "The project's test runner did not finish within 3 s and reports its results only at the end, so nothing is known about the tests: not evidence of a hang; raise execution.testTimeoutMs to let it finish"]]);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', needsSandbox, async () => {
   const p = tempProject({
     'cfg.js': "export const port = 80;\nif (!globalThis.CONFIG) throw new Error('CONFIG is not set');\nexport function get() { return port; }\n",

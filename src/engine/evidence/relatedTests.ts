@@ -183,7 +183,7 @@ export class RelatedTestsTool implements EvidenceTool {
       keyParts: [identity, base, bundles],
       overlays,
       withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),
-      parse: (res, marker) => parseTestRun(res, marker, (f) => f),
+      parse: (res, marker) => ({ ...parseTestRun(res, marker, (f) => f), reportsAtEnd: true }),
     };
   }
 

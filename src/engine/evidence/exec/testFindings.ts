@@ -50,6 +50,8 @@ export interface TestRun {
   /** Names the file under critique was imported under, when the runner tracks it (Python). */
   loadedAs?: string[];
   /** The runner tracks whether the file under critique is imported at all. */
+  /** The runner reports results only when it ends (vitest's and jest's JSON report): a run cut off by the timeout says nothing about which test was running. */
+  reportsAtEnd?: boolean;
   tracksLoading?: boolean;
   /** Tests left unrun because the run's time budget was spent. */
   unrun?: number;
@@ -327,6 +329,11 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     // running when the run's time ran out had too little time to say anything about a hang.
     const left = cur?.startedMs !== undefined ? execution.testTimeoutMs - cur.startedMs : undefined;
     // Only known with line coverage on (the runner tells when a test first runs a line of the file).
+    if (s.kind === 'timeout' && !cur && run.reportsAtEnd) {
+      // E.g. vitest with jsdom on a loaded machine: no result at all is not a hang in this file.
+      findings.push({ ...executedError(source, rule, `The project's test runner did not finish within ${seconds(execution.testTimeoutMs)} and reports its results only at the end, so nothing is known about the tests: not evidence of a hang; raise execution.testTimeoutMs to let it finish`, doc.path, p.range, p.related), level: 'note' });
+      return { findings, records };
+    }
     const unplaced = cur !== undefined && execution.lineCoverage && !cur.touched && 'unplaced' in p && p.unplaced === true;
     if (s.kind === 'timeout' && cur && unplaced) {
       // As for a failure: a test that calls nothing this file defines (and has no frame in it)
