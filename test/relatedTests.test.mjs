@@ -238,6 +238,87 @@ test('vitest projects run through the project\'s own vitest (a stand-in CLI here
   }
 });
 
+test('vitest: tests in test/ importing ../src (a re-exporting index) with computed titles are tied to the function they call', needsSandbox, async () => {
+  // ufo's layout. The stand-in reports what vitest 4's json reporter does for a test generated in
+  // a loop: the computed title, no location, and the assertion's frame in the test file.
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args.find((a) => a.endsWith('utilities.test.ts'));",
+    // In a read-only project: no coverage or typecheck output, and Vite >= 6.1 loads the config unbundled.
+    "for (const a of ['--coverage.enabled=false', '--typecheck.enabled=false', '--configLoader']) if (!args.includes(a)) process.exit(3);",
+    'writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [',
+    "  { ancestorTitles: ['isEqual'], title: 'foo == /foo', status: 'failed', failureMessages: ['AssertionError: expected false to be true // Object.is equality\\n    at ' + file + ':6:28'] },",
+    "  { ancestorTitles: ['isEqual'], title: 'a == a', status: 'passed', failureMessages: [] },",
+    '] }] }));',
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'u', devDependencies: { vitest: '4.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vite/package.json': JSON.stringify({ name: 'vite', version: '7.1.0' }),
+    'src/index.ts': 'export * from "./utils";\n',
+    'src/utils.ts': 'export function slash(s: string) { return s.startsWith("/") ? s : "//" + s; }\nexport function isEqual(a: string, b: string) { return slash(a) === slash(b); }\n',
+    'test/utilities.test.ts': 'import { describe, expect, test } from "vitest";\nimport { isEqual } from "../src";\ndescribe("isEqual", () => {\n  for (const t of [["foo", "/foo"], ["a", "a"]]) {\n    test(`${t[0]} == ${t[1]}`, () => {\n      expect(isEqual(t[0], t[1])).toBe(true);\n    });\n  }\n});\n',
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings } = await check(tool, p.root, 'src/utils.ts');
+    assert.deepEqual(summary(findings, doc.text), ['isEqual: test-failed: Test `isEqual > foo == /foo` failed: expected false to be true // Object.is equality']);
+    assert.equal(findings[0].level, 'error');
+    assert.deepEqual(findings[0].related.slice(0, 2).map((r) => [r.range.start.line, r.message]), [[4, 'the test isEqual > foo == /foo'], [5, 'the failed assertion']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('vitest and jest load files from disk: the unsaved text of the file is what they run, the saved file is untouched', needsSandbox, async () => {
+  // The stand-in reads the module the way vitest does (from its path) and fails when it holds the bug.
+  const fakeVitest = [
+    "import { readFileSync, writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args[args.length - 1];",
+    "const src = readFileSync(new URL('../../src/add.ts', import.meta.url), 'utf8');",
+    "const ok = !src.includes('+ 1');",
+    "writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [{ ancestorTitles: [], title: 'adds', status: ok ? 'passed' : 'failed', failureMessages: ok ? [] : ['AssertionError: expected 5 to be 4\\n    at ' + file + ':2:30'] }] }] }));",
+  ].join('\n');
+  const saved = 'export const add = (a: number, b: number) => a + b;\n';
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '3.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'src/add.ts': saved,
+    'test/add.test.ts': "import { add } from '../src/add';\ntest('adds', () => { expect(add(2, 2)).toBe(4); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const clean = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(clean.findings, []);
+    const edited = await check(tool, p.root, 'src/add.ts', saved.replace('a + b', 'a + b + 1'));
+    assert.deepEqual(summary(edited.findings, edited.doc.text), ['add: test-failed: Test `adds` failed: expected 5 to be 4']);
+    assert.equal(readFileSync(join(p.root, 'src/add.ts'), 'utf8'), saved);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('vitest cut off by the run\'s timeout before its report is a note (nothing is known about the tests), not a hang in the file', needsSandbox, async () => {
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4.0.0' } }),
+    // A loaded machine, jsdom starting: the stand-in never gets to write its report.
+    'node_modules/vitest/vitest.mjs': 'setInterval(() => {}, 1000);\n',
+    'src/add.ts': 'export const add = (a: number, b: number) => a + b;\n',
+    'test/add.test.ts': "import { add } from '../src/add';\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(makeContext({ config: { execution: { testTimeoutMs: 3000 } } }), { sandbox, syntax });
+    const { findings } = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(findings.map((f) => [f.level, f.rule, f.message]), [['note', 'exec-timeout', "The project's test runner did not finish within 3 s and reports its results only at the end, so nothing is known about the tests: not evidence of a hang; raise execution.testTimeoutMs to let it finish"]]);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('javascript: a module that throws while loading fails its test file: exec-import-failed at the throwing line', needsSandbox, async () => {
   const p = tempProject({
     'cfg.js': "export const port = 80;\nif (!globalThis.CONFIG) throw new Error('CONFIG is not set');\nexport function get() { return port; }\n",

@@ -76,6 +76,24 @@ test('cwd "project" runs in the project root, which stays read-only', needsSandb
   assert.ok(!existsSync(`${project.root}/new.txt`));
 });
 
+test('overlays: a project file is seen with the unsaved text (read-only, the saved file untouched); hidden files stay hidden; nothing outside the project', needsSandbox, async () => {
+  const cart = `${project.root}/shop/cart.py`;
+  const saved = readFileSync(cart, 'utf8');
+  const code = `import os\nprint(open(${JSON.stringify(cart)}).read())\ntry:\n    open(${JSON.stringify(cart)}, "w").write("x")\nexcept OSError as e:\n    print("refused", e.errno)\ntry:\n    print(open(${JSON.stringify(`${project.root}/.env`)}).read())\nexcept OSError as e:\n    print("hidden", e.errno)\n`;
+  const r = await sandbox.run({ interpreter: 'python', args: ['-c', code], projectRoot: project.root, overlays: { [cart]: 'UNSAVED = 1\n' }, timeoutMs: 5000, collect: ['results'] });
+  assert.equal(r.stdout, 'UNSAVED = 1\n\nrefused 30\nhidden 13\n');
+  assert.equal(r.overlaid, true);
+  assert.equal(readFileSync(cart, 'utf8'), saved);
+  // The result channel's descriptor comes after the overlay's.
+  const c = await sandbox.run({ interpreter: 'python', args: ['-c', 'import os\nos.write(int(os.environ["CRITIC_RESULTS_FD"]), b"ok")'], projectRoot: project.root, overlays: { [cart]: 'x' }, timeoutMs: 5000, collect: ['results'] });
+  assert.equal(c.collected.results, 'ok');
+  // An overlay cannot put text back over a hidden file.
+  const h = await sandbox.run({ interpreter: 'python', args: ['-c', code], projectRoot: project.root, overlays: { [`${project.root}/.env`]: 'SHOWN=1\n' }, timeoutMs: 5000 });
+  assert.match(h.stdout, /hidden 13\n$/);
+  assert.equal(h.overlaid, false);
+  await assert.rejects(sandbox.run({ interpreter: 'python', args: ['-c', 'pass'], projectRoot: project.root, overlays: { '/etc/hostname': 'x' }, timeoutMs: 5000 }), /Refusing to overlay \/etc\/hostname/);
+});
+
 test('the project cannot be written, and its .env is hidden', needsSandbox, async () => {
   const code = [
     'import os',

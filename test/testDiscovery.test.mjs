@@ -143,6 +143,62 @@ test('js: jest testMatch / roots in package.json, vitest include in a config fil
   }
 });
 
+test('js: tests that import a folder whose index re-exports the module, extensionless or .js specifiers, a monorepo package', async () => {
+  const p = tempProject({
+    // ufo's layout: test/*.test.ts import from "../src", whose index.ts re-exports every module.
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4' } }),
+    'src/index.ts': 'export * from "./utils";\nexport { parseURL } from "./parse";\nexport type { Q } from "./types";\n',
+    'src/utils.ts': 'export function withSlash(s: string) { return "/" + s; }\n',
+    'src/parse.ts': 'export function parseURL(s: string) { return s; }\n',
+    'src/types.ts': 'export type Q = string;\n',
+    'src/unused.ts': 'export const u = 1;\n',
+    'test/slash.test.ts': 'import { withSlash } from "../src";\n',
+    'test/parse.test.ts': 'import { parseURL } from "../src/index.js";\n',
+    'test/direct.test.ts': 'import { withSlash } from "../src/utils.js";\n',
+    'test/other.test.ts': 'import { expect } from "vitest";\nimport { u } from "../src/unused";\n',
+    // tanstack-store's layout: a workspace root config, the package's own vitest config with dir.
+    'mono/package.json': JSON.stringify({ private: true, devDependencies: { vitest: '4' } }),
+    'mono/vitest.config.ts': "export default { test: { projects: ['packages/*'] } };\n",
+    // The package declares no runner (the workspace root installs vitest); its config's coverage
+    // `include` lists sources, not tests.
+    'mono/packages/store/package.json': JSON.stringify({ name: 's', scripts: { 'test:lib': 'vitest' }, devDependencies: { vue: '3' } }),
+    'mono/packages/store/vitest.config.ts': "export default { test: { dir: './tests', environment: 'jsdom', coverage: { enabled: true, include: ['src/**/*'] } } };\n",
+    'mono/packages/bare/package.json': JSON.stringify({ name: 'b' }),
+    'mono/packages/bare/src/a.ts': 'export const a = 1;\n',
+    'mono/packages/store/src/index.ts': "export * from './store'\nexport * from './atom'\n",
+    'mono/packages/store/src/atom.ts': "export * from './deep/atomImpl'\n",
+    'mono/packages/store/src/deep/atomImpl.ts': 'export const atom = () => 1;\n',
+    'mono/packages/store/src/store.ts': 'export class Store {}\n',
+    'mono/packages/store/tests/store.test.ts': "import { Store } from '../src'\n",
+    'mono/packages/store/tests/atom.test.ts': "import { atom } from '../src'\n",
+    'mono/packages/store/src/inline.test.ts': "import { Store } from './store'\n",
+  });
+  try {
+    const utils = await related(p.root, 'src/utils.ts');
+    // parse.test.ts imports the barrel by its emitted name (index.js), which re-exports utils too.
+    assert.deepEqual(utils.files, ['test/direct.test.ts', 'test/parse.test.ts', 'test/slash.test.ts']);
+    assert.ok(utils.decisions.includes('related: test/slash.test.ts (imports ../src, which re-exports utils.ts)'), utils.decisions.join('\n'));
+    assert.ok(utils.decisions.includes('related: test/direct.test.ts (imports utils.ts)'), utils.decisions.join('\n'));
+    // Tests importing the module itself run (and are reported) before those reaching it through a barrel.
+    assert.equal(relative(p.root, utils.d.files[0]), 'test/direct.test.ts');
+    // A module the barrel does not re-export is not tied to the tests that import the barrel.
+    assert.deepEqual((await related(p.root, 'src/unused.ts')).files, ['test/other.test.ts']);
+    assert.ok(utils.decisions.includes('not related: test/other.test.ts (does not import utils.ts (nor a module re-exporting it))'), utils.decisions.join('\n'));
+    // Two levels of `export *`, inside a package of a workspace whose root config lists projects.
+    const atom = await related(p.root, 'mono/packages/store/src/deep/atomImpl.ts');
+    // Both test files load the barrel, and so atomImpl (ties are by module, not by imported name).
+    assert.deepEqual(atom.files, ['mono/packages/store/tests/atom.test.ts', 'mono/packages/store/tests/store.test.ts']);
+    assert.equal(atom.d.js.root, join(p.root, 'mono/packages/store'));
+    assert.deepEqual([atom.d.js.runner, atom.d.js.include], ['vitest', ['**/*.{test,spec}.?(c|m)[jt]s?(x)']]);
+    // A package with neither a runner nor a config gets the workspace root's.
+    assert.equal((await related(p.root, 'mono/packages/bare/src/a.ts')).d.js.runner, 'vitest');
+    // The package's config says `dir: './tests'`: src/inline.test.ts is not collected by it.
+    assert.deepEqual((await related(p.root, 'mono/packages/store/src/store.ts')).files, ['mono/packages/store/tests/atom.test.ts', 'mono/packages/store/tests/store.test.ts']);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('globs: the forms jest, vitest and .critic.json patterns use', () => {
   const yes = [
     ['src/a/__tests__/x.tsx', '**/__tests__/**/*.?([mc])[jt]s?(x)'],

@@ -131,6 +131,70 @@ test('python (pytest): tests that import another copy of the module are a note, 
   }
 });
 
+test('python (pytest): a test that fails only while traced for coverage (a leak test) passes as under plain pytest; real failures stay', { skip: skipFor('pytest') }, async () => {
+  // markupsafe's test_markup_leaks counts gc.get_objects(), which line tracing changes. This test
+  // sees the tracing itself: it fails exactly when Critic's coverage hooks are on.
+  const traced = "def _traced():\n    mon = getattr(sys, 'monitoring', None)\n    return sys.gettrace() is not None or (mon is not None and any(mon.get_tool(i) for i in range(6)))\n";
+  const p = tempProject({
+    'pyproject.toml': '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+    'pkg/__init__.py': '',
+    'pkg/esc.py': 'def escape(s):\n    return s.replace("<", "&lt;")\n\n\ndef twice(s):\n    return s + s + s\n',
+    'tests/test_esc.py': `import sys\nfrom pkg.esc import escape, twice\n\n\n${traced}\n\ndef test_no_leak():\n    escape("<a>")\n    assert not _traced()\n\n\ndef test_twice():\n    assert twice("a") == "aa"\n`,
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { doc, findings, records } = await check(tool, p.root, 'pkg/esc.py');
+    assert.deepEqual(summary(findings, doc.text), ["error twice: test-failed: Test `test_twice` failed: assert 'aaa' == 'aa'"].map((l) => l), summary(findings, doc.text).join('\n'));
+    assert.deepEqual(records.map((r) => [r.subject, r.status]).sort(), [['test_no_leak', 'passed'], ['test_twice', 'failed']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('python (pytest): a test still running when the run\'s time ran out, having started late, is a note (not a hang); one that started early stays an error', { skip: skipFor('pytest') }, async () => {
+  const quick = makeContext({ config: { execution: { testTimeoutMs: 20_000 } } });
+  // The first test waits until 10.8 s into the runner (its clock, __main__._t0): the second then
+  // starts before the 12 s budget but with less than half of the 20 s left, and never ends.
+  const wait = "import sys, time\n\ndef test_a():\n    t0 = sys.modules['__main__']._t0\n    while time.monotonic() - t0 < 10.8:\n        time.sleep(0.05)\n    assert spin(0) == 0\n";
+  const spin = 'def spin(n):\n    while n > 0:\n        pass\n    return n\n';
+  const late = tempProject({ 'spin.py': spin, 'test_spin.py': `from spin import spin\n${wait}\n\ndef test_b():\n    assert spin(1) == 1\n` });
+  const early = tempProject({ 'spin.py': spin, 'test_spin.py': 'from spin import spin\n\ndef test_b():\n    assert spin(1) == 1\n' });
+  try {
+    const tool = new RelatedTestsTool(quick, { sandbox, syntax });
+    const a = await check(tool, late.root, 'spin.py');
+    assert.deepEqual(a.findings.map((f) => [f.level, f.rule]), [['note', 'exec-timeout']], JSON.stringify(a.findings));
+    assert.match(a.findings[0].message, /^Test `test_b` was still running when the test run's 20 s ran out, but it started 1\d(\.\d)? s into the run and had only \d(\.\d)? s: not evidence of a hang/);
+    const b = await check(tool, early.root, 'spin.py');
+    assert.deepEqual(b.findings.map((f) => [f.level, f.rule, f.message]), [['error', 'exec-timeout', 'Test `test_b` did not finish within 20 s (possible infinite loop)']]);
+  } finally {
+    late.cleanup();
+    early.cleanup();
+  }
+});
+
+test('python (pytest): a hang is an error when the stuck test was running this file\'s code (even through another module), a note when it never ran a line of it', { skip: skipFor('pytest') }, async () => {
+  const quick = makeContext({ config: { execution: { testTimeoutMs: 12_000 } } });
+  const files = {
+    'pkg/__init__.py': '',
+    'pkg/core.py': 'def spin(n):\n    while n > 0:\n        pass\n    return n\n',
+    'pkg/api.py': 'from pkg.core import spin\n\n\ndef run(n):\n    return spin(n)\n',
+  };
+  // jmespath's extra/test_hypothesis.py: a slow property test of the lexer, related to functions.py by an import.
+  const elsewhere = tempProject({ ...files, 'tests/test_other.py': 'import time\nimport pkg.core\n\n\ndef test_slow():\n    while True:\n        time.sleep(0.05)\n' });
+  const through = tempProject({ ...files, 'tests/test_api.py': 'import pkg.core\nfrom pkg.api import run\n\n\ndef test_run():\n    assert run(1) == 1\n' });
+  try {
+    const tool = new RelatedTestsTool(quick, { sandbox, syntax });
+    const a = await check(tool, elsewhere.root, 'pkg/core.py');
+    assert.deepEqual(a.findings.map((f) => [f.level, f.rule]), [['note', 'exec-timeout']], JSON.stringify(a.findings));
+    assert.match(a.findings[0].message, /never ran a line of it/);
+    const b = await check(tool, through.root, 'pkg/core.py');
+    assert.deepEqual(b.findings.map((f) => [f.level, f.rule, f.message]), [['error', 'exec-timeout', 'Test `tests/test_api.py::test_run` did not finish within 12 s (possible infinite loop)']].map(([l, r, m]) => [l, r, m.replace('tests/test_api.py::', '')]), JSON.stringify(b.findings));
+  } finally {
+    elsewhere.cleanup();
+    through.cleanup();
+  }
+});
+
 test('doctests: the project\'s doctest_optionflags apply; a whitespace-only difference is shown visibly', needsSandbox, async () => {
   const code = 'def pair(a, b):\n    """\n    >>> pair(1, 2)\n    (1,   2)\n    >>> list(range(30))\n    [0, 1, ..., 29]\n    """\n    return (a, b)\n';
   const plain = tempProject({ 'pairs.py': code });
@@ -148,6 +212,35 @@ test('doctests: the project\'s doctest_optionflags apply; a whitespace-only diff
   } finally {
     plain.cleanup();
     configured.cleanup();
+  }
+});
+
+test('doctests: a failing example is a warning saying so when the project\'s test configuration never runs doctests; an error otherwise', needsSandbox, async () => {
+  const code = 'def inc(n):\n    """\n    >>> inc(1)\n    3\n    """\n    return n + 1\n';
+  const config = { 'pyproject.toml': '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n', 'tests/test_inc.py': 'from inc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n' };
+  const projects = {
+    // markupsafe's case: pytest configured, doctests never collected.
+    notRun: tempProject({ 'inc.py': code, ...config }),
+    // boltons' case: tox runs `pytest --doctest-modules`.
+    tox: tempProject({ 'inc.py': code, ...config, 'tox.ini': '[testenv]\ncommands = pytest --doctest-modules inc.py tests\n' }),
+    // more-itertools' case: a test module loads the doctests itself.
+    suite: tempProject({ 'inc.py': code, ...config, 'tests/test_docs.py': 'import doctest\nimport inc\n\ndef load_tests(loader, tests, ignore):\n    tests.addTests(doctest.DocTestSuite(inc))\n    return tests\n' }),
+    // A pasted function with its examples and no project around it.
+    bare: tempProject({ 'inc.py': code }),
+  };
+  try {
+    const tool = new PythonExamplesTool(ctx, { sandbox });
+    const levels = {};
+    for (const [name, p] of Object.entries(projects)) {
+      const { findings } = await check(tool, p.root, 'inc.py');
+      assert.equal(findings.length, 1, name);
+      levels[name] = findings[0].level;
+      if (name === 'notRun') assert.match(findings[0].message.replace(located, ''), /^Example `inc\(1\)` returned 2, expected 3 — the project does not run its doctests \(its test configuration, pyproject\.toml, never collects them\)/);
+      else assert.doesNotMatch(findings[0].message, /does not run its doctests/);
+    }
+    assert.deepEqual(levels, { notRun: 'warning', tox: 'error', suite: 'error', bare: 'error' });
+  } finally {
+    for (const p of Object.values(projects)) p.cleanup();
   }
 });
 

@@ -89,6 +89,26 @@ export const repos = [
     files: () => ['src/utils.ts', 'src/parse.ts', 'src/query.ts'],
   },
   {
+    // Held out: added after the discovery and runner fixes, to check they were not fitted to the repositories above.
+    dir: 'jmespath',
+    source: 'github:jmespath/jmespath.py',
+    layout: 'held out: unittest classes in a tests package (tests/__init__.py), no pytest configuration, another copy installed in site-packages',
+    language: 'python',
+    files: () => ['jmespath/lexer.py', 'jmespath/functions.py', 'jmespath/visitor.py'],
+    tests: (file) => ({ 'jmespath/lexer.py': ['tests/test_lexer.py', 'tests/test_parser.py'], 'jmespath/functions.py': ['tests/test_functions.py', 'tests/test_compliance.py'], 'jmespath/visitor.py': ['tests/test_search.py', 'tests/test_compliance.py'] })[file],
+    oracle: (file, tests) => ({ cwd: '.', ...pytest(tests) }),
+  },
+  {
+    dir: 'pathe',
+    source: 'github:unjs/pathe',
+    layout: 'held out: TypeScript package, vitest via vite.config.ts, test/*.spec.ts importing "../src" (index re-exports _path.ts)',
+    language: 'typescript',
+    deps: 'node',
+    files: () => ['src/_path.ts', 'src/utils.ts'],
+    tests: (file, root) => list(join(root, 'test'), /\.spec\.ts$/).map((t) => `test/${t}`),
+    oracle: (file, tests) => ({ cwd: '.', cmd: 'vitest', args: ['run', ...tests] }),
+  },
+  {
     dir: 'tanstack-store',
     source: 'github:TanStack/store',
     layout: 'pnpm monorepo package (packages/store), vitest config with jsdom',

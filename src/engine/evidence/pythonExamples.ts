@@ -17,7 +17,9 @@ import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { pythonDoctestRunner, pythonDoctestRunnerFile, runnerSourceFile, type DoctestRunnerConfig } from './exec/pythonDoctestRunner.js';
 import { runnerConfigFile } from './exec/protocol.js';
-import { pytestConfigFor } from './exec/pytestConfig.js';
+import { pytestConfigFor, type PytestConfig } from './exec/pytestConfig.js';
+import { doctestPolicy } from './exec/doctestPolicy.js';
+import { execRules } from './exec/executedFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import { explainMissingPythonDependencies } from './dependencies.js';
 import { fingerprintReads } from './readSet.js';
@@ -38,6 +40,8 @@ function exampleLine(lines: readonly string[], unit: CodeUnit, reported: number 
 interface Prepared {
   sandbox: Sandbox;
   config: Omit<DoctestRunnerConfig, 'marker' | 'skip'>;
+  /** The project's pytest configuration (doctest options; whether the project runs its doctests at all). */
+  pytest: PytestConfig;
   key?: string;
   hit?: ToolOutput;
 }
@@ -98,14 +102,15 @@ export class PythonExamplesTool implements EvidenceTool {
     const execution = this.ctx.config.execution;
     const module = await pythonModuleOf(doc.path, this.ctx.fs);
     const path = [...new Set([module.root, doc.projectRoot])];
-    const optionflags = (await pytestConfigFor(doc.path, doc.projectRoot, this.ctx.fs)).doctestOptionflags;
+    const pytest = await pytestConfigFor(doc.path, doc.projectRoot, this.ctx.fs);
+    const optionflags = pytest.doctestOptionflags;
     const config = { module: module.name, file: doc.path, isPackage: module.isPackage, path, optionflags, coverage: execution.lineCoverage };
-    if (!this.deps.cache) return { sandbox, config };
+    if (!this.deps.cache) return { sandbox, config, pytest };
     const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
     const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
     const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
     const key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
-    return { sandbox, config, key, hit: await this.deps.cache.get(key) };
+    return { sandbox, config, pytest, key, hit: await this.deps.cache.get(key) };
   }
 
   private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
@@ -113,7 +118,9 @@ export class PythonExamplesTool implements EvidenceTool {
     if (!hasPrompt(doc.text)) return { findings: [] };
     const shared = await this.shares.take(doc, signal);
     const prep = shared?.prep ?? (await this.prepare(doc, parsed, signal));
-    if (prep.hit) return explainMissingPythonDependencies(prep.hit, doc.projectRoot);
+    // Judged after the cache too: it depends on project files the key does not cover.
+    const judged = async (out: ToolOutput) => explainMissingPythonDependencies(await this.notRunByProject(out, prep.pytest, doc.projectRoot), doc.projectRoot);
+    if (prep.hit) return judged(prep.hit);
     const { sandbox, config, key } = prep;
     const execution = this.ctx.config.execution;
     const started = Date.now();
@@ -154,7 +161,26 @@ export class PythonExamplesTool implements EvidenceTool {
     // Cached only with what the run read, so an edit two imports away or in a data file is seen.
     const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot) : undefined;
     if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);
-    return explainMissingPythonDependencies(output, doc.projectRoot);
+    return judged(output);
+  }
+
+  /**
+   * A project whose test configuration never runs its doctests has not claimed its examples hold:
+   * a failing one is a warning that says so, not an error (a file with no project configuration,
+   * e.g. a pasted function with its examples, keeps errors).
+   */
+  private async notRunByProject(out: ToolOutput, pytest: PytestConfig, projectRoot: string): Promise<ToolOutput> {
+    const failing = (f: ToolOutput['findings'][number]) => f.level === 'error' && f.rule === execRules.doctestFailed;
+    if (!out.findings.some(failing)) return out;
+    const policy = await doctestPolicy(pytest, projectRoot, this.ctx.fs);
+    if (policy.runs !== false) return out;
+    const why = ` — the project does not run its doctests (its test configuration, ${policy.config}, never collects them), so the example may be out of date rather than the code wrong`;
+    // Before the fault-localisation suffix (`(in \`f\`; line 3 is …)`), which stays last.
+    const withWhy = (m: string) => {
+      const at = /\s\(in `[^`]+`[,;][^()]*(?:\([^()]*\)[^()]*)*\)$/.exec(m)?.index ?? m.length;
+      return m.slice(0, at) + why + m.slice(at);
+    };
+    return { ...out, findings: out.findings.map((f) => (failing(f) ? { ...f, level: 'warning' as const, message: withWhy(f.message) } : f)) };
   }
 }
 

@@ -13,7 +13,7 @@ import type { SandboxRunResult, Sandbox } from '../sandbox/types.js';
 import type { EngineContext, FileSystemPort } from '../types.js';
 import { execCacheKey } from './execCache.js';
 import { bundleModule } from './exec/bundle.js';
-import { jsFrameworkOf } from './exec/frameworkTestRunner.js';
+import { frameworkArgs, jsFrameworkBin } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { collectResults, newMarker, readsOf, runnerEvents } from './exec/protocol.js';
 import { fingerprintReads } from './readSet.js';
@@ -123,7 +123,9 @@ export class RelatedTestsTool implements EvidenceTool {
       timeoutMs,
       signal,
       ...collectResults,
+      ...(prepared.overlays ? { overlays: prepared.overlays } : {}),
     });
+    if (res.overlaid === false) this.ctx.log.info(`tests: ${label}: the project's test runner ran against the saved file, not the unsaved text (showing unsaved text to it needs bubblewrap)`);
     const run = prepared.parse(res, marker);
     this.ctx.log.debug(`tests: ${label}: ${run.results.length} result(s) in ${Date.now() - started} ms${run.stopped ? ` (stopped: ${run.stopped.kind})` : ''}`);
     const retry = prepared.withAutoload && missingPluginSymptom([...run.results.map((r) => r.msg), ...run.collectErrors.map((c) => c.msg), res.stderr]);
@@ -191,15 +193,25 @@ export class RelatedTestsTool implements EvidenceTool {
       const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
       throw new ToolUnavailableError(this.id, `The project's tests use ${declared}, which Critic does not run yet: run them with \`npx ${declared} ${list}\`.`);
     }
-    const fw = await jsFrameworkOf(doc.path, doc.projectRoot, this.ctx.fs);
-    if (!fw) return this.prepareNode(doc, sandbox, tests, signal);
-    if (!fw.bin) throw new ToolUnavailableError(this.id, `The project's tests use ${fw.framework}, which is not installed in node_modules: install the project's dependencies to let Critic run them.`);
+    // The runner discovery found (the package's manifest or config, or its workspace root's).
+    const js = discovery.js;
+    if (!js || (js.runner !== 'vitest' && js.runner !== 'jest')) return this.prepareNode(doc, sandbox, tests, signal);
+    const framework = js.runner;
+    const bin = await jsFrameworkBin(framework, js.root, doc.projectRoot, this.ctx.fs);
+    if (!bin) throw new ToolUnavailableError(this.id, `The project's tests use ${framework}, which is not installed in node_modules: install the project's dependencies to let Critic run them.`);
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-    const base = { framework: fw.framework, bin: fw.bin, cwd: doc.projectRoot, files: tests.map((t) => t.path) };
-    // The framework loads the files on disk; their bundles stand for them (and their imports) in the cache key.
+    // From the package the file belongs to, as its own `vitest` / `jest` script runs: at a monorepo's
+    // root a workspace config would load every package's config (and their missing plugins).
+    const cwd = js.root;
+    this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}`);
+    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs) };
+    // The framework loads the files from disk: the document's unsaved text is mounted over its file.
+    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
+    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+    // Their bundles stand for the test files (and their imports) in the cache key.
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
-    return { prepared: frameworkPrepared(base, [identity, base, bundles]), group: ['framework', identity, fw], share: { kind: 'framework', base } };
+    return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays } };
   }
 
   private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<Prepared> {

@@ -168,7 +168,11 @@ async function mergedRun(tool: string, plans: readonly RunPlan[], budgetMs: numb
     const sources = Object.fromEntries(plans.map((p, i) => [`critic_source_${i}.py`, p.doc.text]));
     return pythonPrepared(config, sources, [], (res, marker, view) => parseTestRun(res, marker, (f) => f, view));
   }
-  if (share.kind === 'framework') return frameworkPrepared({ ...share.base, files: union(plans.map((p) => (p.share as typeof share).base.files)) }, []);
+  if (share.kind === 'framework') {
+    const shares = plans.map((p) => p.share as typeof share);
+    const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
+    return frameworkPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)) }, [], Object.keys(overlays).length ? overlays : undefined);
+  }
   const tests = new Map<string, TestFile>();
   for (const p of plans) for (const t of (p.share as { tests: TestFile[] }).tests) if (!tests.has(t.path)) tests.set(t.path, t);
   const overrides = Object.fromEntries(plans.map((p) => [p.doc.path, p.doc.text]));

@@ -124,6 +124,8 @@ export interface BwrapLayout {
   files: string[];
   /** The descriptor the seccomp filter is read from (3: the first extra input). */
   seccompFd?: number;
+  /** Project files shown with other text (`--ro-bind-data FD PATH`), in descriptor order after `files`. */
+  overlays?: string[];
 }
 
 /** Size cap of /dev/shm (POSIX semaphores and shared memory of multiprocessing). */
@@ -213,6 +215,8 @@ export function bwrapArgs(info: BwrapInfo, layout: BwrapLayout): string[] {
     if (!m.dir) a.push('--ro-bind', '/dev/null', m.path);
     else a.push(...(info.tmpfsSize ? ['--size', '4096'] : []), '--tmpfs', m.path, '--remount-ro', m.path);
   }
+  // After the project's bind, so the text is mounted over the saved file.
+  (layout.overlays ?? []).forEach((f, i) => a.push('--ro-bind-data', String((layout.seccompFd ?? 2) + 1 + layout.files.length + i), f));
   a.push('--remount-ro', '/dev', '--remount-ro', '/');
   for (const [k, v] of Object.entries(layout.env)) a.push('--setenv', k, v);
   a.push('--chdir', layout.cwd);

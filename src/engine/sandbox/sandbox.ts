@@ -194,8 +194,11 @@ class ProcessSandbox implements Sandbox {
       // scratch folder exists only inside the sandbox, and the code's output cap must not cut results.
       const collect = req.collect ?? [];
       if (collect.length > 1) throw new SandboxError('Only one result channel can be collected per run.');
-      const resultsFd = 3 + (this.bwrap ? 1 + files.length : 0);
-      if (collect.length) env[resultsFdVariable] = String(resultsFd);
+      let overlays = this.bwrap ? checkedOverlays(projectRoot, req.overlays ?? {}) : [];
+      const setResultsFd = () => {
+        if (collect.length) env[resultsFdVariable] = String(3 + (this.bwrap ? 1 + files.length + overlays.length : 0));
+      };
+      setResultsFd();
       const cwd = req.cwd === 'project' ? projectRoot : scratch;
       const program = [interp.executable, ...interpreterMemoryFlags(req.interpreter, execution.memoryMb, !processMemoryLimit), ...req.args];
       const inner =
@@ -214,10 +217,13 @@ class ProcessSandbox implements Sandbox {
         if (extra.some((p) => exposesHome(p))) throw new SandboxError(`Cannot bind ${extra.find((p) => exposesHome(p))} into the sandbox: it would expose your whole home directory.`);
         const binds = [projectRoot, ...extra, ...interp.prefixes.filter((p) => !isSystemPath(p) && !exposesHome(p))];
         const masked = this.hiddenIn(projectRoot, binds);
-        const layout = { binds, masked, env, cwd, scratch, tmpSizeBytes: scratchBytes(execution.memoryMb), files: files.map((f) => f.path), seccompFd: 3 };
+        // A hidden file stays hidden: no overlay puts text back over a masked path.
+        overlays = overlays.filter((o) => !masked.some((m) => o.path === m.path || o.path.startsWith(`${m.path}/`)));
+        setResultsFd();
+        const layout = { binds, masked, env, cwd, scratch, tmpSizeBytes: scratchBytes(execution.memoryMb), files: files.map((f) => f.path), seccompFd: 3, overlays: overlays.map((o) => o.path) };
         args = [...bwrapArgs(this.bwrap, layout), '--', command, ...args];
         command = this.bwrap.path;
-        extraInputs = [this.seccomp!, ...files.map((f) => Buffer.from(f.text))];
+        extraInputs = [this.seccomp!, ...files.map((f) => Buffer.from(f.text)), ...overlays.map((o) => Buffer.from(o.text))];
       } else if (io) {
         args = ['-c', 'o=$1; e=$2; shift 2; exec "$@" >"$o" 2>"$e"', 'critic-io', join(io, 'stdout'), join(io, 'stderr'), command, ...args];
         command = '/bin/sh';
@@ -300,6 +306,7 @@ class ProcessSandbox implements Sandbox {
         ...(limitHit ? { limitHit } : {}),
         truncated: r.truncated,
         ...(collected ? { collected } : {}),
+        ...(req.overlays && Object.keys(req.overlays).length ? { overlaid: overlays.length === Object.keys(req.overlays).length } : {}),
       };
     } finally {
       clearTimeout(killTimer);
@@ -329,6 +336,15 @@ async function readCapped(file: string, cap: number, flags: string | number = 'r
   } finally {
     await fh.close();
   }
+}
+
+/** The request's overlays: existing files inside the project only (anything else is refused). */
+function checkedOverlays(projectRoot: string, overlays: Record<string, string>): { path: string; text: string }[] {
+  return Object.entries(overlays).map(([p, text]) => {
+    const path = resolve(p);
+    if (!path.startsWith(projectRoot + sep) || !existsSync(path)) throw new SandboxError(`Refusing to overlay ${p}: only existing files inside the project can be shown with unsaved text.`);
+    return { path, text };
+  });
 }
 
 /** The request's files at their place in the scratch dir; a path that would land outside it is refused. */

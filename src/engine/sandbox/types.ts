@@ -21,6 +21,13 @@ export interface SandboxRunRequest {
   readOnly?: string[];
   /** Files created in the fresh scratch directory before the run (relative path → content); with bubblewrap they exist only inside the sandbox. */
   files?: Record<string, string>;
+  /**
+   * Files of the project (absolute paths inside projectRoot) that the run sees with this text
+   * instead of what is saved: an unsaved editor buffer, for runners that load files from disk
+   * (vitest, jest). Bubblewrap only (a read-only bind of the text over the file); without it the
+   * run sees the saved files and `SandboxRunResult.overlaid` is false.
+   */
+  overlays?: Record<string, string>;
   /** Working directory: the scratch directory (default) or the project root (read-only). */
   cwd?: 'scratch' | 'project';
   /** Extra environment on top of the scrubbed allow-list (e.g. PYTHONPATH); never secrets. */
@@ -58,6 +65,8 @@ export interface SandboxRunResult {
   truncated: boolean;
   /** The `collect` files that existed after the run, by name. */
   collected?: Record<string, string>;
+  /** Whether the request's `overlays` were applied (false without bubblewrap). */
+  overlaid?: boolean;
 }
 
 /** At most this much of each collected file is read back. */

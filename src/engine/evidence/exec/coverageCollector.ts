@@ -24,6 +24,10 @@ for _i, _p in enumerate(_cfg.get('covFiles') or [_cfg['file']]) if _cov_on else 
     _cov_files[os.path.realpath(_p)] = _i
 _cov_count = len(set(_cov_files.values()))
 _cov_lines = None
+# The first line of the file a run executes is told at once ('touch'): a run stopped by the
+# timeout never reports its lines, and whether it was inside the file tells a hang here from one elsewhere.
+# With several files, each is told once per run: {'t': 'touch', 'f': index}.
+_cov_touched = None
 _cov_ids = {}
 _cov_tool = None
 if _cov_on and hasattr(sys, 'monitoring'):
@@ -41,15 +45,23 @@ if _cov_on and hasattr(sys, 'monitoring'):
             i = _cov_files.get(code.co_filename)
             if i is not None:
                 _cov_lines[i].add(line)
+                _cov_touch(i)
         return _mon.DISABLE
 
     if _cov_tool is not None:
         _mon.register_callback(_cov_tool, _mon.events.LINE, _cov_line)
 
+def _cov_touch(i):
+    if _cov_touched is not None and i not in _cov_touched:
+        _cov_touched.add(i)
+        _emit({'t': 'touch', 'f': i})
+
 def _cov_global(frame, event, arg):
     i = _cov_files.get(frame.f_code.co_filename)
     if i is None:
         return None
+    if _cov_lines is not None:
+        _cov_touch(i)
     # A loop that has shown no new line for a while stops paying for line events in this frame:
     # a hot loop then runs at full speed, at the price of a branch first taken very late.
     idle = [0]
@@ -69,10 +81,11 @@ def _cov_global(frame, event, arg):
     return local
 
 def _cov_start():
-    global _cov_lines
+    global _cov_lines, _cov_touched
     if not _cov_on:
         return
     _cov_lines = [set() for _ in range(_cov_count)]
+    _cov_touched = set()
     if _cov_tool is not None:
         _mon.restart_events()
         _mon.set_events(_cov_tool, _mon.events.LINE)
@@ -80,7 +93,7 @@ def _cov_start():
         sys.settrace(_cov_global)
 
 def _cov_take():
-    global _cov_lines
+    global _cov_lines, _cov_touched
     if not _cov_on or _cov_lines is None:
         return None
     if _cov_tool is not None:
@@ -89,6 +102,7 @@ def _cov_take():
         sys.settrace(None)
     sets = _cov_lines
     _cov_lines = None
+    _cov_touched = None
     if _cov_multi:
         return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
     return _cov_id(sorted(sets[0]))

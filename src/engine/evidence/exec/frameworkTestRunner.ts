@@ -3,7 +3,7 @@
  * sandbox. The framework writes its JSON report (the jest format, which vitest also emits) into
  * the scratch folder; the wrapper script then writes one marked result line per test to the
  * results file (protocol.ts). The framework's own output goes to stderr. The tests import the files on
- * disk, so unlike node:test runs an unsaved edit is not what they exercise.
+ * disk: the unsaved text of the file under critique is mounted over its file (SandboxRunRequest.overlays).
  */
 import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
@@ -20,6 +20,8 @@ export interface FrameworkRunnerConfig {
   bin: string;
   cwd: string;
   files: string[];
+  /** Options placed before the files (see frameworkArgs). */
+  args?: string[];
 }
 
 const binOf: Record<JsFramework, string> = {
@@ -28,33 +30,39 @@ const binOf: Record<JsFramework, string> = {
 };
 
 /**
- * The framework the nearest package.json (between the file and the project root) declares in its
- * dependencies or test script, with the CLI script to start; undefined means Node's test runner.
- * `bin` is undefined when the framework is declared but not installed.
+ * The CLI script of `framework` for the package in `dir`: its own node_modules or, for hoisted
+ * installs (workspaces), one above it up to the project root; undefined when not installed.
  */
-export async function jsFrameworkOf(file: string, projectRoot: string, fs: FileSystemPort): Promise<{ framework: JsFramework; bin?: string } | undefined> {
-  for (const dir of ancestors(dirname(file), { root: projectRoot })) {
-    const manifest = join(dir, 'package.json');
-    if (await fs.exists(manifest)) {
-      let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
-      try {
-        pkg = JSON.parse(await fs.readFile(manifest)) as typeof pkg;
-      } catch {
-        return undefined;
-      }
-      const deps = { ...pkg.dependencies, ...pkg.devDependencies };
-      const script = pkg.scripts?.test ?? '';
-      const framework: JsFramework | undefined = 'vitest' in deps || /\bvitest\b/.test(script) ? 'vitest' : 'jest' in deps || /\bjest\b/.test(script) ? 'jest' : undefined;
-      if (!framework) return undefined;
-      // Hoisted installs put the framework in a node_modules folder above the package.
-      for (const d of ancestors(dir, { root: projectRoot })) {
-        const bin = join(d, binOf[framework]);
-        if (await fs.exists(bin)) return { framework, bin };
-      }
-      return { framework };
-    }
+export async function jsFrameworkBin(framework: JsFramework, dir: string, projectRoot: string, fs: FileSystemPort): Promise<string | undefined> {
+  // Hoisted installs put the framework in a node_modules folder above the package.
+  for (const d of ancestors(dir, { root: projectRoot })) {
+    const bin = join(d, binOf[framework]);
+    if (await fs.exists(bin)) return bin;
   }
   return undefined;
+}
+
+/**
+ * Options that let the project's own runner work in a read-only project: vitest's coverage and
+ * typecheck write next to the project (`coverage/`, `tsconfig.vitest-temp.json`; Critic has its
+ * own type evidence), and Vite >= 6.1 can load a TypeScript config without bundling it into
+ * `node_modules/.vite-temp` (the `runner` loader). An older Vite gets no option it would reject.
+ */
+export async function frameworkArgs(framework: JsFramework, bin: string, fs: FileSystemPort): Promise<string[]> {
+  if (framework !== 'vitest') return [];
+  const args = ['--coverage.enabled=false', '--typecheck.enabled=false'];
+  const pkgDir = dirname(bin);
+  for (const manifest of [join(pkgDir, 'node_modules', 'vite', 'package.json'), join(dirname(pkgDir), 'vite', 'package.json')]) {
+    if (!(await fs.exists(manifest))) continue;
+    try {
+      const [major = 0, minor = 0] = String((JSON.parse(await fs.readFile(manifest)) as { version?: string }).version ?? '').split('.').map(Number);
+      if (major > 6 || (major === 6 && minor >= 1)) args.push('--configLoader', 'runner');
+    } catch {
+      /* unreadable: no loader option */
+    }
+    break;
+  }
+  return args;
 }
 
 // Runs as an ES module; String.raw keeps backslashes, and the text has no backtick or dollar-brace.
@@ -72,8 +80,8 @@ const write = (s) => writeSync(resultsFd, s);
 const emit = (o) => write(cfg.marker + ' ' + JSON.stringify(o) + '\n');
 const report = fileURLToPath(new URL('./critic_report.json', import.meta.url));
 const args = cfg.framework === 'vitest'
-  ? ['run', '--reporter=json', '--outputFile=' + report, ...cfg.files]
-  : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', '--runTestsByPath', ...cfg.files];
+  ? ['run', '--reporter=json', '--outputFile=' + report, ...(cfg.args || []), ...cfg.files]
+  : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', ...(cfg.args || []), '--runTestsByPath', ...cfg.files];
 const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 2], env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
 if (r.error) process.stderr.write('critic: could not start ' + cfg.framework + ': ' + r.error.message + '\n');
 if (!existsSync(report)) {

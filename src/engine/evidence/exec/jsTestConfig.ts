@@ -52,17 +52,86 @@ export function literalArray(text: string, key: string): string[] | undefined {
   return [...m[1]!.matchAll(/(['"`])((?:\\.|(?!\1).)*)\1/g)].map((x) => x[2]!.replace(/\\(.)/g, '$1'));
 }
 
+/**
+ * The text without the objects written after the given keys (braces balanced, strings skipped):
+ * vitest's `coverage: { include: […] }` lists source files, not tests, and must not be read as
+ * `test.include`.
+ */
+export function withoutObjects(text: string, keys: readonly string[]): string {
+  const re = new RegExp(`(?:^|[\\s,{])['"]?(?:${keys.join('|')})['"]?\\s*:\\s*\\{`, 'gm');
+  let out = '';
+  let from = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index < from) continue;
+    let depth = 0;
+    let i = m.index + m[0].length - 1;
+    let quote: string | undefined;
+    for (; i < text.length; i++) {
+      const c = text[i]!;
+      if (quote) {
+        if (c === '\\') i++;
+        else if (c === quote) quote = undefined;
+      } else if (c === '"' || c === "'" || c === '`') quote = c;
+      else if (c === '{') depth++;
+      else if (c === '}' && --depth === 0) break;
+    }
+    out += text.slice(from, m.index + m[0].length - 1);
+    from = i + 1;
+    re.lastIndex = from;
+  }
+  return out + text.slice(from);
+}
+
+/** Objects of a vitest config whose `include` / `exclude` / `dir` are not about test files. */
+const nonTestObjects = ['coverage', 'typecheck', 'benchmark', 'server', 'deps', 'optimizeDeps', 'build', 'browser', 'watch'];
+
 /** The string literal written after `key:` (first occurrence). */
 export function literalString(text: string, key: string): string | undefined {
   const m = new RegExp(`(?:^|[\\s,{])['"]?${key}['"]?\\s*:\\s*(['"\`])((?:\\\\.|(?!\\1).)*)\\1`, 'm').exec(text);
   return m ? m[2]!.replace(/\\(.)/g, '$1') : undefined;
 }
 
-/** The runner a package's manifest declares (dependencies, then the test script). */
+const frameworks = ['vitest', 'jest', 'ava', 'mocha'] as const;
+
+/**
+ * The runner a package's manifest declares: its dependencies, its `test` script, then any
+ * `test:*` script (a monorepo package's `"test:lib": "vitest"`); `node:test` when none does.
+ */
 export function declaredRunner(pkg: Manifest): JsRunnerName {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
-  const script = pkg.scripts?.test ?? '';
-  for (const r of ['vitest', 'jest', 'ava', 'mocha'] as const) if (r in deps || new RegExp(`\\b${r}\\b`).test(script)) return r;
+  const scripts = Object.entries(pkg.scripts ?? {});
+  const test = pkg.scripts?.test ?? '';
+  const testScripts = scripts.filter(([k]) => /^test[:-]/.test(k)).map(([, v]) => v).join('\n');
+  for (const text of [test, testScripts]) for (const r of frameworks) if (r in deps || new RegExp(`\\b${r}\\b`).test(text)) return r;
+  return 'node:test';
+}
+
+/**
+ * The runner of the package in `dir`: what its manifest declares, else a runner config file in the
+ * folder (`vitest.config.ts`, `jest.config.js`), else what the enclosing packages up to the
+ * project root declare (a workspace root that installs vitest for every package).
+ */
+async function runnerOf(dir: string, pkg: Manifest, projectRoot: string, fs: FileSystemPort): Promise<JsRunnerName> {
+  const own = declaredRunner(pkg);
+  if (own !== 'node:test') return own;
+  for (const ext of configExts) {
+    if (await fs.exists(join(dir, `vitest.config.${ext}`))) return 'vitest';
+    if (await fs.exists(join(dir, `jest.config.${ext}`))) return 'jest';
+  }
+  if (await fs.exists(join(dir, 'jest.config.json'))) return 'jest';
+  // The folders above the package, up to the project root (a workspace root installs for every package).
+  for (const d of ancestors(dir, { root: projectRoot })) {
+    if (d === dir) continue;
+    const text = await readText(fs, join(d, 'package.json'));
+    if (text !== undefined) {
+      try {
+        const up = declaredRunner(JSON.parse(text) as Manifest);
+        if (up !== 'node:test') return up;
+      } catch {
+        /* unreadable manifest: keep looking */
+      }
+    }
+  }
   return 'node:test';
 }
 
@@ -97,15 +166,16 @@ export async function jsTestConfigFor(file: string, projectRoot: string, fs: Fil
   const found = await nearestPackage(file, projectRoot, fs);
   const root = found?.dir ?? projectRoot;
   const pkg = found?.pkg ?? {};
-  const runner = declaredRunner(pkg);
+  const runner = await runnerOf(root, pkg, projectRoot, fs);
   const base: JsTestConfig = { runner, root, source: 'defaults', include: [...jsRunnerDefaults[runner]], regex: [], exclude: [], roots: [] };
   const rootDir = (p: string) => join(root, p.replace(/^<rootDir>\/?/, ''));
   if (runner === 'vitest') {
     for (const name of ['vitest.config', 'vite.config', 'vitest.workspace']) {
       for (const ext of configExts) {
         const path = join(root, `${name}.${ext}`);
-        const text = await readText(fs, path);
-        if (text === undefined) continue;
+        const raw = await readText(fs, path);
+        if (raw === undefined) continue;
+        const text = withoutObjects(raw, nonTestObjects);
         const include = literalArray(text, 'include');
         const exclude = literalArray(text, 'exclude');
         const dir = literalString(text, 'dir');

@@ -26,13 +26,15 @@ export interface PreparedRun {
   nothingToRun?: TestRun;
   /** The same run with pytest's plugin autoloading, when this one loads only the project's plugins. */
   withAutoload?(): PreparedRun;
+  /** Project files the run must see with other text (the unsaved documents, for runners that load from disk). */
+  overlays?: Record<string, string>;
 }
 
 /** How a file's run could join a session shared with other files (sharedTestSession.ts). */
 export type ShareSpec =
   | { kind: 'python'; config: Omit<PythonTestRunnerConfig, 'marker'> }
   | { kind: 'node'; tests: TestFile[] }
-  | { kind: 'framework'; base: Omit<FrameworkRunnerConfig, 'marker'> };
+  | { kind: 'framework'; base: Omit<FrameworkRunnerConfig, 'marker'>; overlays?: Record<string, string> };
 
 /** Everything about one file's run but the run itself. */
 export interface RunPlan {
@@ -62,15 +64,16 @@ export function pythonPrepared(config: Omit<PythonTestRunnerConfig, 'marker'>, s
   };
 }
 
-/** A vitest / jest run of `base`. */
-export function frameworkPrepared(base: Omit<FrameworkRunnerConfig, 'marker'>, keyParts: unknown[]): PreparedRun {
+/** A vitest / jest run of `base`; `overlays` mount unsaved texts over their files (the framework loads from disk). */
+export function frameworkPrepared(base: Omit<FrameworkRunnerConfig, 'marker'>, keyParts: unknown[], overlays?: Record<string, string>): PreparedRun {
   return {
     interpreter: 'node',
     args: [frameworkRunnerFile],
     files: { [frameworkRunnerFile]: frameworkRunner },
     keyParts,
+    ...(overlays ? { overlays } : {}),
     withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),
-    parse: (res, marker) => parseTestRun(res, marker, (f) => f),
+    parse: (res, marker, view) => ({ ...parseTestRun(res, marker, (f) => f, view), reportsAtEnd: true }),
   };
 }
 

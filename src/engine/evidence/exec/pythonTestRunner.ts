@@ -72,7 +72,11 @@ os.chdir(_cfg['root'])
 # Tests not started before the budget runs out are left unrun (and counted) rather than cut off
 # mid-test by the sandbox's timeout, which would read as a hang in whichever test was running.
 import time as _time
-_deadline = _time.monotonic() + _cfg.get('budgetMs', 10 ** 9) / 1000.0
+_t0 = _time.monotonic()
+_deadline = _t0 + _cfg.get('budgetMs', 10 ** 9) / 1000.0
+
+def _ms():
+    return int((_time.monotonic() - _t0) * 1000)
 _unrun = [0]
 
 def _over_budget():
@@ -202,9 +206,25 @@ def _run_pytest():
         def pytest_runtest_call(self, item):
             _cov_start()
             try:
-                yield
+                outcome = yield
             finally:
                 item.critic_cov = _cov_take()
+            # Line tracing keeps frames and objects alive: a test about memory (a leak test that
+            # counts gc.get_objects()) can fail only because it was traced. A failure under
+            # tracing is confirmed by running the test once more untraced, as plain pytest would;
+            # when that run passes, the test passed (without coverage for it).
+            exc = outcome.excinfo
+            if exc is None or item.critic_cov is None or _over_budget() or item.get_closest_marker('xfail') is not None:
+                return
+            if issubclass(exc[0], (pytest.skip.Exception, pytest.xfail.Exception)) or not issubclass(exc[0], Exception):
+                return
+            try:
+                item.runtest()
+            except BaseException:
+                return
+            item.critic_cov = None
+            item.critic_untraced = True
+            outcome.force_result(None)
 
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_makereport(self, item, call):
@@ -225,7 +245,7 @@ def _run_pytest():
 
         def pytest_runtest_logstart(self, nodeid, location):
             f, l = self._where(location)
-            _emit({'t': 'start', 'id': nodeid, 'name': nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'src': self._src(nodeid)})
+            _emit({'t': 'start', 'id': nodeid, 'name': nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'src': self._src(nodeid), 'ms': _ms()})
 
         def pytest_runtest_logreport(self, report):
             if report.when != 'call' and not report.failed and not (report.when == 'setup' and report.skipped):
@@ -335,7 +355,7 @@ def _run_unittest():
             if _over_budget():
                 self.stop()
             super().startTest(test)
-            _emit(base(test, 'start'))
+            _emit(dict(base(test, 'start'), ms=_ms()))
             _cov_start()
         def addSuccess(self, test):
             _emit(dict(base(test, 'result'), outcome='passed'))

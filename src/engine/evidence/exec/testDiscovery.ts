@@ -18,6 +18,7 @@ import { jsTestConfigFor, type JsTestConfig } from './jsTestConfig.js';
 import { pytestConfigFor, isNorecurse, matchesPythonFiles, type PytestConfig } from './pytestConfig.js';
 import { pythonImportTargets, resolvesTo } from './pythonImports.js';
 import { pythonModuleOf } from './pythonModule.js';
+import { jsExtensions, jsImportsReach } from './jsImports.js';
 import { matchesGlob } from './testGlobs.js';
 import type { ParseMemo } from './parseMemo.js';
 
@@ -51,7 +52,6 @@ export interface Discovery {
 
 /** Never searched, whatever a configuration says. */
 const skippedDirs = new Set(['node_modules', '.git', '.hg', '.venv', 'venv', 'env', '.env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'dist', 'build', 'out', 'coverage', '.next', 'site-packages']);
-const jsExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 const maxListed = 20_000;
 
 /** Whether a path looks like a test file by the common conventions (no configuration read). */
@@ -133,16 +133,6 @@ async function collectTestFiles(starts: readonly string[], walk: Walk, limit: nu
     }
   }
   return { files, capped };
-}
-
-function importsJsModule(test: ParsedFile, testFile: string, target: string): boolean {
-  const wanted = stripJsExtension(target);
-  for (const imp of test.imports) {
-    if (!imp.source.startsWith('.')) continue;
-    const p = stripJsExtension(resolve(dirname(testFile), imp.source));
-    if (p === wanted || (basename(wanted) === 'index' && p === dirname(wanted))) return true;
-  }
-  return false;
 }
 
 /** Where a Python project's runner looks, and which files it collects. */
@@ -233,7 +223,9 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
     };
     // Cheap filter before parsing: an import that reaches the module names it (or, for a package re-export, its package).
     const pkg = python && target!.name.includes('.') ? target!.name.split('.')[0]! : undefined;
-    if (!text.includes(needle) && !(pkg && text.includes(pkg))) {
+    // JS/TS: `import … from '../src'` names a folder whose index re-exports the module.
+    const relativeJs = !python && /(['"])\.\.?(?:\/[^'"\n]*)?\1/.test(text);
+    if (!text.includes(needle) && !(pkg && text.includes(pkg)) && !relativeJs) {
       no(`does not mention ${needle}`);
       continue;
     }
@@ -248,10 +240,14 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
           importRoots.add(how.root);
           log(`related: ${rel(file)} (imports ${how.via})`);
         } else no(`its imports (${pythonImportTargets(parsed, await pythonModuleOf(file, opts.fs)).slice(0, 4).join(', ') || 'none'}) do not reach ${target!.name}`);
-      } else if (importsJsModule(parsed, file, doc.path)) {
-        out.push(file);
-        log(`related: ${rel(file)} (imports ${basename(doc.path)})`);
-      } else no(`does not import ${basename(doc.path)}`);
+      } else {
+        const textOf = (p: string) => (p === doc.path ? Promise.resolve(doc.text) : opts.fs.readFile(p).catch(() => undefined));
+        const how = await jsImportsReach(file, parsed.imports.map((i) => i.source), doc.path, doc.projectRoot, opts.fs, textOf);
+        if (how) {
+          (how.reexport ? throughPackage : out).push(file);
+          log(`related: ${rel(file)} (imports ${how.reexport ? `${how.via}, which re-exports ${basename(doc.path)}` : basename(doc.path)})`);
+        } else no(`does not import ${basename(doc.path)}${relativeJs ? ' (nor a module re-exporting it)' : ''}`);
+      }
     } finally {
       opts.syntax.drop(key);
     }

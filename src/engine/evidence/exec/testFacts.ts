@@ -16,14 +16,15 @@ export interface CallSite {
 }
 
 export interface TestCall {
-  /** The test's title as written (first string argument). */
+  /** The test's title as written (first string argument); a computed title (a template with
+   * substitutions, a variable) is its source text, which never equals a reported name. */
   name: string;
   range: Range;
 }
 
 export interface TestFileFacts {
   calls: CallSite[];
-  /** JS only: `test` / `it` / `describe` calls with a literal title. */
+  /** JS only: `test` / `it` / `describe` calls (with a title literal or computed). */
   tests: TestCall[];
   /** Functions and classes of the test file (Python tests are functions and methods). */
   units: CodeUnit[];
@@ -74,8 +75,9 @@ export async function testFileFacts(syntax: SyntaxService, file: string, text: s
           if (language === 'python' || node.type !== 'call_expression') continue;
           // `test.only('x')` and `t.test('x')` count too: the called name is what matters.
           if (!testFunctions.has(name)) continue;
-          const title = literalText(node.childForFieldName('arguments')?.namedChildren[0]);
-          if (title !== undefined) tests.push({ name: title, range: nodeRange(node) });
+          const first = node.childForFieldName('arguments')?.namedChildren[0];
+          // Computed titles (`test(`${t.input} -> ${t.out}`, …)` in a loop) still say where the test is written.
+          if (first) tests.push({ name: literalText(first) ?? first.text, range: nodeRange(node) });
         }
         return { calls, tests, units: extractUnits(tree, grammar) };
       },

@@ -37,6 +37,10 @@ export interface TestResult {
   lines?: number[];
   /** The test file the runner collected the test from (a shared session's results are split by it). */
   src: string;
+  /** When the test started, in ms since the runner started (Python runners report it). */
+  startedMs?: number;
+  /** The test executed a line of the file under critique (told as it happens, with line coverage on). */
+  touched?: boolean;
 }
 
 export interface TestRun {
@@ -48,6 +52,8 @@ export interface TestRun {
   /** Names the file under critique was imported under, when the runner tracks it (Python). */
   loadedAs?: string[];
   /** The runner tracks whether the file under critique is imported at all. */
+  /** The runner reports results only when it ends (vitest's and jest's JSON report): a run cut off by the timeout says nothing about which test was running. */
+  reportsAtEnd?: boolean;
   tracksLoading?: boolean;
   /** Tests left unrun because the run's time budget was spent. */
   unrun?: number;
@@ -86,7 +92,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       frames: stack ? v8Frames(stack).reverse() : frames(ev.frames),
       src: originalOf(normaliseFramePath(str(ev.src) ?? str(ev.file) ?? '')),
     });
-    if (t === 'start') current = base();
+    if (t === 'start') current = { ...base(), startedMs: int(ev.ms) };
     else if (t === 'result') {
       const r = base();
       const outcome = str(ev.outcome);
@@ -108,6 +114,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       if (!view || (str(ev.file) ?? view.target) === view.target) (run.loadedAs ??= []).push(str(ev.name) ?? '');
     }
     else if (t === 'budget') run.unrun = int(ev.unrun);
+    else if (t === 'touch' && current && (!view || (int(ev.f) ?? 0) === view.index)) current.touched = true;
     else if (t === 'end') ended = true;
   }
   if (!ended && !run.importError) {
@@ -172,7 +179,18 @@ function testRangeOf(r: TestResult, tf: TestFile | undefined): Range | undefined
     return unit.name === moduleUnitName ? lineRange(tf.text, line) : unit.range;
   }
   const leaf = r.name.split(' > ').pop()!;
-  return tf.facts.tests.find((t) => t.name === leaf)?.range;
+  const named = tf.facts.tests.find((t) => t.name === leaf);
+  if (named) return named.range;
+  // A computed title (tests generated in a loop): the innermost test call around the line the
+  // runner reported, or around the failed assertion.
+  const assertion = r.frames.filter((f) => f.file === tf.path).pop();
+  const line = r.line > 0 ? r.line - 1 : assertion ? assertion.line - 1 : -1;
+  let best: Range | undefined;
+  for (const t of tf.facts.tests) {
+    if (t.range.start.line > line || t.range.end.line < line) continue;
+    if (!best || t.range.start.line > best.start.line || (t.range.start.line === best.start.line && t.range.end.line < best.end.line)) best = t.range;
+  }
+  return best;
 }
 
 /**
@@ -324,6 +342,31 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
           ? `${who} ${limitDescription(s.limit!, execution)}`
           : `${who} stopped the test runner: it ${oneLine(s.exit, 200)}`;
     const rule = s.kind === 'timeout' ? execRules.timeout : s.kind === 'limit' ? execRules.limit : execRules.crashed;
+    // A test that started late in the run (on a loaded machine, after slow ones) and was still
+    // running when the run's time ran out had too little time to say anything about a hang.
+    const left = cur?.startedMs !== undefined ? execution.testTimeoutMs - cur.startedMs : undefined;
+    // Only known with line coverage on (the runner tells when a test first runs a line of the file).
+    if (s.kind === 'timeout' && !cur && run.reportsAtEnd) {
+      // E.g. vitest with jsdom on a loaded machine: no result at all is not a hang in this file.
+      findings.push({ ...executedError(source, rule, `The project's test runner did not finish within ${seconds(execution.testTimeoutMs)} and reports its results only at the end, so nothing is known about the tests: not evidence of a hang; raise execution.testTimeoutMs to let it finish`, doc.path, p.range, p.related), level: 'note' });
+      return { findings, records };
+    }
+    const unplaced = cur !== undefined && execution.lineCoverage && !cur.touched && 'unplaced' in p && p.unplaced === true;
+    if (s.kind === 'timeout' && cur && unplaced) {
+      // As for a failure: a test that calls nothing this file defines (and has no frame in it)
+      // says nothing about it, and a slow test of another module is not a hang here.
+      findings.push({ ...executedError(source, rule, `${message} — the test calls nothing this file defines and never ran a line of it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note' });
+      records.push({ kind: 'test', unit: p.unit.name, status: 'timeout', subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
+      return { findings, records };
+    }
+    if (s.kind === 'timeout' && cur && left !== undefined && left < execution.testTimeoutMs / 2) {
+      findings.push({
+        ...executedError(source, rule, `${who} was still running when the test run's ${seconds(execution.testTimeoutMs)} ran out, but it started ${seconds(cur.startedMs!)} into the run and had only ${seconds(Math.max(0, left))}: not evidence of a hang; raise execution.testTimeoutMs to let it finish`, doc.path, p.range, p.related),
+        level: 'note',
+      });
+      records.push({ kind: 'test', unit: p.unit.name, status: 'timeout', subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
+      return { findings, records };
+    }
     findings.push(executedError(source, rule, message, doc.path, p.range, p.related));
     if (cur) records.push({ kind: 'test', unit: p.unit.name, status: s.kind === 'crashed' ? 'error' : s.kind, subject: cur.name, file: cur.file, range: p.testRange ?? lineRange(testFiles.get(cur.file)?.text ?? '', Math.max(0, cur.line - 1)) });
   }
