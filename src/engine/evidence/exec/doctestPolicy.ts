@@ -5,7 +5,6 @@
  * examples may be illustrations that drifted (markupsafe's `Markup.escape` docstring), so a
  * failing one is a warning that says so.
  */
-import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
 import type { PytestConfig } from './pytestConfig.js';
@@ -31,18 +30,14 @@ async function read(fs: FileSystemPort, path: string): Promise<string | undefine
 }
 
 /** `*.py` files under `dir` (bounded), for the tests that load doctests themselves. */
-async function pythonFiles(dir: string, out: string[], depth = 0): Promise<void> {
+async function pythonFiles(dir: string, out: string[], fs: FileSystemPort, depth = 0): Promise<void> {
   if (out.length >= maxTestFiles || depth > 4) return;
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
+  const entries = await fs.readdir(dir).catch(() => undefined);
+  if (!entries) return;
   for (const e of entries) {
     if (out.length >= maxTestFiles) return;
-    if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== '__pycache__') await pythonFiles(join(dir, e.name), out, depth + 1);
-    else if (e.isFile() && e.name.endsWith('.py')) out.push(join(dir, e.name));
+    if (e.isDirectory && !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== '__pycache__') await pythonFiles(join(dir, e.name), out, fs, depth + 1);
+    else if (e.isFile && e.name.endsWith('.py')) out.push(join(dir, e.name));
   }
 }
 
@@ -55,14 +50,10 @@ export async function doctestPolicy(cfg: PytestConfig, projectRoot: string, fs: 
   const files = roots.flatMap((r) => projectFiles.map((f) => join(r, f)));
   for (const r of roots) {
     const workflows = join(r, '.github', 'workflows');
-    try {
-      for (const w of await readdir(workflows)) if (/\.ya?ml$/.test(w)) files.push(join(workflows, w));
-    } catch {
-      /* no workflows */
-    }
+    for (const w of (await fs.readdir(workflows).catch(() => undefined)) ?? []) if (/\.ya?ml$/.test(w.name)) files.push(join(workflows, w.name));
   }
   const tests: string[] = [];
-  for (const t of cfg.testpaths.length ? cfg.testpaths.map((p) => join(cfg.rootdir, p)) : [join(cfg.rootdir, 'tests'), join(cfg.rootdir, 'test')]) await pythonFiles(t, tests);
+  for (const t of cfg.testpaths.length ? cfg.testpaths.map((p) => join(cfg.rootdir, p)) : [join(cfg.rootdir, 'tests'), join(cfg.rootdir, 'test')]) await pythonFiles(t, tests, fs);
   for (const f of [...files, ...tests]) {
     const text = await read(fs, f);
     if (text !== undefined && runsDoctests.test(text)) return { runs: true, config };
