@@ -7,7 +7,7 @@
 import { abortable } from '../../abort.js';
 import type { Logger } from '../../types.js';
 import type { SourceDocument } from '../tool.js';
-import type { BatchSeed } from './pythonExampleBatch.js';
+import type { BatchSeed } from './exampleBatches.js';
 
 /** Files per batch run at most, and batch runs at once. */
 const batchChunk = 40;

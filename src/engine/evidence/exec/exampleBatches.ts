@@ -8,7 +8,7 @@
 import { throwIfAborted } from '../../abort.js';
 import type { LimitHit, Sandbox, SandboxRunRequest, SandboxRunResult } from '../../sandbox/types.js';
 import { CoverageTable } from './coverageCollector.js';
-import { collectResults, frames, int, newMarker, readsOf, runnerEvents, str, type Frame } from './protocol.js';
+import { collectResults, frames, int, markedEvents, newMarker, readsOf, runnerEvents, str, type Frame } from './protocol.js';
 
 export type ExampleStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'limit' | 'crashed';
 
@@ -201,4 +201,38 @@ export function absorbRun(state: BatchState, events: readonly Record<string, unk
   });
   if (!skip.includes(test)) skip.push(test);
   return undefined;
+}
+
+/** Where a module stands after a batch of many modules: finished (`done`), or a state to carry on from. */
+export interface BatchSeed {
+  state: BatchState;
+  done?: BatchesResult;
+}
+
+/**
+ * Each module's seed from a many-module batch's result stream: the batch's own `exit {i, how, code}`
+ * events (under `marker`) say how each module's turn ended, its own events (under `markers[i]`)
+ * what it reported. A module the batch cannot vouch for (no exit, a crash, a limit, an early exit)
+ * gets undefined and runs again on its own. `timeoutExit` is how the batch stops a hung module.
+ */
+export function batchSeeds(stream: string, marker: string, markers: readonly string[], timeoutExit: string): Array<BatchSeed | undefined> {
+  const exits = new Map<number, Record<string, unknown>>();
+  for (const ev of markedEvents(stream, marker)) {
+    const i = int(ev.i);
+    if (str(ev.t) === 'exit' && i !== undefined && !exits.has(i)) exits.set(i, ev);
+  }
+  return markers.map((m, i) => {
+    const exit = exits.get(i);
+    if (!exit) return undefined;
+    const events = markedEvents(stream, m);
+    const state = newBatchState();
+    if (exit.how === 'timeout') {
+      const done = absorbRun(state, events, { kind: 'timeout', limit: 'timeout', exit: timeoutExit });
+      return { state, ...(done ? { done } : {}) };
+    }
+    // A clean exit that reached the end (or the import failure) is final; anything else is not vouched for.
+    if (exit.how !== 'exit' || exit.code !== 0 || !events.some((e) => e.t === 'end' || e.t === 'import')) return undefined;
+    const done = absorbRun(state, events, { kind: 'crashed', exit: 'exited early' });
+    return done ? { state, done } : undefined;
+  });
 }

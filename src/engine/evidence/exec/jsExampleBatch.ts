@@ -10,10 +10,9 @@
  */
 import { SandboxError } from '../../sandbox/sandbox.js';
 import type { Sandbox } from '../../sandbox/types.js';
-import { absorbRun, newBatchState } from './exampleBatches.js';
+import { batchSeeds, type BatchSeed } from './exampleBatches.js';
 import { jsExampleBundleFile, jsExampleRunner, type JsExampleRunnerConfig } from './jsExampleRunner.js';
-import type { BatchSeed } from './pythonExampleBatch.js';
-import { collectResults, int, markedEvents, newMarker, runnerConfigFile, runnerResultsFile, str } from './protocol.js';
+import { collectResults, newMarker, runnerConfigFile, runnerResultsFile } from './protocol.js';
 
 export const jsBatchRunnerFile = 'critic_examples_batch.mjs';
 
@@ -104,22 +103,5 @@ export async function runJsExampleBatch(req: JsBatchRequest): Promise<Array<Batc
   });
   const stream = res.collected?.[runnerResultsFile];
   if (stream === undefined) throw new SandboxError('The example batch needs the sandbox result channel.');
-  const exits = new Map<number, Record<string, unknown>>();
-  for (const ev of markedEvents(stream, marker)) {
-    const i = int(ev.i);
-    if (str(ev.t) === 'exit' && i !== undefined && !exits.has(i)) exits.set(i, ev);
-  }
-  return req.modules.map((_, i) => {
-    const exit = exits.get(i);
-    if (!exit) return undefined;
-    const events = markedEvents(stream, markers[i]!);
-    const state = newBatchState();
-    if (exit.how === 'timeout') {
-      const done = absorbRun(state, events, { kind: 'timeout', limit: 'timeout', exit: 'was stopped' });
-      return { state, ...(done ? { done } : {}) };
-    }
-    if (exit.how !== 'exit' || exit.code !== 0 || !events.some((e) => e.t === 'end' || e.t === 'import')) return undefined;
-    const done = absorbRun(state, events, { kind: 'crashed', exit: 'exited early' });
-    return done ? { state, done } : undefined;
-  });
+  return batchSeeds(stream, marker, markers, 'was stopped');
 }

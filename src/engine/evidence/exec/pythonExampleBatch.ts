@@ -11,8 +11,8 @@
  */
 import { SandboxError } from '../../sandbox/sandbox.js';
 import type { Sandbox } from '../../sandbox/types.js';
-import { absorbRun, newBatchState, type BatchesResult, type BatchState } from './exampleBatches.js';
-import { collectResults, int, markedEvents, newMarker, runnerConfigFile, runnerResultsFile, str } from './protocol.js';
+import { batchSeeds, type BatchSeed } from './exampleBatches.js';
+import { collectResults, newMarker, runnerConfigFile, runnerResultsFile } from './protocol.js';
 import { pythonDoctestBody, pythonDoctestImports, type DoctestRunnerConfig } from './pythonDoctestRunner.js';
 import { pythonRunnerPrelude } from './runnerPrelude.js';
 
@@ -25,11 +25,6 @@ export interface BatchModule {
   text: string;
 }
 
-/** Where a module stands after the batch: finished (`done`), or a state to carry on from. */
-export interface BatchSeed {
-  state: BatchState;
-  done?: BatchesResult;
-}
 
 // Python in String.raw (see runnerPrelude.ts); it must never contain a backtick or a dollar-brace
 // apart from the spliced snippets.
@@ -175,23 +170,5 @@ export async function runPythonExampleBatch(req: BatchRequest): Promise<Array<Ba
   });
   const stream = res.collected?.[runnerResultsFile];
   if (stream === undefined) throw new SandboxError('The example batch needs the sandbox result channel.');
-  const exits = new Map<number, Record<string, unknown>>();
-  for (const ev of markedEvents(stream, marker)) {
-    const i = int(ev.i);
-    if (str(ev.t) === 'exit' && i !== undefined && !exits.has(i)) exits.set(i, ev);
-  }
-  return req.modules.map((_, i) => {
-    const exit = exits.get(i);
-    if (!exit) return undefined;
-    const events = markedEvents(stream, markers[i]!);
-    const state = newBatchState();
-    if (exit.how === 'timeout') {
-      const done = absorbRun(state, events, { kind: 'timeout', limit: 'timeout', exit: 'was killed by SIGKILL' });
-      return { state, ...(done ? { done } : {}) };
-    }
-    // A clean exit that reached the end (or the import failure) is final; anything else is not vouched for.
-    if (exit.how !== 'exit' || exit.code !== 0 || !events.some((e) => e.t === 'end' || e.t === 'import')) return undefined;
-    const done = absorbRun(state, events, { kind: 'crashed', exit: 'exited early' });
-    return done ? { state, done } : undefined;
-  });
+  return batchSeeds(stream, marker, markers, 'was killed by SIGKILL');
 }
