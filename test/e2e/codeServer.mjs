@@ -4,7 +4,7 @@
 //
 // This file is imported by tests and also picked up as a test file by `node --test test/`, so it
 // must have no side effects at import time.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -498,4 +498,16 @@ export function folderUrl(server, folder) {
 
 function exactText(s) {
   return new RegExp(`^\\s*${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+let packaged;
+/** The Critic .vsix, packaged once per test process from the repository (its .vscodeignore decides what goes in). */
+export function criticVsix() {
+  packaged ??= mkdtemp(join(tmpdir(), 'critic-e2e-vsix-')).then((dir) => packageVsix(repoRoot, join(dir, 'critic-0.1.0.vsix')));
+  return packaged;
+}
+
+/** git in `cwd` with a fixed identity (the e2e workspaces are fresh repositories). */
+export function git(cwd, ...args) {
+  return execFileSync('git', ['-c', 'user.name=Critic Test', '-c', 'user.email=test@critic.invalid', ...args], { cwd, encoding: 'utf8' });
 }

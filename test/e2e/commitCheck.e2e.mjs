@@ -23,7 +23,9 @@ import { join } from 'node:path';
 import {
   e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand,
   saveFailureArtifacts, screenshot, sleep, startCodeServer, waitForNotification, waitForProblems,
+  git,
 } from './codeServer.mjs';
+import { goToLine } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
 
 const unavailable = e2eUnavailableReason()
@@ -43,10 +45,6 @@ const settings = (extra = {}) => JSON.stringify({
   'git.diagnosticsCommitHook.sources': { critic: 'error' },
   ...extra,
 }, null, 2);
-
-function git(cwd, ...args) {
-  return execFileSync('git', ['-c', 'user.name=Critic Test', '-c', 'user.email=test@critic.invalid', ...args], { cwd, encoding: 'utf8' });
-}
 
 function criticLog(server) {
   const found = [];
@@ -68,15 +66,6 @@ async function problemRows(page) {
   const rows = page.locator('.markers-panel .monaco-list-row');
   await rows.first().waitFor({ timeout: 15_000 }).catch(() => {});
   return (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
-}
-
-async function goToLine(page, line, column = 1) {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`:${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** The commit box of the Source Control view, focused, with `message` in it. */

@@ -20,7 +20,9 @@ import {
   defaultArtifactsDir, e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench,
   packageVsix, problemsCount, repoRoot, runCommand, saveFailureArtifacts, screenshot, sleep, startCodeServer,
   waitForNotification, waitForProblems,
+  criticVsix, git,
 } from './codeServer.mjs';
+import { goToLine } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
 
 const unavailable = e2eUnavailableReason()
@@ -33,16 +35,6 @@ const modelSettings = (url) => ({ 'critic.model.provider': 'openai', 'critic.mod
 
 const fixedAdd = 'def add(a, b):\n    """Return the sum of a and b.\n\n    >>> add(2, 2)\n    4\n    """\n    return a + b';
 const fixedScaledTotal = 'def scaled_total(items, factor):\n    total = 0\n    for item in items:\n        total += item\n    return total * factor';
-
-/** Puts the caret on a 1-based line with Go to Line (Ctrl+G). */
-async function goToLine(page, line, column = 1) {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`:${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
 
 /** Opens the quick-fix menu at the caret (Ctrl+.) and chooses the action whose title starts with `title` (keyboard, like a user). */
 async function quickFix(page, title, { shot } = {}) {
@@ -160,17 +152,6 @@ function criticLog(server) {
   };
   if (existsSync(logs)) walk(logs);
   return found.map((p) => readFileSync(p, 'utf8')).join('\n');
-}
-
-let packaged;
-/** The Critic .vsix, packaged once per run from the repository (its .vscodeignore decides what goes in). */
-function criticVsix() {
-  packaged ??= mkdtemp(join(tmpdir(), 'critic-e2e-vsix-')).then((dir) => packageVsix(repoRoot, join(dir, 'critic-0.1.0.vsix')));
-  return packaged;
-}
-
-function git(cwd, ...args) {
-  return execFileSync('git', ['-c', 'user.name=Critic Test', '-c', 'user.email=test@critic.invalid', ...args], { cwd, encoding: 'utf8' });
 }
 
 test('Critic in VS Code: critique, diagnostics, hover, quick fixes, findings view, hints, autoCheck, changes, report, walkthrough', { skip, timeout: 480_000 }, async (t) => {

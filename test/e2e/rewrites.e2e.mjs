@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import {
   e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand,
   saveFailureArtifacts, screenshot, sleep, startCodeServer, waitForNotification, waitForProblems,
+  criticVsix, git,
 } from './codeServer.mjs';
 import { criticStatusItem, goToLine, hoverUntil, quickFix, waitForStatus } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
@@ -41,16 +42,6 @@ const wordsPy = `def join_words(words, separator, prefix, suffix):
     """
     return prefix + separator.join(words[1:]) + suffix
 `;
-
-let packaged;
-function criticVsix() {
-  packaged ??= mkdtemp(join(tmpdir(), 'critic-e2e-vsix-')).then((dir) => packageVsix(repoRoot, join(dir, 'critic-0.1.0.vsix')));
-  return packaged;
-}
-
-function git(cwd, ...args) {
-  return execFileSync('git', ['-c', 'user.name=Critic Test', '-c', 'user.email=test@critic.invalid', ...args], { cwd, encoding: 'utf8' });
-}
 
 /** A copy of the e2e workspace (a git repository) with the model pointed at `modelUrl`. */
 async function workspaceCopy(tmp, modelUrl, extra = {}) {
