@@ -164,6 +164,7 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
 
     const { models, notice: keyNotice } = chooseModels(opts, io.env, project, ctx.log);
     const configNotices: Report['notices'] = [
+      ...project.warnings.map((message) => ({ tool: 'config', message })),
       ...(trustNotice ? [{ tool: 'config', message: trustNotice }] : []),
       ...(keyNotice ? [{ tool: 'model', message: keyNotice }] : []),
     ];
