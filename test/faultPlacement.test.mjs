@@ -184,7 +184,7 @@ for (const py of interpreters) {
       assert.equal(res.status, 0, res.stderr);
       const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
       // Each run tells the first line of the target it executes at once (a run cut off by a timeout never reports its lines).
-      assert.deepEqual(events.filter((e) => e.t === 'touch'), [{ t: 'touch' }, { t: 'touch' }]);
+      assert.deepEqual(events.filter((e) => e.t === 'touch'), [{ t: 'touch', f: 0 }, { t: 'touch', f: 0 }]);
       const lines = events.filter((e) => e.t !== 'touch');
       assert.deepEqual(lines[0], { t: 'cov', n: 0, lines: '2-5,7' });
       assert.deepEqual(lines[1], { again: 0, first: 0, monitoring: !py.endsWith('python3.11') }, 'the same set is sent once and named again');
