@@ -511,3 +511,17 @@ export function criticVsix() {
 export function git(cwd, ...args) {
   return execFileSync('git', ['-c', 'user.name=Critic Test', '-c', 'user.email=test@critic.invalid', ...args], { cwd, encoding: 'utf8' });
 }
+
+/** User settings that point Critic at a model server: machine-scoped, so a workspace cannot set them. */
+export const modelSettings = (url) => ({ 'critic.model.provider': 'openai', 'critic.model.baseUrl': url, 'critic.model.name': 'test-model' });
+
+/** Waits until `read()` (a log) matches `re`; VS Code writes its log files asynchronously. */
+export async function waitForText(read, re, { timeoutMs = 15_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let text = read();
+  while (!re.test(text) && Date.now() < deadline) {
+    await sleep(250);
+    text = read();
+  }
+  return text;
+}

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import {
   e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand,
   saveFailureArtifacts, screenshot, sleep, startCodeServer, waitForNotification, waitForProblems,
-  git,
+  git, modelSettings, waitForText,
 } from './codeServer.mjs';
 import { goToLine } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
@@ -160,7 +160,7 @@ test('commit check: staged findings mapped onto the working file, undo restores 
     await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.tabs-container .tab', { hasText: 'calc.py' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await waitForProblems(page, (c) => c.errors === 1, { timeoutMs: 60_000 });
-    assert.match(criticLog(server), /restored 1 findings of 1 unchanged files from the last session/);
+    assert.match(await waitForText(() => criticLog(server), /restored 1 findings of 1 unchanged files from the last session/), /restored 1 findings of 1 unchanged files from the last session/);
     await screenshot(page, 'critic-commit-04-restored-after-reload');
     await commitBox(page, 'Use scale');
     await page.keyboard.press('Control+Enter');
@@ -215,10 +215,11 @@ test('a model finding stays visible, marked re-checking, while its function is c
   let server, browser;
   try {
     await cp(fixture, workspace, { recursive: true });
-    await writeFile(join(workspace, '.vscode', 'settings.json'), settings({ 'critic.model.provider': 'openai', 'critic.model.baseUrl': model.url, 'critic.model.name': 'test-model' }));
+    await writeFile(join(workspace, '.vscode', 'settings.json'), settings());
     const vsixDir = await mkdtemp(join(tmpdir(), 'critic-e2e-vsix-'));
     const vsix = await packageVsix(repoRoot, join(vsixDir, 'critic-0.1.0.vsix'));
-    server = await startCodeServer({ workspace, vsix: [vsix] });
+    // The model is the user's choice (machine-scoped settings), not the workspace's.
+    server = await startCodeServer({ workspace, vsix: [vsix], settings: modelSettings(model.url) });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server);

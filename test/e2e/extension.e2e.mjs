@@ -20,7 +20,7 @@ import {
   defaultArtifactsDir, e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench,
   packageVsix, problemsCount, repoRoot, runCommand, saveFailureArtifacts, screenshot, sleep, startCodeServer,
   waitForNotification, waitForProblems,
-  criticVsix, git,
+  criticVsix, git, modelSettings,
 } from './codeServer.mjs';
 import { goToLine } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
@@ -30,8 +30,6 @@ const unavailable = e2eUnavailableReason()
 const skip = unavailable && process.env.CRITIC_E2E_REQUIRED !== '1' ? unavailable : false;
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'e2e-workspace');
-// The model's settings are machine-scoped (user settings only): the workspace cannot choose where code goes.
-const modelSettings = (url) => ({ 'critic.model.provider': 'openai', 'critic.model.baseUrl': url, 'critic.model.name': 'test-model' });
 
 const fixedAdd = 'def add(a, b):\n    """Return the sum of a and b.\n\n    >>> add(2, 2)\n    4\n    """\n    return a + b';
 const fixedScaledTotal = 'def scaled_total(items, factor):\n    total = 0\n    for item in items:\n        total += item\n    return total * factor';

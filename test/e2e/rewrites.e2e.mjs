@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import {
   e2eUnavailableReason, editorText, launchBrowser, openFile, openWorkbench, packageVsix, repoRoot, runCommand,
   saveFailureArtifacts, screenshot, sleep, startCodeServer, waitForNotification, waitForProblems,
-  criticVsix, git,
+  criticVsix, git, modelSettings,
 } from './codeServer.mjs';
 import { criticStatusItem, goToLine, hoverUntil, quickFix, waitForStatus } from './workbenchActions.mjs';
 import { reply, startOpenAiServer } from '../support/openaiServer.mjs';
@@ -43,12 +43,10 @@ const wordsPy = `def join_words(words, separator, prefix, suffix):
     return prefix + separator.join(words[1:]) + suffix
 `;
 
-/** A copy of the e2e workspace (a git repository) with the model pointed at `modelUrl`. */
-async function workspaceCopy(tmp, modelUrl, extra = {}) {
+/** A copy of the e2e workspace (a git repository) with `extra` files; the model goes in the user settings (modelSettings). */
+async function workspaceCopy(tmp, extra = {}) {
   const workspace = join(tmp, 'workspace');
   await cp(fixture, workspace, { recursive: true });
-  const settingsFile = join(workspace, '.vscode', 'settings.json');
-  await writeFile(settingsFile, readFileSync(settingsFile, 'utf8').replace('http://127.0.0.1:9/v1', modelUrl ?? 'http://127.0.0.1:9/v1'));
   for (const [name, text] of Object.entries(extra)) await writeFile(join(workspace, name), text);
   git(workspace, 'init', '-q', '-b', 'main');
   git(workspace, 'add', '.');
@@ -92,9 +90,9 @@ test('rewrites: unverified labels and confirmation, stale notifications, Show Di
   });
   let server, browser;
   try {
-    const workspace = await workspaceCopy(tmp, model.url, { 'words.py': wordsPy });
+    const workspace = await workspaceCopy(tmp, { 'words.py': wordsPy });
     const original = readFileSync(join(workspace, 'calc.py'));
-    server = await startCodeServer({ workspace, vsix: [await criticVsix()], settings: { 'git.enabled': true, 'git.openRepositoryInParentFolders': 'never', 'critic.inlineHints': true } });
+    server = await startCodeServer({ workspace, vsix: [await criticVsix()], settings: { 'git.enabled': true, 'git.openRepositoryInParentFolders': 'never', 'critic.inlineHints': true, ...modelSettings(model.url) } });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server);
@@ -280,8 +278,9 @@ test('Restricted Mode explains itself once, and the status says examples, tests 
   const tmp = await mkdtemp(join(tmpdir(), 'critic-e2e-rw-untrusted-'));
   let server, browser;
   try {
-    const workspace = await workspaceCopy(tmp, undefined);
-    server = await startCodeServer({ workspace, vsix: [await criticVsix()] });
+    const workspace = await workspaceCopy(tmp);
+    // The user chose a model; an untrusted workspace still sends it nothing.
+    server = await startCodeServer({ workspace, vsix: [await criticVsix()], settings: modelSettings('http://127.0.0.1:9/v1') });
     browser = await launchBrowser();
     const { page } = browser;
     await openWorkbench(page, server, { trust: false });
