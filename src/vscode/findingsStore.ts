@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../engine/findings.js';
 import type { CodeUnit } from '../engine/syntax/units.js';
+import { Lru } from '../engine/lru.js';
 
 /** sha256 of a document's text, hex. */
 export function contentHash(text: string): string {
@@ -63,11 +64,13 @@ const historyKey = (uri: string, hash: string) => `${hash}\u0000${uri}`;
 
 export class FindingsStore {
   private readonly shown = new Map<string, DocumentFindings>();
-  /** Insertion order is recency: the first entry is evicted first. */
-  private readonly history = new Map<string, CheckedContent>();
+  /** Most recently checked or recalled last; the oldest is forgotten first. */
+  private readonly history: Lru<string, CheckedContent>;
   private readonly listeners = new Set<Listener>();
 
-  constructor(private readonly limits: StoreLimits = defaultStoreLimits) {}
+  constructor(private readonly limits: StoreLimits = defaultStoreLimits) {
+    this.history = new Lru(limits.maxEntries);
+  }
 
   /** Replaces what is shown for a document (an empty list removes it). */
   set(uri: string, findings: readonly ShownFinding[], content: { hash?: string; version?: number } = {}): void {
@@ -109,21 +112,12 @@ export class FindingsStore {
 
   /** A critique of this content finished: remember what it found (most recent last). */
   remember(entry: CheckedContent): void {
-    const key = historyKey(entry.uri, entry.hash);
-    this.history.delete(key);
-    this.history.set(key, { uri: entry.uri, hash: entry.hash, findings: entry.findings.map(plain), units: entry.units });
-    while (this.history.size > this.limits.maxEntries) this.history.delete(this.history.keys().next().value!);
+    this.history.set(historyKey(entry.uri, entry.hash), { uri: entry.uri, hash: entry.hash, findings: entry.findings.map(plain), units: entry.units });
   }
 
   /** What an earlier critique found for exactly this content of this document. */
   recall(uri: string, hash: string): CheckedContent | undefined {
-    const key = historyKey(uri, hash);
-    const entry = this.history.get(key);
-    if (entry) {
-      this.history.delete(key);
-      this.history.set(key, entry);
-    }
-    return entry;
+    return this.history.get(historyKey(uri, hash));
   }
 
   /** Whether any content of this document is remembered (cheap: checked on every edit). */
@@ -164,7 +158,6 @@ export class FindingsStore {
     const valid = data.entries.filter(isCheckedContent).slice(0, this.limits.maxEntries);
     // Stored most recent first; the history keeps the most recent last.
     for (const entry of valid.reverse()) if (!this.history.has(historyKey(entry.uri, entry.hash))) this.history.set(historyKey(entry.uri, entry.hash), entry);
-    while (this.history.size > this.limits.maxEntries) this.history.delete(this.history.keys().next().value!);
     return valid.length;
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { LanguageId } from '../../languages.js';
 import type { ParsedFile, SyntaxService } from '../../syntax/syntaxService.js';
+import { Lru } from '../../lru.js';
 import { testFileFacts, type TestFileFacts } from './testFacts.js';
 
 interface Entry<T> {
@@ -14,31 +15,29 @@ interface Entry<T> {
   value: Promise<T>;
 }
 
-class Lru<T> {
-  private readonly entries = new Map<string, Entry<T>>();
-  constructor(private readonly capacity: number) {}
+/** Parses (or reads facts of) a file once per text: the entry holds the text it came from. */
+class TextMemo<T> {
+  private readonly entries: Lru<string, Entry<T>>;
+  constructor(capacity: number) {
+    this.entries = new Lru(capacity);
+  }
 
   get(path: string, text: string, load: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(path);
-    if (hit && hit.text === text) {
-      this.entries.delete(path);
-      this.entries.set(path, hit);
-      return hit.value;
-    }
+    if (hit && hit.text === text) return hit.value;
     const value = load();
     // A failed parse (a cancelled signal) is not remembered.
     value.catch(() => {
-      if (this.entries.get(path)?.value === value) this.entries.delete(path);
+      if (this.entries.peek(path)?.value === value) this.entries.delete(path);
     });
     this.entries.set(path, { text, value });
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return value;
   }
 }
 
 export class ParseMemo {
-  private readonly parsed = new Lru<ParsedFile>(2_000);
-  private readonly facts = new Lru<TestFileFacts>(2_000);
+  private readonly parsed = new TextMemo<ParsedFile>(2_000);
+  private readonly facts = new TextMemo<TestFileFacts>(2_000);
 
   constructor(private readonly syntax: SyntaxService) {}
 
