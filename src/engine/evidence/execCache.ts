@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ProbeCache } from '../sandbox/probeCache.js';
 import type { Logger } from '../types.js';
 import type { ToolOutput } from './tool.js';
-import { readsUnchanged, type ReadFingerprints } from './readSet.js';
+import { isReadFingerprint, ReadChecks, readsUnchanged, withSignatures, type ReadFingerprints } from './readSet.js';
 import { Lru } from '../lru.js';
 
 export interface ExecCacheOptions {
@@ -61,6 +61,8 @@ interface Entry {
   value: ToolOutput;
   /** What the run read, checked on every hit: a change in any of them makes the entry stale. */
   reads?: ReadFingerprints;
+  /** A link entry (see `link`): the result's key; its `value` is empty. */
+  link?: string;
 }
 
 export class ExecCache {
@@ -84,14 +86,21 @@ export class ExecCache {
 
   /**
    * The cached output for `key`, or undefined (counted as a miss). An entry whose recorded reads
-   * changed since it was stored is stale: dropped and counted as a miss. Returns a copy.
+   * changed since it was stored is stale: dropped and counted as a miss. Returns a copy. `checks`
+   * is the check's memo of stats and hashes, shared by all its lookups (readSet.ts).
    */
-  async get(key: string): Promise<ToolOutput | undefined> {
+  async get(key: string, checks: ReadChecks = new ReadChecks()): Promise<ToolOutput | undefined> {
     key = this.salted(key);
     let entry = this.entries.get(key);
     const fromDisk = !entry;
     entry ??= await this.readDisk(key);
-    if (entry && (!entry.reads || (await readsUnchanged(entry.reads)))) {
+    if (entry && (!entry.reads || (await readsUnchanged(entry.reads, checks)))) {
+      // Reads confirmed by hashing that can now vouch by their stat: stored, so the next check only stats them.
+      const signed = entry.reads && (await withSignatures(entry.reads, checks));
+      if (signed) {
+        entry = { ...entry, reads: signed };
+        await this.persist(key, entry);
+      }
       this.remember(key, entry);
       this.hitCount++;
       if (fromDisk) this.diskHitCount++;
@@ -113,6 +122,10 @@ export class ExecCache {
     key = this.salted(key);
     const entry: Entry = { value: structuredClone(value), ...(reads ? { reads } : {}) };
     this.remember(key, entry);
+    await this.persist(key, entry);
+  }
+
+  private async persist(key: string, entry: Entry): Promise<void> {
     if (!this.options.dir) return;
     try {
       await mkdir(this.options.dir, { recursive: true });
@@ -124,6 +137,31 @@ export class ExecCache {
     } catch (err) {
       this.options.log?.debug(`execution cache: could not write ${this.options.dir}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The result key that planning these inputs (`front`: what is known before any file is read)
+   * came to last time, while everything the planning read is unchanged: a cached check then skips
+   * planning (test discovery, parsing, bundling) and goes straight to the result. Not counted in
+   * the stats.
+   */
+  async linked(front: string, checks: ReadChecks = new ReadChecks()): Promise<string | undefined> {
+    const key = this.salted(execCacheKey(['link', front]));
+    const entry = this.entries.get(key) ?? (await this.readDisk(key));
+    if (!entry?.link || !entry.reads || !(await readsUnchanged(entry.reads, checks))) return undefined;
+    const signed = await withSignatures(entry.reads, checks);
+    const kept = signed ? { ...entry, reads: signed } : entry;
+    if (signed) await this.persist(key, kept);
+    this.remember(key, kept);
+    return entry.link;
+  }
+
+  /** Remembers that planning `front` came to the result key `key`, having read `reads` (and nothing outside them). */
+  async link(front: string, key: string, reads: ReadFingerprints): Promise<void> {
+    const salted = this.salted(execCacheKey(['link', front]));
+    const entry: Entry = { value: { findings: [] }, reads, link: key };
+    this.remember(salted, entry);
+    await this.persist(salted, entry);
   }
 
   get stats(): ExecCacheStats {
@@ -147,11 +185,12 @@ export class ExecCache {
     if (!this.options.dir) return undefined;
     try {
       const data: unknown = JSON.parse(await readFile(this.fileOf(key), 'utf8'));
-      const entry = data as { version?: unknown; key?: unknown; value?: unknown; reads?: unknown };
+      const entry = data as { version?: unknown; key?: unknown; value?: unknown; reads?: unknown; link?: unknown };
       if (entry.version !== formatVersion || entry.key !== key || !isToolOutput(entry.value)) return undefined;
       const reads = entry.reads;
-      if (reads !== undefined && !(Array.isArray(reads) && reads.every((r) => Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && typeof r[1] === 'string'))) return undefined;
-      return { value: entry.value, ...(reads ? { reads: reads as ReadFingerprints } : {}) };
+      if (reads !== undefined && !(Array.isArray(reads) && reads.every(isReadFingerprint))) return undefined;
+      if (entry.link !== undefined && typeof entry.link !== 'string') return undefined;
+      return { value: entry.value, ...(reads ? { reads: reads as ReadFingerprints } : {}), ...(typeof entry.link === 'string' ? { link: entry.link } : {}) };
     } catch {
       return undefined;
     }

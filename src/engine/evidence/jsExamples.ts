@@ -13,7 +13,7 @@ import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
-import { fingerprintReads } from './readSet.js';
+import { fingerprintReads, ReadChecks } from './readSet.js';
 import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from './exec/bundle.js';
 import { finish, runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
 import { BatchShares } from './exec/batchShares.js';
@@ -82,9 +82,11 @@ export class JsExamplesTool implements EvidenceTool {
     if (!syntax || this.deps.sandbox.isolation === 'none') return;
     const wanted = docs.filter((d) => this.appliesTo(d, this.ctx.config) && d.text.includes('@example') && !this.shares.has(d.path));
     if (wanted.length < 2) return;
+    // One memo of stats and hashes for the cache lookups of the whole check.
+    const checks = new ReadChecks();
     this.shares.start(
       wanted,
-      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal),
+      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal, checks),
       (items, signal) =>
         runJsExampleBatch({
           sandbox: items[0]!.prep.sandbox,
@@ -102,7 +104,7 @@ export class JsExamplesTool implements EvidenceTool {
   }
 
   /** The blocks, bundle and cache key; a `hit` when nothing needs to run (cached, no examples, not bundled). */
-  private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<Prepared> {
+  private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, checks?: ReadChecks): Promise<Prepared> {
     const found = jsdocExampleBlocks(doc.text, parsed);
     if (found.length === 0) return { sandbox: this.deps.sandbox as Sandbox, findings: [], blocks: [], hit: { findings: [] } };
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
@@ -143,7 +145,7 @@ export class JsExamplesTool implements EvidenceTool {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
     const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
     const key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
-    return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key) };
+    return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key, checks) };
   }
 
   private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {

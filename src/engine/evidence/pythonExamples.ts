@@ -22,7 +22,7 @@ import { doctestPolicy } from './exec/doctestPolicy.js';
 import { execRules } from './exec/executedFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import { explainMissingPythonDependencies } from './dependencies.js';
-import { fingerprintReads } from './readSet.js';
+import { fingerprintReads, ReadChecks } from './readSet.js';
 import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
 
 const hasPrompt = (text: string): boolean => /^\s*>>>/m.test(text);
@@ -83,9 +83,11 @@ export class PythonExamplesTool implements EvidenceTool {
     if (!syntax || this.deps.sandbox.isolation === 'none') return;
     const wanted = docs.filter((d) => this.appliesTo(d, this.ctx.config) && hasPrompt(d.text) && !this.shares.has(d.path));
     if (wanted.length < 2) return;
+    // One memo of stats and hashes for the cache lookups of the whole check.
+    const checks = new ReadChecks();
     this.shares.start(
       wanted,
-      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal),
+      async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal, checks),
       (items, signal) =>
         runPythonExampleBatch({
           sandbox: items[0]!.prep.sandbox,
@@ -97,7 +99,7 @@ export class PythonExamplesTool implements EvidenceTool {
     );
   }
 
-  private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<Prepared> {
+  private async prepare(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, checks?: ReadChecks): Promise<Prepared> {
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const execution = this.ctx.config.execution;
     const module = await pythonModuleOf(doc.path, this.ctx.fs);
@@ -110,7 +112,7 @@ export class PythonExamplesTool implements EvidenceTool {
     const deps = await localDependencyTexts(module, parsed.imports, this.ctx.fs);
     const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
     const key = execCacheKey([this.id, 'python', doc.path, doc.text, module, identity.id, deps, settings, optionflags]);
-    return { sandbox, config, pytest, key, hit: await this.deps.cache.get(key) };
+    return { sandbox, config, pytest, key, hit: await this.deps.cache.get(key, checks) };
   }
 
   private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {

@@ -3,32 +3,92 @@
  * opened or listed (an audit hook in Python, node:fs wrappers in JS), and a cached result is used
  * again only while each of those inside the project is unchanged. This covers a module's whole
  * import closure and the data files it reads without knowing in advance what it will touch.
+ *
+ * Checking a read set must be cheap, since a fully cached check does nothing else: each entry
+ * also carries the path's stat signature (size, mtime and ctime in ns, inode) when it was taken,
+ * and an unchanged signature stands for unchanged content without reading the file (what git's
+ * index does). A signature is only recorded for a path last changed well before it was taken, so
+ * a write in the same timestamp tick as the fingerprint cannot hide behind an equal signature.
+ * One `ReadChecks` per check memoises stats and hashes, so the files every cached result read
+ * (shared test sessions, `__init__.py`, the project folder) are looked at once, not once per entry.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { FileSystemPort } from '../types.js';
 
-/** `[path, fingerprint]` pairs; a folder's path ends with `/`. */
-export type ReadFingerprints = Array<[string, string]>;
+/** `[path, fingerprint, stat signature?]`; a folder's path ends with `/`. */
+export type ReadFingerprint = [string, string] | [string, string, string];
+export type ReadFingerprints = ReadFingerprint[];
 
 /** Reads beyond this many are not fingerprinted: such a result is simply not cached. */
 export const maxFingerprintedReads = 5000;
 
 const missing = '-';
 
-async function fingerprint(path: string): Promise<string> {
-  try {
-    if (path.endsWith('/')) {
-      // The CLI's own cache (node_modules/.cache) and git's bookkeeping appearing is no change a
-      // run could see through a listing that matters (neither is an importable name).
-      const names = (await readdir(path.slice(0, -1))).filter((n) => n !== 'node_modules' && n !== '.git');
-      return `d:${createHash('sha256').update(names.sort().join('\0')).digest('hex')}`;
+/**
+ * A folder's listing: the CLI's own cache (node_modules/.cache) and git's bookkeeping appearing is
+ * no change a run could see through a listing that matters (neither is an importable name).
+ */
+const listingPrint = (names: readonly string[]) => `d:${createHash('sha256').update(names.filter((n) => n !== 'node_modules' && n !== '.git').sort().join('\0')).digest('hex')}`;
+/** A path changed less than this before its stat is hashed every time (coarse file-system clocks). */
+const racyMs = 2000n;
+
+/** Whether a stored read-set entry is well-formed (entries come from disk, which is input too). */
+export function isReadFingerprint(r: unknown): r is ReadFingerprint {
+  return Array.isArray(r) && (r.length === 2 || r.length === 3) && r.every((x) => typeof x === 'string');
+}
+
+function signatureOf(st: BigIntStats): string {
+  return `${st.isDirectory() ? 'd' : st.isFile() ? 'f' : 'o'}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+}
+
+/** The signature when it may vouch for the content later: the path last changed well before `now`. */
+function trustedSignature(st: BigIntStats, nowMs: bigint): string | undefined {
+  const changed = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+  return changed / 1_000_000n + racyMs < nowMs ? signatureOf(st) : undefined;
+}
+
+/**
+ * Stats and fingerprints taken during one check, each once. Not for longer: a file may change
+ * between two checks, and a memo that outlived them would hide it.
+ */
+export class ReadChecks {
+  private readonly stats = new Map<string, Promise<BigIntStats | undefined>>();
+  private readonly prints = new Map<string, Promise<{ print: string; signature?: string }>>();
+
+  /** The stat of a path (following symlinks), undefined when it is missing; a folder's path ends with `/`. */
+  stat(path: string): Promise<BigIntStats | undefined> {
+    let v = this.stats.get(path);
+    if (!v) this.stats.set(path, (v = stat(path.endsWith('/') ? path.slice(0, -1) : path, { bigint: true }).catch(() => undefined)));
+    return v;
+  }
+
+  /** The content fingerprint and, when it may vouch for it later, the signature taken before reading. */
+  fingerprint(path: string): Promise<{ print: string; signature?: string }> {
+    let v = this.prints.get(path);
+    if (!v) this.prints.set(path, (v = this.take(path)));
+    return v;
+  }
+
+  private async take(path: string): Promise<{ print: string; signature?: string }> {
+    const nowMs = BigInt(Date.now());
+    const st = await this.stat(path);
+    if (!st) return { print: missing };
+    // Taken before reading: a change after it shows in the next signature.
+    const signature = trustedSignature(st, nowMs);
+    const withSig = (print: string) => (signature ? { print, signature } : { print });
+    try {
+      if (path.endsWith('/')) {
+        if (!st.isDirectory()) return { print: missing };
+        return withSig(listingPrint(await readdir(path.slice(0, -1))));
+      }
+      if (!st.isFile()) return { print: st.isDirectory() ? 'dir' : 'other' };
+      return withSig(`f:${createHash('sha256').update(await readFile(path)).digest('hex')}`);
+    } catch {
+      return { print: missing };
     }
-    const st = await stat(path);
-    if (!st.isFile()) return st.isDirectory() ? 'dir' : 'other';
-    return `f:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
-  } catch {
-    return missing;
   }
 }
 
@@ -36,7 +96,7 @@ async function fingerprint(path: string): Promise<string> {
  * The fingerprints of the reads inside `projectRoot` (the rest — the interpreter, the system —
  * is covered by the interpreter's identity). A compiled `__pycache__/x.*.pyc` stands for its
  * source `x.py` too, since Python re-reads the source only when it notices the change.
- * Undefined when there are too many to be worth it.
+ * Undefined when there are too many to be worth it. Taken fresh (after a run, not from a memo).
  */
 export async function fingerprintReads(paths: readonly string[], projectRoot: string): Promise<ReadFingerprints | undefined> {
   const root = resolve(projectRoot);
@@ -51,12 +111,132 @@ export async function fingerprintReads(paths: readonly string[], projectRoot: st
   }
   if (inside.size > maxFingerprintedReads) return undefined;
   const sorted = [...inside].sort();
-  const prints = await Promise.all(sorted.map(fingerprint));
-  return sorted.map((p, i) => [p, prints[i]!]);
+  const checks = new ReadChecks();
+  const prints = await Promise.all(sorted.map((p) => checks.fingerprint(p)));
+  return sorted.map((p, i): ReadFingerprint => {
+    const { print, signature } = prints[i]!;
+    return signature ? [p, print, signature] : [p, print];
+  });
 }
 
-/** Whether every fingerprinted read still has the same content (or is still missing). */
-export async function readsUnchanged(reads: ReadFingerprints): Promise<boolean> {
-  const now = await Promise.all(reads.map(([p]) => fingerprint(p)));
-  return reads.every(([, was], i) => now[i] === was);
+/**
+ * Whether every fingerprinted read still has the same content (or is still missing); `checks`
+ * shares the stats and hashes with the other lookups of the same check.
+ */
+export async function readsUnchanged(reads: ReadFingerprints, checks: ReadChecks = new ReadChecks()): Promise<boolean> {
+  // Stats first, all at once (most paths are shared with the check's other lookups, memoised),
+  // then hashes only where a signature is missing or no longer holds.
+  const stats = await Promise.all(reads.map((r) => (r.length === 3 ? checks.stat(r[0]) : undefined)));
+  const rest = reads.filter((r, i) => !(r.length === 3 && stats[i] && signatureOf(stats[i]) === r[2]));
+  if (rest.length === 0) return true;
+  const prints = await Promise.all(rest.map((r) => checks.fingerprint(r[0])));
+  return rest.every((r, i) => prints[i]!.print === r[1]);
+}
+
+/**
+ * The same reads with a signature added where the content was confirmed by hashing and the path
+ * is now old enough to vouch for it, so the next check need not hash it again; undefined when
+ * nothing could be added. Only call after `readsUnchanged` said true with the same `checks`.
+ */
+export async function withSignatures(reads: ReadFingerprints, checks: ReadChecks): Promise<ReadFingerprints | undefined> {
+  let added = false;
+  const out = await Promise.all(
+    reads.map(async (r): Promise<ReadFingerprint> => {
+      if (r.length === 3) return r;
+      const { print, signature } = await checks.fingerprint(r[0]);
+      if (!signature || print !== r[1]) return r;
+      added = true;
+      return [r[0], r[1], signature];
+    }),
+  );
+  return added ? out : undefined;
+}
+
+/** What planning saw of a path, to check against the path's fingerprint (readSet entries). */
+type Seen = (print: string) => boolean;
+
+
+/**
+ * A file-system port that remembers every path it was asked about: what planning a run read
+ * (files, existence checks, folder listings), to fingerprint it as a read set, and what it saw
+ * there, so a file that changed while the check ran is not linked to a key made from its old text.
+ */
+export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map<string, Seen[]> } {
+  const seen = new Map<string, Seen[]>();
+  const note = (path: string, s: Seen) => {
+    const list = seen.get(path);
+    if (list) list.push(s);
+    else seen.set(path, [s]);
+  };
+  return {
+    seen,
+    fs: {
+      readFile: async (p) => {
+        try {
+          const text = await fs.readFile(p);
+          const print = `f:${createHash('sha256').update(text).digest('hex')}`;
+          note(resolve(p), (now) => now === print);
+          return text;
+        } catch (err) {
+          note(resolve(p), (now) => !now.startsWith('f:'));
+          throw err;
+        }
+      },
+      exists: async (p) => {
+        const yes = await fs.exists(p);
+        note(resolve(p), (now) => (now !== missing) === yes);
+        return yes;
+      },
+      readdir: async (p) => {
+        const entries = await fs.readdir(p);
+        const print = entries && listingPrint(entries.map((e) => e.name));
+        note(`${resolve(p)}/`, (now) => (print ? now === print : now === missing));
+        return entries;
+      },
+    },
+  };
+}
+
+/**
+ * The fingerprints of what planning read, or undefined when it looked outside the project (a read
+ * set covers only the project, so such a plan is worked out again every time) or when a path is
+ * no longer as planning saw it.
+ */
+export async function fingerprintPlanReads(seen: Map<string, Seen[]>, projectRoot: string): Promise<ReadFingerprints | undefined> {
+  const root = resolve(projectRoot);
+  const outside = [...seen.keys()].some((p) => p !== `${root}/` && p !== root && !p.startsWith(root + sep));
+  if (outside || seen.size > maxFingerprintedReads) return undefined;
+  const checks = new ReadChecks();
+  const out = new Map<string, ReadFingerprint>();
+  const put = async (path: string, views: readonly Seen[]): Promise<boolean> => {
+    const { print, signature } = await checks.fingerprint(path);
+    if (!views.every((v) => v(print))) return false;
+    out.set(path, signature ? [path, print, signature] : [path, print]);
+    return true;
+  };
+  for (const [path, views] of seen) {
+    if (!(await put(path, views))) return undefined;
+    // Most of what planning asks about does not exist (candidate test names, module files in each
+    // sys.path folder): the listing of the nearest folder that does, which lacks the next name,
+    // vouches for all of them with one entry.
+    if (out.get(path)![1] !== missing || path.endsWith('/')) continue;
+    const folder = await nearestListing(path, root, checks);
+    if (folder && (out.has(folder) || (await put(folder, [])))) out.delete(path);
+  }
+  return [...out.values()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The nearest existing folder above a missing path, inside `root`, as a listing path (`dir/`). */
+async function nearestListing(path: string, root: string, checks: ReadChecks): Promise<string | undefined> {
+  let below = path;
+  let dir = dirname(path);
+  while (dir === root || dir.startsWith(root + sep)) {
+    const st = await checks.stat(dir);
+    // A listing leaves out node_modules and .git, so it cannot vouch for their absence.
+    if (st) return st.isDirectory() && !['node_modules', '.git'].includes(basename(below)) ? `${dir}/` : undefined;
+    if (dir === root) return undefined;
+    below = dir;
+    dir = dirname(dir);
+  }
+  return undefined;
 }

@@ -16,7 +16,7 @@ import { bundleModule } from './exec/bundle.js';
 import { frameworkArgs, jsFrameworkBin } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { collectResults, newMarker, readsOf, runnerEvents } from './exec/protocol.js';
-import { fingerprintReads } from './readSet.js';
+import { fingerprintPlanReads, fingerprintReads, ReadChecks, recordingFs } from './readSet.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
 import { keptAddopts, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
@@ -76,8 +76,21 @@ export class RelatedTestsTool implements EvidenceTool {
     return 'output' in planned ? planned.output : this.execute(planned.plan, signal);
   }
 
-  /** Discovery, preparation and the cache: the output when no run is needed, else the plan. */
-  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs: FileSystemPort = this.readOnce()): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
+  /**
+   * Discovery, preparation and the cache: the output when no run is needed, else the plan.
+   * `checks` memoises the stats and hashes of the check's cache lookups (readSet.ts).
+   */
+  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs: FileSystemPort = this.readOnce(), checks: ReadChecks = new ReadChecks()): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
+    // A cached Python check skips planning altogether: the inputs known before reading anything
+    // lead to the result key of last time while everything planning read is unchanged.
+    const front = await this.frontKey(doc, signal);
+    if (front && this.deps.cache) {
+      const linked = await this.deps.cache.linked(front, checks);
+      const hit = linked && (await this.deps.cache.get(linked, checks));
+      if (hit) return { output: hit };
+    }
+    const recorder = front ? recordingFs(fs) : undefined;
+    if (recorder) fs = recorder.fs;
     const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo });
     for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
     const paths = discovery.files;
@@ -99,10 +112,27 @@ export class RelatedTestsTool implements EvidenceTool {
     if (this.deps.cache) {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
-      const hit = await this.deps.cache.get(key);
+      if (front && recorder) {
+        const reads = await fingerprintPlanReads(recorder.seen, doc.projectRoot);
+        if (reads) await this.deps.cache.link(front, key, reads);
+      }
+      const hit = await this.deps.cache.get(key, checks);
       if (hit) return { output: hit };
     }
     return { plan: { doc, parsed, sandbox, counts, testFiles, prepared, key, group: JSON.stringify([doc.projectRoot, group]), share } };
+  }
+
+  /**
+   * Everything planning a Python file's run depends on besides what it reads through the
+   * file-system port (which the link's read set covers): the text, the interpreter, the settings.
+   * None for JS/TS, whose planning also reads through esbuild, and without a usable sandbox.
+   */
+  private async frontKey(doc: SourceDocument, signal: AbortSignal): Promise<string | undefined> {
+    if (!this.deps.cache || doc.language !== 'python' || this.deps.sandbox.isolation === 'none') return undefined;
+    const sandbox = this.deps.sandbox as Sandbox;
+    const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
+    const { tests, execution } = this.ctx.config;
+    return execCacheKey(['plan', this.id, doc.path, doc.projectRoot, doc.text, identity, this.deps.pythonRunner ?? 'auto', tests, execution, sandbox.isolation]);
   }
 
   /** Discovery and the run read the same test files and walk the same packages: once each (per file, or per check). */

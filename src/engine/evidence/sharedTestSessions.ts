@@ -17,13 +17,14 @@ import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type Pre
 import { parseTestRun, type TestFile, type TestRun } from './exec/testFindings.js';
 import { readsOf, runnerEvents } from './exec/protocol.js';
 import type { SourceDocument, ToolOutput } from './tool.js';
+import { ReadChecks } from './readSet.js';
 
 /** What the sessions need of the related-tests tool (relatedTests.ts). */
 export interface SessionHost {
   readonly id: string;
   readonly ctx: EngineContext;
   readonly deps: { syntax: SyntaxService };
-  plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs?: FileSystemPort): Promise<{ output: ToolOutput } | { plan: RunPlan }>;
+  plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs?: FileSystemPort, checks?: ReadChecks): Promise<{ output: ToolOutput } | { plan: RunPlan }>;
   readOnce(): FileSystemPort;
   execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput>;
   fillFacts(plan: RunPlan, signal: AbortSignal): Promise<void>;
@@ -95,11 +96,12 @@ export class SharedTestSessions {
     const groups = new Map<string, Array<{ share: Share; plan: RunPlan }>>();
     // The files of one check read the same candidate test files: once for all of them.
     const fs = this.tool.readOnce();
+    const checks = new ReadChecks();
     for (const share of shares) {
       const { doc } = share;
       try {
         const parsed = await this.tool.deps.syntax.analyse(doc.path, doc.text, doc.language, share.abort.signal);
-        const planned = await this.tool.plan(doc, parsed, share.abort.signal, fs);
+        const planned = await this.tool.plan(doc, parsed, share.abort.signal, fs, checks);
         if ('output' in planned) share.resolve(planned);
         else groups.set(planned.plan.group, [...(groups.get(planned.plan.group) ?? []), { share, plan: planned.plan }]);
       } catch {
