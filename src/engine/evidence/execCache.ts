@@ -67,6 +67,8 @@ interface Entry {
 
 export class ExecCache {
   private readonly entries: Lru<string, Entry>;
+  /** Link entries (`link`), apart so they neither count as results nor push results out. */
+  private readonly links: Lru<string, Entry>;
   private hitCount = 0;
   private missCount = 0;
   private diskHitCount = 0;
@@ -77,6 +79,7 @@ export class ExecCache {
 
   constructor(private readonly options: ExecCacheOptions = {}) {
     this.entries = new Lru(Math.max(1, options.capacity ?? 256));
+    this.links = new Lru(Math.max(1, options.capacity ?? 256));
     // The probes' answers live next to the results, under the same build salt (sandbox/probeCache.ts).
     if (options.dir) this.probes = new ProbeCache({ dir: join(options.dir, 'probes'), salt: options.salt ?? '', log: options.log });
   }
@@ -94,6 +97,7 @@ export class ExecCache {
     let entry = this.entries.get(key);
     const fromDisk = !entry;
     entry ??= await this.readDisk(key);
+    if (entry?.link) entry = undefined; // a link is never a result
     if (entry && (!entry.reads || (await readsUnchanged(entry.reads, checks)))) {
       // Reads confirmed by hashing that can now vouch by their stat: stored, so the next check only stats them.
       const signed = entry.reads && (await withSignatures(entry.reads, checks));
@@ -147,12 +151,12 @@ export class ExecCache {
    */
   async linked(front: string, checks: ReadChecks = new ReadChecks()): Promise<string | undefined> {
     const key = this.salted(execCacheKey(['link', front]));
-    const entry = this.entries.get(key) ?? (await this.readDisk(key));
+    const entry = this.links.get(key) ?? (await this.readDisk(key));
     if (!entry?.link || !entry.reads || !(await readsUnchanged(entry.reads, checks))) return undefined;
     const signed = await withSignatures(entry.reads, checks);
     const kept = signed ? { ...entry, reads: signed } : entry;
     if (signed) await this.persist(key, kept);
-    this.remember(key, kept);
+    this.links.set(key, kept);
     return entry.link;
   }
 
@@ -160,7 +164,7 @@ export class ExecCache {
   async link(front: string, key: string, reads: ReadFingerprints): Promise<void> {
     const salted = this.salted(execCacheKey(['link', front]));
     const entry: Entry = { value: { findings: [] }, reads, link: key };
-    this.remember(salted, entry);
+    this.links.set(salted, entry);
     await this.persist(salted, entry);
   }
 
@@ -171,6 +175,7 @@ export class ExecCache {
   /** Forgets the in-memory entries (the disk copy stays). */
   clear(): void {
     this.entries.clear();
+    this.links.clear();
   }
 
   private remember(key: string, value: Entry): void {

@@ -58,6 +58,9 @@ export class ReadChecks {
   private readonly stats = new Map<string, Promise<BigIntStats | undefined>>();
   private readonly prints = new Map<string, Promise<{ print: string; signature?: string }>>();
 
+  /** `now`: the clock that decides whether a path changed long enough ago (a test may move it). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** The stat of a path (following symlinks), undefined when it is missing; a folder's path ends with `/`. */
   stat(path: string): Promise<BigIntStats | undefined> {
     let v = this.stats.get(path);
@@ -73,7 +76,7 @@ export class ReadChecks {
   }
 
   private async take(path: string): Promise<{ print: string; signature?: string }> {
-    const nowMs = BigInt(Date.now());
+    const nowMs = BigInt(Math.floor(this.now()));
     const st = await this.stat(path);
     if (!st) return { print: missing };
     // Taken before reading: a change after it shows in the next signature.
@@ -98,7 +101,7 @@ export class ReadChecks {
  * source `x.py` too, since Python re-reads the source only when it notices the change.
  * Undefined when there are too many to be worth it. Taken fresh (after a run, not from a memo).
  */
-export async function fingerprintReads(paths: readonly string[], projectRoot: string): Promise<ReadFingerprints | undefined> {
+export async function fingerprintReads(paths: readonly string[], projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<ReadFingerprints | undefined> {
   const root = resolve(projectRoot);
   const inside = new Set<string>();
   for (const p of paths) {
@@ -111,7 +114,6 @@ export async function fingerprintReads(paths: readonly string[], projectRoot: st
   }
   if (inside.size > maxFingerprintedReads) return undefined;
   const sorted = [...inside].sort();
-  const checks = new ReadChecks();
   const prints = await Promise.all(sorted.map((p) => checks.fingerprint(p)));
   return sorted.map((p, i): ReadFingerprint => {
     const { print, signature } = prints[i]!;

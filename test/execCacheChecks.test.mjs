@@ -1,0 +1,128 @@
+// A fully cached check must cost little more than no execution at all, yet a cached result must
+// still be dropped when anything it depends on changes. Cheap checks: a file's stat signature
+// stands for its content (an edit that keeps the size and even restores the mtime still shows in
+// its ctime), and a cached related-tests result skips test discovery while what discovery read is
+// unchanged (test files, conftest, folder listings). Real pytest in real bubblewrap.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
+
+const { fingerprintReads, fingerprintPlanReads, readsUnchanged, recordingFs, ReadChecks } = await import(out('engine/evidence/readSet.js'));
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+const { ExecCache } = await import(out('engine/evidence/execCache.js'));
+const { interpreterIdentity } = await import(out('engine/evidence/exec/interpreterIdentity.js'));
+const { nodeFs } = await import(out('engine/nodePorts.js'));
+
+test('a stat signature stands for unchanged content, but an edit that keeps size and mtime is still seen', async (t) => {
+  const p = tempProject({ 'a.py': 'X = 1\n' });
+  t.after(p.cleanup);
+  const fresh = await fingerprintReads([join(p.root, 'a.py')], p.root);
+  assert.equal(fresh[0].length, 2, 'a file changed just now records no signature: it is hashed every time');
+  // Fingerprinted a minute later (a moved clock, no sleep): the file is old enough for its stat to vouch for it.
+  const reads = await fingerprintReads([join(p.root, 'a.py')], p.root, new ReadChecks(() => Date.now() + 60_000));
+  assert.equal(reads[0].length, 3, 'an old file records its signature');
+  assert.equal(await readsUnchanged(reads), true);
+
+  const before = statSync(join(p.root, 'a.py'));
+  writeFileSync(join(p.root, 'a.py'), 'X = 2\n');
+  utimesSync(join(p.root, 'a.py'), before.atime, before.mtime);
+  assert.equal(statSync(join(p.root, 'a.py')).size, before.size);
+  assert.equal(await readsUnchanged(reads), false, 'same size, same mtime, other content: stale');
+
+  writeFileSync(join(p.root, 'a.py'), 'X = 1\n');
+  assert.equal(await readsUnchanged(reads), true, 'rewritten with the old content (a touch): unchanged by its hash');
+});
+
+test("planning's reads: absent candidates are vouched for by their folder's listing, and a file changed after planning read it is not linked", async (t) => {
+  const p = tempProject({ 'pkg/__init__.py': '', 'pkg/mod.py': 'X = 1\n', 'tests/test_mod.py': 'import pkg.mod\n' });
+  t.after(p.cleanup);
+  const rec = recordingFs(nodeFs);
+  for (const rel of ['tests/test_other.py', 'tests/sub/test_deep.py', 'pkg/tests/test_mod.py']) assert.equal(await rec.fs.exists(join(p.root, rel)), false);
+  await rec.fs.readFile(join(p.root, 'tests/test_mod.py'));
+  await rec.fs.readdir(join(p.root, 'tests'));
+  const reads = await fingerprintPlanReads(rec.seen, p.root);
+  const paths = reads.map((r) => r[0].slice(p.root.length));
+  assert.deepEqual(paths, ['/pkg/', '/tests/', '/tests/test_mod.py'], 'three absent paths stand as the listings of their nearest folders');
+  const checks = new ReadChecks();
+  assert.equal(await readsUnchanged(reads, checks), true);
+  writeFileSync(join(p.root, 'tests/sub_placeholder.txt'), '');
+  assert.equal(await readsUnchanged(reads), false, 'a new name in a listed folder is a change');
+
+  // Read, then changed before the plan was linked: the old text made the key, so no link.
+  const rec2 = recordingFs(nodeFs);
+  await rec2.fs.readFile(join(p.root, 'pkg/mod.py'));
+  writeFileSync(join(p.root, 'pkg/mod.py'), 'X = 2\n');
+  assert.equal(await fingerprintPlanReads(rec2.seen, p.root), undefined);
+  // Outside the project: not covered by a read set, so never linked.
+  const rec3 = recordingFs(nodeFs);
+  await rec3.fs.exists(join(repoRoot, 'package.json'));
+  assert.equal(await fingerprintPlanReads(rec3.seen, p.root), undefined);
+});
+
+const sandbox = await realSandbox();
+const hasPytest = Boolean(sandbox && (await interpreterIdentity(sandbox, 'python', repoRoot)).pytest);
+const skipPytest = needsSandbox.skip || (!hasPytest && 'pytest is not installed for python3');
+
+test('a cached related-tests result skips discovery, and is run again after a test file, conftest or a new test file changes', { skip: skipPytest }, async (t) => {
+  const files = {
+    'pytest.ini': '[pytest]\ntestpaths = tests\n',
+    'shop/__init__.py': '',
+    'shop/cart.py': 'def double(x):\n    return x * 2\n',
+    'tests/conftest.py': 'import pytest\n\n\n@pytest.fixture\ndef factor():\n    return 2\n',
+    'tests/test_cart.py': 'from shop.cart import double\n\n\ndef test_double(factor):\n    assert double(3) == 3 * factor\n',
+  };
+  const p = tempProject(files);
+  t.after(p.cleanup);
+  const cacheDir = tempProject({});
+  t.after(cacheDir.cleanup);
+  // Counts the folder listings discovery asks the file-system port for.
+  let listings = 0;
+  const fs = { ...nodeFs, readdir: (d) => (listings++, nodeFs.readdir(d)) };
+  const ctx = { ...makeContext({ config: { execution: { testTimeoutMs: 30_000 } } }), fs };
+  const syntax = new SyntaxService(ctx.assets);
+  t.after(() => syntax.dispose());
+  const path = join(p.root, 'shop/cart.py');
+  const run = async (cache) => {
+    const text = readFileSync(path, 'utf8');
+    const parsed = await syntax.analyse(path, text, 'python');
+    listings = 0;
+    const out = await new RelatedTestsTool(ctx, { sandbox, syntax, cache }).run({ path, text, language: 'python', projectRoot: p.root }, parsed, new AbortController().signal);
+    return { failing: out.findings.filter((f) => f.level === 'error').map((f) => f.message), listings };
+  };
+  const cache = new ExecCache({ dir: join(cacheDir.root, 'exec') });
+  const first = await run(cache);
+  assert.deepEqual(first.failing, []);
+  assert.ok(first.listings > 0, 'the first check discovers the tests');
+  const second = await run(cache);
+  assert.equal(cache.stats.hits, 1);
+  assert.equal(second.listings, 0, 'a cached check does not walk the project for tests');
+
+  const fresh = new ExecCache({ dir: join(cacheDir.root, 'exec') });
+  const inNewProcess = await run(fresh);
+  assert.equal(fresh.stats.diskHits, 1, 'a new process uses the disk entry');
+  assert.equal(inNewProcess.listings, 0, '… and the link from its inputs, without discovery');
+
+  const now = Date.now() / 1000;
+  utimesSync(join(p.root, 'tests/test_cart.py'), now, now);
+  await run(cache);
+  assert.equal(cache.stats.hits, 2, 'a touched test file with the same content is still a hit');
+
+  writeFileSync(join(p.root, 'tests/test_cart.py'), files['tests/test_cart.py'].replace('3 * factor', '3 * factor + 1'));
+  assert.match((await run(cache)).failing.join('\n'), /test_double/, 'an edited test file runs again');
+  writeFileSync(join(p.root, 'tests/test_cart.py'), files['tests/test_cart.py']);
+  assert.deepEqual((await run(cache)).failing, []);
+
+  writeFileSync(join(p.root, 'tests/conftest.py'), files['tests/conftest.py'].replace('return 2', 'return 3'));
+  assert.match((await run(cache)).failing.join('\n'), /test_double/, 'a changed conftest runs again');
+  writeFileSync(join(p.root, 'tests/conftest.py'), files['tests/conftest.py']);
+  assert.deepEqual((await run(cache)).failing, []);
+
+  writeFileSync(join(p.root, 'tests/test_more.py'), 'from shop.cart import double\n\n\ndef test_negative():\n    assert double(-1) == -3\n');
+  const added = await run(cache);
+  assert.ok(added.listings > 0, 'a new test file makes discovery run again');
+  assert.match(added.failing.join('\n'), /test_negative/, 'and its failing test is reported');
+});
