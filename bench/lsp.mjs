@@ -21,6 +21,8 @@ const requireDep = createRequire(import.meta.url);
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
 // --only=typescript (or python) limits the languages; --parts=open,edit,memory,cold the measurements.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+// --before=<another build's dist/cli.js>: its cold starts alternate with this build's (before/after in one run).
+const before = process.argv.find((a) => a.startsWith('--before='))?.slice(9);
 const parts = new Set(process.argv.find((a) => a.startsWith('--parts='))?.slice(8).split(',') ?? ['open', 'edit', 'memory', 'cold']);
 const root = mkdtempSync(join(tmpdir(), 'critic-bench-lsp-'));
 const cli = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'dist', 'cli.js');
@@ -241,15 +243,26 @@ try {
     const text = k.make(200);
     writeFileSync(path, text);
     const colds = [];
-    for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+    const beforeColds = [];
+    const coldOnce = async (cliPath) => {
       const t0 = performance.now();
-      const c = await startLsp({ root, settings: { debounceMs: 0 } });
+      const c = await startLsp({ root, settings: { debounceMs: 0 }, ...(cliPath ? { cli: cliPath } : {}) });
       await c.open(path, text, k.language);
       await c.waitFor(uriOf(path), (p) => p.diagnostics.some((d) => d.code === k.rule));
-      colds.push(performance.now() - t0);
+      const ms = performance.now() - t0;
       await c.stop();
+      return ms;
+    };
+    // Each build's first start writes its V8 code cache for TypeScript; a returning user's is there.
+    await coldOnce();
+    if (before) await coldOnce(before);
+    // With --before, the other build's server starts alternate with this one's (same machine state).
+    for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+      colds.push(await coldOnce());
+      if (before) beforeColds.push(await coldOnce(before));
     }
     row(`${k.name}: server start → first static finding, 200 lines (cold)`, colds, cliRuns(path), '≤ 1 s');
+    if (before) row(`  the same with the --before build (${before})`, beforeColds, undefined, '');
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -115,6 +115,9 @@ export class Engine {
   async check(doc: SourceDocument, opts: CheckOptions = {}): Promise<CheckResult> {
     const signal = opts.signal ?? new AbortController().signal;
     const started = performance.now();
+    const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
+    // A cold TypeScript parses its libraries while tree-sitter's wasm compiles in the background.
+    for (const t of tools) t.warmUp?.(doc);
     const parsed = await this.syntax.analyse(doc.path, doc.text, doc.language, signal);
     const result: CheckResult = {
       file: doc.path,
@@ -127,7 +130,6 @@ export class Engine {
     };
     const raw: RawFinding[] = [];
     // Per-document inputs of `finish`, which runs again whenever a tool or the model adds findings.
-    const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
     const languageParser = { pending: tools.filter((t) => t.parsesLanguage).length, parsed: false };
     // The phase is `tools` while any static tool runs, then `execution` while examples or tests do.
     let staticPending = tools.filter((t) => !executionTools.has(t.id)).length;

@@ -14,10 +14,11 @@ export const uriOf = (path) => pathToFileURL(path).href;
 
 /**
  * Starts the server. `settings` is what workspace/configuration answers for section "critic";
- * `initializationOptions` goes to initialize as is.
+ * `initializationOptions` goes to initialize as is; `cli` is another build's dist/cli.js (benchmarks
+ * compare builds).
  */
-export async function startLsp({ root, settings = {}, initializationOptions = {}, args = [], env = {} } = {}) {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'lsp', '--stdio', ...args], {
+export async function startLsp({ root, settings = {}, initializationOptions = {}, args = [], env = {}, cli = join(repoRoot, 'dist', 'cli.js') } = {}) {
+  const child = spawn(process.execPath, [cli, 'lsp', '--stdio', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -87,6 +87,12 @@ export interface EvidenceTool {
   run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, hints?: RunHints): Promise<ToolOutput>;
   /** Whether `run` may answer `parsedByLanguage` (tree-sitter's syntax errors wait for it). */
   readonly parsesLanguage?: boolean;
+  /**
+   * Starts, off the caller's path, the one-time work `run` will need for this document (loading a
+   * compiler, parsing its libraries) while the engine parses the document; never throws (`run`
+   * reports any failure).
+   */
+  warmUp?(doc: SourceDocument): void;
   /** Frees warm state (language services, wasm instances). */
   dispose?(): void | Promise<void>;
   /**

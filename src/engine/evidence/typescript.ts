@@ -162,6 +162,8 @@ export class TypeScriptTool implements EvidenceTool {
   /** Which project checked a file last, and through which nearest config it was found. */
   private readonly byFile = new Map<string, { found: string; key: string }>();
   private created = 0;
+  /** Files whose warm-up is queued. */
+  private readonly warming = new Set<string>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -208,6 +210,31 @@ export class TypeScriptTool implements EvidenceTool {
     }
     const { findings, notice } = this.findingsOf(ts, doc, path, diagnostics);
     return { findings, parsedByLanguage: true, ...(notice ? { notices: [{ tool: dependencyNoticeTool, message: notice }] } : {}) };
+  }
+
+  /**
+   * On the first check of a file, loads TypeScript and builds its program (the libraries' parse
+   * and most of a cold start) on the next turn of the event loop, which the engine spends waiting
+   * for tree-sitter's wasm; `run` then finds the program built. Later checks skip this.
+   */
+  warmUp(doc: SourceDocument): void {
+    const path = toTsPath(doc.path);
+    if (this.byFile.has(path) || this.warming.has(path)) return;
+    this.warming.add(path);
+    setImmediate(() => {
+      try {
+        if (this.byFile.has(path)) return;
+        const ts = loadTypeScript();
+        const isJs = jsExtensions.test(path) || (!tsExtensions.test(path) && (doc.language === 'javascript' || doc.language === 'javascriptreact'));
+        const project = this.projectFor(ts, path, isJs);
+        project.open(path, doc.text);
+        project.service.getProgram();
+      } catch {
+        // `run` meets the same failure and reports it.
+      } finally {
+        this.warming.delete(path);
+      }
+    });
   }
 
   /**

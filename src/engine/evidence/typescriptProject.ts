@@ -86,7 +86,12 @@ export class Project {
     this.listed = new Set(roots);
     this.hasReferences = (references?.length ?? 0) > 0;
     let registry = documentRegistries.get(ts);
-    if (!registry) documentRegistries.set(ts, (registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, ts.sys.getCurrentDirectory())));
+    // JSDoc in TypeScript files is parsed only where it can matter to type errors (`@see`/`@link`),
+    // as `tsc` itself does (its hosts all use ParseForTypeErrors): the diagnostics are the same, and
+    // lib.dom.d.ts's comments were about a third of parsing the libraries on a cold start. This
+    // service is only ever asked for diagnostics, never quick info.
+    const jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+    if (!registry) documentRegistries.set(ts, (registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, ts.sys.getCurrentDirectory(), jsDocParsingMode)));
     const sys = ts.sys;
     const token: ts.CancellationToken = {
       isCancellationRequested: () => this.signal?.aborted === true,
@@ -108,6 +113,7 @@ export class Project {
       getProjectReferences: () => references,
       useSourceOfProjectReferenceRedirect: () => true,
       getCancellationToken: () => token,
+      jsDocParsingMode,
       useCaseSensitiveFileNames: () => sys.useCaseSensitiveFileNames,
       fileExists: (file) => this.isOverlay(file) || sys.fileExists(file),
       readFile: (file, encoding) => (this.isOverlay(file) ? this.overlay!.text : sys.readFile(file, encoding)),
