@@ -19,6 +19,11 @@ v8.setFlagsFromString('--liftoff-only');
 const requireDep = createRequire(import.meta.url);
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
+// --only=typescript (or python) limits the languages; --parts=open,edit,memory,cold the measurements.
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+// --before=<another build's dist/cli.js>: its cold starts alternate with this build's (before/after in one run).
+const before = process.argv.find((a) => a.startsWith('--before='))?.slice(9);
+const parts = new Set(process.argv.find((a) => a.startsWith('--parts='))?.slice(8).split(',') ?? ['open', 'edit', 'memory', 'cold']);
 const root = mkdtempSync(join(tmpdir(), 'critic-bench-lsp-'));
 const cli = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'dist', 'cli.js');
 writeFileSync(join(root, '.critic.json'), '{}\n');
@@ -33,7 +38,7 @@ const ts = (lines) => `${typescriptFile(lines - 2)}\nexport const bad: number = 
 const kinds = [
   { name: 'Python', ext: 'py', language: 'python', make: py, rule: 'ruff-F821' },
   { name: 'TypeScript', ext: 'ts', language: 'typescript', make: ts, rule: 'ts-2322' },
-];
+].filter((k) => !only || only.includes(k.language));
 
 const rows = [];
 let memory;
@@ -48,7 +53,7 @@ const row = (what, lsp, baseline, target) => {
  * again (an empty replacement of an empty range would be a no-op the server never re-checks).
  */
 function oneLineEdit(client, path, i) {
-  const line = 10 + ((Math.floor(i / 2) * 37) % 900);
+  const line = editedLine(i);
   return i % 2 === 0
     ? client.change(path, { start: { line, character: 0 }, end: { line, character: 0 } }, ' ')
     : client.change(path, { start: { line, character: 0 }, end: { line, character: 1 } }, '');
@@ -57,38 +62,84 @@ function oneLineEdit(client, path, i) {
 /** The same edit as `oneLineEdit`, on a string. */
 function editText(text, i) {
   const lines = text.split('\n');
-  const line = 10 + ((Math.floor(i / 2) * 37) % 900);
+  const line = editedLine(i);
   lines[line] = i % 2 === 0 ? ' ' + lines[line] : lines[line].slice(1);
   return lines.join('\n');
 }
 
+/** The first 0-based line each bench edit touches (see `oneLineEdit`). */
+const editedLine = (i) => 10 + ((Math.floor(i / 2) * 37) % 900);
+
 /**
  * The floor for a re-check: the tool alone, warm, in this process, on the same edits — a
  * TypeScript language service (what tsserver does per edit: syntactic + semantic diagnostics of
- * the file) or a ruff wasm Workspace. The server's number minus this is Critic's own overhead.
+ * the file, from snapshots that carry the change range as tsserver's do) or a ruff wasm Workspace.
+ * For TypeScript `region` also times what tsserver sends first for a large file: syntactic
+ * diagnostics and `getRegionSemanticDiagnostics` of the edited line widened to its function or
+ * class member, as the server asks for. The server's number minus this is Critic's own overhead.
  */
 function toolAlone(kind, text, count) {
   const times = [];
+  const region = [];
   if (kind.ext === 'ts') {
     const ts = requireDep('typescript');
     const file = join(root, 'alone.ts');
     let version = 0;
+    const snapshots = new Map();
+    const snapshotOf = (t) => {
+      const snap = ts.ScriptSnapshot.fromString(t);
+      snap.getChangeRange = (old) => {
+        const a = old.getText(0, old.getLength());
+        let start = 0;
+        while (start < Math.min(a.length, t.length) && a.charCodeAt(start) === t.charCodeAt(start)) start++;
+        let ea = a.length;
+        let eb = t.length;
+        while (ea > start && eb > start && a.charCodeAt(ea - 1) === t.charCodeAt(eb - 1)) ea--, eb--;
+        return { span: { start, length: ea - start }, newLength: eb - start };
+      };
+      return snap;
+    };
     const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, moduleDetection: ts.ModuleDetectionKind.Force, strict: true, skipLibCheck: true, noEmit: true, types: ['*'] };
     const host = {
       getCompilationSettings: () => options, getScriptFileNames: () => [file], getScriptVersion: (f) => (f === file ? String(version) : '0'),
-      getScriptSnapshot: (f) => (f === file ? ts.ScriptSnapshot.fromString(text) : ts.sys.fileExists(f) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(f)) : undefined),
+      getScriptSnapshot: (f) => {
+        if (f === file) {
+          if (!snapshots.has(version)) snapshots.set(version, snapshotOf(text));
+          return snapshots.get(version);
+        }
+        return ts.sys.fileExists(f) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(f)) : undefined;
+      },
       getCurrentDirectory: () => root, getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       fileExists: ts.sys.fileExists, readFile: ts.sys.readFile, readDirectory: ts.sys.readDirectory, directoryExists: ts.sys.directoryExists, getDirectories: ts.sys.getDirectories,
     };
     const service = ts.createLanguageService(host, ts.createDocumentRegistry());
     service.getSemanticDiagnostics(file);
-    for (let i = 0; i < count; i++) {
+    /** The edited line widened to the top-level statement (or class member) it is in. */
+    const rangeOf = (line) => {
+      const sf = service.getProgram().getSourceFile(file);
+      const pos = sf.getLineStarts()[line];
+      const inside = (n) => n.getStart(sf) <= pos && pos < n.end;
+      let node = sf.statements.find(inside);
+      if (node && ts.isClassDeclaration(node)) node = node.members.find(inside) ?? node;
+      const end = sf.getLineStarts()[line + 1];
+      return node ? { pos: Math.min(pos, node.getStart(sf)), end: Math.max(end, node.end) } : { pos, end };
+    };
+    for (let i = 0; i < count * 2; i++) {
       text = editText(text, i);
       version++;
+      snapshots.delete(version - 2);
       const t0 = performance.now();
       service.getSyntacticDiagnostics(file);
-      service.getSemanticDiagnostics(file);
-      times.push(performance.now() - t0);
+      // Alternate: even rounds time the region answer first (then the whole file, untimed, as
+      // the server does), odd rounds the whole file alone.
+      if (i % 2 === 0) {
+        if (!service.getRegionSemanticDiagnostics(file, [rangeOf(editedLine(i))])) throw new Error('TypeScript declined a region check');
+        region.push(performance.now() - t0);
+        service.getSemanticDiagnostics(file);
+      } else {
+        service.getSemanticDiagnostics(file);
+        times.push(performance.now() - t0);
+      }
     }
     service.dispose();
   } else {
@@ -103,7 +154,7 @@ function toolAlone(kind, text, count) {
     }
     ws.free();
   }
-  return times;
+  return { times, region };
 }
 
 /** Time from didOpen to the server's final publish for that document. */
@@ -131,6 +182,7 @@ try {
   for (const k of kinds) {
     const warm = join(root, `warm.${k.ext}`);
     await openAndWait(client, warm, k.make(1000), k.language);
+    if (parts.has('open')) {
     const opens = [];
     for (let i = 0; i < runs; i++) {
       const path = join(root, `open${i}.${k.ext}`);
@@ -142,17 +194,32 @@ try {
     }
     const cliPath = join(root, `open0.${k.ext}`);
     row(`${k.name}: 1,000-line file, didOpen → static findings (warm)`, opens, cliRuns(cliPath), '≤ 300 ms');
+    }
+    if (!parts.has('edit')) continue;
 
     const edits = [];
+    const regions = [];
     for (let i = 0; i < Math.max(runs * 3, 20); i++) {
       const t0 = performance.now();
       const v = oneLineEdit(client, warm, i);
-      await client.waitStatus(uriOf(warm), v);
+      const uri = uriOf(warm);
+      // TypeScript answers for the edited region first (partial: 'region'), then the whole file.
+      const first = await Promise.race([client.waitStatus(uri, v, 'tools-done', (s) => s.partial === 'region'), client.waitStatus(uri, v)]);
+      if (first.partial === 'region') regions.push(performance.now() - t0);
+      await client.waitStatus(uri, v);
       edits.push(performance.now() - t0);
     }
-    row(`${k.name}: one-line edit of that file, re-critiqued (static)`, edits, toolAlone(k, k.make(1000), edits.length), '≤ 50 ms median');
+    const alone = toolAlone(k, k.make(1000), edits.length);
+    if (k.ext === 'ts') {
+      if (regions.length !== edits.length) throw new Error(`only ${regions.length} of ${edits.length} TypeScript edits got a region answer`);
+      row(`${k.name}: one-line edit, edit → region findings published`, regions, alone.region, '≤ 50 ms median');
+      row(`${k.name}: one-line edit, edit → full-file findings published`, edits, alone.times, '(authoritative)');
+    } else {
+      row(`${k.name}: one-line edit of that file, re-critiqued (static)`, edits, alone.times, '≤ 50 ms median');
+    }
   }
   // Memory over 200 consecutive edits of the Python file (the server's RSS from /proc).
+  if (parts.has('memory')) {
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${client.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   const memPath = join(root, 'memory.py');
   const memText = py(1000);
@@ -167,23 +234,35 @@ try {
   }
   // The server cannot be asked to collect garbage, so these are RSS as the kernel sees it.
   memory = { start, after20: samples[19], after200: samples[199], peak: Math.max(...samples) };
+  }
   await client.stop();
 
   // 3: cold start to the first static finding.
-  for (const k of kinds) {
+  for (const k of parts.has('cold') ? kinds : []) {
     const path = join(root, `cold.${k.ext}`);
     const text = k.make(200);
     writeFileSync(path, text);
     const colds = [];
-    for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+    const beforeColds = [];
+    const coldOnce = async (cliPath) => {
       const t0 = performance.now();
-      const c = await startLsp({ root, settings: { debounceMs: 0 } });
+      const c = await startLsp({ root, settings: { debounceMs: 0 }, ...(cliPath ? { cli: cliPath } : {}) });
       await c.open(path, text, k.language);
       await c.waitFor(uriOf(path), (p) => p.diagnostics.some((d) => d.code === k.rule));
-      colds.push(performance.now() - t0);
+      const ms = performance.now() - t0;
       await c.stop();
+      return ms;
+    };
+    // Each build's first start writes its V8 code cache for TypeScript; a returning user's is there.
+    await coldOnce();
+    if (before) await coldOnce(before);
+    // With --before, the other build's server starts alternate with this one's (same machine state).
+    for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+      colds.push(await coldOnce());
+      if (before) beforeColds.push(await coldOnce(before));
     }
     row(`${k.name}: server start → first static finding, 200 lines (cold)`, colds, cliRuns(path), '≤ 1 s');
+    if (before) row(`  the same with the --before build (${before})`, beforeColds, undefined, '');
   }
 } finally {
   rmSync(root, { recursive: true, force: true });
@@ -191,10 +270,10 @@ try {
 
 const w = [62, 26, 26, 16];
 const line = (cols) => cols.map((c, i) => String(c).padEnd(w[i])).join(' ');
-console.log(`critic lsp (stdio, static tier, debounce 0 so no idle wait is in any number), ${runs} runs; baseline: critic check --no-exec (a process per run, same file), and for edits the tool alone in-process (a warm TypeScript language service / ruff wasm Workspace, same edits); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).availableParallelism()} cores\n`);
+console.log(`critic lsp (stdio, static tier, debounce 0 so no idle wait is in any number), ${runs} runs; baseline: critic check --no-exec (a process per run, same file), and for edits the tool alone in-process (a warm TypeScript language service — region check and whole-file check — / ruff wasm Workspace, same edits); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).availableParallelism()} cores\n`);
 console.log(line(['measurement', 'server median (min–max)', 'baseline median (min–max)', 'target']));
 for (const r of rows) console.log(line([r.what, r.lsp, r.baseline, r.target]));
-console.log(`\nserver RSS over 200 one-line edits of a 1,000-line Python file: ${memory.start.toFixed(0)} MB before, ${memory.after20.toFixed(0)} MB after 20, ${memory.after200.toFixed(0)} MB after 200, peak ${memory.peak.toFixed(0)} MB (target: no growth)`);
+if (memory) console.log(`\nserver RSS over 200 one-line edits of a 1,000-line Python file: ${memory.start.toFixed(0)} MB before, ${memory.after20.toFixed(0)} MB after 20, ${memory.after200.toFixed(0)} MB after 200, peak ${memory.peak.toFixed(0)} MB (target: no growth)`);
 
 const benchDir = join(cli, '..', '..', '.bench');
 mkdirSync(benchDir, { recursive: true });

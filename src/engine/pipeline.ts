@@ -10,9 +10,10 @@ import {
   mergeDuplicates,
   rangesOverlap,
   type Finding,
+  type Range,
   type RawFinding,
 } from './findings.js';
-import type { EvidenceRecord, EvidenceTool, SourceDocument, ToolOutput } from './evidence/tool.js';
+import type { EvidenceRecord, EvidenceTool, RunHints, SourceDocument, ToolOutput } from './evidence/tool.js';
 import { executionSummary, type ExecutionSummary } from './executionSummary.js';
 import { ToolUnavailableError } from './evidence/tool.js';
 import { isSuppressed, parseSuppressions } from './suppressions.js';
@@ -41,6 +42,11 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Diff mode: report only findings on these lines (executed findings: on units touching them). */
   changedLines?: readonly LineRange[];
+  /**
+   * Lines edited since the last complete check (0-based, inclusive, in this text). A tool that can
+   * check a region first (TypeScript, on large files) reports it through `onProgress` with `region` set.
+   */
+  edited?: readonly LineRange[];
   /** Called whenever a tool finishes, with everything found so far (before the model answers). */
   onProgress?: (partial: CheckResult) => void;
   /** Ask the critic model too (default: when the engine has one). */
@@ -75,6 +81,11 @@ export interface CheckResult {
   modelStats?: ModelStats;
   /** What was executed (examples, tests, probes) and which functions nothing reached; set when the check completes. */
   execution?: ExecutionSummary;
+  /**
+   * Set on a progress report that holds one tool's region answer: that tool's findings are final
+   * only inside `ranges` (its syntax errors for the whole document); outside, its previous ones stand.
+   */
+  region?: { tool: string; ranges: Range[] };
 }
 
 export interface EngineOptions {
@@ -104,6 +115,9 @@ export class Engine {
   async check(doc: SourceDocument, opts: CheckOptions = {}): Promise<CheckResult> {
     const signal = opts.signal ?? new AbortController().signal;
     const started = performance.now();
+    const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
+    // A cold TypeScript parses its libraries while tree-sitter's wasm compiles in the background.
+    for (const t of tools) t.warmUp?.(doc);
     const parsed = await this.syntax.analyse(doc.path, doc.text, doc.language, signal);
     const result: CheckResult = {
       file: doc.path,
@@ -116,7 +130,6 @@ export class Engine {
     };
     const raw: RawFinding[] = [];
     // Per-document inputs of `finish`, which runs again whenever a tool or the model adds findings.
-    const tools = this.tools.filter((t) => t.appliesTo(doc, this.ctx.config));
     const languageParser = { pending: tools.filter((t) => t.parsesLanguage).length, parsed: false };
     // The phase is `tools` while any static tool runs, then `execution` while examples or tests do.
     let staticPending = tools.filter((t) => !executionTools.has(t.id)).length;
@@ -130,7 +143,7 @@ export class Engine {
       tools.map(async (tool) => {
         const t0 = performance.now();
         try {
-          const output = await tool.run(doc, parsed, signal);
+          const output = await tool.run(doc, parsed, signal, this.hints(tool, placing, raw, result, opts));
           throwIfAborted(signal);
           if (output.parsedByLanguage) languageParser.parsed = true;
           result.notices.push(...(output.notices ?? []));
@@ -184,6 +197,22 @@ export class Engine {
     result.execution = executionSummary(parsed.units, result.records, discovery);
     result.timings.total = performance.now() - started;
     return result;
+  }
+
+  /** What a tool may use besides the document: the edited lines, and a way to report its region answer first. */
+  private hints(tool: EvidenceTool, placing: Placing, raw: readonly RawFinding[], result: CheckResult, opts: CheckOptions): RunHints | undefined {
+    const onProgress = opts.onProgress;
+    if (!opts.edited?.length || !onProgress) return undefined;
+    return {
+      edited: opts.edited,
+      partial: (out) => {
+        // Placed like final findings (units, suppressions, fingerprints) on a copy: the region
+        // answer is replaced by the tool's whole-file one.
+        const view: CheckResult = { ...result, findings: [], notices: [...result.notices] };
+        this.finish(placing, [...raw, ...out.findings], view, opts);
+        onProgress({ ...view, region: { tool: tool.id, ranges: out.ranges } });
+      },
+    };
   }
 
   /** Places raw findings in units, applies rule settings and suppressions, fingerprints, merges. */

@@ -13,6 +13,11 @@ import type { DiagnosticData } from './diagnostics.js';
 export class DocumentState {
   /** What the client shows now. */
   diagnostics: Diagnostic[] = [];
+  /**
+   * Lines edited since the last complete run (0-based, inclusive, in the current text), shifted by
+   * later edits: where a tool that can check a region (TypeScript) looks first.
+   */
+  edited: Array<{ start: number; end: number }> = [];
   /** The last complete run: its version, findings, units and probe records (re-run to verify a rewrite). */
   checked?: { version: number; findings: Finding[]; units: CodeUnit[]; probes?: EvidenceRecord[] };
 
@@ -23,10 +28,16 @@ export class DocumentState {
       if (!('range' in c)) {
         changed ||= this.diagnostics.length > 0;
         this.diagnostics = [];
+        this.edited = [];
         continue;
       }
       const { start, end } = c.range;
       const delta = (c.text.match(/\n/g)?.length ?? 0) - (end.line - start.line);
+      this.edited = [
+        ...this.edited.filter((e) => e.end < start.line || e.start > end.line).map((e) => (e.start > end.line ? { start: e.start + delta, end: e.end + delta } : e)),
+        ...this.edited.filter((e) => !(e.end < start.line || e.start > end.line)).map((e) => ({ start: Math.min(e.start, start.line), end: Math.max(e.end + delta, end.line + delta) })),
+        { start: start.line, end: end.line + delta },
+      ];
       const units = this.checked?.units ?? [];
       const editedUnit = (d: Diagnostic) => {
         const data = d.data as DiagnosticData | undefined;
@@ -50,6 +61,39 @@ export class DocumentState {
 
 function shift(r: Range, delta: number): Range {
   return { start: { line: r.start.line + delta, character: r.start.character }, end: { line: r.end.line + delta, character: r.end.character } };
+}
+
+/**
+ * What to show when a tool has answered for a region only (TypeScript's region check after an
+ * edit): everything `partialDiagnostics` shows, except that the tool's earlier diagnostics inside
+ * the checked ranges give way to its new ones there; outside them (already moved with the edits)
+ * they stay until its whole-file answer replaces them. Its syntax diagnostics are fresh for the
+ * whole document, so earlier ones are not carried.
+ */
+export function regionDiagnostics(
+  fresh: Diagnostic[],
+  shown: readonly Diagnostic[],
+  finished: (tool: string) => boolean,
+  region: { tool: string; ranges: readonly Range[] },
+  isSyntax: (d: Diagnostic) => boolean,
+): Diagnostic[] {
+  const key = (d: Diagnostic) => `${String(d.code)}\0${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}\0${d.message}`;
+  const seen = new Set(fresh.map(key));
+  const carried = shown.filter((d) => {
+    const tool = (d.data as DiagnosticData | undefined)?.tool;
+    if (tool === undefined || finished(tool) || seen.has(key(d))) return false;
+    if (tool !== region.tool) return true;
+    return !isSyntax(d) && !region.ranges.some((r) => overlaps(r, d.range));
+  });
+  return [...fresh, ...carried];
+}
+
+function before(a: Range['start'], b: Range['start']): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+function overlaps(a: Range, b: Range): boolean {
+  return !before(a.end, b.start) && !before(b.end, a.start);
 }
 
 /**

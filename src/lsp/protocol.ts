@@ -72,6 +72,8 @@ export interface StatusParams {
   /** The document version the state is about. */
   version?: number;
   state?: 'checking' | 'tools-done' | 'done' | 'cancelled';
+  /** On `tools-done`: `region` when a tool answered for the edited region only (its whole-file answer follows). */
+  partial?: 'region';
   findings?: number;
 }
 

@@ -32,7 +32,7 @@ import { createChatModel } from './chatModel.js';
 import { registerClientRequests } from './clientRequests.js';
 import { codeActionsFor } from './codeActions.js';
 import { toDiagnostic } from './diagnostics.js';
-import { DocumentState, partialDiagnostics } from './documentState.js';
+import { DocumentState, partialDiagnostics, regionDiagnostics } from './documentState.js';
 import { connectionLogger } from './logger.js';
 import { modelsFor, Projects } from './projects.js';
 import { commands, statusNotification, type InitializationOptions, type StatusParams } from './protocol.js';
@@ -58,6 +58,9 @@ export interface ServerOptions {
    */
   warmPath?: { build: string };
 }
+
+/** TypeScript's scanner and parser diagnostics (1000–1199), which a region answer has for the whole file. */
+const isTsSyntax = (d: Diagnostic) => /^ts-1[01]\d\d$/.test(String(d.code));
 
 function toSignal(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
@@ -138,16 +141,20 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
         const onProgress = (r: CheckResult) => {
           if (!current()) return;
           const fresh = r.findings.map((f) => toDiagnostic(f, version));
-          publish(uri, version, partialDiagnostics(fresh, stateOf(uri).diagnostics, (tool) => r.timings[tool] !== undefined));
-          status({ ...base, state: 'tools-done', findings: r.findings.length });
+          const finished = (tool: string) => r.timings[tool] !== undefined;
+          const shown = stateOf(uri).diagnostics;
+          publish(uri, version, r.region ? regionDiagnostics(fresh, shown, finished, r.region, isTsSyntax) : partialDiagnostics(fresh, shown, finished));
+          status({ ...base, state: 'tools-done', findings: r.findings.length, ...(r.region ? { partial: 'region' as const } : {}) });
         };
-        const result = await critic.check(source, { signal, onProgress }).catch((err: unknown) => {
+        const edited = [...stateOf(uri).edited];
+        const result = await critic.check(source, { signal, onProgress, ...(edited.length ? { edited } : {}) }).catch((err: unknown) => {
           if (isAbortError(err) || signal.aborted) status({ ...base, state: 'cancelled' });
           throw err;
         });
         if (!current()) return;
         for (const n of result.notices) noticeOnce(n.message);
         publish(uri, version, result.findings.map((f) => toDiagnostic(f, version)));
+        stateOf(uri).edited = [];
         stateOf(uri).checked = { version, findings: result.findings, units: result.units, probes: result.records.filter((r) => r.kind === 'probe') };
         status({ ...base, state: 'done', findings: result.findings.length });
         const perTool = Object.entries(result.timings).filter(([k]) => k !== 'total').map(([k, ms]) => `${k} ${Math.round(ms)}`).join(', ');

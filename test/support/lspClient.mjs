@@ -14,10 +14,11 @@ export const uriOf = (path) => pathToFileURL(path).href;
 
 /**
  * Starts the server. `settings` is what workspace/configuration answers for section "critic";
- * `initializationOptions` goes to initialize as is.
+ * `initializationOptions` goes to initialize as is; `cli` is another build's dist/cli.js (benchmarks
+ * compare builds).
  */
-export async function startLsp({ root, settings = {}, initializationOptions = {}, args = [], env = {} } = {}) {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'lsp', '--stdio', ...args], {
+export async function startLsp({ root, settings = {}, initializationOptions = {}, args = [], env = {}, cli = join(repoRoot, 'dist', 'cli.js') } = {}) {
+  const child = spawn(process.execPath, [cli, 'lsp', '--stdio', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -29,11 +30,14 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
   const waiters = new Set();
   const logs = [];
   const statuses = [];
+  // Publishes and statuses in the order they arrived (a status says what the publish before it was).
+  const timeline = [];
   const notify = () => {
     for (const w of [...waiters]) w();
   };
   connection.onNotification('textDocument/publishDiagnostics', (p) => {
     published.push(p);
+    timeline.push({ publish: p });
     notify();
   });
   connection.onNotification('window/logMessage', (p) => {
@@ -43,6 +47,7 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
   connection.onNotification('window/showMessage', (p) => logs.push(p.message));
   connection.onNotification('critic/status', (p) => {
     statuses.push(p);
+    timeline.push({ status: p });
     notify();
   });
   const state = { settings };
@@ -95,11 +100,11 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     });
   }
 
-  /** Resolves when the server reports `state` (default: done) for the document at `version`. */
-  function waitStatus(uri, version, state = 'done') {
+  /** Resolves when the server reports `state` (default: done) for the document at `version` (and `pred` holds for the status). */
+  function waitStatus(uri, version, state = 'done', pred = () => true) {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const hit = statuses.find((s) => s.uri === uri && s.version === version && s.state === state);
+        const hit = statuses.find((s) => s.uri === uri && s.version === version && s.state === state && pred(s));
         if (hit) {
           waiters.delete(check);
           resolve(hit);
@@ -125,6 +130,7 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
     applied,
     logs,
     statuses,
+    timeline,
     handlers,
     state,
     waitFor,

@@ -49,6 +49,26 @@ export interface ToolOutput {
   notices?: Array<{ tool: string; message: string }>;
 }
 
+/**
+ * What a tool may use beyond the document: the lines edited since the last complete check (0-based,
+ * inclusive, in the current text), and where to report a first answer for just those lines
+ * (TypeScript's region check) before the whole-file one its `run` resolves with.
+ */
+export interface RunHints {
+  edited?: ReadonlyArray<{ start: number; end: number }>;
+  partial?(out: RegionOutput): void;
+}
+
+/**
+ * A tool's answer for a region only: its findings there (and anywhere its syntax check saw), and
+ * the ranges it checked. Its earlier findings outside `ranges` are still its best word until `run`
+ * resolves; syntax errors were checked for the whole document.
+ */
+export interface RegionOutput {
+  findings: RawFinding[];
+  ranges: Range[];
+}
+
 /** Thrown by a tool that cannot run at all (not installed, broken configuration). */
 export class ToolUnavailableError extends Error {
   constructor(
@@ -64,9 +84,15 @@ export interface EvidenceTool {
   /** Stable id, also the `source` of its findings: `syntax`, `typescript`, `ruff`, `eslint`, … */
   readonly id: string;
   appliesTo(doc: SourceDocument, config: CriticConfig): boolean;
-  run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput>;
+  run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, hints?: RunHints): Promise<ToolOutput>;
   /** Whether `run` may answer `parsedByLanguage` (tree-sitter's syntax errors wait for it). */
   readonly parsesLanguage?: boolean;
+  /**
+   * Starts, off the caller's path, the one-time work `run` will need for this document (loading a
+   * compiler, parsing its libraries) while the engine parses the document; never throws (`run`
+   * reports any failure).
+   */
+  warmUp?(doc: SourceDocument): void;
   /** Frees warm state (language services, wasm instances). */
   dispose?(): void | Promise<void>;
   /**

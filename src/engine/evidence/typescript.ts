@@ -13,7 +13,8 @@ import type { Level, Range, RawFinding, RelatedLocation } from '../findings.js';
 import { isJsFamily } from '../languages.js';
 import type { ParsedFile } from '../syntax/syntaxService.js';
 import type { EngineContext } from '../types.js';
-import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
+import { ToolUnavailableError, type EvidenceTool, type RegionOutput, type RunHints, type SourceDocument, type ToolOutput } from './tool.js';
+import { enclosingUnit } from '../syntax/units.js';
 import { Project, stampOf, type Ts } from './typescriptProject.js';
 import { dependencyNoticeTool, jsDependencyState } from './dependencies.js';
 import { filterMissingDependencyErrors } from './missingJsDependencies.js';
@@ -37,6 +38,8 @@ function loadTypeScript(): Ts {
 
 const tsExtensions = /\.(?:ts|tsx|mts|cts)$/i;
 const jsExtensions = /\.(?:js|jsx|mjs|cjs)$/i;
+/** tsserver's `regionDiagLineCountThreshold`: below it a whole-file check is about as fast as a region one. */
+const regionLineThreshold = 500;
 /** At most this many warm services; the least recently used one is disposed beyond it. */
 const maxProjects = 8;
 
@@ -159,6 +162,8 @@ export class TypeScriptTool implements EvidenceTool {
   /** Which project checked a file last, and through which nearest config it was found. */
   private readonly byFile = new Map<string, { found: string; key: string }>();
   private created = 0;
+  /** Files whose warm-up is queued. */
+  private readonly warming = new Set<string>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -171,7 +176,7 @@ export class TypeScriptTool implements EvidenceTool {
     return config.tools.typescript && isJsFamily(doc.language);
   }
 
-  async run(doc: SourceDocument, _parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
+  async run(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, hints?: RunHints): Promise<ToolOutput> {
     throwIfAborted(signal);
     const ts = loadTypeScript();
     const path = toTsPath(doc.path);
@@ -187,11 +192,80 @@ export class TypeScriptTool implements EvidenceTool {
         this.ctx.log.debug(`typescript: ${doc.path} is not part of the program of ${project.key}; skipped`);
         return { findings: [] };
       }
+      if (checkSemantics && hints?.partial && hints.edited?.length) {
+        const region = this.regionFirst(ts, project, doc, parsed, hints.edited, signal);
+        if (region) {
+          hints.partial(region);
+          // Let the region answer reach the editor before the whole-file check takes the thread.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          throwIfAborted(signal);
+          // Another document of this project may have been opened while this run waited.
+          if (!project.holds(path, doc.text)) project.open(path, doc.text);
+        }
+      }
       diagnostics = project.diagnostics(path, checkSemantics, signal);
     } catch (err) {
       if (err instanceof ts.OperationCanceledException || signal.aborted) throw new AbortError();
       throw err;
     }
+    const { findings, notice } = this.findingsOf(ts, doc, path, diagnostics);
+    return { findings, parsedByLanguage: true, ...(notice ? { notices: [{ tool: dependencyNoticeTool, message: notice }] } : {}) };
+  }
+
+  /**
+   * On the first check of a file, loads TypeScript and builds its program (the libraries' parse
+   * and most of a cold start) on the next turn of the event loop, which the engine spends waiting
+   * for tree-sitter's wasm; `run` then finds the program built. Later checks skip this.
+   */
+  warmUp(doc: SourceDocument): void {
+    const path = toTsPath(doc.path);
+    if (this.byFile.has(path) || this.warming.has(path)) return;
+    this.warming.add(path);
+    setImmediate(() => {
+      try {
+        if (this.byFile.has(path)) return;
+        const ts = loadTypeScript();
+        const isJs = jsExtensions.test(path) || (!tsExtensions.test(path) && (doc.language === 'javascript' || doc.language === 'javascriptreact'));
+        const project = this.projectFor(ts, path, isJs);
+        project.open(path, doc.text);
+        project.service.getProgram();
+      } catch {
+        // `run` meets the same failure and reports it.
+      } finally {
+        this.warming.delete(path);
+      }
+    });
+  }
+
+  /**
+   * The region answer for an edit of a large file, as tsserver gives it (its `regionSemanticDiag`
+   * for files of at least 500 lines; smaller ones check whole about as fast): the edited lines, each
+   * widened to the function or class member it is in, so an error the edit makes inside the unit
+   * shows before the whole file is checked. Undefined when TypeScript declines.
+   */
+  private regionFirst(ts: Ts, project: Project, doc: SourceDocument, parsed: ParsedFile, edited: NonNullable<RunHints['edited']>, signal: AbortSignal): RegionOutput | undefined {
+    const file = project.service.getProgram()?.getSourceFile(toTsPath(doc.path));
+    if (!file || file.getLineStarts().length < regionLineThreshold) return undefined;
+    const lines = file.getLineStarts();
+    // Through the line break, so an edit that leaves a line empty still names a region.
+    const lineEnd = (line: number) => (line + 1 < lines.length ? lines[line + 1]! : file.text.length);
+    const ranges: ts.TextRange[] = [];
+    for (const e of edited) {
+      const start = Math.max(0, Math.min(e.start, lines.length - 1));
+      const end = Math.max(start, Math.min(e.end, lines.length - 1));
+      const unit = enclosingUnit(parsed.units, { start: { line: start, character: 0 }, end: { line: end, character: Math.max(0, lineEnd(end) - lines[end]! - 1) } });
+      const from = unit.kind === 'module' ? start : Math.min(start, unit.range.start.line);
+      const to = unit.kind === 'module' ? end : Math.max(end, unit.range.end.line);
+      ranges.push({ pos: lines[Math.min(from, lines.length - 1)]!, end: lineEnd(Math.min(to, lines.length - 1)) });
+    }
+    const region = project.regionDiagnostics(toTsPath(doc.path), ranges, signal);
+    if (!region) return undefined;
+    const { findings } = this.findingsOf(ts, doc, toTsPath(doc.path), region.diagnostics);
+    return { findings, ranges: region.spans.map((s) => rangeOf(file, s.start, s.length)) };
+  }
+
+  /** This file's diagnostics as findings (without those an uninstalled dependency causes). */
+  private findingsOf(ts: Ts, doc: SourceDocument, path: string, diagnostics: readonly ts.Diagnostic[]): { findings: RawFinding[]; notice?: string } {
     const findings: RawFinding[] = [];
     const codes = new Map<RawFinding, number>();
     for (const d of diagnostics) {
@@ -217,10 +291,10 @@ export class TypeScriptTool implements EvidenceTool {
       codes.set(finding, d.code);
     }
     const deps = jsDependencyState(doc.path);
-    if (!deps?.missing.size) return { findings, parsedByLanguage: true };
+    if (!deps?.missing.size) return { findings };
     const filtered = filterMissingDependencyErrors(ts, doc.text, path, findings, codes, deps);
     if (filtered.hidden) this.ctx.log.debug(`typescript: ${doc.path}: ${filtered.hidden} error(s) caused by uninstalled dependencies not reported`);
-    return { findings: filtered.kept, parsedByLanguage: true, notices: [{ tool: dependencyNoticeTool, message: filtered.notice }] };
+    return { findings: filtered.kept, notice: filtered.notice };
   }
 
   /** The warm project for a file, creating (or rebuilding after a config edit) as needed. */

@@ -47,6 +47,14 @@ class TextSnapshot implements ts.IScriptSnapshot {
   }
 }
 
+/**
+ * The region check tsserver uses (`regionSemanticCheck`) is on the language service object but
+ * marked internal, so not in the public type; optional in case a TypeScript build lacks it.
+ */
+type RegionService = ts.LanguageService & {
+  getRegionSemanticDiagnostics?(fileName: string, ranges: ts.TextRange[]): { diagnostics: ts.Diagnostic[]; spans: ts.TextSpan[] } | undefined;
+};
+
 const documentRegistries = new WeakMap<Ts, ts.DocumentRegistry>();
 
 /** One warm language service (per tsconfig, or per folder of lone files) and the files it sees. */
@@ -78,7 +86,12 @@ export class Project {
     this.listed = new Set(roots);
     this.hasReferences = (references?.length ?? 0) > 0;
     let registry = documentRegistries.get(ts);
-    if (!registry) documentRegistries.set(ts, (registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, ts.sys.getCurrentDirectory())));
+    // JSDoc in TypeScript files is parsed only where it can matter to type errors (`@see`/`@link`),
+    // as `tsc` itself does (its hosts all use ParseForTypeErrors): the diagnostics are the same, and
+    // lib.dom.d.ts's comments were about a third of parsing the libraries on a cold start. This
+    // service is only ever asked for diagnostics, never quick info.
+    const jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+    if (!registry) documentRegistries.set(ts, (registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, ts.sys.getCurrentDirectory(), jsDocParsingMode)));
     const sys = ts.sys;
     const token: ts.CancellationToken = {
       isCancellationRequested: () => this.signal?.aborted === true,
@@ -100,6 +113,7 @@ export class Project {
       getProjectReferences: () => references,
       useSourceOfProjectReferenceRedirect: () => true,
       getCancellationToken: () => token,
+      jsDocParsingMode,
       useCaseSensitiveFileNames: () => sys.useCaseSensitiveFileNames,
       fileExists: (file) => this.isOverlay(file) || sys.fileExists(file),
       readFile: (file, encoding) => (this.isOverlay(file) ? this.overlay!.text : sys.readFile(file, encoding)),
@@ -159,6 +173,29 @@ export class Project {
     } finally {
       this.signal = undefined;
     }
+  }
+
+  /**
+   * Syntactic diagnostics of the whole file and semantic ones of the statements and members that
+   * overlap `ranges` only (what tsserver sends first for large files, `regionSemanticDiag`), with
+   * the spans that were checked. Undefined when TypeScript declines (nothing changed since the last
+   * whole-file check, a file it does not type-check, a region that is the whole file).
+   */
+  regionDiagnostics(path: string, ranges: readonly ts.TextRange[], signal: AbortSignal): { diagnostics: ts.Diagnostic[]; spans: ts.TextSpan[] } | undefined {
+    this.signal = signal;
+    try {
+      const region = (this.service as RegionService).getRegionSemanticDiagnostics?.(path, [...ranges]);
+      if (!region) return undefined;
+      throwIfAborted(signal);
+      return { diagnostics: [...this.service.getSyntacticDiagnostics(path), ...region.diagnostics], spans: region.spans };
+    } finally {
+      this.signal = undefined;
+    }
+  }
+
+  /** Whether `path` is open with exactly `text` (another document's run may have opened its own since). */
+  holds(path: string, text: string): boolean {
+    return this.overlay !== undefined && this.same(this.overlay.path, path) && this.overlay.text === text;
   }
 
   /** Whether the program holds `path` (a file type the options exclude is never part of it). */
