@@ -7,7 +7,8 @@
 // (the thin client: the engine is in the language server's process) and, for the table's
 // "before" row, against another checkout's build: `BEFORE=/path/to/checkout npm run bench:host`
 // (that checkout must have been built with `node esbuild.mjs --production`; BEFORE_LABEL names
-// its row). A third row, the floor, runs the probe without Critic (FLOOR=0 skips it). RUNS=N (3).
+// its row). A third row, the floor, runs the probe without Critic (FLOOR=0 skips it). RUNS=N (3);
+// the runs go round robin over the builds, so a drifting load hits every row alike.
 // HOST_PROFILE=dir writes a CPU profile of the extension host per phase.
 // Target: max ≤ 16 ms (one frame at 60 Hz).
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -124,7 +125,8 @@ exports.activate = (context) => {
   execFileSync(process.execPath, ['--check', join(dir, 'extension.js')], { stdio: 'inherit' });
 }
 
-async function measure(label, extensionDir) {
+/** One build's workspace, probe and packaged extensions, made once and reused by every run. */
+async function prepare(label, extensionDir) {
   const tmp = await mkdtemp(join(tmpdir(), 'critic-bench-host-'));
   const workspace = join(tmp, 'workspace');
   await mkdir(workspace, { recursive: true });
@@ -134,38 +136,36 @@ async function measure(label, extensionDir) {
   await probeExtension(join(tmp, 'probe'), resultsFile);
   const probe = await packageVsix(join(tmp, 'probe'), join(tmp, 'probe.vsix'));
   const critic = extensionDir ? await packageVsix(extensionDir, join(tmp, 'critic.vsix'), { timeoutMs: 120_000 }) : undefined;
-  const out = [];
+  return { label, tmp, workspace, resultsFile, vsix: critic ? [critic, probe] : [probe], out: [], loads: [] };
+}
+
+async function measureOnce(target, run) {
+  const { label, workspace, resultsFile } = target;
+  await rm(resultsFile, { force: true });
+  await rm(resultsFile + '.started', { force: true });
+  target.loads.push(loadavg()[0]);
+  const server = await startCodeServer({ workspace, vsix: target.vsix, settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
+  const browser = await launchBrowser();
   try {
-    for (let run = 0; run < runs; run++) {
-      await rm(resultsFile, { force: true });
-      await rm(resultsFile + '.started', { force: true });
-      const server = await startCodeServer({ workspace, vsix: critic ? [critic, probe] : [probe], settings: { 'critic.autoCheck': 'insertions', 'critic.autoCheckDelayMs': 100, 'typescript.validate.enable': false } });
-      const browser = await launchBrowser();
-      try {
-        await openWorkbench(browser.page, server);
-        await openFile(browser.page, 'big.ts');
-        await sleep(1500);
-        await runCommand(browser.page, 'Critic Probe: Run Host Probe');
-        const started = Date.now();
-        while (!existsSync(resultsFile)) {
-          // A probe that fails to activate never writes anything: say so instead of waiting out the limit.
-          if (!existsSync(resultsFile + '.started') && Date.now() - started > 60_000) throw new Error(`the probe did not start in 60 s; see the extension host log under ${server.userDataDir}/logs`);
-          if (Date.now() - started > 900_000) throw new Error('the probe did not finish in 900 s');
-          await sleep(500);
-        }
-        const result = JSON.parse(readFileSync(resultsFile, 'utf8'));
-        if (result.error) throw new Error(`the probe failed in ${label}: ${result.error}`);
-        console.error(`${label}, run ${run + 1}: ${JSON.stringify(result)}`);
-        out.push(result);
-      } finally {
-        await browser.close();
-        await server.stop({ removeTemp: true });
-      }
+    await openWorkbench(browser.page, server);
+    await openFile(browser.page, 'big.ts');
+    await sleep(1500);
+    await runCommand(browser.page, 'Critic Probe: Run Host Probe');
+    const started = Date.now();
+    while (!existsSync(resultsFile)) {
+      // A probe that fails to activate never writes anything: say so instead of waiting out the limit.
+      if (!existsSync(resultsFile + '.started') && Date.now() - started > 60_000) throw new Error(`the probe did not start in 60 s; see the extension host log under ${server.userDataDir}/logs`);
+      if (Date.now() - started > 900_000) throw new Error('the probe did not finish in 900 s');
+      await sleep(500);
     }
+    const result = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    if (result.error) throw new Error(`the probe failed in ${label}: ${result.error}`);
+    console.error(`${label}, run ${run + 1} (load ${target.loads.at(-1).toFixed(1)}): ${JSON.stringify(result)}`);
+    target.out.push(result);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await browser.close();
+    await server.stop({ removeTemp: true });
   }
-  return { label, out };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -179,14 +179,21 @@ if (process.env.FLOOR !== '0') targets.push(['floor: no Critic installed', undef
 const rows = [];
 for (const [label, dir] of targets) {
   if (dir && !existsSync(join(dir, 'dist', 'extension.js'))) execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
-  rows.push(await measure(label, dir));
+  rows.push(await prepare(label, dir));
+}
+// Round robin (run 1 of every build, then run 2, …): on a shared machine the load drifts, and
+// measuring one build after the other would compare the builds at different loads.
+try {
+  for (let run = 0; run < runs; run++) for (const target of rows) await measureOnce(target, run);
+} finally {
+  for (const r of rows) await rm(r.tmp, { recursive: true, force: true });
 }
 console.log(`\nExtension host event-loop delay (ms; median (min–max) over ${runs} runs; target max ≤ 16); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores\n`);
-console.log('| build | phase | max | p99 | mean | wall ms |');
-console.log('|---|---|---|---|---|---|');
+console.log('| build | phase | max | p99 | mean | wall ms | load (1 min) at start |');
+console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   for (const phase of ['cold', 'edits']) {
     const xs = r.out.map((o) => o[phase]);
-    console.log(`| ${r.label} | ${phase === 'cold' ? 'cold critique, 2,000-line TS' : '200 edits'} | ${fmt(xs.map((x) => x.max))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(xs.map((x) => x.mean))} | ${fmt(xs.map((x) => x.ms))} |`);
+    console.log(`| ${r.label} | ${phase === 'cold' ? 'cold critique, 2,000-line TS' : '200 edits'} | ${fmt(xs.map((x) => x.max))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(xs.map((x) => x.mean))} | ${fmt(xs.map((x) => x.ms))} | ${fmt(r.loads)} |`);
   }
 }
