@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
-import { constants, setPriority } from 'node:os';
+import { constants, getPriority, setPriority } from 'node:os';
 import { IPCMessageReader, IPCMessageWriter, LanguageClient, type LanguageClientOptions, type MessageTransports, type ServerOptions } from 'vscode-languageclient/node';
 import type { Finding } from '../engine/findings.js';
 import type { ExecutionSummary } from '../engine/executionSummary.js';
@@ -156,7 +156,8 @@ export class ServerClient implements vscode.Disposable {
     });
     if (child.pid === undefined) throw new Error('the Critic language server could not be started (fork failed); see the log');
     try {
-      setPriority(child.pid, constants.priority.PRIORITY_BELOW_NORMAL);
+      // Never above the editor's own (a user who started VS Code niced keeps that).
+      setPriority(child.pid, Math.max(getPriority(), constants.priority.PRIORITY_BELOW_NORMAL));
     } catch (err) {
       this.log.warn(`could not lower the language server's priority: ${(err as Error).message}`);
     }
