@@ -77,6 +77,17 @@ test('a TypeScript type error is a tool diagnostic with the rule as code', async
   assert.deepEqual(client.errors, [], 'stdout carried something that is not an LSP frame');
 });
 
+test('a client that refuses a capability registration still gets its diagnostics (the server logs the refusal and goes on)', async () => {
+  const ts = 'export function len(s: string): number {\n  return s.size;\n}\n';
+  const { client, path } = await serverOn({ 'len.ts': ts }, { initializationOptions: {}, refuseRegistrations: true });
+  const file = path('len.ts');
+  const uri = uriOf(file);
+  await client.open(file, ts, 'typescript');
+  await client.waitStatus(uri, 1);
+  assert.ok(client.lastFor(uri, 1).some((x) => x.code === 'ts-2339'), JSON.stringify(client.lastFor(uri, 1)));
+  assert.ok(client.logs.some((l) => /refused to watch \.critic\.json/.test(l)), client.logs.join('\n'));
+});
+
 test('initializationOptions.omitDiagnostics hides rules the client shows itself (VS Code and ts-*)', async () => {
   const ts = 'export function len(s: string): number {\n  return s.size;\n}\nconst unused = 1;\n';
   const { client, path } = await serverOn({ 'len.ts': ts }, { initializationOptions: { omitDiagnostics: ['ts-'] } });

@@ -237,8 +237,11 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
       });
     }
     log.info(`Critic language server: ${trusted ? 'trusted — examples and tests run in the sandbox' : 'not trusted — static tools only (pass initializationOptions.trusted or --trust-project to run code)'}`);
-    if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.critic.json' }] });
-    if (configRegistration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'critic' });
+    // A client may refuse a registration it advertised (Emacs 28's eglot 1.9 answers "Internal
+    // error" when it cannot watch the files): the server goes on without it instead of crashing.
+    const refused = (what: string) => (err: unknown) => log.warn(`the editor refused to ${what} (${(err as Error).message}); restart the server after changing it`);
+    if (watchRegistration) connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.critic.json' }] }).catch(refused('watch .critic.json'));
+    if (configRegistration) connection.client.register(DidChangeConfigurationNotification.type, { section: 'critic' }).catch(refused('send changes of the critic settings'));
   });
 
   connection.onDidChangeConfiguration((p) => {

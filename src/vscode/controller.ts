@@ -72,7 +72,7 @@ export class CriticController implements vscode.Disposable {
       publish: (key, findings) => this.publish(key, findings),
       checked: (key, doc, findings, units) => {
         // What the check found for exactly this text: shown again for it after an undo or a reload.
-        this.store.remember({ uri: key, hash: contentHash(doc.text), findings: findings.filter((f) => !f.rechecking), units: [...units] });
+        this.store.remember({ uri: key, hash: contentHash(doc.text), length: doc.text.length, findings: findings.filter((f) => !f.rechecking), units: [...units] });
         this.persistence.scheduleSave();
       },
       finished: (key, scope, outcome) => this.finished(key, scope, outcome),
@@ -104,8 +104,9 @@ export class CriticController implements vscode.Disposable {
   }
 
   private publish(key: string, findings: readonly ShownFinding[]): void {
+    // The version only: hashing the whole text here would cost a full copy and a sha256 per keystroke.
     const d = this.documentOf(key);
-    this.diagnostics.set(vscode.Uri.parse(key), findings, d ? { hash: contentHash(d.getText()), version: d.version } : {});
+    this.diagnostics.set(vscode.Uri.parse(key), findings, d ? { version: d.version } : {});
   }
 
   /**
@@ -201,8 +202,10 @@ export class CriticController implements vscode.Disposable {
     // `open` adds a trigger on open; edits then behave as with `insertions`.
     const key = e.document.uri.toString();
     this.runs.edit(key, edits, opts.autoCheck === 'open' ? { ...opts, autoCheck: 'insertions' } : opts);
-    // Undo or redo back to a version critiqued before: its findings again, at once.
-    if (this.store.remembers(key)) {
+    // Undo or redo back to a version critiqued before: its findings again, at once. The length
+    // (from the line index, no copy of the text) rules out almost every edit before any hashing.
+    const last = e.document.lineAt(e.document.lineCount - 1).range.end;
+    if (this.store.remembers(key, e.document.offsetAt(last))) {
       const entry = this.store.recall(key, contentHash(e.document.getText()));
       if (entry) this.runs.restore(key, entry.findings, entry.units);
     }

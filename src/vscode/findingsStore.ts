@@ -2,7 +2,7 @@
  * The extension's one findings store. Every view — the diagnostics (and through them VS Code's
  * commit check), the findings view, the code lenses, the inline hints and the hover — reads the
  * findings shown for a document from here; the per-document runs write them. Each document's
- * findings carry the content hash (sha256 of the text) and version they describe.
+ * findings carry the version they describe (and the content hash when the writer has it).
  *
  * It also remembers what earlier critiques found for a content hash (bounded, least recently used
  * first out), so a version critiqued before — an undo of a fix, a window reload over an unchanged
@@ -39,6 +39,8 @@ export interface DocumentFindings {
 export interface CheckedContent {
   uri: string;
   hash: string;
+  /** The text's length (UTF-16 code units): an edit to another length cannot match, so it is not hashed. */
+  length?: number;
   findings: Finding[];
   units: CodeUnit[];
 }
@@ -112,7 +114,8 @@ export class FindingsStore {
 
   /** A critique of this content finished: remember what it found (most recent last). */
   remember(entry: CheckedContent): void {
-    this.history.set(historyKey(entry.uri, entry.hash), { uri: entry.uri, hash: entry.hash, findings: entry.findings.map(plain), units: entry.units });
+    const length = entry.length === undefined ? {} : { length: entry.length };
+    this.history.set(historyKey(entry.uri, entry.hash), { uri: entry.uri, hash: entry.hash, ...length, findings: entry.findings.map(plain), units: entry.units });
   }
 
   /** What an earlier critique found for exactly this content of this document. */
@@ -120,9 +123,13 @@ export class FindingsStore {
     return this.history.get(historyKey(uri, hash));
   }
 
-  /** Whether any content of this document is remembered (cheap: checked on every edit). */
-  remembers(uri: string): boolean {
-    for (const entry of this.history.values()) if (entry.uri === uri) return true;
+  /**
+   * Whether a remembered content of this document may be this text of `length` (cheap: checked on
+   * every edit, so that the text is hashed only when it could match; an entry saved without its
+   * length always may).
+   */
+  remembers(uri: string, length?: number): boolean {
+    for (const entry of this.history.values()) if (entry.uri === uri && (length === undefined || entry.length === undefined || entry.length === length)) return true;
     return false;
   }
 
@@ -204,6 +211,7 @@ function isCheckedContent(v: unknown): v is CheckedContent {
     typeof v.uri === 'string' &&
     typeof v.hash === 'string' &&
     /^[0-9a-f]{64}$/.test(v.hash) &&
+    (v.length === undefined || (Number.isInteger(v.length) && (v.length as number) >= 0)) &&
     Array.isArray(v.findings) &&
     v.findings.every(isFinding) &&
     Array.isArray(v.units) &&

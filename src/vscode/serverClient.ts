@@ -7,7 +7,9 @@
  * and `vscode.lm`, which answers the server's `critic/chat` requests.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { fork, type ChildProcess } from 'node:child_process';
+import { constants, getPriority, setPriority } from 'node:os';
+import { IPCMessageReader, IPCMessageWriter, LanguageClient, type LanguageClientOptions, type MessageTransports, type ServerOptions } from 'vscode-languageclient/node';
 import type { Finding } from '../engine/findings.js';
 import type { ExecutionSummary } from '../engine/executionSummary.js';
 import type { CheckPhase, CheckResult, LineRange } from '../engine/pipeline.js';
@@ -79,6 +81,7 @@ export class ServerClient implements vscode.Disposable {
   /** Fires when a critique enters a phase (tools, execution, model) and when it ends (`done`), for the status bar. */
   readonly onDidChangePhase = this.phases.event;
   private readonly checking = new Map<string, string>();
+  private process?: ChildProcess;
   lastEngine?: EngineInfo;
 
   constructor(
@@ -107,10 +110,7 @@ export class ServerClient implements vscode.Disposable {
   private async start(): Promise<LanguageClient> {
     const started = performance.now();
     const module = this.context.asAbsolutePath('dist/server.js');
-    const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'] } },
-    };
+    const serverOptions: ServerOptions = () => Promise.resolve(this.spawnServer(module));
     const clientOptions: LanguageClientOptions = {
       // No document sync: the client sends the text to critique with each request, so its
       // autoCheck policy (not every keystroke) decides when the engine runs, and Source Control can
@@ -139,13 +139,48 @@ export class ServerClient implements vscode.Disposable {
     return client;
   }
 
+  /**
+   * Forks dist/server.js over node-ipc, as vscode-languageclient's own `TransportKind.ipc` does,
+   * then lowers its scheduling priority (below normal, like clangd's background index): on a
+   * machine with few cores a cold type check or a test run in the server otherwise takes the CPU
+   * from the extension host and the renderer, and typing stutters. Alone on the machine the server
+   * runs as fast as before; its sandboxed runs inherit the priority. On Linux this applies to the
+   * server's main thread (where the engine runs) and to every process it starts.
+   */
+  private spawnServer(module: string): MessageTransports {
+    const child = fork(module, ['--node-ipc', `--clientProcessId=${process.pid}`], {
+      execArgv: [],
+      silent: true,
+      // VS Code's extension host runs on Electron: this makes its executable behave as Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    if (child.pid === undefined) throw new Error('the Critic language server could not be started (fork failed); see the log');
+    try {
+      // Never above the editor's own (a user who started VS Code niced keeps that).
+      setPriority(child.pid, Math.max(getPriority(), constants.priority.PRIORITY_BELOW_NORMAL));
+    } catch (err) {
+      this.log.warn(`could not lower the language server's priority: ${(err as Error).message}`);
+    }
+    child.stderr?.on('data', (d: Buffer) => this.channel.append(d.toString('utf8')));
+    child.stdout?.on('data', (d: Buffer) => this.channel.append(d.toString('utf8')));
+    this.process = child;
+    return { reader: new IPCMessageReader(child), writer: new IPCMessageWriter(child) };
+  }
+
   /** Trust was granted or the API key changed: the next request starts a server that knows. */
   async restart(): Promise<void> {
     const old = this.client ?? (await this.starting?.catch(() => undefined));
+    const child = this.process;
     this.client = undefined;
     this.starting = undefined;
     this.lastEngine = undefined;
+    this.process = undefined;
     if (old) await old.stop().catch((err) => this.log.error('stopping the Critic language server failed', err));
+    // The client started it, so the client makes sure it is gone (a hung server ignores `exit`).
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const timer = setTimeout(() => child.kill(), 2000);
+      child.once('exit', () => clearTimeout(timer));
+    }
   }
 
   async check(doc: TextOf, opts: ServerCheckOptions): Promise<CheckResult> {

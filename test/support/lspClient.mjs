@@ -8,16 +8,17 @@ import { pathToFileURL } from 'node:url';
 import protocol from 'vscode-languageserver-protocol/node';
 import { repoRoot } from './engine.mjs';
 
-const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = protocol;
+const { createProtocolConnection, ResponseError, StreamMessageReader, StreamMessageWriter } = protocol;
 
 export const uriOf = (path) => pathToFileURL(path).href;
 
 /**
  * Starts the server. `settings` is what workspace/configuration answers for section "critic";
  * `initializationOptions` goes to initialize as is; `cli` is another build's dist/cli.js (benchmarks
- * compare builds).
+ * compare builds). `refuseRegistrations` answers every client/registerCapability with an error (as
+ * Emacs 28's eglot does for file watching).
  */
-export async function startLsp({ root, settings = {}, initializationOptions = {}, args = [], env = {}, cli = join(repoRoot, 'dist', 'cli.js') } = {}) {
+export async function startLsp({ root, settings = {}, initializationOptions = {}, args = [], env = {}, cli = join(repoRoot, 'dist', 'cli.js'), refuseRegistrations = false } = {}) {
   const child = spawn(process.execPath, [cli, 'lsp', '--stdio', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -53,7 +54,7 @@ export async function startLsp({ root, settings = {}, initializationOptions = {}
   const state = { settings };
   connection.onRequest('workspace/configuration', (p) => p.items.map((i) => (i.section === 'critic' ? state.settings : null)));
   connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('client/registerCapability', () => (refuseRegistrations ? new ResponseError(-32603, 'Internal error') : null));
   connection.onRequest('window/showMessageRequest', () => null);
   const handlers = { chat: undefined, applyEdit: () => ({ applied: true }) };
   const applied = [];

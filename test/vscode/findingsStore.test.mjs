@@ -92,3 +92,20 @@ test('a damaged or foreign saved file loads nothing it cannot trust', () => {
   assert.equal(loaded, 1);
   assert.deepEqual(store.rememberedUris(), ['file:///p/a.py']);
 });
+
+test('an edit is checked against the history by length first, so most keystrokes hash nothing', () => {
+  const store = new FindingsStore();
+  const text = 'def f():\n    return 1\n';
+  store.remember({ uri: 'file:///p/a.py', hash: contentHash(text), length: text.length, findings: [finding(1, 'A')], units: [unit] });
+  assert.equal(store.remembers('file:///p/a.py', text.length), true, 'an undo back to this text has its length');
+  assert.equal(store.remembers('file:///p/a.py', text.length + 1), false, 'a text of another length cannot be the remembered one');
+  // Saved by an older version, without the length: any length may match (the hash decides).
+  const old = new FindingsStore();
+  old.load({ format: 1, entries: [{ uri: 'file:///p/a.py', hash: contentHash(text), findings: [finding(1, 'A')], units: [unit] }] });
+  assert.equal(old.remembers('file:///p/a.py', 5), true);
+  // The length survives a reload, and a damaged one is not trusted.
+  const next = new FindingsStore();
+  assert.equal(next.load(JSON.parse(JSON.stringify(store.serialize()))), 1);
+  assert.equal(next.remembers('file:///p/a.py', text.length + 1), false);
+  assert.equal(new FindingsStore().load({ format: 1, entries: [{ ...store.serialize().entries[0], length: -3 }] }), 0);
+});
