@@ -17,7 +17,8 @@ export const vitestCoverageSetupFile = 'critic_vitest_coverage.mjs';
 export const vitestCoverageOutFile = 'critic_coverage.jsonl';
 
 /**
- * JS source defining `covMapLines(source, functions, SourceMap) -> Set<number>`: the 1-based lines
+ * JS source defining `covMapLines(source, functions, SourceMap) -> Set<number>` (`source` may be
+ * `covPrepare(source, SourceMap)`'s result, kept per script): the 1-based lines
  * of the original file that ran, from the script V8 executed (`source`, wrapper included), the
  * functions of one `Profiler.takePreciseCoverage` entry, and node:module's SourceMap class.
  * Pure, so a test can feed it real V8 coverage. A line ran when its first non-blank character
@@ -38,7 +39,8 @@ function covSourceMap(source, SourceMap) {
     return undefined;
   }
 }
-function covMapLines(source, functions, SourceMap) {
+// Everything about one script that does not change from test to test (kept per script id).
+function covPrepare(source, SourceMap) {
   const prefix = (covWrapper.exec(source) || [''])[0].length;
   const map = covSourceMap(source, SourceMap);
   // Offset and column of each line's first non-blank character (after the wrapper on line 0).
@@ -56,6 +58,10 @@ function covMapLines(source, functions, SourceMap) {
     ends.push(nl - from - (line === 0 ? prefix : 0));
     from = nl + 1;
   }
+  return { source, map, starts, cols, ends };
+}
+function covMapLines(prepared, functions, SourceMap) {
+  const { source, map, starts, cols, ends } = typeof prepared === 'string' ? covPrepare(prepared, SourceMap) : prepared;
   const counts = new Map();
   for (const fn of functions) {
     // Ranges come outermost first; an inner block's count overrides its function's.
@@ -104,19 +110,29 @@ try {
   covSkip = new Set(JSON.parse(process.env.CRITIC_COV_SKIP || '[]'));
 } catch {}
 const covPost = (s, method, params) => new Promise((resolve, reject) => s.post(method, params || {}, (e, r) => (e ? reject(e) : resolve(r))));
-let covSession;
+// The setup file runs again for every test file a worker runs: one session, started once per
+// worker (starting precise coverage again recompiles everything, and sessions would pile up).
+const covKey = Symbol.for('critic.coverage');
+const covState = globalThis[covKey] || (globalThis[covKey] = { sources: new Map() });
 let covSourceMapClass;
-try {
-  const { Session } = await import('node:inspector');
-  ({ SourceMap: covSourceMapClass } = await import('node:module'));
-  covSession = new Session();
-  covSession.connect();
-  await covPost(covSession, 'Profiler.enable');
-  await covPost(covSession, 'Profiler.startPreciseCoverage', { callCount: true, detailed: true });
-} catch {
-  covSession = undefined;
+if (!covState.session && !covState.failed) {
+  try {
+    const { Session } = await import('node:inspector');
+    const s = new Session();
+    s.connect();
+    await covPost(s, 'Profiler.enable');
+    await covPost(s, 'Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+    covState.session = s;
+  } catch {
+    covState.failed = true;
+  }
 }
-const covSources = new Map();
+try {
+  ({ SourceMap: covSourceMapClass } = await import('node:module'));
+} catch {}
+const covSession = covState.session;
+// Script ids are per process, so the executed texts are kept across test files.
+const covSources = covState.sources;
 const covPathOf = (url) => {
   let path = url;
   try {
@@ -136,7 +152,7 @@ const covSourcesOf = async (ids) => {
   try {
     for (const id of missing) {
       const { scriptSource } = await covPost(covSession, 'Debugger.getScriptSource', { scriptId: id }).catch(() => ({ scriptSource: '' }));
-      covSources.set(id, scriptSource);
+      covSources.set(id, covPrepare(scriptSource, covSourceMapClass));
     }
   } finally {
     await covPost(covSession, 'Debugger.disable').catch(() => {});
@@ -158,13 +174,14 @@ let covActive = 0;
 let covOverlap = false;
 if (covSession && covOut) {
   try {
-    const { beforeEach, afterEach, expect } = await import('vitest');
-    beforeEach(async () => {
+    const { beforeAll, beforeEach, afterEach, expect } = await import('vitest');
+    // Taking coverage resets its counters: one take before the file's tests (after its imports)
+    // and one after each test make each test's window, its own hooks included.
+    beforeAll(async () => {
+      await covPost(covSession, 'Profiler.takePreciseCoverage').catch(() => {});
+    });
+    beforeEach(() => {
       if (covActive++ > 0) covOverlap = true;
-      else {
-        covOverlap = false;
-        await covPost(covSession, 'Profiler.takePreciseCoverage').catch(() => {});
-      }
     });
     afterEach(async () => {
       covActive--;
@@ -183,7 +200,7 @@ if (covSession && covOut) {
       const scripts = result.map((s) => ({ s, path: covPathOf(s.url) })).filter((x) => x.path);
       await covSourcesOf(scripts.map((x) => x.s.scriptId));
       for (const { s, path } of scripts) {
-        const lines = covMapLines(covSources.get(s.scriptId) || '', s.functions, covSourceMapClass);
+        const lines = covMapLines(covSources.get(s.scriptId) || '', s.functions);
         if (lines.size) files[path] = covRanges(lines);
       }
       appendFileSync(covOut, JSON.stringify({ file: state.testPath, name: state.currentTestName, files }) + '\n');
