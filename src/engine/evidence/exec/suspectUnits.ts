@@ -54,7 +54,7 @@ export interface RunCoverage {
 
 /**
  * The line outside `doc` that the failing run `ran` executed with the highest Ochiai score over
- * all `runs` (each with every project file's lines), when it beats `here` (this file's best).
+ * all `runs` (each with every project file's lines), when it is at least twice `here` (this file's best).
  */
 export function moreSuspectElsewhere(ran: ReadonlyMap<string, readonly number[]> | undefined, runs: readonly RunCoverage[], doc: string, here: number): ElsewhereSuspect | undefined {
   if (!ran) return undefined;
@@ -78,8 +78,10 @@ export function moreSuspectElsewhere(ran: ReadonlyMap<string, readonly number[]>
       if (!best || score > best.score || (score === best.score && line < best.line && file === best.file)) best = { file, line, score };
     }
   }
-  // Equal scores cannot say the fault is elsewhere: the error stays here.
-  return best && best.score > here + 1e-9 ? best : undefined;
+  // Only a clearly more suspicious line moves the error: SBFL often ranks a line just downstream
+  // of the fault (a decoder the faulty parser feeds) above the faulty line itself, a little above,
+  // and a miss costs more than a second error. Twice the score, or a file whose lines it never ran.
+  return best && best.score > 0 && best.score >= 2 * here + 1e-9 ? best : undefined;
 }
 
 /** A related location pointing at a line of another file (its text is not at hand: column 0). */
