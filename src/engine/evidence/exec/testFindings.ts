@@ -244,8 +244,10 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     const fault = placeFault(unit, doc.path, doc.text, undefined, r.lines ? spectra : []);
     related.push(...fault.related);
     for (const o of others) related.push({ file: doc.path, range: o.nameRange, message: `also exercised by the test: ${o.name}` });
-    const moved = suspect && called && suspect.unit !== called ? `, reached through \`${called.name}\`, which the test calls` : '';
-    return { unit, range: fault.range, related, testRange, note: `${fault.note}${moved}`, suspicion };
+    // Said inside the note's parentheses: `(in \`f\`; …; reached through \`g\`, which the test calls)`.
+    const through = `reached through \`${called?.name}\`, which the test calls`;
+    const note = !suspect || !called || suspect.unit === called ? fault.note : fault.note ? `${fault.note.slice(0, -1)}; ${through})` : ` (in \`${unit.name}\`, ${through})`;
+    return { unit, range: fault.range, related, testRange, note, suspicion };
   }
   return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange, unplaced: true };
 }
