@@ -139,7 +139,8 @@ const covOf = (ev, key) => {
   const files = (covQueues.get(key) || []).shift();
   if (!files) return;
   ev.files = {};
-  for (const [path, ranges] of Object.entries(files)) if (typeof ranges === 'string') ev.files[path] = covId(ranges);
+  // The records come from the tests' own processes: only plausible paths and range lists count.
+  for (const [path, ranges] of Object.entries(files).slice(0, 2000)) if (typeof ranges === 'string' && path.length < 4096 && path.startsWith('/')) ev.files[path] = covId(ranges);
   const ids = cfg.coverage.map((f) => covId(typeof files[f] === 'string' ? files[f] : ''));
   ev.cov = cfg.covMulti ? Object.fromEntries(ids.map((n, i) => [String(i), n])) : ids[0];
 };
