@@ -234,7 +234,9 @@ export class RelatedTestsTool implements EvidenceTool {
     // root a workspace config would load every package's config (and their missing plugins).
     const cwd = js.root;
     this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}`);
-    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs) };
+    // Per-test line coverage (vitestCoverage.ts) places a failure on the function the failing tests ran.
+    const coverage = this.ctx.config.execution.lineCoverage && framework === 'vitest' ? { coverage: [doc.path], covRoot: doc.projectRoot } : {};
+    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs), ...coverage };
     // The framework loads the files from disk: the document's unsaved text is mounted over its file.
     const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
     const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;

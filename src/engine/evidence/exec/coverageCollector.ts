@@ -242,6 +242,18 @@ export class CoverageTable {
     return true;
   }
 
+  /** The lines of every file a result's `files` ({path: id}) names; undefined when it has none. */
+  filesOf(ev: Record<string, unknown>): Map<string, number[]> | undefined {
+    if (!ev.files || typeof ev.files !== 'object') return undefined;
+    const out = new Map<string, number[]>();
+    for (const [path, id] of Object.entries(ev.files as Record<string, unknown>)) {
+      const n = int(id);
+      const lines = n === undefined ? undefined : this.sets.get(n);
+      if (lines) out.set(path, lines);
+    }
+    return out;
+  }
+
   /** The lines a result's `cov` id names; undefined when it has none (coverage off, or not recorded). */
   linesOf(ev: Record<string, unknown>): number[] | undefined {
     const n = int(ev.cov);

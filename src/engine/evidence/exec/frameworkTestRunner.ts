@@ -22,6 +22,15 @@ export interface FrameworkRunnerConfig {
   files: string[];
   /** Options placed before the files (see frameworkArgs). */
   args?: string[];
+  /**
+   * Files under critique whose per-test line coverage is recorded (vitest only, vitestCoverage.ts);
+   * results carry `cov` for them (an id, or `{index: id}` with `covMulti`) and `files` for every
+   * project file the test ran.
+   */
+  coverage?: string[];
+  covMulti?: boolean;
+  /** The project root: only files under it are covered. */
+  covRoot?: string;
 }
 
 const binOf: Record<JsFramework, string> = {
@@ -82,7 +91,11 @@ const report = fileURLToPath(new URL('./critic_report.json', import.meta.url));
 const args = cfg.framework === 'vitest'
   ? ['run', '--reporter=json', '--outputFile=' + report, ...(cfg.args || []), ...cfg.files]
   : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', ...(cfg.args || []), '--runTestsByPath', ...cfg.files];
-const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 2], env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+const covOut = fileURLToPath(new URL('./critic_coverage.jsonl', import.meta.url));
+const covOn = cfg.framework === 'vitest' && Array.isArray(cfg.coverage) && cfg.coverage.length > 0;
+const covEnv = covOn ? { CRITIC_COV_OUT: covOut, CRITIC_COV_ROOT: cfg.covRoot || cfg.cwd, CRITIC_COV_SKIP: JSON.stringify(cfg.files) } : {};
+const start = covOn ? [fileURLToPath(new URL('./critic_vitest.mjs', import.meta.url)), cfg.bin, fileURLToPath(new URL('./critic_vitest_coverage.mjs', import.meta.url))] : [cfg.bin];
+const r = spawnSync(process.execPath, [...start, ...(covOn ? args.slice(1) : args)], { cwd: cfg.cwd, stdio: ['ignore', 2, 2], env: { ...process.env, ...covEnv, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
 if (r.error) process.stderr.write('critic: could not start ' + cfg.framework + ': ' + r.error.message + '\n');
 if (!existsSync(report)) {
   emit({ t: 'collect', file: cfg.files[0] || '', msg: cfg.framework + ' wrote no report (exit ' + r.status + ')', frames: [] });
@@ -96,6 +109,41 @@ try {
 } catch (e) {
   data = { testResults: [] };
 }
+// Per-test coverage, in the order the tests ran; a name shared by several tests is taken in turn.
+const covQueues = new Map();
+if (covOn && existsSync(covOut)) {
+  for (const line of readFileSync(covOut, 'utf8').split('\n')) {
+    let rec;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!rec || typeof rec.file !== 'string' || typeof rec.name !== 'string' || !rec.files || typeof rec.files !== 'object') continue;
+    const key = rec.file + '::' + rec.name;
+    if (!covQueues.has(key)) covQueues.set(key, []);
+    covQueues.get(key).push(rec.files);
+  }
+}
+const covIds = new Map();
+const covId = (ranges) => {
+  let n = covIds.get(ranges);
+  if (n === undefined) {
+    n = covIds.size;
+    covIds.set(ranges, n);
+    emit({ t: 'cov', n, lines: ranges });
+  }
+  return n;
+};
+const covOf = (ev, key) => {
+  const files = (covQueues.get(key) || []).shift();
+  if (!files) return;
+  ev.files = {};
+  // The records come from the tests' own processes: only plausible paths and range lists count.
+  for (const [path, ranges] of Object.entries(files).slice(0, 2000)) if (typeof ranges === 'string' && path.length < 4096 && path.startsWith('/')) ev.files[path] = covId(ranges);
+  const ids = cfg.coverage.map((f) => covId(typeof files[f] === 'string' ? files[f] : ''));
+  ev.cov = cfg.covMulti ? Object.fromEntries(ids.map((n, i) => [String(i), n])) : ids[0];
+};
 for (const file of data.testResults || []) {
   const results = file.assertionResults || [];
   if (results.length === 0 && file.message) {
@@ -120,6 +168,7 @@ for (const file of data.testResults || []) {
       }
       ev.stack = lines.filter((l) => /^\s*at /.test(l)).join('\n').slice(0, 8000);
     }
+    if (covOn && status !== 'skipped') covOf(ev, file.name + '::' + name);
     emit(ev);
   }
 }

@@ -7,6 +7,7 @@ import type { Sandbox, SandboxRunResult } from '../../sandbox/types.js';
 import type { SourceDocument } from '../tool.js';
 import { BundleError, bundleModule } from './bundle.js';
 import { frameworkRunner, frameworkRunnerFile, type FrameworkRunnerConfig } from './frameworkTestRunner.js';
+import { vitestCoverageSetup, vitestCoverageSetupFile, vitestLauncher, vitestLauncherFile } from './vitestCoverage.js';
 import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './nodeTestRunner.js';
 import { parseTestRun, type RunView, type TestFile, type TestRun } from './testFindings.js';
 import { runnerConfigFile } from './protocol.js';
@@ -69,7 +70,7 @@ export function frameworkPrepared(base: Omit<FrameworkRunnerConfig, 'marker'>, k
   return {
     interpreter: 'node',
     args: [frameworkRunnerFile],
-    files: { [frameworkRunnerFile]: frameworkRunner },
+    files: { [frameworkRunnerFile]: frameworkRunner, ...(base.coverage?.length ? { [vitestLauncherFile]: vitestLauncher, [vitestCoverageSetupFile]: vitestCoverageSetup } : {}) },
     keyParts,
     ...(overlays ? { overlays } : {}),
     withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),

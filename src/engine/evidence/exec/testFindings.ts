@@ -17,6 +17,7 @@ import { frames, int, normaliseFramePath, runnerEvents, str, v8Frames, type Fram
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 import { CoverageTable } from './coverageCollector.js';
 import { placeFault } from './faultPlacement.js';
+import { elsewhereLocation, moreSuspectElsewhere, suspectUnit, type RunCoverage } from './suspectUnits.js';
 import type { Spectrum } from '../faultLocalisation.js';
 
 export interface TestResult {
@@ -35,6 +36,8 @@ export interface TestResult {
   actual?: string;
   /** 1-based lines of the file under critique the test ran, when coverage was recorded. */
   lines?: number[];
+  /** The lines of every project file the test ran, by path (vitest's per-test coverage records them). */
+  fileLines?: Map<string, number[]>;
   /** The test file the runner collected the test from (a shared session's results are split by it). */
   src: string;
   /** When the test started, in ms since the runner started (Python runners report it). */
@@ -102,6 +105,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       r.expected = str(ev.expected);
       r.actual = str(ev.actual);
       r.lines = coverage.linesOf(ev);
+      r.fileLines = coverage.filesOf(ev);
       r.frames = r.frames.map((f) => ({ ...f, file: originalOf(f.file) }));
       run.results.push(r);
       if (current?.id === r.id) current = undefined;
@@ -140,6 +144,8 @@ interface Placement {
   note?: string;
   /** Nothing ties the result to this file: no traceback frame in it, no call of a function it defines. */
   unplaced?: boolean;
+  /** The Ochiai score of the unit's most suspicious line the test ran, when placed by coverage (0: none ran). */
+  suspicion?: number;
 }
 
 function lastSegment(name: string): string {
@@ -220,21 +226,28 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
       return { unit, range: fault.range, related: [...related, ...fault.related], testRange, note: fault.note };
     }
   }
-  if (tf && testRange) {
-    const calls = callsWithin(tf.facts, testRange);
-    const unit = calledUnit(calls, tf.text, units, assertion?.line);
-    if (unit) {
-      // Without a traceback into this file the culprit is a guess (the call on the failing line
-      // may only read state another method got wrong), so name the other functions it exercised.
-      const others = [...new Set(calls.map((c) => c.name))]
-        .map((name) => units.find((u) => u.kind !== 'module' && u.kind !== 'class' && lastSegment(u.name) === name))
-        .filter((u): u is CodeUnit => u !== undefined && u !== unit)
-        .slice(0, 3);
-      const fault = placeFault(unit, doc.path, doc.text, undefined, r.lines ? spectra : []);
-      related.push(...fault.related);
-      for (const o of others) related.push({ file: doc.path, range: o.nameRange, message: `also exercised by the test: ${o.name}` });
-      return { unit, range: fault.range, related, testRange, note: fault.note };
-    }
+  const calls = tf && testRange ? callsWithin(tf.facts, testRange) : [];
+  const called = tf && testRange ? calledUnit(calls, tf.text, units, assertion?.line) : undefined;
+  // With per-test coverage, the function whose lines the failing tests ran and the passing ones
+  // did not (a helper the called function uses, or a function of this file another module calls).
+  const suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called) : undefined;
+  const unit = suspect?.unit ?? called;
+  // How suspicious this file's best line is, to compare with the other files the test ran (0: it ran none of it).
+  const suspicion = suspect?.score ?? (r.lines && r.fileLines && unit && !r.lines.some((l) => l - 1 >= unit.range.start.line && l - 1 <= unit.range.end.line) ? 0 : undefined);
+  if (unit) {
+    // Without a traceback into this file the culprit is a guess (the call on the failing line
+    // may only read state another method got wrong), so name the other functions it exercised.
+    const others = [...new Set(calls.map((c) => c.name))]
+      .map((name) => units.find((u) => u.kind !== 'module' && u.kind !== 'class' && lastSegment(u.name) === name))
+      .filter((u): u is CodeUnit => u !== undefined && u !== unit)
+      .slice(0, 3);
+    const fault = placeFault(unit, doc.path, doc.text, undefined, r.lines ? spectra : []);
+    related.push(...fault.related);
+    for (const o of others) related.push({ file: doc.path, range: o.nameRange, message: `also exercised by the test: ${o.name}` });
+    // Said inside the note's parentheses: `(in \`f\`; …; reached through \`g\`, which the test calls)`.
+    const through = `reached through \`${called?.name}\`, which the test calls`;
+    const note = !suspect || !called || suspect.unit === called ? fault.note : fault.note ? `${fault.note.slice(0, -1)}; ${through})` : ` (in \`${unit.name}\`, ${through})`;
+    return { unit, range: fault.range, related, testRange, note, suspicion };
   }
   return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange, unplaced: true };
 }
@@ -314,6 +327,7 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     });
   }
   const spectra: Spectrum[] = run.results.filter((r) => r.lines && r.outcome !== 'skipped' && r.outcome !== 'timeout').map((r) => ({ passed: r.outcome === 'passed', lines: r.lines! }));
+  const runs: RunCoverage[] = run.results.filter((r) => r.fileLines && r.outcome !== 'skipped' && r.outcome !== 'timeout').map((r) => ({ passed: r.outcome === 'passed', files: r.fileLines! }));
   for (const r of run.results) {
     if (r.outcome === 'skipped') continue;
     const p = placeTestResult(r, doc, units, testFiles, spectra);
@@ -326,6 +340,13 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
       // E.g. a package `__init__.py` that re-exports the module the test exercises: the failure is
       // that module's, where it is reported as an error; here it is only worth knowing.
       findings.push({ ...executedError(source, execRules.testFailed, `${message} — the test calls nothing this file defines and its traceback does not pass through it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note' });
+      continue;
+    }
+    const elsewhere = r.outcome !== 'timeout' && p.suspicion !== undefined ? moreSuspectElsewhere(r.fileLines, runs, doc.path, p.suspicion) : undefined;
+    if (elsewhere) {
+      // One failing test that runs code of many modules: the error goes where its most suspicious line is.
+      const why = `the line it ran in ${rel(elsewhere.file)} (line ${elsewhere.line}, Ochiai ${elsewhere.score.toFixed(2)}) is more suspicious than any it ran here (${p.suspicion!.toFixed(2)}), so it is not counted against this file`;
+      findings.push({ ...executedError(source, execRules.testFailed, `${message} — ${why}`, doc.path, p.range, [...p.related, elsewhereLocation(elsewhere, rel)]), level: 'note' });
       continue;
     }
     findings.push(executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, `${message}${p.note ?? ''}`, doc.path, p.range, p.related));
