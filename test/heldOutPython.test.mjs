@@ -1,0 +1,63 @@
+// Layouts of public Python projects first met on held-out repositories (issue 9's acceptance):
+// each reproduced in a temp folder, run for real in the sandbox with the project's own runner.
+//   - tomli: a src layout whose unittest tests reach the package only through their own test
+//     package (`from . import tomllib`, with `import tomli as tomllib` in tests/__init__.py), and a
+//     private module (`_re.py`) that only the public one imports.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, relative } from 'node:path';
+import { makeContext, out, tempProject } from './support/engine.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
+import { toolChecker, unitOf } from './support/exec.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+const { discoverRelatedTests } = await import(out('engine/evidence/exec/testDiscovery.js'));
+
+const ctx = makeContext({ config: { execution: { testTimeoutMs: 20_000 } } });
+const syntax = new SyntaxService(ctx.assets);
+const sandbox = await realSandbox();
+test.after(() => syntax.dispose());
+const check = toolChecker(syntax);
+
+const tomliLike = {
+  'pyproject.toml': '[project]\nname = "tomlish"\nversion = "1.0"\n',
+  'src/tomlish/__init__.py': 'from ._parser import loads\n',
+  'src/tomlish/_parser.py': 'from ._re import match_int\n\n\ndef loads(text):\n    key, _, value = text.partition("=")\n    return {key.strip(): match_int(value.strip())}\n',
+  'src/tomlish/_re.py': 'def match_int(s):\n    if s.startswith("0x"):\n        return int(s[2:], 16)\n    return int(s)\n',
+  'tests/__init__.py': '__all__ = ("tomllib",)\n\nimport tomlish as tomllib\n',
+  'tests/test_misc.py': 'import unittest\n\nfrom . import tomllib\n\n\nclass TestMisc(unittest.TestCase):\n    def test_hex(self):\n        self.assertEqual(tomllib.loads("a = 0x1f"), {"a": 31})\n\n    def test_dec(self):\n        self.assertEqual(tomllib.loads("a = 12"), {"a": 12})\n',
+};
+
+test('tomli layout: tests reaching the package through their own tests/__init__.py, and a private module only the public one imports, are related', async () => {
+  const p = tempProject(tomliLike);
+  try {
+    for (const rel of ['src/tomlish/__init__.py', 'src/tomlish/_parser.py', 'src/tomlish/_re.py']) {
+      const d = await discoverRelatedTests({ path: join(p.root, rel), text: '', language: 'python', projectRoot: p.root }, { fs: ctx.fs, syntax });
+      assert.deepEqual(d.files.map((f) => relative(p.root, f)), ['tests/test_misc.py'], `${rel}:\n${d.decisions.join('\n')}`);
+      // The tests import `tests` from the rootdir and `tomlish` from src/: both go on sys.path.
+      assert.deepEqual(d.importRoots.sort(), [p.root, join(p.root, 'src')].sort(), rel);
+    }
+    const d = await discoverRelatedTests({ path: join(p.root, 'src/tomlish/_re.py'), text: '', language: 'python', projectRoot: p.root }, { fs: ctx.fs, syntax });
+    assert.ok(d.decisions.includes('related: tests/test_misc.py (imports tests (whose __init__.py imports tomlish, whose __init__.py imports tomlish._parser, which imports it))'), d.decisions.join('\n'));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('tomli layout: the correct private module passes its tests; a bug in it fails them, on its function', needsSandbox, async () => {
+  const p = tempProject(tomliLike);
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const ok = await check(tool, p.root, 'src/tomlish/_re.py');
+    assert.deepEqual(ok.findings, []);
+    assert.equal(ok.records.filter((r) => r.status === 'passed').length, 2, JSON.stringify(ok.records));
+    const buggy = tomliLike['src/tomlish/_re.py'].replace('int(s[2:], 16)', 'int(s[2:], 10 + 6 * 0)');
+    const bad = await check(tool, p.root, 'src/tomlish/_re.py', buggy);
+    const errors = bad.findings.filter((f) => f.level === 'error');
+    assert.ok(errors.length >= 1, JSON.stringify(bad.findings));
+    assert.deepEqual([...new Set(errors.map((f) => unitOf(f, buggy)))], ['match_int']);
+  } finally {
+    p.cleanup();
+  }
+});
