@@ -61,3 +61,35 @@ test('tomli layout: the correct private module passes its tests; a bug in it fai
     p.cleanup();
   }
 });
+
+// jmespath: no pytest configuration; its CI runs `cd tests/ && py.test --cov jmespath`, so pytest
+// never collects extra/test_hypothesis.py (slow), though its defaults would from the root.
+const jmespathLike = (ci) => ({
+  'setup.py': 'from setuptools import setup\nsetup(name="pkg")\n',
+  'pkg/__init__.py': 'from .core import search\n',
+  'pkg/core.py': 'def search(x):\n    return x\n',
+  'tests/__init__.py': '',
+  'tests/test_core.py': 'from pkg.core import search\n\ndef test_search():\n    assert search(1) == 1\n',
+  'extra/test_slow.py': 'import pkg\n\ndef test_slow():\n    assert pkg.search(2) == 2\n',
+  'tox.ini': '[tox]\nenvlist = py311\n\n[testenv]\ncommands = nosetests\ndeps =\n    pytest\n    nose\n',
+  '.github/workflows/run-tests.yml': `name: Run Tests\njobs:\n  build:\n    steps:\n    - name: Install dependencies\n      run: |\n        pip install pytest pytest-cov\n    - name: Test with pytest\n      run: |\n        ${ci}\n`,
+});
+
+test('jmespath layout: without testpaths, the paths the project\'s own pytest commands name are what pytest collects', async () => {
+  const cases = [
+    ['cd tests/ && py.test --cov pkg --cov-report term-missing', ['tests/test_core.py']],
+    ['python -m pytest -q tests', ['tests/test_core.py']],
+    // A bare run collects from the root, as pytest's defaults do.
+    ['pytest', ['extra/test_slow.py', 'tests/test_core.py']],
+  ];
+  for (const [ci, expected] of cases) {
+    const p = tempProject(jmespathLike(ci));
+    try {
+      const d = await discoverRelatedTests({ path: join(p.root, 'pkg/core.py'), text: '', language: 'python', projectRoot: p.root }, { fs: ctx.fs, syntax });
+      assert.deepEqual(d.files.map((f) => relative(p.root, f)).sort(), expected, `${ci}\n${d.decisions.join('\n')}`);
+      if (expected.length === 1) assert.ok(d.decisions.some((l) => l.startsWith('pytest runs only tests in the project\'s own commands (.github/workflows/run-tests.yml: ')), d.decisions.join('\n'));
+    } finally {
+      p.cleanup();
+    }
+  }
+});
