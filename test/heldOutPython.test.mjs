@@ -93,3 +93,31 @@ test('jmespath layout: without testpaths, the paths the project\'s own pytest co
     }
   }
 });
+
+// One slow test file (a stress suite, property tests) must not starve the related test files
+// after it: each file gets a fair share of what is left of the run's budget when it starts.
+for (const runner of ['pytest', 'unittest']) {
+  test(`${runner}: a slow related test file is cut at its share of the budget; the files after it still run`, needsSandbox, async () => {
+    const slow = runner === 'pytest'
+      ? `import time\nfrom calc import add\n\n${Array.from({ length: 40 }, (_, i) => `def test_slow_${i}():\n    time.sleep(0.25)\n    assert add(1, 1) == 2\n`).join('\n')}`
+      : `import time, unittest\nfrom calc import add\n\n\nclass TestSlow(unittest.TestCase):\n${Array.from({ length: 40 }, (_, i) => `    def test_slow_${i}(self):\n        time.sleep(0.25)\n        self.assertEqual(add(1, 1), 2)\n`).join('\n')}`;
+    const p = tempProject({
+      'calc.py': 'def add(a, b):\n    return a + b\n',
+      // Named after the module: it runs first.
+      'test_calc.py': slow,
+      'test_more.py': runner === 'pytest' ? 'from calc import add\n\ndef test_fast():\n    assert add(2, 2) == 5\n' : 'import unittest\nfrom calc import add\n\n\nclass TestFast(unittest.TestCase):\n    def test_fast(self):\n        self.assertEqual(add(2, 2), 5)\n',
+    });
+    try {
+      // A 6 s timeout leaves a 3 s budget; the slow file alone would take 10 s.
+      const tool = new RelatedTestsTool(makeContext({ config: { execution: { testTimeoutMs: 6_000 } } }), { sandbox, syntax, pythonRunner: runner });
+      const { doc, findings } = await check(tool, p.root, 'calc.py');
+      const failed = findings.filter((f) => f.level === 'error');
+      assert.equal(failed.length, 1, JSON.stringify(findings, null, 1));
+      assert.match(failed[0].message, /test_fast/);
+      assert.equal(unitOf(failed[0], doc.text), 'add');
+      assert.ok(findings.some((f) => f.level === 'note' && /related tests were not run: the run used its time budget/.test(f.message)), JSON.stringify(findings, null, 1));
+    } finally {
+      p.cleanup();
+    }
+  });
+}

@@ -82,6 +82,23 @@ _unrun = [0]
 def _over_budget():
     return _time.monotonic() > _deadline
 
+# Each test file gets a fair share of what is left of the budget when it starts (what is left
+# divided by the files not yet started): one slow file (jmespath's hypothesis tests, a stress
+# suite traced line by line) leaves the files after it their time instead of starving them. The
+# last file gets all that is left; a file that finishes early leaves its time to the others.
+_fair = {'order': [], 'src': None, 'start': 0.0, 'allow': 0.0, 'last': True, 'started': set()}
+
+def _fair_cut(src):
+    order = _fair['order']
+    if len(order) < 2 or src not in order:
+        return False
+    now = _time.monotonic()
+    if src != _fair['src']:
+        _fair['started'].add(src)
+        left = len(order) - len(_fair['started']) + 1
+        _fair.update(src=src, start=now, allow=max(0.0, _deadline - now) / max(1, left), last=left <= 1)
+    return not _fair['last'] and now - _fair['start'] > _fair['allow']
+
 def _frames_tb(tb):
     return [{'file': os.path.abspath(f.filename), 'line': f.lineno or 0} for f in traceback.extract_tb(tb)]
 
@@ -178,7 +195,7 @@ def _run_pytest():
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtest_protocol(self, item, nextitem):
-            if _over_budget():
+            if _over_budget() or _fair_cut(self._src(item.nodeid)):
                 _unrun[0] += 1
                 return True
             return None
@@ -195,6 +212,7 @@ def _run_pytest():
             for i in session.items:
                 src = self._src(i.nodeid)
                 counts[src] = counts.get(src, 0) + 1
+            _fair['order'] = list(counts)
             _emit({'t': 'collected', 'files': counts})
 
         def _src(self, nodeid):
@@ -352,7 +370,7 @@ def _run_unittest():
     class _Result(unittest.TestResult):
         def startTest(self, test):
             # The suite checks shouldStop before each next test: this one still runs.
-            if _over_budget():
+            if _over_budget() or _fair_cut(getattr(test, '_critic_src', None)):
                 self.stop()
             super().startTest(test)
             _emit(dict(base(test, 'start'), ms=_ms()))
@@ -378,9 +396,17 @@ def _run_unittest():
         counts[path] = counts.get(path, 0) + found.countTestCases()
     _emit({'t': 'collected', 'files': counts})
     result = _Result()
-    suite.run(result)
-    if result.shouldStop:
-        _unrun[0] = suite.countTestCases() - result.testsRun
+    # File by file, so a file cut short for its share of the budget (_fair_cut) stops only itself.
+    _fair['order'] = [path for path, _found in _loaded]
+    for path, found in _loaded:
+        before = result.testsRun
+        result.shouldStop = False
+        if _over_budget():
+            _unrun[0] += found.countTestCases()
+            continue
+        found.run(result)
+        if result.shouldStop:
+            _unrun[0] += max(0, found.countTestCases() - (result.testsRun - before))
 
 if _cfg['runner'] == 'pytest':
     _run_pytest()
