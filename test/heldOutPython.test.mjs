@@ -121,3 +121,22 @@ for (const runner of ['pytest', 'unittest']) {
     }
   });
 }
+
+// isodate: a fresh clone lacks src/isodate/version.py, which setuptools_scm writes at install;
+// every test fails to import the package. One notice with the fix, not errors on correct code.
+test('isodate layout: a module the build writes (setuptools_scm write_to) is missing: a notice, no errors', needsSandbox, async () => {
+  const p = tempProject({
+    'pyproject.toml': '[project]\nname = "isodatish"\ndynamic = ["version"]\n\n[build-system]\nrequires = ["setuptools", "setuptools_scm[toml]"]\n\n[tool.setuptools_scm]\nwrite_to = "src/isodatish/version.py"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\nfilterwarnings = ["error"]\n',
+    'src/isodatish/__init__.py': 'from isodatish.dates import parse_year\nfrom isodatish.version import version as __version__\n',
+    'src/isodatish/dates.py': 'def parse_year(s):\n    return int(s[:4])\n',
+    'tests/test_dates.py': 'from isodatish import parse_year\n\n\ndef test_year():\n    assert parse_year("2024-01-01") == 2024\n',
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { findings, notices } = await check(tool, p.root, 'src/isodatish/dates.py');
+    assert.deepEqual(findings.filter((f) => f.level === 'error'), []);
+    assert.ok(notices?.some((n) => /isodatish\.version is written by its build \(setuptools_scm write_to in pyproject\.toml\) and is missing.*pip install -e \./.test(n.message)), JSON.stringify({ findings, notices }, null, 1));
+  } finally {
+    p.cleanup();
+  }
+});
