@@ -140,3 +140,28 @@ test('isodate layout: a module the build writes (setuptools_scm write_to) is mis
     p.cleanup();
   }
 });
+
+// python-slugify: its tests are a root test.py (not a pytest name) that tox runs with
+// `coverage run -m pytest test.py`; the module falls back from one missing package to another
+// (`try: import unidecode / except ImportError: import text_unidecode`) and only the second is
+// declared. One notice for the missing dependency, not an import error on correct code.
+test('python-slugify layout: test.py found through tox commands; a fallback import of two missing packages, one declared, is a notice', needsSandbox, async () => {
+  const p = tempProject({
+    'setup.py': "from setuptools import setup\ninstall_requires = ['critic-absent-text>=1.3']\nsetup(name='slugish', install_requires=install_requires)\n",
+    'pyproject.toml': '[build-system]\nrequires = ["setuptools>=61.2"]\n',
+    'tox.ini': '[tox]\nenv_list = py311\n\n[testenv]\ndeps =\n    pytest\ncommands =\n    coverage run -m pytest test.py\n',
+    'slugish/__init__.py': 'from .slugish import slugify\n',
+    'slugish/slugish.py': 'try:\n    import critic_absent_fast as unidecode\nexcept ImportError:\n    import critic_absent_text as unidecode\n\n\ndef slugify(s):\n    return unidecode.unidecode(s).lower()\n',
+    'test.py': 'import unittest\n\nfrom slugish import slugify\n\n\nclass TestSlugify(unittest.TestCase):\n    def test_lower(self):\n        self.assertEqual(slugify("A"), "a")\n',
+  });
+  try {
+    const d = await discoverRelatedTests({ path: join(p.root, 'slugish/slugish.py'), text: '', language: 'python', projectRoot: p.root }, { fs: ctx.fs, syntax });
+    assert.deepEqual(d.files.map((f) => relative(p.root, f)), ['test.py'], d.decisions.join('\n'));
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { findings, notices } = await check(tool, p.root, 'slugish/slugish.py');
+    assert.deepEqual(findings.filter((f) => f.level === 'error'), []);
+    assert.ok(notices?.some((n) => /lacks dependencies .* declares/.test(n.message)), JSON.stringify({ findings, notices }, null, 1));
+  } finally {
+    p.cleanup();
+  }
+});

@@ -205,30 +205,31 @@ interface ExecOutput {
  * become one notice naming the fix; a module nobody declares stays an error on the code.
  */
 export function explainMissingPythonDependencies<T extends ExecOutput>(output: T, projectRoot: string): T {
-  const missingOf = (text: string | undefined) => (text && /ModuleNotFoundError|No module named/.test(text) ? missingModuleOf(text) : undefined);
-  const suspects = output.findings.map((f) => (f.tier === 'executed' ? missingOf(f.message) : undefined));
-  if (!suspects.some(Boolean)) return output;
+  // Every module a message names: `try: import unidecode / except ImportError: import text_unidecode`
+  // fails with both in the chain, and the declared one (text-unidecode) is the cause.
+  const missingOf = (text: string | undefined) => (text && /ModuleNotFoundError|No module named/.test(text) ? [...text.matchAll(/No module named ['"]?([\w.]+)['"]?/g)].map((m) => m[1]!) : []);
+  const suspects = output.findings.map((f) => (f.tier === 'executed' ? missingOf(f.message) : []));
+  if (!suspects.some((s) => s.length)) return output;
   const declared = pythonDeclaredDependencies(projectRoot);
   const generated = generatedPythonModules(projectRoot);
   if (!declared && !generated.size) return output;
   const isGenerated = (module: string) => [...generated.keys()].some((g) => module === g || g.startsWith(`${module}.`));
+  const isDeclared = (module: string) => Boolean(declared && declaredDistributionOf(module, declared));
   const modules: string[] = [];
   const built: string[] = [];
   const findings = output.findings.filter((f, i) => {
-    const module = suspects[i];
-    if (module && isGenerated(module)) {
-      built.push(module);
-      return false;
-    }
-    if (!module || !declared || !declaredDistributionOf(module, declared)) return true;
-    modules.push(module.split('.')[0]!);
-    return false;
+    const names = suspects[i]!;
+    const gen = names.filter(isGenerated);
+    const dec = names.filter(isDeclared);
+    built.push(...gen);
+    modules.push(...dec.map((m) => m.split('.')[0]!));
+    return !gen.length && !dec.length;
   });
   if (!modules.length && !built.length) return output;
   const explained = new Set(modules);
   const records = output.records?.filter((r) => {
-    const module = r.status === 'error' || r.status === 'failed' ? missingOf(r.actual) : undefined;
-    return !(module && (explained.has(module.split('.')[0]!) || isGenerated(module)));
+    const names = r.status === 'error' || r.status === 'failed' ? missingOf(r.actual) : [];
+    return !names.some((module) => explained.has(module.split('.')[0]!) || isGenerated(module));
   });
   const notices = [...(output.notices ?? [])];
   if (modules.length && declared) notices.push({ tool: dependencyNoticeTool, message: pythonMissingNotice(declared, projectRoot) });
