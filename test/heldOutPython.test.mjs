@@ -99,7 +99,7 @@ test('jmespath layout: without testpaths, the paths the project\'s own pytest co
 for (const runner of ['pytest', 'unittest']) {
   test(`${runner}: a slow related test file is cut at its share of the budget; the files after it still run`, needsSandbox, async () => {
     const slow = runner === 'pytest'
-      ? `import time\nfrom calc import add\n\n${Array.from({ length: 40 }, (_, i) => `def test_slow_${i}():\n    time.sleep(0.25)\n    assert add(1, 1) == 2\n`).join('\n')}`
+      ? `import time\nimport pytest\nfrom calc import add\n\n\n@pytest.fixture(scope='module')\ndef two():\n    yield 2\n\n${Array.from({ length: 40 }, (_, i) => `def test_slow_${i}(two):\n    time.sleep(0.25)\n    assert add(1, 1) == two\n`).join('\n')}`
       : `import time, unittest\nfrom calc import add\n\n\nclass TestSlow(unittest.TestCase):\n${Array.from({ length: 40 }, (_, i) => `    def test_slow_${i}(self):\n        time.sleep(0.25)\n        self.assertEqual(add(1, 1), 2)\n`).join('\n')}`;
     const p = tempProject({
       'calc.py': 'def add(a, b):\n    return a + b\n',
@@ -116,6 +116,8 @@ for (const runner of ['pytest', 'unittest']) {
       assert.match(failed[0].message, /test_fast/);
       assert.equal(unitOf(failed[0], doc.text), 'add');
       assert.ok(findings.some((f) => f.level === 'note' && /related tests were not run: the run used its time budget/.test(f.message)), JSON.stringify(findings, null, 1));
+      // The cut file's module fixture is torn down before the next file runs, and set up again when its rest resumes.
+      assert.ok(!findings.some((f) => /torn down|errored/.test(f.message)), JSON.stringify(findings, null, 1));
     } finally {
       p.cleanup();
     }
@@ -161,6 +163,26 @@ test('python-slugify layout: test.py found through tox commands; a fallback impo
     const { findings, notices } = await check(tool, p.root, 'slugish/slugish.py');
     assert.deepEqual(findings.filter((f) => f.level === 'error'), []);
     assert.ok(notices?.some((n) => /lacks dependencies .* declares/.test(n.message)), JSON.stringify({ findings, notices }, null, 1));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('pytest: the tests a cut left run after the other files have had their share, while the budget lasts', needsSandbox, async () => {
+  const p = tempProject({
+    'calc.py': 'def add(a, b):\n    return a + b\n',
+    'test_calc.py': `import time\nfrom calc import add\n\n${Array.from({ length: 14 }, (_, i) => `def test_slow_${i}():\n    time.sleep(0.25)\n    assert add(1, 1) == 2\n`).join('\n')}`,
+    'test_more.py': 'from calc import add\n\ndef test_fast():\n    assert add(2, 2) == 4\n',
+  });
+  try {
+    // A 7 s budget: the slow file (3.5 s of sleeps) is cut at its half, test_more runs, then the rest.
+    const tool = new RelatedTestsTool(makeContext({ config: { execution: { testTimeoutMs: 14_000 } } }), { sandbox, syntax, pythonRunner: 'pytest' });
+    const { findings, records } = await check(tool, p.root, 'calc.py');
+    assert.deepEqual(findings, []);
+    const names = records.filter((r) => r.status === 'passed').map((r) => r.subject);
+    assert.equal(names.length, 15, JSON.stringify(records));
+    const fast = names.findIndex((n) => /test_fast/.test(n));
+    assert.ok(fast >= 0 && fast < names.length - 1, `test_fast ran before the slow file's last tests: ${names.join(', ')}`);
   } finally {
     p.cleanup();
   }
