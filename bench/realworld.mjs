@@ -186,6 +186,8 @@ for (const spec of reportFile ? [] : repos) {
   cpSync(src, workRoot, { recursive: true, filter: (p) => !/[\\/](\.git|node_modules)$/.test(p) });
   // Hard links: the copy costs no disk, and the sandbox sees real files inside the project.
   if (spec.deps === 'node' && spawnSync('cp', ['-al', depsDir, join(workRoot, 'node_modules')]).status !== 0) throw new Error(`could not link ${depsDir} into ${workRoot}`);
+  // What installing the project would write into it (a generated version module), on the copy only.
+  spec.prepare?.(workRoot);
   const r = { name, layout: spec.layout, language: spec.language, files: [], mutants: [] };
   results.push(r);
   log(`${name}: ${spec.layout}`);

@@ -8,6 +8,7 @@
 // clone, no oracle, correct code only) or 'node' (node_modules hard-linked from the deps folder).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { heldOutPython } from './heldOutPython.mjs';
 
 const pytest = (args) => ({ cmd: 'python', args: ['-m', 'pytest', '-q', '-x', '-p', 'no:cacheprovider', ...args] });
 const list = (dir, re) => {
@@ -118,4 +119,6 @@ export const repos = [
     tests: (file, root) => list(join(root, 'packages/store/tests'), /\.test\.ts$/).map((t) => `packages/store/tests/${t}`),
     oracle: (file, tests) => ({ cwd: 'packages/store', cmd: 'vitest', args: ['run', ...tests.map((t) => t.replace(/^packages\/store\//, ''))] }),
   },
+  // Held-out Python repositories (bench/realworld/heldOutPython.mjs).
+  ...heldOutPython,
 ];

@@ -205,24 +205,57 @@ interface ExecOutput {
  * become one notice naming the fix; a module nobody declares stays an error on the code.
  */
 export function explainMissingPythonDependencies<T extends ExecOutput>(output: T, projectRoot: string): T {
-  const missingOf = (text: string | undefined) => (text && /ModuleNotFoundError|No module named/.test(text) ? missingModuleOf(text) : undefined);
-  const suspects = output.findings.map((f) => (f.tier === 'executed' ? missingOf(f.message) : undefined));
-  if (!suspects.some(Boolean)) return output;
+  // Every module a message names: `try: import unidecode / except ImportError: import text_unidecode`
+  // fails with both in the chain, and the declared one (text-unidecode) is the cause.
+  const missingOf = (text: string | undefined) => (text && /ModuleNotFoundError|No module named/.test(text) ? [...text.matchAll(/No module named ['"]?([\w.]+)['"]?/g)].map((m) => m[1]!) : []);
+  const suspects = output.findings.map((f) => (f.tier === 'executed' ? missingOf(f.message) : []));
+  if (!suspects.some((s) => s.length)) return output;
   const declared = pythonDeclaredDependencies(projectRoot);
-  if (!declared) return output;
+  const generated = generatedPythonModules(projectRoot);
+  if (!declared && !generated.size) return output;
+  const isGenerated = (module: string) => [...generated.keys()].some((g) => module === g || g.startsWith(`${module}.`));
+  const isDeclared = (module: string) => Boolean(declared && declaredDistributionOf(module, declared));
   const modules: string[] = [];
+  const built: string[] = [];
   const findings = output.findings.filter((f, i) => {
-    const module = suspects[i];
-    if (!module || !declaredDistributionOf(module, declared)) return true;
-    modules.push(module.split('.')[0]!);
-    return false;
+    const names = suspects[i]!;
+    const gen = names.filter(isGenerated);
+    const dec = names.filter(isDeclared);
+    built.push(...gen);
+    modules.push(...dec.map((m) => m.split('.')[0]!));
+    return !gen.length && !dec.length;
   });
-  if (!modules.length) return output;
+  if (!modules.length && !built.length) return output;
   const explained = new Set(modules);
   const records = output.records?.filter((r) => {
-    const module = r.status === 'error' || r.status === 'failed' ? missingOf(r.actual) : undefined;
-    return !(module && explained.has(module.split('.')[0]!));
+    const names = r.status === 'error' || r.status === 'failed' ? missingOf(r.actual) : [];
+    return !names.some((module) => explained.has(module.split('.')[0]!) || isGenerated(module));
   });
-  const notices = [...(output.notices ?? []), { tool: dependencyNoticeTool, message: pythonMissingNotice(declared, projectRoot) }];
+  const notices = [...(output.notices ?? [])];
+  if (modules.length && declared) notices.push({ tool: dependencyNoticeTool, message: pythonMissingNotice(declared, projectRoot) });
+  if (built.length) {
+    const [module, via] = [...generated].find(([g]) => built.some((b) => b === g || g.startsWith(`${b}.`)))!;
+    notices.push({ tool: dependencyNoticeTool, message: `The project is not installed: ${module} is written by its build (${via}) and is missing, so tests that import it cannot run and are not reported as errors; run \`pip install -e .\` in ${projectRoot}` });
+  }
   return { ...output, findings, ...(records ? { records } : {}), notices };
+}
+
+/**
+ * Modules the project's build writes (setuptools_scm `write_to` / `version_file`, hatch-vcs
+ * `version-file`), by dotted name, with the setting that names them: a fresh clone lacks them
+ * until `pip install -e .`, and `No module named 'isodate.version'` is then not a bug in the code.
+ */
+export function generatedPythonModules(projectRoot: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [file, tool] of [['pyproject.toml', ''], ['setup.py', 'setuptools_scm'], ['setup.cfg', '']] as const) {
+    const path = join(projectRoot, file);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8').slice(0, 200_000);
+    for (const m of text.matchAll(/["']?(write_to|version_file|version-file)["']?\s*[:=]\s*["']([\w./-]+\.py)["']/g)) {
+      const dotted = m[2]!.replace(/^\.\//, '').replace(/^src\//, '').replace(/\.py$/, '').split('/').join('.');
+      const by = tool || (m[1] === 'version-file' ? 'hatch-vcs' : 'setuptools_scm');
+      if (/^[\w.]+$/.test(dotted)) out.set(dotted, `${by} ${m[1]} in ${file}`);
+    }
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { FileSystemPort } from '../../types.js';
 import { ancestors } from '../../findUp.js';
+import { pytestInvocations } from './pytestInvocations.js';
 
 export interface PytestConfig {
   /** The folder pytest would use as rootdir (the config file's folder, else a setup.py folder, else the project root). */
@@ -133,12 +134,21 @@ export async function pytestConfigFor(file: string, projectRoot: string, fs: Fil
       const get = optionsIn(name, text);
       if (!get) continue;
       log?.(`pytest configuration: ${path}`);
-      return fromValues(dir, path, get);
+      return withInvokedPaths(fromValues(dir, path, get), fs, log);
     }
     if (!setupPy && (await fs.exists(join(dir, 'setup.py')))) setupPy = dir;
   }
   log?.(`pytest configuration: none found between ${dirname(file)} and ${projectRoot}; pytest's defaults apply`);
-  return { ...fromValues(setupPy ?? projectRoot, '', () => undefined), file: undefined };
+  return withInvokedPaths({ ...fromValues(setupPy ?? projectRoot, '', () => undefined), file: undefined }, fs, log);
+}
+
+/** Without `testpaths`, the paths the project's own pytest commands name (pytestInvocations.ts) stand for them. */
+async function withInvokedPaths(cfg: PytestConfig, fs: FileSystemPort, log?: (msg: string) => void): Promise<PytestConfig> {
+  if (cfg.testpaths.length) return cfg;
+  const invoked = await pytestInvocations(cfg.rootdir, fs);
+  if (!invoked?.paths.length) return cfg;
+  log?.(`pytest runs only ${invoked.paths.join(', ')} in the project's own commands (${invoked.example})`);
+  return { ...cfg, testpaths: invoked.paths };
 }
 
 /** pytest's fnmatch-style glob (`*`, `?`, `[seq]`) as a RegExp over a whole name. */

@@ -3,10 +3,11 @@
  * under pytest: every import statement (also inside `if` / `try` / functions), `import a.b`,
  * `from a import b` (module or attribute), relative imports, searched in the folders pytest puts
  * on sys.path (the test's basedir, the rootdir, `pythonpath`, a `src/` layout, the module's own
- * package root as if installed). A package `__init__.py` that imports the module counts as
- * reaching it (`from pkg import func` where `pkg/__init__.py` re-exports `func` from `pkg.core`).
+ * package root as if installed). Imports are followed through the project's own modules: a
+ * package `__init__.py` that re-exports the module, a test helper or a module that uses it count
+ * as reaching it (resolvesTo).
  */
-import { dirname, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import type { ParsedFile, SyntaxService } from '../../syntax/syntaxService.js';
 import type { FileSystemPort } from '../../types.js';
 import { absoluteModule, moduleFileCandidates, pythonModuleOf, type PythonModule } from './pythonModule.js';
@@ -76,24 +77,33 @@ async function searchRoots(testFile: string, target: string, ctx: ResolveContext
   return [...new Set(roots)];
 }
 
-/** Whether a package's `__init__.py` imports the module at `target` (one level of re-export). */
-async function initReexports(init: string, target: string, ctx: ResolveContext, roots: readonly string[]): Promise<boolean> {
-  if (!target.startsWith(dirname(init) + sep)) return false;
+/** Project modules read while following a test's imports (per test file), and how deep. */
+const maxFollowed = 40;
+const maxDepth = 4;
+
+/** Whether a file is the project's own code (not an installed copy or a virtual environment). */
+function isProjectFile(file: string, projectRoot: string): boolean {
+  return file.startsWith(projectRoot + sep) && !file.split(sep).some((p) => p === 'site-packages' || p === 'node_modules' || p === '.venv' || p === '.tox');
+}
+
+/** The dotted modules a project file imports, resolved to files (its own package root first). */
+async function importedFiles(file: string, ctx: ResolveContext, roots: readonly string[]): Promise<Array<{ dotted: string; file: string; root: string }>> {
   let text: string;
   try {
-    text = await ctx.fs.readFile(init);
+    text = await ctx.fs.readFile(file);
   } catch {
-    return false;
+    return [];
   }
-  const key = `critic-init-imports:${init}`;
+  const key = `critic-local-imports:${file}`;
   try {
-    const parsed = ctx.memo ? await ctx.memo.analyse(init, text, 'python', ctx.signal) : await ctx.syntax.analyse(key, text, 'python', ctx.signal);
-    const pkg = await pythonModuleOf(init, ctx.fs);
-    for (const dotted of pythonImportTargets(parsed, pkg)) {
-      const hit = await locate(dotted, [pkg.root, ...roots], ctx.fs);
-      if (hit?.file === target) return true;
+    const parsed = ctx.memo ? await ctx.memo.analyse(file, text, 'python', ctx.signal) : await ctx.syntax.analyse(key, text, 'python', ctx.signal);
+    const mod = await pythonModuleOf(file, ctx.fs);
+    const out: Array<{ dotted: string; file: string; root: string }> = [];
+    for (const dotted of pythonImportTargets(parsed, mod)) {
+      const hit = await locate(dotted, [mod.root, ...roots], ctx.fs);
+      if (hit && hit.file !== file) out.push({ dotted, file: hit.file, root: hit.root });
     }
-    return false;
+    return out;
   } finally {
     ctx.syntax.drop(key);
   }
@@ -101,20 +111,50 @@ async function initReexports(init: string, target: string, ctx: ResolveContext, 
 
 /**
  * How `test` reaches the module at `target`: the import that does and the sys.path folder it
- * resolves through; undefined when none does.
+ * resolves through; undefined when none does. Besides a direct import, the test's imports are
+ * followed through the project's own modules (breadth-first, bounded): a package `__init__.py`
+ * that re-exports it, the test package's helpers (`from . import tomllib` where
+ * `tests/__init__.py` does `import tomli as tomllib`), a public module that uses a private one
+ * (`tomli/_parser.py` imports `tomli/_re.py`). A bug there is what those tests would catch.
  */
-export async function resolvesTo(test: ParsedFile, testFile: string, target: string, ctx: ResolveContext): Promise<{ via: string; root: string; reexport?: boolean } | undefined> {
+export async function resolvesTo(test: ParsedFile, testFile: string, target: string, ctx: ResolveContext): Promise<{ via: string; root: string; roots?: string[]; reexport?: boolean } | undefined> {
   const importer = await pythonModuleOf(testFile, ctx.fs);
   const roots = await searchRoots(testFile, target, ctx);
-  const inits = new Set<string>();
+  interface Step {
+    file: string;
+    root: string;
+    chain: Array<{ dotted: string; file: string; root: string }>;
+  }
+  let frontier: Step[] = [];
+  const seen = new Set<string>([testFile]);
   for (const dotted of pythonImportTargets(test, importer)) {
     const hit = await locate(dotted, roots, ctx.fs);
-    if (!hit) continue;
+    if (!hit || seen.has(hit.file)) continue;
     if (hit.file === target) return { via: dotted, root: hit.root };
-    if (hit.file.endsWith(`${sep}__init__.py`) && !inits.has(hit.file)) {
-      inits.add(hit.file);
-      if (inits.size <= 8 && (await initReexports(hit.file, target, ctx, roots))) return { via: `${dotted} (whose __init__.py imports it)`, root: hit.root, reexport: true };
+    seen.add(hit.file);
+    frontier.push({ file: hit.file, root: hit.root, chain: [{ dotted, file: hit.file, root: hit.root }] });
+  }
+  let followed = 0;
+  for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
+    const next: Step[] = [];
+    for (const step of frontier) {
+      if (!isProjectFile(step.file, ctx.projectRoot) || followed++ >= maxFollowed) continue;
+      for (const hit of await importedFiles(step.file, ctx, roots)) {
+        // Every folder the chain resolved through goes on sys.path (`tests` from the rootdir, `tomli` from `src/`).
+        if (hit.file === target) return { via: describeChain(step.chain), root: step.root, roots: [...new Set([...step.chain.map((c) => c.root), hit.root])], reexport: true };
+        if (seen.has(hit.file)) continue;
+        seen.add(hit.file);
+        next.push({ file: hit.file, root: step.root, chain: [...step.chain, hit] });
+      }
     }
+    frontier = next;
   }
   return undefined;
+}
+
+/** `tomli (whose __init__.py imports it)`, `tests (whose __init__.py imports tomli, which imports it)`. */
+function describeChain(chain: ReadonlyArray<{ dotted: string; file: string }>): string {
+  const says = (c: { file: string }) => (c.file.endsWith(`${sep}__init__.py`) ? 'whose __init__.py imports' : 'which imports');
+  const words = chain.map((c, i) => `${i ? `${c.dotted}, ` : ''}${says(c)}`);
+  return `${chain[0]!.dotted} (${words.join(' ')} it)`;
 }

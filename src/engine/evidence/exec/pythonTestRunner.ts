@@ -82,6 +82,24 @@ _unrun = [0]
 def _over_budget():
     return _time.monotonic() > _deadline
 
+# Each test file gets a fair share of what is left of the budget when it starts (what is left
+# divided by the files not yet started): one slow file (jmespath's hypothesis tests, a stress
+# suite traced line by line) leaves the files after it their time instead of starving them. The
+# last file gets all that is left; a file that finishes early leaves its time to the others. The
+# tests a cut leaves run after every file has had its share, while the budget lasts.
+_fair = {'order': [], 'src': None, 'start': 0.0, 'allow': 0.0, 'last': True, 'started': set()}
+
+def _fair_cut(src):
+    order = _fair['order']
+    if len(order) < 2 or src not in order:
+        return False
+    now = _time.monotonic()
+    if src != _fair['src']:
+        _fair['started'].add(src)
+        left = len(order) - len(_fair['started']) + 1
+        _fair.update(src=src, start=now, allow=max(0.0, _deadline - now) / max(1, left), last=left <= 1)
+    return not _fair['last'] and now - _fair['start'] > _fair['allow']
+
 def _frames_tb(tb):
     return [{'file': os.path.abspath(f.filename), 'line': f.lineno or 0} for f in traceback.extract_tb(tb)]
 
@@ -183,6 +201,44 @@ def _run_pytest():
                 return True
             return None
 
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session):
+            # pytest's own loop, in two passes (see _fair_cut): every file its share first, then
+            # what the cuts left, in order.
+            if session.testsfailed and not session.config.option.continue_on_collection_errors:
+                raise session.Interrupted('%d error%s during collection' % (session.testsfailed, 's' if session.testsfailed != 1 else ''))
+            if session.config.option.collectonly:
+                return True
+            setup = getattr(session, '_setupstate', None)
+            if setup is None or not hasattr(setup, 'teardown_exact'):
+                return None
+            def run(item, nextitem):
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+                if session.shouldfail:
+                    raise session.Failed(session.shouldfail)
+                if session.shouldstop:
+                    raise session.Interrupted(session.shouldstop)
+            deferred = []
+            cut = set()
+            items = list(session.items)
+            done = None
+            for i, item in enumerate(items):
+                src = self._src(item.nodeid)
+                if src in cut or _fair_cut(src):
+                    cut.add(src)
+                    deferred.append(item)
+                    continue
+                # The item run before this one was told another came next: tear down what this one does not share.
+                if done is not None and done is not items[i - 1]:
+                    setup.teardown_exact(item)
+                run(item, items[i + 1] if i + 1 < len(items) else None)
+                done = item
+            if deferred and done is not None:
+                setup.teardown_exact(deferred[0])
+            for i, item in enumerate(deferred):
+                run(item, deferred[i + 1] if i + 1 < len(deferred) else None)
+            return True
+
         def pytest_configure(self, config):
             self.root = str(config.rootpath)
             # Only this process: a test that starts pytest itself gets the usual plugins.
@@ -195,6 +251,7 @@ def _run_pytest():
             for i in session.items:
                 src = self._src(i.nodeid)
                 counts[src] = counts.get(src, 0) + 1
+            _fair['order'] = list(counts)
             _emit({'t': 'collected', 'files': counts})
 
         def _src(self, nodeid):
@@ -352,7 +409,7 @@ def _run_unittest():
     class _Result(unittest.TestResult):
         def startTest(self, test):
             # The suite checks shouldStop before each next test: this one still runs.
-            if _over_budget():
+            if _over_budget() or _fair_cut(getattr(test, '_critic_src', None)):
                 self.stop()
             super().startTest(test)
             _emit(dict(base(test, 'start'), ms=_ms()))
@@ -378,9 +435,30 @@ def _run_unittest():
         counts[path] = counts.get(path, 0) + found.countTestCases()
     _emit({'t': 'collected', 'files': counts})
     result = _Result()
-    suite.run(result)
-    if result.shouldStop:
-        _unrun[0] = suite.countTestCases() - result.testsRun
+    # File by file, so a file cut short for its share of the budget (_fair_cut) stops only itself;
+    # what the cuts left runs after every file has had its share, while the budget lasts.
+    _fair['order'] = [path for path, _found in _loaded]
+    def flat(s):
+        for t in s:
+            if isinstance(t, unittest.TestSuite):
+                yield from flat(t)
+            else:
+                yield t
+    deferred = []
+    for path, found in _loaded:
+        tests = list(flat(found))
+        before = result.testsRun
+        result.shouldStop = False
+        unittest.TestSuite(tests).run(result)
+        if result.shouldStop:
+            deferred.extend(tests[result.testsRun - before:])
+    if deferred:
+        _fair['order'] = []
+        before = result.testsRun
+        result.shouldStop = False
+        unittest.TestSuite(deferred).run(result)
+        if result.shouldStop:
+            _unrun[0] += max(0, len(deferred) - (result.testsRun - before))
 
 if _cfg['runner'] == 'pytest':
     _run_pytest()

@@ -225,7 +225,10 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
     const pkg = python && target!.name.includes('.') ? target!.name.split('.')[0]! : undefined;
     // JS/TS: `import … from '../src'` names a folder whose index re-exports the module.
     const relativeJs = !python && /(['"])\.\.?(?:\/[^'"\n]*)?\1/.test(text);
-    if (!text.includes(needle) && !(pkg && text.includes(pkg)) && !relativeJs) {
+    // Python: a test may reach it through its own package's helpers (`from . import tomllib`, `from tests._common import …`).
+    const ownPackage = python ? (await pythonModuleOf(file, opts.fs)).name.split('.') : [];
+    const throughOwn = python && (/^\s*from\s+\./m.test(text) || (ownPackage.length > 1 && new RegExp(`^\\s*(?:from|import)\\s+${ownPackage[0]}\\b`, 'm').test(text)));
+    if (!text.includes(needle) && !(pkg && text.includes(pkg)) && !relativeJs && !throughOwn) {
       no(`does not mention ${needle}`);
       continue;
     }
@@ -237,7 +240,7 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
         if (how) {
           // Tests that import the module itself run before those that reach it through a package.
           (how.reexport ? throughPackage : out).push(file);
-          importRoots.add(how.root);
+          for (const r of how.roots ?? [how.root]) importRoots.add(r);
           log(`related: ${rel(file)} (imports ${how.via})`);
         } else no(`its imports (${pythonImportTargets(parsed, await pythonModuleOf(file, opts.fs)).slice(0, 4).join(', ') || 'none'}) do not reach ${target!.name}`);
       } else {
