@@ -163,7 +163,7 @@ type Seen = (print: string) => boolean;
  * (files, existence checks, folder listings), to fingerprint it as a read set, and what it saw
  * there, so a file that changed while the check ran is not linked to a key made from its old text.
  */
-export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map<string, Seen[]> } {
+export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map<string, Seen[]>; also(paths: readonly string[]): void } {
   const seen = new Map<string, Seen[]>();
   const note = (path: string, s: Seen) => {
     const list = seen.get(path);
@@ -172,6 +172,10 @@ export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map
   };
   return {
     seen,
+    // Read elsewhere (esbuild reads for itself): fingerprinted as they are when linked.
+    also: (paths) => {
+      for (const p of paths) if (!seen.has(p)) seen.set(p, []);
+    },
     fs: {
       readFile: async (p) => {
         try {
