@@ -154,7 +154,7 @@ export class JsExamplesTool implements EvidenceTool {
     }
     if (!this.deps.cache || !identity) return { sandbox, findings, blocks, bundle };
     const key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
-    const reads = front && recorder ? await fingerprintPlanReads(recorder.seen, doc.projectRoot) : undefined;
+    const reads = front && recorder ? await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks) : undefined;
     if (front && reads) await this.deps.cache.link(front, key, reads);
     return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key, checks) };
   }

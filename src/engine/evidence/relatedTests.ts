@@ -98,7 +98,7 @@ export class RelatedTestsTool implements EvidenceTool {
     if (paths.length === 0) {
       const output = { findings: [], discovery: counts };
       // No related tests is a result too: linked, so the next check does not search again.
-      const reads = front && recorder && this.deps.cache ? await fingerprintPlanReads(recorder.seen, doc.projectRoot) : undefined;
+      const reads = front && recorder && this.deps.cache ? await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks) : undefined;
       if (front && reads) {
         const key = execCacheKey(['no-tests', front]);
         await this.deps.cache!.set(key, output);
@@ -123,7 +123,7 @@ export class RelatedTestsTool implements EvidenceTool {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
       if (front && recorder && linkable) {
-        const reads = await fingerprintPlanReads(recorder.seen, doc.projectRoot);
+        const reads = await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks);
         if (reads) await this.deps.cache.link(front, key, reads);
       }
       const hit = await this.deps.cache.get(key, checks);
