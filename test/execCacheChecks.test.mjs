@@ -126,3 +126,33 @@ test('a cached related-tests result skips discovery, and is run again after a te
   assert.ok(added.listings > 0, 'a new test file makes discovery run again');
   assert.match(added.failing.join('\n'), /test_negative/, 'and its failing test is reported');
 });
+
+test('a cached JSDoc example is served from the link, and runs again after a module it imports changes', needsSandbox, async (t) => {
+  const { JsExamplesTool } = await import(out('engine/evidence/jsExamples.js'));
+  const files = {
+    'package.json': '{"type": "module"}\n',
+    'src/helper.ts': 'export const factor = 2;\n',
+    'src/mod.ts': "import { factor } from './helper';\n\n/**\n * @example double(2) // => 4\n */\nexport function double(x: number): number {\n  return x * factor;\n}\n",
+  };
+  const p = tempProject(files);
+  t.after(p.cleanup);
+  const ctx = makeContext();
+  const syntax = new SyntaxService(ctx.assets);
+  t.after(() => syntax.dispose());
+  const cache = new ExecCache();
+  const tool = new JsExamplesTool(ctx, { sandbox, syntax, cache });
+  const path = join(p.root, 'src/mod.ts');
+  const run = async () => {
+    const text = readFileSync(path, 'utf8');
+    const parsed = await syntax.analyse(path, text, 'typescript');
+    const res = await tool.run({ path, text, language: 'typescript', projectRoot: p.root }, parsed, new AbortController().signal);
+    return res.findings.filter((f) => f.level === 'error').map((f) => f.message);
+  };
+  assert.deepEqual(await run(), []);
+  assert.deepEqual(await run(), []);
+  assert.equal(cache.stats.hits, 1);
+  writeFileSync(join(p.root, 'src/helper.ts'), 'export const factor = 3;\n');
+  assert.match((await run()).join('\n'), /returned 6/, 'an edited import runs again');
+  writeFileSync(join(p.root, 'src/helper.ts'), 'export const factor = 2;\n');
+  assert.deepEqual(await run(), []);
+});

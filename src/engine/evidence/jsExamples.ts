@@ -13,7 +13,7 @@ import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
-import { fingerprintReads, ReadChecks } from './readSet.js';
+import { fingerprintPlanReads, fingerprintReads, ReadChecks, recordingFs } from './readSet.js';
 import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from './exec/bundle.js';
 import { finish, runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
 import { BatchShares } from './exec/batchShares.js';
@@ -109,6 +109,17 @@ export class JsExamplesTool implements EvidenceTool {
     if (found.length === 0) return { sandbox: this.deps.sandbox as Sandbox, findings: [], blocks: [], hit: { findings: [] } };
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const execution = this.ctx.config.execution;
+    const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
+    // A cached file skips esbuild altogether: its text, interpreter and settings lead to the key of
+    // last time while everything the bundle read is unchanged (relatedTests.ts does the same).
+    const identity = this.deps.cache ? await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal) : undefined;
+    const front = identity && execCacheKey(['plan', this.id, 'js', doc.path, doc.projectRoot, doc.text, identity.id, settings]);
+    if (front && this.deps.cache) {
+      const linked = await this.deps.cache.linked(front, checks);
+      const hit = linked && (await this.deps.cache.get(linked, checks));
+      if (hit) return { sandbox, findings: [], blocks: [], hit };
+    }
+    const recorder = front ? recordingFs(this.ctx.fs) : undefined;
     const findings: RawFinding[] = [];
     // A block that does not parse would break the whole bundle: report it and leave it out.
     const blocks: JsExampleBlock[] = [];
@@ -134,17 +145,17 @@ export class JsExamplesTool implements EvidenceTool {
     let bundle: string;
     try {
       const contents = `${doc.text}\n;\n${blocks.map(blockSource).join('\n')}\n`;
-      bundle = await bundleModule({ entry: doc.path, overrides: { [doc.path]: contents }, projectRoot: doc.projectRoot }, this.id);
+      bundle = await bundleModule({ entry: doc.path, overrides: { [doc.path]: contents }, projectRoot: doc.projectRoot, ...(recorder ? { onReads: recorder.also } : {}) }, this.id);
     } catch (err) {
       if (!(err instanceof BundleError)) throw err;
       // Unresolved imports and syntax errors are the type checker's and the parser's to report.
       this.ctx.log.info(`examples: ${doc.path} could not be bundled, its examples were not run: ${err.message}${err.file ? ` (${err.file}:${err.line})` : ''}`);
       return { sandbox, findings, blocks, hit: { findings } };
     }
-    if (!this.deps.cache) return { sandbox, findings, blocks, bundle };
-    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-    const settings = [execution.exampleTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation, execution.lineCoverage];
+    if (!this.deps.cache || !identity) return { sandbox, findings, blocks, bundle };
     const key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
+    const reads = front && recorder ? await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks) : undefined;
+    if (front && reads) await this.deps.cache.link(front, key, reads);
     return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key, checks) };
   }
 

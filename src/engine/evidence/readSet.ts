@@ -163,7 +163,7 @@ type Seen = (print: string) => boolean;
  * (files, existence checks, folder listings), to fingerprint it as a read set, and what it saw
  * there, so a file that changed while the check ran is not linked to a key made from its old text.
  */
-export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map<string, Seen[]> } {
+export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map<string, Seen[]>; also(paths: readonly string[]): void } {
   const seen = new Map<string, Seen[]>();
   const note = (path: string, s: Seen) => {
     const list = seen.get(path);
@@ -172,6 +172,10 @@ export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map
   };
   return {
     seen,
+    // Read elsewhere (esbuild reads for itself): fingerprinted as they are when linked.
+    also: (paths) => {
+      for (const p of paths) if (!seen.has(p)) seen.set(p, []);
+    },
     fs: {
       readFile: async (p) => {
         try {
@@ -204,27 +208,37 @@ export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map
  * set covers only the project, so such a plan is worked out again every time) or when a path is
  * no longer as planning saw it.
  */
-export async function fingerprintPlanReads(seen: Map<string, Seen[]>, projectRoot: string): Promise<ReadFingerprints | undefined> {
+export async function fingerprintPlanReads(seen: Map<string, Seen[]>, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<ReadFingerprints | undefined> {
   const root = resolve(projectRoot);
   const outside = [...seen.keys()].some((p) => p !== `${root}/` && p !== root && !p.startsWith(root + sep));
   if (outside || seen.size > maxFingerprintedReads) return undefined;
-  const checks = new ReadChecks();
+  // Any memo of the check will do: each print is compared with what planning saw, so the link
+  // only ever says "with these contents, this key".
+  const entries = [...seen];
+  const prints = await Promise.all(entries.map(([path]) => checks.fingerprint(path)));
   const out = new Map<string, ReadFingerprint>();
-  const put = async (path: string, views: readonly Seen[]): Promise<boolean> => {
-    const { print, signature } = await checks.fingerprint(path);
-    if (!views.every((v) => v(print))) return false;
+  for (let i = 0; i < entries.length; i++) {
+    const [path, views] = entries[i]!;
+    const { print, signature } = prints[i]!;
+    if (!views.every((v) => v(print))) return undefined;
     out.set(path, signature ? [path, print, signature] : [path, print]);
-    return true;
-  };
-  for (const [path, views] of seen) {
-    if (!(await put(path, views))) return undefined;
-    // Most of what planning asks about does not exist (candidate test names, module files in each
-    // sys.path folder): the listing of the nearest folder that does, which lacks the next name,
-    // vouches for all of them with one entry.
-    if (out.get(path)![1] !== missing || path.endsWith('/')) continue;
-    const folder = await nearestListing(path, root, checks);
-    if (folder && (out.has(folder) || (await put(folder, [])))) out.delete(path);
   }
+  // Most of what planning asks about does not exist (candidate test names, module files in each
+  // sys.path folder): the listing of the nearest folder that does, which lacks the next name,
+  // vouches for all of them with one entry.
+  const absent = entries.filter(([path], i) => prints[i]!.print === missing && !path.endsWith('/')).map(([path]) => path);
+  const folders = await Promise.all(absent.map((path) => nearestListing(path, root, checks)));
+  const listings = await Promise.all(folders.map((f) => (f && !out.has(f) ? checks.fingerprint(f) : undefined)));
+  absent.forEach((path, i) => {
+    const folder = folders[i];
+    if (!folder) return;
+    const listed = listings[i];
+    if (listed && !out.has(folder)) {
+      if (listed.print === missing) return;
+      out.set(folder, listed.signature ? [folder, listed.print, listed.signature] : [folder, listed.print]);
+    }
+    if (out.has(folder)) out.delete(path);
+  });
   return [...out.values()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 

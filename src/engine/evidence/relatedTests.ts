@@ -95,7 +95,17 @@ export class RelatedTestsTool implements EvidenceTool {
     for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
     const paths = discovery.files;
     const counts = { testFiles: paths.length, candidates: discovery.candidates };
-    if (paths.length === 0) return { output: { findings: [], discovery: counts } };
+    if (paths.length === 0) {
+      const output = { findings: [], discovery: counts };
+      // No related tests is a result too: linked, so the next check does not search again.
+      const reads = front && recorder && this.deps.cache ? await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks) : undefined;
+      if (front && reads) {
+        const key = execCacheKey(['no-tests', front]);
+        await this.deps.cache!.set(key, output);
+        await this.deps.cache!.link(front, key, reads);
+      }
+      return { output };
+    }
     const sandbox = usableSandbox(this.id, this.deps.sandbox);
     const testFiles = new Map<string, TestFile>();
     for (const path of paths) {
@@ -105,15 +115,15 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     this.ctx.log.debug(`tests: ${doc.path}: ${paths.length} related test file(s): ${paths.join(', ')}`);
     const tests = [...testFiles.values()];
-    const { prepared, group, share } = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, discovery, signal) : await this.prepareJs(doc, sandbox, tests, discovery, signal);
+    const { prepared, group, share, linkable = true } = doc.language === 'python' ? await this.preparePython(doc, parsed, sandbox, tests, fs, discovery, signal) : await this.prepareJs(doc, sandbox, tests, discovery, signal, recorder?.also);
     const execution = this.ctx.config.execution;
     if (prepared.nothingToRun) return { output: { ...testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id), discovery: counts } };
     let key: string | undefined;
     if (this.deps.cache) {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
-      if (front && recorder) {
-        const reads = await fingerprintPlanReads(recorder.seen, doc.projectRoot);
+      if (front && recorder && linkable) {
+        const reads = await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks);
         if (reads) await this.deps.cache.link(front, key, reads);
       }
       const hit = await this.deps.cache.get(key, checks);
@@ -123,16 +133,16 @@ export class RelatedTestsTool implements EvidenceTool {
   }
 
   /**
-   * Everything planning a Python file's run depends on besides what it reads through the
-   * file-system port (which the link's read set covers): the text, the interpreter, the settings.
-   * None for JS/TS, whose planning also reads through esbuild, and without a usable sandbox.
+   * Everything planning a file's run depends on besides what it reads through the file-system
+   * port and esbuild (which the link's read set covers): the text, the interpreter, the settings.
+   * None without a usable sandbox.
    */
   private async frontKey(doc: SourceDocument, signal: AbortSignal): Promise<string | undefined> {
-    if (!this.deps.cache || doc.language !== 'python' || this.deps.sandbox.isolation === 'none') return undefined;
+    if (!this.deps.cache || this.deps.sandbox.isolation === 'none') return undefined;
     const sandbox = this.deps.sandbox as Sandbox;
-    const identity = await interpreterIdentity(sandbox, 'python', doc.projectRoot, signal);
+    const identity = await interpreterIdentity(sandbox, doc.language === 'python' ? 'python' : 'node', doc.projectRoot, signal);
     const { tests, execution } = this.ctx.config;
-    return execCacheKey(['plan', this.id, doc.path, doc.projectRoot, doc.text, identity, this.deps.pythonRunner ?? 'auto', tests, execution, sandbox.isolation]);
+    return execCacheKey(['plan', this.id, doc.path, doc.projectRoot, doc.language, doc.text, identity, this.deps.pythonRunner ?? 'auto', tests, execution, sandbox.isolation]);
   }
 
   /** Discovery and the run read the same test files and walk the same packages: once each (per file, or per check). */
@@ -217,7 +227,8 @@ export class RelatedTestsTool implements EvidenceTool {
     return { prepared, group: ['python', identity, shared, configText], share: { kind: 'python', config } };
   }
 
-  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal): Promise<Prepared> {
+  /** `onReads` hears what bundling read (for the link); a vitest / jest run is never linked (it reads the project itself). */
+  private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal, onReads?: (paths: string[]) => void): Promise<Prepared> {
     const declared = discovery.js?.runner;
     if (declared === 'ava' || declared === 'mocha') {
       const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
@@ -225,7 +236,7 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     // The runner discovery found (the package's manifest or config, or its workspace root's).
     const js = discovery.js;
-    if (!js || (js.runner !== 'vitest' && js.runner !== 'jest')) return this.prepareNode(doc, sandbox, tests, signal);
+    if (!js || (js.runner !== 'vitest' && js.runner !== 'jest')) return this.prepareNode(doc, sandbox, tests, signal, onReads);
     const framework = js.runner;
     const bin = await jsFrameworkBin(framework, js.root, doc.projectRoot, this.ctx.fs);
     if (!bin) throw new ToolUnavailableError(this.id, `The project's tests use ${framework}, which is not installed in node_modules: install the project's dependencies to let Critic run them.`);
@@ -243,12 +254,12 @@ export class RelatedTestsTool implements EvidenceTool {
     // Their bundles stand for the test files (and their imports) in the cache key.
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
-    return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays } };
+    return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays }, linkable: false };
   }
 
-  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<Prepared> {
+  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void): Promise<Prepared> {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, 'node:test', files]);
+    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, 'node:test', files], onReads);
     return { prepared, group: ['node:test', identity], share: { kind: 'node', tests } };
   }
 }
@@ -258,6 +269,8 @@ interface Prepared {
   prepared: PreparedRun;
   group: unknown;
   share: ShareSpec;
+  /** Whether the link may stand for the planning (false when the runner reads what the link cannot see). */
+  linkable?: boolean;
 }
 
 /** Factory in the shape the pipeline registers tools with. */

@@ -49,6 +49,44 @@ export interface BundleRequest {
   /** Texts to use instead of what is on disk, by absolute path (the text under critique, maybe unsaved). */
   overrides?: Readonly<Record<string, string>>;
   projectRoot: string;
+  /**
+   * Hears what the build depended on, once it is over (built or not): the files it loaded and
+   * the external packages it resolved to, with the folders whose listing decides resolution
+   * (see `bundleReadPaths`), so a cached result can be checked without bundling again.
+   */
+  onReads?: (paths: string[]) => void;
+}
+
+/**
+ * The paths whose content or listing decides a bundle, besides esbuild's options: each loaded
+ * file and its folder's listing (another extension or an index appearing), every folder above it
+ * up to the project root (a tsconfig.json, jsconfig.json or package.json appearing or changing)
+ * with its node_modules listing (a package appearing closer), and for each external package the
+ * file it resolved to and the package's package.json (its `exports`, `main`, `type`).
+ */
+export function bundleReadPaths(loaded: Iterable<string>, externals: Iterable<string>, projectRoot: string): string[] {
+  const root = resolve(projectRoot);
+  const out = new Set<string>();
+  const folders = new Set<string>();
+  const above = (dir: string) => {
+    for (let d = dir; !folders.has(d); d = dirname(d)) {
+      folders.add(d);
+      out.add(`${d}/`);
+      out.add(`${join(d, 'node_modules')}/`);
+      for (const n of ['tsconfig.json', 'jsconfig.json', 'package.json']) out.add(join(d, n));
+      if (d === root || !d.startsWith(root) || dirname(d) === d) break;
+    }
+  };
+  for (const f of loaded) {
+    out.add(f);
+    above(dirname(f));
+  }
+  for (const f of externals) {
+    out.add(f);
+    const pkg = /^(.*[\/]node_modules[\/](?:@[^\/]+[\/])?[^\/]+)/.exec(f)?.[1];
+    if (pkg) out.add(join(pkg, 'package.json'));
+  }
+  return [...out];
 }
 
 /** A bundle that could not be built: esbuild's first messages, with file and line. */
@@ -70,7 +108,7 @@ function escapeRegExp(s: string): string {
 
 const inNodeModules = /[\\/]node_modules[\\/]/;
 
-function externalPackages(): esbuildApi.Plugin {
+function externalPackages(resolved?: Set<string>): esbuildApi.Plugin {
   return {
     name: 'critic-external-packages',
     setup(build) {
@@ -81,6 +119,7 @@ function externalPackages(): esbuildApi.Plugin {
         if (r.errors.length > 0 || !r.path) return { path: args.path, external: true };
         // tsconfig `paths` aliases resolve into the project: bundle those like relative imports.
         if (!inNodeModules.test(r.path)) return { path: r.path };
+        resolved?.add(r.path);
         return { path: r.path, external: true };
       });
     },
@@ -91,13 +130,14 @@ function externalPackages(): esbuildApi.Plugin {
  * The sandbox hides credential files from the code; bundling one (`import cfg from
  * './secrets.json'`) would carry it in anyway, so the build fails on it instead.
  */
-function hiddenFiles(projectRoot: string): esbuildApi.Plugin {
+function hiddenFiles(projectRoot: string, loaded?: Set<string>): esbuildApi.Plugin {
   return {
     name: 'critic-hidden-files',
     setup(build) {
-      build.onLoad({ filter: /.*/ }, (args) =>
-        isHiddenFile(args.path, projectRoot) ? { errors: [{ text: `${args.path} is a credential file the sandbox hides; it is not bundled into the code under critique` }] } : undefined,
-      );
+      build.onLoad({ filter: /.*/ }, (args) => {
+        loaded?.add(args.path);
+        return isHiddenFile(args.path, projectRoot) ? { errors: [{ text: `${args.path} is a credential file the sandbox hides; it is not bundled into the code under critique` }] } : undefined;
+      });
     },
   };
 }
@@ -106,7 +146,9 @@ function hiddenFiles(projectRoot: string): esbuildApi.Plugin {
 export async function bundleModule(req: BundleRequest, tool: string): Promise<string> {
   const esbuild = await loadEsbuild(tool);
   const outfile = join(req.projectRoot, '.critic-bundle', 'bundle.mjs');
-  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot), externalPackages()];
+  const loaded = req.onReads ? new Set<string>() : undefined;
+  const externals = req.onReads ? new Set<string>() : undefined;
+  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot, loaded), externalPackages(externals)];
   const overrides = Object.entries(req.overrides ?? {});
   if (overrides.length > 0) {
     const texts = new Map(overrides);
@@ -120,6 +162,8 @@ export async function bundleModule(req: BundleRequest, tool: string): Promise<st
   }
   const fileUrl = pathToFileURL(req.entry).href;
   let result: esbuildApi.BuildResult<{ write: false }>;
+  // The entry is read even when a plugin loads it (the overrides): its folder decides too.
+  loaded?.add(resolve(req.projectRoot, req.entry));
   try {
     result = await esbuild.build({
       entryPoints: [req.entry],
@@ -150,6 +194,8 @@ export async function bundleModule(req: BundleRequest, tool: string): Promise<st
     if (!first) throw err;
     const where = first.location;
     throw new BundleError(first.text, where ? resolve(req.projectRoot, where.file) : undefined, where?.line);
+  } finally {
+    if (loaded && externals) req.onReads!(bundleReadPaths(loaded, externals, req.projectRoot));
   }
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'));

@@ -82,13 +82,13 @@ export function frameworkPrepared(base: Omit<FrameworkRunnerConfig, 'marker'>, k
  * A node:test run of `tests`, each bundled by esbuild (TypeScript or not) with `overrides` (the
  * texts under critique) in place of the files on disk, so the tests exercise the unsaved text.
  */
-export async function nodePrepared(tool: string, projectRoot: string, tests: readonly TestFile[], overrides: Record<string, string>, keyParts: (files: [string, string][]) => unknown[]): Promise<PreparedRun> {
+export async function nodePrepared(tool: string, projectRoot: string, tests: readonly TestFile[], overrides: Record<string, string>, keyParts: (files: [string, string][]) => unknown[], onReads?: (paths: string[]) => void): Promise<PreparedRun> {
   const files: Record<string, string> = { [nodeTestRunnerFile]: nodeTestRunner };
   const bundled: string[] = [];
   const collectErrors: TestRun['collectErrors'] = [];
   for (const t of tests) {
     try {
-      const code = await bundleModule({ entry: t.path, overrides, projectRoot }, tool);
+      const code = await bundleModule({ entry: t.path, overrides, projectRoot, ...(onReads ? { onReads } : {}) }, tool);
       files[`critic_tests/${bundled.length}.test.mjs`] = code;
       bundled.push(t.path);
     } catch (err) {
