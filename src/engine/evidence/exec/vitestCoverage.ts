@@ -133,7 +133,16 @@ try {
 const covSession = covState.session;
 // Script ids are per process, so the executed texts are kept across test files.
 const covSources = covState.sources;
+// A test's coverage lists every script the worker ran (vitest's own included), every time: the
+// verdict on each URL is kept.
+const covPaths = covState.paths || (covState.paths = new Map());
 const covPathOf = (url) => {
+  let v = covPaths.get(url);
+  if (v === undefined) covPaths.set(url, (v = covPathOfUrl(url) || ''));
+  return v || undefined;
+};
+const covPathOfUrl = (url) => {
+  if (!url.startsWith('file:') && !url.startsWith('/')) return undefined;
   let path = url;
   try {
     if (url.startsWith('file:')) path = fileURLToPath(url);
