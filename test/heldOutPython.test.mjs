@@ -5,6 +5,7 @@
 //     private module (`_re.py`) that only the public one imports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { makeContext, out, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
@@ -183,6 +184,40 @@ test('pytest: the tests a cut left run after the other files have had their shar
     assert.equal(names.length, 33, JSON.stringify(records));
     const fast = names.findIndex((n) => /test_fast/.test(n));
     assert.ok(fast >= 0 && fast < names.length - 1, `test_fast ran before the slow file's last tests: ${names.join(', ')}`);
+  } finally {
+    p.cleanup();
+  }
+});
+
+// jmespath's compliance tests call only `search`; a bug in `functions.py` shows in the failing
+// merge cases, with no traceback into the file. The coverage singles out the function: every
+// failing run executed `_func_merge`, and only a few passing ones did. A correct module the tests
+// merely pass through gets nothing.
+test('jmespath layout: tests that call nothing of the file are placed on the function only they reach', needsSandbox, async () => {
+  const functions = 'def func_merge(*args):\n    merged = {}\n    for a in args:\n        merged.update(a)\n    return merged\n\n\ndef func_abs(x):\n    return abs(x)\n\n\nTABLE = {"merge": func_merge, "abs": func_abs}\n';
+  const p = tempProject({
+    'setup.py': 'from setuptools import setup\nsetup(name="jm")\n',
+    'jm/__init__.py': 'from jm.visitor import search\n',
+    'jm/functions.py': functions,
+    'jm/visitor.py': 'from jm.functions import TABLE\nfrom jm.util import identity\n\n\ndef search(name, *args):\n    return identity(TABLE[name](*args))\n',
+    'jm/util.py': 'def identity(x):\n    y = x\n    return y\n',
+    'tests/__init__.py': '',
+    'tests/test_compliance.py': 'import pytest\nimport jm\n\nCASES = [("abs", (-1,), 1), ("abs", (2,), 2), ("abs", (-3,), 3), ("merge", ({},), {}), ("merge", ({"a": 1},), {"a": 1}), ("merge", ({"a": 1}, {"b": 2}), {"a": 1, "b": 2})]\n\n\n@pytest.mark.parametrize("name,args,expected", CASES)\ndef test_expression(name, args, expected):\n    assert jm.search(name, *args) == expected\n',
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax, pythonRunner: 'pytest' });
+    const ok = await check(tool, p.root, 'jm/functions.py');
+    assert.deepEqual(ok.findings, []);
+    const buggy = functions.replace('        merged.update(a)', '        pass');
+    const bad = await check(tool, p.root, 'jm/functions.py', buggy);
+    const errors = bad.findings.filter((f) => f.level === 'error');
+    assert.equal(errors.length, 2, JSON.stringify(bad.findings, null, 1));
+    assert.deepEqual([...new Set(errors.map((f) => unitOf(f, buggy)))], ['func_merge']);
+    // util.py is correct: with the bug saved in functions.py, the failing tests pass through it,
+    // as every passing one does; they call nothing it defines.
+    writeFileSync(join(p.root, 'jm/functions.py'), buggy);
+    const util = await check(tool, p.root, 'jm/util.py');
+    assert.deepEqual(util.findings.filter((f) => f.level === 'error'), []);
   } finally {
     p.cleanup();
   }

@@ -5,8 +5,8 @@
  * The function stays named in the message, so the finding still reads as being about the function.
  */
 import type { Range, RelatedLocation } from '../../findings.js';
-import type { CodeUnit } from '../../syntax/units.js';
-import { localise, type RankedLine, type Spectrum } from '../faultLocalisation.js';
+import { enclosingUnit, type CodeUnit } from '../../syntax/units.js';
+import { localise, rankLines, type RankedLine, type Spectrum } from '../faultLocalisation.js';
 import { lineRange } from './executedFindings.js';
 import type { Frame } from './protocol.js';
 
@@ -56,4 +56,26 @@ export function placeFault(unit: CodeUnit, file: string, text: string, raisedAt:
   if (rest.length === 0) return { range: lineRange(text, top!.line - 1), note: ` (in \`${unit.name}\`; line ${top!.line} is the only line of it that ran)`, related: [] };
   const related = suspects(rest);
   return { range: lineRange(text, top!.line - 1), note: ` (in \`${unit.name}\`; line ${top!.line} is its most suspicious line, Ochiai ${score(top!.score)} from ${evidence})`, related };
+}
+
+/**
+ * The function the file-wide spectrum points at, for a failure with no traceback into the file
+ * (a test of the public `loads` that fails because the private `skip_until` took a wrong branch):
+ * the one function holding every top-scored line of the file, with that score. Undefined when the
+ * top lines span several units, lie outside a function, or no failing run has coverage.
+ */
+export function spectrumSuspect(units: readonly CodeUnit[], spectra: readonly Spectrum[]): { unit: CodeUnit; score: number; everyFailing: boolean } | undefined {
+  if (!spectra.some((s) => !s.passed)) return undefined;
+  const ranked = rankLines(spectra, 1, Number.MAX_SAFE_INTEGER);
+  const top = ranked[0];
+  if (!top || top.score <= 0) return undefined;
+  const holders = new Set(ranked.filter((r) => r.score === top.score).map((r) => enclosingUnit(units, { start: { line: r.line - 1, character: 0 }, end: { line: r.line - 1, character: 0 } })));
+  const [unit] = holders;
+  if (holders.size !== 1 || !unit || unit.kind === 'module' || unit.kind === 'class') return undefined;
+  return { unit, score: top.score, everyFailing: top.failed === spectra.filter((s) => !s.passed).length };
+}
+
+/** The best Ochiai score of a unit's lines (0 when no failing run entered it). */
+export function unitSuspicion(unit: CodeUnit, spectra: readonly Spectrum[]): number {
+  return rankLines(spectra, unit.range.start.line + 1, unit.range.end.line + 1)[0]?.score ?? 0;
 }

@@ -16,7 +16,7 @@ import { oneLine } from '../../text.js';
 import { frames, int, normaliseFramePath, runnerEvents, str, v8Frames, type Frame } from './protocol.js';
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 import { CoverageTable } from './coverageCollector.js';
-import { placeFault } from './faultPlacement.js';
+import { placeFault, spectrumSuspect } from './faultPlacement.js';
 import { elsewhereLocation, moreSuspectElsewhere, suspectUnit, type RunCoverage } from './suspectUnits.js';
 import type { Spectrum } from '../faultLocalisation.js';
 
@@ -230,7 +230,16 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
   const called = tf && testRange ? calledUnit(calls, tf.text, units, assertion?.line) : undefined;
   // With per-test coverage, the function whose lines the failing tests ran and the passing ones
   // did not (a helper the called function uses, or a function of this file another module calls).
-  const suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called) : undefined;
+  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called) : undefined;
+  // A test that calls nothing of this file counts against it only when the coverage is clear:
+  // the most suspicious lines are all in one function, every failing run executed them, and no
+  // more passing runs than failing ones did (Ochiai at least 1/√2). jmespath's compliance tests
+  // call `search`; only the merge tests reach `_func_merge`, 3 failing and 2 passing (0.77). A
+  // correct helper that every test passes through is run by the passing tests too and scores lower.
+  if (suspect && !called) {
+    const clear = spectrumSuspect(units, spectra);
+    if (!clear || clear.unit !== suspect.unit || !clear.everyFailing || clear.score < Math.SQRT1_2 - 1e-9) suspect = undefined;
+  }
   const unit = suspect?.unit ?? called;
   // How suspicious this file's best line is, to compare with the other files the test ran (0: it ran none of it).
   const suspicion = suspect?.score ?? (r.lines && r.fileLines && unit && !r.lines.some((l) => l - 1 >= unit.range.start.line && l - 1 <= unit.range.end.line) ? 0 : undefined);
