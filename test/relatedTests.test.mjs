@@ -356,3 +356,71 @@ for (const runner of ['pytest', 'unittest']) {
     }
   });
 }
+
+test('vitest >= 3 runs the test files in one worker; a file failing there counts only if it fails again isolated', needsSandbox, async () => {
+  // The stand-in: sharing a worker, `leaky.test.ts` sees state `other.test.ts` left behind and
+  // fails; isolated it passes. `add.test.ts` fails either way (the real bug).
+  const fakeVitest = [
+    "import { writeFileSync, appendFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const shared = args.includes('--isolate=false');",
+    "const files = args.filter((a) => a.endsWith('.test.ts'));",
+    "const result = (file) => { const name = file.split('/').pop();",
+    "  const fails = name === 'leaky.test.ts' ? shared : name === 'add.test.ts' ? globalThis.bug : false;",
+    "  return { name: file, assertionResults: [{ ancestorTitles: [], title: name.replace('.test.ts', ''), status: fails ? 'failed' : 'passed', failureMessages: fails ? ['AssertionError: expected 5 to be 4\\n    at ' + file + ':2:30'] : [] }] }; };",
+    "globalThis.bug = (await import('node:fs')).readFileSync(new URL('../../src/add.ts', import.meta.url), 'utf8').includes('+ 1');",
+    'writeFileSync(outFile, JSON.stringify({ testResults: files.map(result) }));',
+    "console.error('ran ' + (shared ? 'shared' : 'isolated') + ': ' + files.map((f) => f.split('/').pop()).join(' '));",
+  ].join('\n');
+  const saved = 'export const add = (a: number, b: number) => a + b;\n';
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vitest/package.json': JSON.stringify({ name: 'vitest', version: '4.1.0' }),
+    'src/add.ts': saved,
+    'test/add.test.ts': "import { add } from '../src/add';\ntest('add', () => { expect(add(2, 2)).toBe(4); });\n",
+    'test/leaky.test.ts': "import { add } from '../src/add';\ntest('leaky', () => { expect(add(2, 2)).toBe(4); });\n",
+    'test/other.test.ts': "import { add } from '../src/add';\ntest('other', () => { expect(add(1, 1)).toBe(2); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const clean = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(clean.findings, [], 'a failure caused by sharing the worker is not an error on correct code');
+    assert.deepEqual(clean.records.map((r) => [r.subject, r.status]).sort(), [['add', 'passed'], ['leaky', 'passed'], ['other', 'passed']]);
+    const buggy = await check(tool, p.root, 'src/add.ts', saved.replace('a + b', 'a + b + 1'));
+    assert.deepEqual(summary(buggy.findings, buggy.doc.text), ['add: test-failed: Test `add` failed: expected 5 to be 4']);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('vitest 1 gets no `--coverage.enabled=false` (it reads "false" as on), and a run without a report says why', needsSandbox, async () => {
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "if (args.some((a) => a.startsWith('--coverage') || a.startsWith('--typecheck') || a.startsWith('--isolate'))) { console.error('Error: EROFS: read-only file system, mkdir coverage'); process.exit(1); }",
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args[args.length - 1];",
+    "writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [{ ancestorTitles: [], title: 'adds', status: 'passed', failureMessages: [] }] }] }));",
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '^1.0.1' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vitest/package.json': JSON.stringify({ name: 'vitest', version: '1.0.1' }),
+    'src/add.ts': 'export const add = (a: number, b: number) => a + b;\n',
+    'src/add.spec.ts': "import { add } from './add';\ntest('adds', () => { expect(add(2, 2)).toBe(4); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { findings, records } = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(findings, []);
+    assert.deepEqual(records.map((r) => [r.subject, r.status]), [['adds', 'passed']]);
+    // The same stand-in told it is vitest 4 gets the options and fails: the note quotes its last words.
+    writeFileSync(join(p.root, 'node_modules/vitest/package.json'), JSON.stringify({ name: 'vitest', version: '4.1.0' }));
+    const again = await check(new RelatedTestsTool(ctx, { sandbox, syntax }), p.root, 'src/add.ts');
+    assert.deepEqual(again.findings.map((f) => [f.level, f.message.replace(located, '')]), [['note', "Tests in src/add.spec.ts could not run here (vitest wrote no report (exit 1): Error: EROFS: read-only file system, mkdir coverage), so they say nothing about this file"]]);
+  } finally {
+    p.cleanup();
+  }
+});

@@ -203,8 +203,8 @@ export class RelatedTestsTool implements EvidenceTool {
     // From the package the file belongs to, as its own `vitest` / `jest` script runs: at a monorepo's
     // root a workspace config would load every package's config (and their missing plugins).
     const cwd = js.root;
-    this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}`);
     const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs) };
+    this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}${base.args.length ? ` with ${base.args.join(' ')}` : ''}`);
     // The framework loads the files from disk: the document's unsaved text is mounted over its file.
     const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
     const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;

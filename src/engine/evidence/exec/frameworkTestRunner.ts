@@ -42,24 +42,42 @@ export async function jsFrameworkBin(framework: JsFramework, dir: string, projec
   return undefined;
 }
 
+/** The `major.minor` of the package whose manifest is at `manifest`; undefined when unreadable. */
+async function installedVersion(manifest: string, fs: FileSystemPort): Promise<[number, number] | undefined> {
+  if (!(await fs.exists(manifest))) return undefined;
+  try {
+    const [major, minor = 0] = String((JSON.parse(await fs.readFile(manifest)) as { version?: string }).version ?? '').split('.').map(Number);
+    return major === undefined || Number.isNaN(major) ? undefined : [major, Number.isNaN(minor) ? 0 : minor];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The option that runs every test file in one worker; the runner script re-runs failures isolated (see frameworkRunner). */
+export const sharedWorkerArg = '--isolate=false';
+
 /**
  * Options that let the project's own runner work in a read-only project: vitest's coverage and
  * typecheck write next to the project (`coverage/`, `tsconfig.vitest-temp.json`; Critic has its
  * own type evidence), and Vite >= 6.1 can load a TypeScript config without bundling it into
  * `node_modules/.vite-temp` (the `runner` loader). An older Vite gets no option it would reject.
+ * vitest 1 reads `--coverage.enabled=false` as the string "false", which turns coverage on: it
+ * gets neither option (both are off unless its config turns them on).
+ * vitest >= 3 runs the test files in one worker (`--isolate=false`): a fork and a fresh test
+ * environment per file (jsdom ≈ 0.9 s of CPU each) made a five-file suite cost 6 s of CPU, more
+ * than the test timeout on a loaded machine; the files whose tests fail are run again isolated,
+ * so state one file leaves behind never becomes an error in another.
  */
 export async function frameworkArgs(framework: JsFramework, bin: string, fs: FileSystemPort): Promise<string[]> {
   if (framework !== 'vitest') return [];
-  const args = ['--coverage.enabled=false', '--typecheck.enabled=false'];
   const pkgDir = dirname(bin);
+  const vitest = await installedVersion(join(pkgDir, 'package.json'), fs);
+  const args = vitest && vitest[0] < 2 ? [] : ['--coverage.enabled=false', '--typecheck.enabled=false'];
+  if (vitest && vitest[0] >= 3) args.push(sharedWorkerArg);
   for (const manifest of [join(pkgDir, 'node_modules', 'vite', 'package.json'), join(dirname(pkgDir), 'vite', 'package.json')]) {
     if (!(await fs.exists(manifest))) continue;
-    try {
-      const [major = 0, minor = 0] = String((JSON.parse(await fs.readFile(manifest)) as { version?: string }).version ?? '').split('.').map(Number);
-      if (major > 6 || (major === 6 && minor >= 1)) args.push('--configLoader', 'runner');
-    } catch {
-      /* unreadable: no loader option */
-    }
+    const vite = await installedVersion(manifest, fs);
+    if (vite && (vite[0] > 6 || (vite[0] === 6 && vite[1] >= 1))) args.push('--configLoader', 'runner');
     break;
   }
   return args;
@@ -78,51 +96,76 @@ const resultsFd = process.env.CRITIC_RESULTS_FD ? Number(process.env.CRITIC_RESU
 delete process.env.CRITIC_RESULTS_FD;
 const write = (s) => writeSync(resultsFd, s);
 const emit = (o) => write(cfg.marker + ' ' + JSON.stringify(o) + '\n');
-const report = fileURLToPath(new URL('./critic_report.json', import.meta.url));
-const args = cfg.framework === 'vitest'
-  ? ['run', '--reporter=json', '--outputFile=' + report, ...(cfg.args || []), ...cfg.files]
-  : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', ...(cfg.args || []), '--runTestsByPath', ...cfg.files];
-const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 2], env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
-if (r.error) process.stderr.write('critic: could not start ' + cfg.framework + ': ' + r.error.message + '\n');
-if (!existsSync(report)) {
-  emit({ t: 'collect', file: cfg.files[0] || '', msg: cfg.framework + ' wrote no report (exit ' + r.status + ')', frames: [] });
+const out = (name) => fileURLToPath(new URL('./' + name, import.meta.url));
+// Every file in one worker (sharedWorkerArg): a file whose tests fail there is run again isolated,
+// and only that run's results count for it (state another file left behind is not its failure).
+const shared = cfg.framework === 'vitest' && (cfg.args || []).includes('--isolate=false') && cfg.files.length > 1;
+const isolatedArgs = (cfg.args || []).filter((a) => a !== '--isolate=false');
+const plain = (s) => String(s || '').replace(/\u001b\[[0-9;]*m/g, '');
+let lastStatus = null;
+let lastWords = '';
+const runFramework = (files, extra, report) => {
+  const args = cfg.framework === 'vitest'
+    ? ['run', '--reporter=json', '--outputFile=' + report, ...extra, ...files]
+    : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', ...extra, '--runTestsByPath', ...files];
+  const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 'pipe'], maxBuffer: 16 * 1024 * 1024, env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+  if (r.error) process.stderr.write('critic: could not start ' + cfg.framework + ': ' + r.error.message + '\n');
+  const err = String(r.stderr || '');
+  process.stderr.write(err);
+  lastStatus = r.status;
+  // What the framework said last: why it wrote no report (an unknown option, a config it could not load).
+  lastWords = plain(err).split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l) && !/^[-=⎯]+$/.test(l)).slice(-2).join(' ').slice(0, 300);
+  if (!existsSync(report)) return undefined;
+  try {
+    return JSON.parse(readFileSync(report, 'utf8'));
+  } catch (e) {
+    return { testResults: [] };
+  }
+};
+const failedIn = (file) => (file.assertionResults || []).some((a) => a.status === 'failed') || (!(file.assertionResults || []).length && Boolean(file.message));
+let data = runFramework(cfg.files, cfg.args || [], out('critic_report.json'));
+if (shared && !data) data = runFramework(cfg.files, isolatedArgs, out('critic_report_isolated.json'));
+if (!data) {
+  emit({ t: 'collect', file: cfg.files[0] || '', msg: cfg.framework + ' wrote no report (exit ' + lastStatus + ')' + (lastWords ? ': ' + lastWords : ''), frames: [] });
   emit({ t: 'end', runner: cfg.framework });
   process.exit(0);
 }
-const plain = (s) => String(s || '').replace(/\u001b\[[0-9;]*m/g, '');
-let data;
-try {
-  data = JSON.parse(readFileSync(report, 'utf8'));
-} catch (e) {
-  data = { testResults: [] };
-}
-for (const file of data.testResults || []) {
-  const results = file.assertionResults || [];
-  if (results.length === 0 && file.message) {
-    emit({ t: 'collect', file: file.name, msg: plain(file.message).trim().split('\n').slice(0, 3).join(' ').slice(0, 2000), frames: [] });
-    continue;
-  }
-  for (const a of results) {
-    const path = [...(a.ancestorTitles || []), a.title].filter(Boolean);
-    const name = path.join(' > ');
-    const status = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
-    const ev = { t: 'result', id: file.name + '::' + name, name, file: file.name, line: (a.location && a.location.line) || 0, outcome: status };
-    if (status === 'failed') {
-      const text = plain((a.failureMessages || [])[0] || (a.failureDetails || [])[0]?.message || 'failed');
-      const lines = text.split('\n');
-      ev.msg = (lines.find((l) => l.trim()) || 'failed').trim().replace(/^(Assertion)?Error: /, '').slice(0, 2000);
-      ev.exc = (/^(\w*Error)\b/.exec(lines[0] || '') || [])[1] || 'Error';
-      const exp = lines.find((l) => /^\s*Expected.*?:/.test(l));
-      const got = lines.find((l) => /^\s*Received.*?:/.test(l));
-      if (exp && got) {
-        ev.expected = exp.replace(/^\s*Expected.*?:\s*/, '').slice(0, 400);
-        ev.actual = got.replace(/^\s*Received.*?:\s*/, '').slice(0, 400);
-      }
-      ev.stack = lines.filter((l) => /^\s*at /.test(l)).join('\n').slice(0, 8000);
+const emitFiles = (testResults) => {
+  for (const file of testResults) {
+    const results = file.assertionResults || [];
+    if (results.length === 0 && file.message) {
+      emit({ t: 'collect', file: file.name, msg: plain(file.message).trim().split('\n').slice(0, 3).join(' ').slice(0, 2000), frames: [] });
+      continue;
     }
-    emit(ev);
+    for (const a of results) {
+      const path = [...(a.ancestorTitles || []), a.title].filter(Boolean);
+      const name = path.join(' > ');
+      const status = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
+      const ev = { t: 'result', id: file.name + '::' + name, name, file: file.name, line: (a.location && a.location.line) || 0, outcome: status };
+      if (status === 'failed') {
+        const text = plain((a.failureMessages || [])[0] || (a.failureDetails || [])[0]?.message || 'failed');
+        const lines = text.split('\n');
+        ev.msg = (lines.find((l) => l.trim()) || 'failed').trim().replace(/^(Assertion)?Error: /, '').slice(0, 2000);
+        ev.exc = (/^(\w*Error)\b/.exec(lines[0] || '') || [])[1] || 'Error';
+        const exp = lines.find((l) => /^\s*Expected.*?:/.test(l));
+        const got = lines.find((l) => /^\s*Received.*?:/.test(l));
+        if (exp && got) {
+          ev.expected = exp.replace(/^\s*Expected.*?:\s*/, '').slice(0, 400);
+          ev.actual = got.replace(/^\s*Received.*?:\s*/, '').slice(0, 400);
+        }
+        ev.stack = lines.filter((l) => /^\s*at /.test(l)).join('\n').slice(0, 8000);
+      }
+      emit(ev);
+    }
   }
-}
+};
+if (shared) {
+  const results = data.testResults || [];
+  const failing = results.filter(failedIn);
+  emitFiles(results.filter((f) => !failedIn(f)));
+  const again = failing.length ? runFramework(failing.map((f) => f.name), isolatedArgs, out('critic_report_isolated.json')) : undefined;
+  emitFiles(failing.map((f) => ((again && again.testResults) || []).find((g) => g.name === f.name) || f));
+} else emitFiles(data.testResults || []);
 emit({ t: 'end', runner: cfg.framework });
 process.exit(0);
 `;
