@@ -424,3 +424,45 @@ test('vitest 1 gets no `--coverage.enabled=false` (it reads "false" as on), and 
     p.cleanup();
   }
 });
+
+test('uvu: its suites run on node:test through an adapter, each test reported and tied through the test file\'s helpers', needsSandbox, async () => {
+  // dequal's layout: `uvu -r esm test`, suites named by the variable they are bound to, and a
+  // helper (`same`) between the test and the function under test. uvu itself is not installed:
+  // the adapter stands for it.
+  const saved = 'export function dequal(a, b) {\n  if (a instanceof RegExp && b instanceof RegExp) return a.toString() === b.toString();\n  return a === b;\n}\n';
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'd', scripts: { test: 'uvu -r esm test' }, devDependencies: { uvu: '0.3.2' } }),
+    'src/index.js': saved,
+    'test/index.js': [
+      "import { suite, test } from 'uvu';",
+      "import assert from 'node:assert';",
+      "import { dequal } from '../src';",
+      'function same(a, b) {',
+      '  assert.equal(dequal(a, b), true);',
+      '}',
+      "const RegExps = suite('RegExp');",
+      "RegExps('RegExps', () => {",
+      '  same(/foo/, /foo/);',
+      '});',
+      'RegExps.run();',
+      "test('scalars', () => {",
+      '  same(1, 1);',
+      '});',
+      'test.run();',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const clean = await check(tool, p.root, 'src/index.js');
+    assert.deepEqual(clean.findings, []);
+    assert.deepEqual(clean.records.map((r) => [r.subject, r.unit, r.status]).sort(), [['RegExp > RegExps', 'dequal', 'passed'], ['scalars', 'dequal', 'passed']]);
+    const buggy = await check(tool, p.root, 'src/index.js', saved.replace('a.toString() === b.toString()', 'a.toString() !== b.toString()'));
+    assert.deepEqual(summary(buggy.findings, buggy.doc.text), ['dequal: test-failed: Test `RegExp > RegExps` failed: false == true (expected true, actual false)']);
+    assert.equal(buggy.findings[0].level, 'error');
+    assert.equal(buggy.findings[0].related[0].file, join(p.root, 'test/index.js'));
+    assert.equal(buggy.findings[0].related[0].range.start.line, 7, 'the uvu test call');
+  } finally {
+    p.cleanup();
+  }
+});

@@ -25,6 +25,7 @@ import { ParseMemo } from './exec/parseMemo.js';
 import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
 import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js';
 import { SharedTestSessions } from './sharedTestSessions.js';
+import { uvuAdapter, uvuShimmed } from './exec/uvuAdapter.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import { explainMissingPythonDependencies } from './dependencies.js';
@@ -195,6 +196,8 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     // The runner discovery found (the package's manifest or config, or its workspace root's).
     const js = discovery.js;
+    // uvu's tests run on node:test through an adapter of its API (uvuAdapter.ts).
+    if (js?.runner === 'uvu') return this.prepareNode(doc, sandbox, tests, signal, 'uvu');
     if (!js || (js.runner !== 'vitest' && js.runner !== 'jest')) return this.prepareNode(doc, sandbox, tests, signal);
     const framework = js.runner;
     const bin = await jsFrameworkBin(framework, js.root, doc.projectRoot, this.ctx.fs);
@@ -214,10 +217,11 @@ export class RelatedTestsTool implements EvidenceTool {
     return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays } };
   }
 
-  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal): Promise<Prepared> {
+  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, runner: 'node:test' | 'uvu' = 'node:test'): Promise<Prepared> {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, 'node:test', files]);
-    return { prepared, group: ['node:test', identity], share: { kind: 'node', tests } };
+    const shims = runner === 'uvu' ? Object.fromEntries(uvuShimmed.map((name) => [name, uvuAdapter])) : undefined;
+    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, runner, files], shims);
+    return { prepared, group: [runner, identity], share: { kind: 'node', tests, ...(shims ? { shims } : {}) } };
   }
 }
 

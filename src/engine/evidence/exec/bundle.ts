@@ -49,6 +49,8 @@ export interface BundleRequest {
   /** Texts to use instead of what is on disk, by absolute path (the text under critique, maybe unsaved). */
   overrides?: Readonly<Record<string, string>>;
   projectRoot: string;
+  /** Module texts bundled in place of packages, by package name (e.g. uvu's API on node:test). */
+  shims?: Readonly<Record<string, string>>;
 }
 
 /** A bundle that could not be built: esbuild's first messages, with file and line. */
@@ -106,7 +108,19 @@ function hiddenFiles(projectRoot: string): esbuildApi.Plugin {
 export async function bundleModule(req: BundleRequest, tool: string): Promise<string> {
   const esbuild = await loadEsbuild(tool);
   const outfile = join(req.projectRoot, '.critic-bundle', 'bundle.mjs');
-  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot), externalPackages()];
+  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot)];
+  const shims = Object.entries(req.shims ?? {});
+  if (shims.length > 0) {
+    const texts = new Map(shims);
+    plugins.push({
+      name: 'critic-shims',
+      setup(build) {
+        build.onResolve({ filter: new RegExp(`^(${shims.map(([p]) => escapeRegExp(p)).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'critic-shim' }));
+        build.onLoad({ filter: /.*/, namespace: 'critic-shim' }, (args) => ({ contents: texts.get(args.path)!, loader: 'js', resolveDir: req.projectRoot }));
+      },
+    });
+  }
+  plugins.push(externalPackages());
   const overrides = Object.entries(req.overrides ?? {});
   if (overrides.length > 0) {
     const texts = new Map(overrides);
@@ -157,7 +171,9 @@ export async function bundleModule(req: BundleRequest, tool: string): Promise<st
   let code = js.text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
   if (map) {
     const parsed = JSON.parse(map.text) as { sources: string[] };
-    parsed.sources = parsed.sources.map((s) => pathToFileURL(resolve(dirname(outfile), s)).href);
+    // A shim's code is reported where the test file is (node:test places a test where `test()` is
+    // called, which for a shimmed runner is inside the shim): the test file, marked as the shim.
+    parsed.sources = parsed.sources.map((s) => (s.startsWith('critic-shim:') ? `${pathToFileURL(req.entry).href}#critic-shim` : pathToFileURL(resolve(dirname(outfile), s)).href));
     code += `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(parsed)).toString('base64')}\n`;
   }
   return code;
