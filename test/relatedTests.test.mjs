@@ -466,3 +466,20 @@ test('uvu: its suites run on node:test through an adapter, each test reported an
     p.cleanup();
   }
 });
+
+test('node:test: a test process that dies while testing (an abort, out of memory) is an exec-crashed error, not a test file that "could not run here"', needsSandbox, async () => {
+  const saved = "export function grow(n) {\n  if (n < 0) process.abort();\n  return n + 1;\n}\n";
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'g', type: 'module' }),
+    'grow.js': saved,
+    'test/grow.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { grow } from '../grow.js';\ntest('grows', () => { assert.equal(grow(1), 2); });\ntest('zero', () => { assert.equal(grow(0), 1); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    assert.deepEqual((await check(tool, p.root, 'grow.js')).findings, []);
+    const buggy = await check(tool, p.root, 'grow.js', saved.replace('n < 0', 'n < 1'));
+    assert.deepEqual(buggy.findings.map((f) => [f.level, f.rule, f.message.replace(located, '')]), [['error', 'exec-crashed', 'Tests in test/grow.test.js crashed the test process (killed by SIGABRT) before they could report']]);
+  } finally {
+    p.cleanup();
+  }
+});
