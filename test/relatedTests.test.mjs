@@ -483,3 +483,32 @@ test('node:test: a test process that dies while testing (an abort, out of memory
     p.cleanup();
   }
 });
+
+test('vitest\'s isolated re-run of failing files is given what is left of the budget: cut short, the shared run\'s failures stand', needsSandbox, async () => {
+  // A loaded machine: the isolated re-run never finishes (jsdom starting per file).
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "if (!args.includes('--isolate=false')) setInterval(() => {}, 1000);",
+    'else {',
+    "  const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "  const files = args.filter((a) => a.endsWith('.test.ts'));",
+    "  writeFileSync(outFile, JSON.stringify({ testResults: files.map((file) => ({ name: file, assertionResults: [{ ancestorTitles: [], title: file.endsWith('add.test.ts') ? 'add' : 'other', status: file.endsWith('add.test.ts') ? 'failed' : 'passed', failureMessages: file.endsWith('add.test.ts') ? ['AssertionError: expected 5 to be 4\\n    at ' + file + ':2:30'] : [] }] })) }));",
+    '}',
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vitest/package.json': JSON.stringify({ name: 'vitest', version: '4.1.0' }),
+    'src/add.ts': 'export const add = (a: number, b: number) => a + b + 1;\n',
+    'test/add.test.ts': "import { add } from '../src/add';\ntest('add', () => { expect(add(2, 2)).toBe(4); });\n",
+    'test/other.test.ts': "import { add } from '../src/add';\ntest('other', () => { expect(add(0, 0)).toBe(1); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(makeContext({ config: { execution: { testTimeoutMs: 8000 } } }), { sandbox, syntax });
+    const { doc, findings } = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(summary(findings, doc.text), ['add: test-failed: Test `add` failed: expected 5 to be 4']);
+  } finally {
+    p.cleanup();
+  }
+});

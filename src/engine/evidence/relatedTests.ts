@@ -206,7 +206,7 @@ export class RelatedTestsTool implements EvidenceTool {
     // From the package the file belongs to, as its own `vitest` / `jest` script runs: at a monorepo's
     // root a workspace config would load every package's config (and their missing plugins).
     const cwd = js.root;
-    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs) };
+    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs) };
     this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}${base.args.length ? ` with ${base.args.join(' ')}` : ''}`);
     // The framework loads the files from disk: the document's unsaved text is mounted over its file.
     const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);

@@ -22,6 +22,8 @@ export interface FrameworkRunnerConfig {
   files: string[];
   /** Options placed before the files (see frameworkArgs). */
   args?: string[];
+  /** How long (ms) the run may take before the isolated re-run of failing files is given up. */
+  budgetMs?: number;
 }
 
 const binOf: Record<JsFramework, string> = {
@@ -104,11 +106,12 @@ const isolatedArgs = (cfg.args || []).filter((a) => a !== '--isolate=false');
 const plain = (s) => String(s || '').replace(/\u001b\[[0-9;]*m/g, '');
 let lastStatus = null;
 let lastWords = '';
-const runFramework = (files, extra, report) => {
+const started = Date.now();
+const runFramework = (files, extra, report, timeout) => {
   const args = cfg.framework === 'vitest'
     ? ['run', '--reporter=json', '--outputFile=' + report, ...extra, ...files]
     : ['--json', '--outputFile=' + report, '--ci', '--cache=false', '--watchman=false', ...extra, '--runTestsByPath', ...files];
-  const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 'pipe'], maxBuffer: 16 * 1024 * 1024, env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [cfg.bin, ...args], { cwd: cfg.cwd, stdio: ['ignore', 2, 'pipe'], maxBuffer: 16 * 1024 * 1024, ...(timeout ? { timeout, killSignal: 'SIGKILL' } : {}), env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
   if (r.error) process.stderr.write('critic: could not start ' + cfg.framework + ': ' + r.error.message + '\n');
   const err = String(r.stderr || '');
   process.stderr.write(err);
@@ -163,7 +166,9 @@ if (shared) {
   const results = data.testResults || [];
   const failing = results.filter(failedIn);
   emitFiles(results.filter((f) => !failedIn(f)));
-  const again = failing.length ? runFramework(failing.map((f) => f.name), isolatedArgs, out('critic_report_isolated.json')) : undefined;
+  // Within what is left of the budget: a re-run cut short leaves the shared run's failures as they are.
+  const left = cfg.budgetMs ? Math.max(1000, cfg.budgetMs - (Date.now() - started)) : undefined;
+  const again = failing.length ? runFramework(failing.map((f) => f.name), isolatedArgs, out('critic_report_isolated.json'), left) : undefined;
   emitFiles(failing.map((f) => ((again && again.testResults) || []).find((g) => g.name === f.name) || f));
 } else emitFiles(data.testResults || []);
 emit({ t: 'end', runner: cfg.framework });
