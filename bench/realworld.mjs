@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt, runGroup, summary } from './stats.mjs';
 import { bugLines } from './corpus/corpus.mjs';
 import { repos } from './realworld/repos.mjs';
+import { heldJsRepos } from './realworld/reposHeldJs.mjs';
 import { candidateMutants, pickMutants } from './realworld/mutants.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,7 +64,7 @@ if (!reportFile) {
 /** Runs the project's own runner in its own process group; killed as a group on timeout. */
 function runOracle(workRoot, o) {
   const cwd = join(workRoot, o.cwd);
-  const [file, args] = o.cmd === 'python' ? [python, o.args] : [process.execPath, [join(workRoot, 'node_modules', 'vitest', 'vitest.mjs'), ...o.args]];
+  const [file, args] = o.cmd === 'python' ? [python, o.args] : o.cmd === 'node' ? [process.execPath, o.args] : [process.execPath, [join(workRoot, 'node_modules', 'vitest', 'vitest.mjs'), ...o.args]];
   const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', NO_COLOR: '1', CI: '1', ...o.env };
   return runGroup(file, args, { cwd, env, timeoutMs: oracleTimeoutMs, maxOutput: 32 * 1024 }).then(({ code, timedOut, output, ms }) => ({
     ms,
@@ -169,7 +170,7 @@ if (reportFile) {
   shownPerRepo = saved.perRepo;
   for (const r of results) for (const m of r.mutants) Object.assign(m, judge(m.errors, r.files.find((x) => x.file === m.file)?.errors ?? [], m.unit, m.bugLines, m));
 }
-for (const spec of reportFile ? [] : repos) {
+for (const spec of reportFile ? [] : [...repos, ...heldJsRepos]) {
   const name = spec.name ?? spec.dir;
   if (only && !only.split(',').some((o) => name.includes(o))) continue;
   const src = join(reposDir, spec.dir);
@@ -188,6 +189,8 @@ for (const spec of reportFile ? [] : repos) {
   if (spec.deps === 'node' && spawnSync('cp', ['-al', depsDir, join(workRoot, 'node_modules')]).status !== 0) throw new Error(`could not link ${depsDir} into ${workRoot}`);
   // What installing the project would write into it (a generated version module), on the copy only.
   spec.prepare?.(workRoot);
+  // The clone's own install (held-out repositories: their own runners and versions).
+  if (spec.deps === 'own' && existsSync(join(src, 'node_modules')) && spawnSync('cp', ['-al', join(src, 'node_modules'), join(workRoot, 'node_modules')]).status !== 0) throw new Error(`could not link ${src}/node_modules into ${workRoot}`);
   const r = { name, layout: spec.layout, language: spec.language, files: [], mutants: [] };
   results.push(r);
   log(`${name}: ${spec.layout}`);

@@ -96,3 +96,27 @@ test('python: a declared dependency the interpreter lacks is one notice, not err
     p.cleanup();
   }
 });
+
+test('js/ts: a fresh clone of an npm-workspaces monorepo — the package declares nothing, the root declares all; a tsconfig extending an uninstalled package names the install', () => {
+  // change-case's layout: packages/*/package.json without dependencies, everything hoisted to the
+  // root's manifest, and each package's tsconfig extending a config shipped in a package.
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'], devDependencies: { typescript: '5.2.2', vitest: '1.0.1', lodash: '4.17.21' } }),
+    'package-lock.json': '{}',
+    'packages/a/package.json': JSON.stringify({ name: 'a', type: 'module' }),
+    'packages/a/tsconfig.json': JSON.stringify({ extends: '@borderless/ts-scripts/configs/tsconfig.json', compilerOptions: { strict: true } }),
+    'packages/a/src/index.ts': "import { chunk } from 'lodash';\nexport const pairs = (xs: number[]) => chunk(xs, 2);\n",
+    'packages/b/package.json': JSON.stringify({ name: 'b', type: 'module' }),
+    'packages/b/tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext' } }),
+    'packages/b/src/index.ts': "import { chunk } from 'lodash';\nexport const pairs = (xs: number[]) => chunk(xs, 2);\n",
+  });
+  try {
+    const r = critic(['check', 'packages', '--format', 'json', '--no-exec'], { cwd: p.root });
+    assert.deepEqual(rulesOf(r.stdout), [], r.stdout);
+    assert.match(r.stderr, /packages\/a\/tsconfig\.json extends @borderless\/ts-scripts\/configs\/tsconfig\.json from the package @borderless\/ts-scripts, which is not installed: .*run `npm install`/);
+    assert.doesNotMatch(r.stderr, /fix the configuration/);
+    assert.match(r.stderr, /none of the 3 dependencies .*\/package\.json declares are installed.*run `npm install` in /i);
+  } finally {
+    p.cleanup();
+  }
+});

@@ -356,3 +356,159 @@ for (const runner of ['pytest', 'unittest']) {
     }
   });
 }
+
+test('vitest >= 3 runs the test files in one worker; a file failing there counts only if it fails again isolated', needsSandbox, async () => {
+  // The stand-in: sharing a worker, `leaky.test.ts` sees state `other.test.ts` left behind and
+  // fails; isolated it passes. `add.test.ts` fails either way (the real bug).
+  const fakeVitest = [
+    "import { writeFileSync, appendFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const shared = args.includes('--isolate=false');",
+    "const files = args.filter((a) => a.endsWith('.test.ts'));",
+    "const result = (file) => { const name = file.split('/').pop();",
+    "  const fails = name === 'leaky.test.ts' ? shared : name === 'add.test.ts' ? globalThis.bug : false;",
+    "  return { name: file, assertionResults: [{ ancestorTitles: [], title: name.replace('.test.ts', ''), status: fails ? 'failed' : 'passed', failureMessages: fails ? ['AssertionError: expected 5 to be 4\\n    at ' + file + ':2:30'] : [] }] }; };",
+    "globalThis.bug = (await import('node:fs')).readFileSync(new URL('../../src/add.ts', import.meta.url), 'utf8').includes('+ 1');",
+    'writeFileSync(outFile, JSON.stringify({ testResults: files.map(result) }));',
+    "console.error('ran ' + (shared ? 'shared' : 'isolated') + ': ' + files.map((f) => f.split('/').pop()).join(' '));",
+  ].join('\n');
+  const saved = 'export const add = (a: number, b: number) => a + b;\n';
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vitest/package.json': JSON.stringify({ name: 'vitest', version: '4.1.0' }),
+    'src/add.ts': saved,
+    'test/add.test.ts': "import { add } from '../src/add';\ntest('add', () => { expect(add(2, 2)).toBe(4); });\n",
+    'test/leaky.test.ts': "import { add } from '../src/add';\ntest('leaky', () => { expect(add(2, 2)).toBe(4); });\n",
+    'test/other.test.ts': "import { add } from '../src/add';\ntest('other', () => { expect(add(1, 1)).toBe(2); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const clean = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(clean.findings, [], 'a failure caused by sharing the worker is not an error on correct code');
+    assert.deepEqual(clean.records.map((r) => [r.subject, r.status]).sort(), [['add', 'passed'], ['leaky', 'passed'], ['other', 'passed']]);
+    const buggy = await check(tool, p.root, 'src/add.ts', saved.replace('a + b', 'a + b + 1'));
+    assert.deepEqual(summary(buggy.findings, buggy.doc.text), ['add: test-failed: Test `add` failed: expected 5 to be 4']);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('vitest 1 gets no `--coverage.enabled=false` (it reads "false" as on), and a run without a report says why', needsSandbox, async () => {
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "if (args.some((a) => a.startsWith('--coverage') || a.startsWith('--typecheck') || a.startsWith('--isolate'))) { console.error('Error: EROFS: read-only file system, mkdir coverage'); process.exit(1); }",
+    "const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "const file = args[args.length - 1];",
+    "writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: [{ ancestorTitles: [], title: 'adds', status: 'passed', failureMessages: [] }] }] }));",
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '^1.0.1' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vitest/package.json': JSON.stringify({ name: 'vitest', version: '1.0.1' }),
+    'src/add.ts': 'export const add = (a: number, b: number) => a + b;\n',
+    'src/add.spec.ts': "import { add } from './add';\ntest('adds', () => { expect(add(2, 2)).toBe(4); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const { findings, records } = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(findings, []);
+    assert.deepEqual(records.map((r) => [r.subject, r.status]), [['adds', 'passed']]);
+    // The same stand-in told it is vitest 4 gets the options and fails: the note quotes its last words.
+    writeFileSync(join(p.root, 'node_modules/vitest/package.json'), JSON.stringify({ name: 'vitest', version: '4.1.0' }));
+    const again = await check(new RelatedTestsTool(ctx, { sandbox, syntax }), p.root, 'src/add.ts');
+    assert.deepEqual(again.findings.map((f) => [f.level, f.message.replace(located, '')]), [['note', "Tests in src/add.spec.ts could not run here (vitest wrote no report (exit 1): Error: EROFS: read-only file system, mkdir coverage), so they say nothing about this file"]]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('uvu: its suites run on node:test through an adapter, each test reported and tied through the test file\'s helpers', needsSandbox, async () => {
+  // dequal's layout: `uvu -r esm test`, suites named by the variable they are bound to, and a
+  // helper (`same`) between the test and the function under test. uvu itself is not installed:
+  // the adapter stands for it.
+  const saved = 'export function dequal(a, b) {\n  if (a instanceof RegExp && b instanceof RegExp) return a.toString() === b.toString();\n  return a === b;\n}\n';
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'd', scripts: { test: 'uvu -r esm test' }, devDependencies: { uvu: '0.3.2' } }),
+    'src/index.js': saved,
+    'test/index.js': [
+      "import { suite, test } from 'uvu';",
+      "import assert from 'node:assert';",
+      "import { dequal } from '../src';",
+      'function same(a, b) {',
+      '  assert.equal(dequal(a, b), true);',
+      '}',
+      "const RegExps = suite('RegExp');",
+      "RegExps('RegExps', () => {",
+      '  same(/foo/, /foo/);',
+      '});',
+      'RegExps.run();',
+      "test('scalars', () => {",
+      '  same(1, 1);',
+      '});',
+      'test.run();',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const clean = await check(tool, p.root, 'src/index.js');
+    assert.deepEqual(clean.findings, []);
+    assert.deepEqual(clean.records.map((r) => [r.subject, r.unit, r.status]).sort(), [['RegExp > RegExps', 'dequal', 'passed'], ['scalars', 'dequal', 'passed']]);
+    const buggy = await check(tool, p.root, 'src/index.js', saved.replace('a.toString() === b.toString()', 'a.toString() !== b.toString()'));
+    assert.deepEqual(summary(buggy.findings, buggy.doc.text), ['dequal: test-failed: Test `RegExp > RegExps` failed: false == true (expected true, actual false)']);
+    assert.equal(buggy.findings[0].level, 'error');
+    assert.equal(buggy.findings[0].related[0].file, join(p.root, 'test/index.js'));
+    assert.equal(buggy.findings[0].related[0].range.start.line, 7, 'the uvu test call');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('node:test: a test process that dies while testing (an abort, out of memory) is an exec-crashed error, not a test file that "could not run here"', needsSandbox, async () => {
+  const saved = "export function grow(n) {\n  if (n < 0) process.abort();\n  return n + 1;\n}\n";
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'g', type: 'module' }),
+    'grow.js': saved,
+    'test/grow.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { grow } from '../grow.js';\ntest('grows', () => { assert.equal(grow(1), 2); });\ntest('zero', () => { assert.equal(grow(0), 1); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    assert.deepEqual((await check(tool, p.root, 'grow.js')).findings, []);
+    const buggy = await check(tool, p.root, 'grow.js', saved.replace('n < 0', 'n < 1'));
+    assert.deepEqual(buggy.findings.map((f) => [f.level, f.rule, f.message.replace(located, '')]), [['error', 'exec-crashed', 'Tests in test/grow.test.js crashed the test process (killed by SIGABRT) before they could report']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('vitest\'s isolated re-run of failing files is given what is left of the budget: cut short, the shared run\'s failures stand', needsSandbox, async () => {
+  // A loaded machine: the isolated re-run never finishes (jsdom starting per file).
+  const fakeVitest = [
+    "import { writeFileSync } from 'node:fs';",
+    'const args = process.argv.slice(2);',
+    "if (!args.includes('--isolate=false')) setInterval(() => {}, 1000);",
+    'else {',
+    "  const outFile = args.find((a) => a.startsWith('--outputFile=')).slice('--outputFile='.length);",
+    "  const files = args.filter((a) => a.endsWith('.test.ts'));",
+    "  writeFileSync(outFile, JSON.stringify({ testResults: files.map((file) => ({ name: file, assertionResults: [{ ancestorTitles: [], title: file.endsWith('add.test.ts') ? 'add' : 'other', status: file.endsWith('add.test.ts') ? 'failed' : 'passed', failureMessages: file.endsWith('add.test.ts') ? ['AssertionError: expected 5 to be 4\\n    at ' + file + ':2:30'] : [] }] })) }));",
+    '}',
+  ].join('\n');
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { vitest: '4.0.0' } }),
+    'node_modules/vitest/vitest.mjs': fakeVitest,
+    'node_modules/vitest/package.json': JSON.stringify({ name: 'vitest', version: '4.1.0' }),
+    'src/add.ts': 'export const add = (a: number, b: number) => a + b + 1;\n',
+    'test/add.test.ts': "import { add } from '../src/add';\ntest('add', () => { expect(add(2, 2)).toBe(4); });\n",
+    'test/other.test.ts': "import { add } from '../src/add';\ntest('other', () => { expect(add(0, 0)).toBe(1); });\n",
+  });
+  try {
+    const tool = new RelatedTestsTool(makeContext({ config: { execution: { testTimeoutMs: 8000 } } }), { sandbox, syntax });
+    const { doc, findings } = await check(tool, p.root, 'src/add.ts');
+    assert.deepEqual(summary(findings, doc.text), ['add: test-failed: Test `add` failed: expected 5 to be 4']);
+  } finally {
+    p.cleanup();
+  }
+});

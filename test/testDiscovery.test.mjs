@@ -215,3 +215,39 @@ test('globs: the forms jest, vitest and .critic.json patterns use', () => {
   for (const [p, g] of yes) assert.ok(matchesGlob(p, g), `${p} ~ ${g}`);
   for (const [p, g] of no) assert.ok(!matchesGlob(p, g), `${p} !~ ${g}`);
 });
+
+test('js node:test defaults: scripts in test/ that declare no node:test tests (benchmarks, build checks) are not run as tests', async () => {
+  // nanoid's layout: named tests next to a benchmark and a prebuild script that import the module.
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'n', type: 'module', scripts: { test: 'node --test' } }),
+    'index.js': 'export const id = () => "x";\n',
+    'test/index.test.js': "import { test } from 'node:test';\nimport { id } from '../index.js';\ntest('id', () => {});\n",
+    'test/plain.js': "const { test } = require('node:test');\nconst { id } = require('../index.js');\n",
+    'test/benchmark.js': "import { id } from '../index.js';\nfor (let i = 0; i < 1e9; i++) id();\n",
+    'test/demo/index.js': "import { id } from '../../index.js';\ndocument.body.textContent = id();\n",
+    'test.js': "import assert from 'node:assert';\nimport { id } from './index.js';\nassert.equal(id(), 'x');\n",
+  });
+  try {
+    const { files, decisions } = await related(p.root, 'index.js');
+    assert.deepEqual(files, ['test.js', 'test/index.test.js', 'test/plain.js']);
+    assert.ok(decisions.includes('not related: test/benchmark.js (a script in a test folder that declares no node:test tests)'), decisions.join('\n'));
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('js uvu: the runner is read from the manifest, `uvu -r esm test` searches test/', async () => {
+  const p = tempProject({
+    'package.json': JSON.stringify({ name: 'd', scripts: { test: 'uvu -r esm test' }, devDependencies: { uvu: '0.3.2', esm: '3.2.25' } }),
+    'src/index.js': 'export function dequal(a, b) { return a === b; }\n',
+    'test/index.js': "import { suite } from 'uvu';\nimport { dequal } from '../src';\n",
+    'bench/index.js': "import { dequal } from '../src';\n",
+  });
+  try {
+    const { files, d } = await related(p.root, 'src/index.js');
+    assert.equal(d.js.runner, 'uvu');
+    assert.deepEqual(files, ['test/index.js']);
+  } finally {
+    p.cleanup();
+  }
+});

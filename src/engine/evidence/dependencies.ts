@@ -52,7 +52,8 @@ function installedFrom(dir: string, name: string): boolean {
   return findUp([join('node_modules', name, 'package.json')], dir) !== undefined;
 }
 
-function installCommandFor(dir: string): string {
+/** The install command of the package manager the nearest lock file names (`npm install` without one). */
+export function installCommandFor(dir: string): string {
   // The nearest lock file names the package manager; the repository's top ends the search.
   const lock = findUp(['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock', 'package-lock.json'], dir, { boundary: gitBoundary });
   const name = lock ? basename(lock) : '';
@@ -75,9 +76,22 @@ export function jsDependencyState(file: string): JsDependencyState | undefined {
     if (typeof deps === 'object' && deps !== null) for (const name of Object.keys(deps)) declared.add(name);
   }
   const missing = new Set([...declared].filter((name) => !installedFrom(dir, name)));
-  const value = declared.size ? { packageJson, declared, missing, installCommand: installCommandFor(dir) } : undefined;
+  // A workspace package that declares nothing (npm/yarn workspaces hoist every dependency to the
+  // root's manifest): the workspace root's state is the package's.
+  const value = declared.size ? { packageJson, declared, missing, installCommand: installCommandFor(dir) } : workspaceRootState(dir);
   jsCache.set(packageJson, { stamp, value });
   return value;
+}
+
+/** The dependency state of the workspace root above the package in `dir`, if there is one. */
+function workspaceRootState(dir: string): JsDependencyState | undefined {
+  const up = dirname(dir);
+  if (up === dir) return undefined;
+  const rootJson = nearestPackageJson(up);
+  if (!rootJson) return undefined;
+  const root = readJson(rootJson);
+  const isWorkspace = root?.workspaces !== undefined || existsSync(join(dirname(rootJson), 'pnpm-workspace.yaml'));
+  return isWorkspace ? jsDependencyState(join(dirname(rootJson), 'package.json')) : undefined;
 }
 
 /** The package a bare module specifier names (`lodash/fp` → `lodash`, `@a/b/c` → `@a/b`); undefined for relative paths. */

@@ -25,6 +25,7 @@ import { ParseMemo } from './exec/parseMemo.js';
 import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
 import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js';
 import { SharedTestSessions } from './sharedTestSessions.js';
+import { uvuAdapter, uvuShimmed } from './exec/uvuAdapter.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import { explainMissingPythonDependencies } from './dependencies.js';
@@ -236,6 +237,8 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     // The runner discovery found (the package's manifest or config, or its workspace root's).
     const js = discovery.js;
+    // uvu's tests run on node:test through an adapter of its API (uvuAdapter.ts).
+    if (js?.runner === 'uvu') return this.prepareNode(doc, sandbox, tests, signal, onReads, 'uvu');
     if (!js || (js.runner !== 'vitest' && js.runner !== 'jest')) return this.prepareNode(doc, sandbox, tests, signal, onReads);
     const framework = js.runner;
     const bin = await jsFrameworkBin(framework, js.root, doc.projectRoot, this.ctx.fs);
@@ -244,10 +247,10 @@ export class RelatedTestsTool implements EvidenceTool {
     // From the package the file belongs to, as its own `vitest` / `jest` script runs: at a monorepo's
     // root a workspace config would load every package's config (and their missing plugins).
     const cwd = js.root;
-    this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}`);
     // Per-test line coverage (vitestCoverage.ts) places a failure on the function the failing tests ran.
     const coverage = this.ctx.config.execution.lineCoverage && framework === 'vitest' ? { coverage: [doc.path], covRoot: doc.projectRoot } : {};
-    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs), ...coverage };
+    const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs), ...coverage };
+    this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}${base.args.length ? ` with ${base.args.join(' ')}` : ''}`);
     // The framework loads the files from disk: the document's unsaved text is mounted over its file.
     const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
     const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
@@ -257,10 +260,11 @@ export class RelatedTestsTool implements EvidenceTool {
     return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays }, linkable: false };
   }
 
-  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void): Promise<Prepared> {
+  private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void, runner: 'node:test' | 'uvu' = 'node:test'): Promise<Prepared> {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
-    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, 'node:test', files], onReads);
-    return { prepared, group: ['node:test', identity], share: { kind: 'node', tests } };
+    const shims = runner === 'uvu' ? Object.fromEntries(uvuShimmed.map((name) => [name, uvuAdapter])) : undefined;
+    const prepared = await nodePrepared(this.id, doc.projectRoot, tests, { [doc.path]: doc.text }, (files) => [identity, runner, files], onReads, shims);
+    return { prepared, group: [runner, identity], share: { kind: 'node', tests, ...(shims ? { shims } : {}) } };
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type ts from 'typescript';
 import { AbortError, throwIfAborted } from '../abort.js';
 import type { CriticConfig } from '../config.js';
@@ -16,7 +16,7 @@ import type { EngineContext } from '../types.js';
 import { ToolUnavailableError, type EvidenceTool, type RegionOutput, type RunHints, type SourceDocument, type ToolOutput } from './tool.js';
 import { enclosingUnit } from '../syntax/units.js';
 import { Project, stampOf, type Ts } from './typescriptProject.js';
-import { dependencyNoticeTool, jsDependencyState } from './dependencies.js';
+import { dependencyNoticeTool, installCommandFor, jsDependencyState, packageOfSpecifier } from './dependencies.js';
 import { filterMissingDependencyErrors } from './missingJsDependencies.js';
 import { Lru } from '../lru.js';
 import { findUp } from '../findUp.js';
@@ -76,6 +76,13 @@ interface ParsedConfig {
 
 function brokenConfig(ts: Ts, configPath: string, diag: ts.Diagnostic): ToolUnavailableError {
   const why = ts.flattenDiagnosticMessageText(diag.messageText, ' ');
+  // `"extends": "@scope/configs/tsconfig.json"` in a fresh clone: the configuration is fine, the
+  // package it extends is not installed (TS6053 "File '…' not found").
+  const extended = diag.code === 6053 ? /'([^']+)'/.exec(why)?.[1] : undefined;
+  const pkg = extended ? packageOfSpecifier(extended) : undefined;
+  if (pkg && !isAbsolute(extended!)) {
+    return new ToolUnavailableError('typescript', `${configPath} extends ${extended} from the package ${pkg}, which is not installed: type errors are not reported for files it covers; run \`${installCommandFor(dirname(configPath))}\` to install the project's dependencies`);
+  }
   return new ToolUnavailableError('typescript', `${configPath} is invalid (TS${diag.code}: ${why}); type errors are not reported for files it covers; fix the configuration`);
 }
 

@@ -55,6 +55,8 @@ export interface BundleRequest {
    * (see `bundleReadPaths`), so a cached result can be checked without bundling again.
    */
   onReads?: (paths: string[]) => void;
+  /** Module texts bundled in place of packages, by package name (e.g. uvu's API on node:test). */
+  shims?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -148,7 +150,19 @@ export async function bundleModule(req: BundleRequest, tool: string): Promise<st
   const outfile = join(req.projectRoot, '.critic-bundle', 'bundle.mjs');
   const loaded = req.onReads ? new Set<string>() : undefined;
   const externals = req.onReads ? new Set<string>() : undefined;
-  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot, loaded), externalPackages(externals)];
+  const plugins: esbuildApi.Plugin[] = [hiddenFiles(req.projectRoot, loaded)];
+  const shims = Object.entries(req.shims ?? {});
+  if (shims.length > 0) {
+    const texts = new Map(shims);
+    plugins.push({
+      name: 'critic-shims',
+      setup(build) {
+        build.onResolve({ filter: new RegExp(`^(${shims.map(([p]) => escapeRegExp(p)).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'critic-shim' }));
+        build.onLoad({ filter: /.*/, namespace: 'critic-shim' }, (args) => ({ contents: texts.get(args.path)!, loader: 'js', resolveDir: req.projectRoot }));
+      },
+    });
+  }
+  plugins.push(externalPackages(externals));
   const overrides = Object.entries(req.overrides ?? {});
   if (overrides.length > 0) {
     const texts = new Map(overrides);
@@ -203,7 +217,9 @@ export async function bundleModule(req: BundleRequest, tool: string): Promise<st
   let code = js.text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
   if (map) {
     const parsed = JSON.parse(map.text) as { sources: string[] };
-    parsed.sources = parsed.sources.map((s) => pathToFileURL(resolve(dirname(outfile), s)).href);
+    // A shim's code is reported where the test file is (node:test places a test where `test()` is
+    // called, which for a shimmed runner is inside the shim): the test file, marked as the shim.
+    parsed.sources = parsed.sources.map((s) => (s.startsWith('critic-shim:') ? `${pathToFileURL(req.entry).href}#critic-shim` : pathToFileURL(resolve(dirname(outfile), s)).href));
     code += `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(parsed)).toString('base64')}\n`;
   }
   return code;

@@ -75,7 +75,3 @@ export function spectrumSuspect(units: readonly CodeUnit[], spectra: readonly Sp
   return { unit, score: top.score, everyFailing: top.failed === spectra.filter((s) => !s.passed).length };
 }
 
-/** The best Ochiai score of a unit's lines (0 when no failing run entered it). */
-export function unitSuspicion(unit: CodeUnit, spectra: readonly Spectrum[]): number {
-  return rankLines(spectra, unit.range.start.line + 1, unit.range.end.line + 1)[0]?.score ?? 0;
-}

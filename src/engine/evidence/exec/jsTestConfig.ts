@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
 import { ancestors } from '../../findUp.js';
 
-export type JsRunnerName = 'vitest' | 'jest' | 'ava' | 'mocha' | 'node:test';
+export type JsRunnerName = 'vitest' | 'jest' | 'ava' | 'mocha' | 'uvu' | 'node:test';
 
 export interface JsTestConfig {
   runner: JsRunnerName;
@@ -31,6 +31,8 @@ export const jsRunnerDefaults: Record<JsRunnerName, string[]> = {
   jest: ['**/__tests__/**/*.?([mc])[jt]s?(x)', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'],
   ava: ['test.{js,mjs,cjs}', 'src/test.{js,mjs,cjs}', 'source/test.{js,mjs,cjs}', '**/test-*.{js,mjs,cjs}', '**/*.spec.{js,mjs,cjs}', '**/*.test.{js,mjs,cjs}', '**/test/**/*.{js,mjs,cjs}', '**/tests/**/*.{js,mjs,cjs}', '**/__tests__/**/*.{js,mjs,cjs}'],
   mocha: ['test/*.{js,cjs,mjs}'],
+  // uvu's own default pattern: files in a test(s)/__test(s)__ folder, or named *.test(s) / *.spec.
+  uvu: ['**/{test,tests,__test__,__tests__}/**/*.{js,mjs,cjs,ts,tsx,jsx}', '**/*.{test,tests,spec}.{js,mjs,cjs,ts,tsx,jsx}'],
   'node:test': ['**/*.test.{js,mjs,cjs,ts,mts,cts}', '**/*-test.{js,mjs,cjs,ts,mts,cts}', '**/*_test.{js,mjs,cjs,ts,mts,cts}', '**/test-*.{js,mjs,cjs,ts,mts,cts}', '**/test.{js,mjs,cjs,ts,mts,cts}', '**/test/**/*.{js,mjs,cjs,ts,mts,cts}'],
 };
 
@@ -91,7 +93,7 @@ export function literalString(text: string, key: string): string | undefined {
   return m ? m[2]!.replace(/\\(.)/g, '$1') : undefined;
 }
 
-const frameworks = ['vitest', 'jest', 'ava', 'mocha'] as const;
+const frameworks = ['vitest', 'jest', 'ava', 'mocha', 'uvu'] as const;
 
 /**
  * The runner a package's manifest declares: its dependencies, its `test` script, then any
@@ -245,6 +247,17 @@ export async function jsTestConfigFor(file: string, projectRoot: string, fs: Fil
         base.source = join(root, name);
       }
       break;
+    }
+  }
+  if (runner === 'uvu') {
+    // `uvu [dir] [pattern]`: the folder it searches (options and their values skipped).
+    const words = /\buvu\b(.*)/.exec(pkg.scripts?.test ?? '')?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+    const positional = words.filter((w, i) => !w.startsWith('-') && !/^-(r|i|-require|-ignore)$/.test(words[i - 1] ?? '') && !/[&|;]/.test(w));
+    const dir = positional[0];
+    if (dir && !dir.includes('..')) {
+      base.roots = [join(root, dir)];
+      base.include = ['**/*.{js,mjs,cjs,ts,tsx,jsx}'];
+      base.source = join(root, 'package.json#scripts.test');
     }
   }
   log?.(`test configuration: ${base.source === 'defaults' ? `${runner} defaults` : base.source} (${JSON.stringify(base.include)})`);

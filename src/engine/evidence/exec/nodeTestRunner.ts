@@ -60,7 +60,15 @@ export default async function* reporter(source) {
     if (d.file && d.name === d.file) {
       if (ev.type !== 'test:fail') continue;
       const text = stderr.get(d.file) || '';
-      const error = text.split('\n').find((l) => /^(?:[A-Z]\w*)?(?:Error|Exception)\b/.test(l.trim())) || 'failed to load';
+      const err = (d.details && d.details.error) || {};
+      // Killed by a signal other than the sandbox's own (an abort, V8 out of memory): a crash while testing, not a load failure.
+      const oom = /heap out of memory/.test(text);
+      if (oom || (err.signal && err.signal !== 'SIGTERM')) {
+        const why = oom ? 'JavaScript heap out of memory' : err.signal === 'SIGKILL' ? 'killed by SIGKILL, as the memory limit does' : 'killed by ' + err.signal;
+        yield line({ t: 'collect', file: d.file, msg: why, crashed: true });
+        continue;
+      }
+      const error = text.split('\n').find((l) => /^(?:[A-Z]\w*)?(?:Error|Exception)\b/.test(l.trim())) || 'failed to load' + (typeof err.exitCode === 'number' ? ' (exit code ' + err.exitCode + ')' : '');
       yield line({ t: 'collect', file: d.file, msg: error.trim().slice(0, 2000), stack: text });
       continue;
     }

@@ -34,7 +34,7 @@ export interface PreparedRun {
 /** How a file's run could join a session shared with other files (sharedTestSession.ts). */
 export type ShareSpec =
   | { kind: 'python'; config: Omit<PythonTestRunnerConfig, 'marker'> }
-  | { kind: 'node'; tests: TestFile[] }
+  | { kind: 'node'; tests: TestFile[]; shims?: Record<string, string> }
   | { kind: 'framework'; base: Omit<FrameworkRunnerConfig, 'marker'>; overlays?: Record<string, string> };
 
 /** Everything about one file's run but the run itself. */
@@ -82,13 +82,13 @@ export function frameworkPrepared(base: Omit<FrameworkRunnerConfig, 'marker'>, k
  * A node:test run of `tests`, each bundled by esbuild (TypeScript or not) with `overrides` (the
  * texts under critique) in place of the files on disk, so the tests exercise the unsaved text.
  */
-export async function nodePrepared(tool: string, projectRoot: string, tests: readonly TestFile[], overrides: Record<string, string>, keyParts: (files: [string, string][]) => unknown[], onReads?: (paths: string[]) => void): Promise<PreparedRun> {
+export async function nodePrepared(tool: string, projectRoot: string, tests: readonly TestFile[], overrides: Record<string, string>, keyParts: (files: [string, string][]) => unknown[], onReads?: (paths: string[]) => void, shims?: Record<string, string>): Promise<PreparedRun> {
   const files: Record<string, string> = { [nodeTestRunnerFile]: nodeTestRunner };
   const bundled: string[] = [];
   const collectErrors: TestRun['collectErrors'] = [];
   for (const t of tests) {
     try {
-      const code = await bundleModule({ entry: t.path, overrides, projectRoot, ...(onReads ? { onReads } : {}) }, tool);
+      const code = await bundleModule({ entry: t.path, overrides, projectRoot, ...(onReads ? { onReads } : {}), ...(shims ? { shims } : {}) }, tool);
       files[`critic_tests/${bundled.length}.test.mjs`] = code;
       bundled.push(t.path);
     } catch (err) {

@@ -179,6 +179,17 @@ function jsWalk(doc: SourceDocument, cfg: JsTestConfig, tests: TestsConfig | und
   return { starts, walk, describe: `searching ${starts.map((s) => relative(doc.projectRoot, s) || '.').join(', ')} for ${[...cfg.include, ...cfg.regex.map((r) => `/${r}/`), ...patterns].join(', ')}` };
 }
 
+/** Whether a JS file reaches the candidates only through node:test's `**\/test/**` folder pattern. */
+function onlyByFolder(file: string, cfg: JsTestConfig): boolean {
+  const rel = slash(relative(cfg.root, file));
+  return !cfg.include.some((g) => !g.startsWith('**/test/**') && matchesGlob(rel, g));
+}
+
+/** Whether a JS/TS text imports or requires Node's test runner. */
+function declaresNodeTests(text: string): boolean {
+  return /(?:from\s*|import\s*\(\s*|require\s*\(\s*)(['"])(?:node:)?test\1/.test(text);
+}
+
 /** Finds the related test files of `doc` and says why. A test file under critique is its own test. */
 export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryOptions): Promise<Discovery> {
   const python = doc.language === 'python';
@@ -230,6 +241,13 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
     const throughOwn = python && (/^\s*from\s+\./m.test(text) || (ownPackage.length > 1 && new RegExp(`^\\s*(?:from|import)\\s+${ownPackage[0]}\\b`, 'm').test(text)));
     if (!text.includes(needle) && !(pkg && text.includes(pkg)) && !relativeJs && !throughOwn) {
       no(`does not mention ${needle}`);
+      continue;
+    }
+    // `node --test` with no files runs every script in a test/ folder, but a project whose tests
+    // are named (`x.test.js`) keeps benchmarks, fixtures and build checks there: under node:test's
+    // defaults, a file found only by its folder is a test when it declares tests with node:test.
+    if (!python && js?.runner === 'node:test' && js.source === 'defaults' && onlyByFolder(file, js) && !declaresNodeTests(text)) {
+      no('a script in a test folder that declares no node:test tests');
       continue;
     }
     const key = `critic-test-imports:${file}`;

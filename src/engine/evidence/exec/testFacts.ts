@@ -66,6 +66,17 @@ export async function testFileFacts(syntax: SyntaxService, file: string, text: s
         const calls: CallSite[] = [];
         const tests: TestCall[] = [];
         const types = language === 'python' ? ['call'] : ['call_expression', 'new_expression'];
+        // uvu: `const API = suite('exports'); API('exports', () => …)` declares a test with the suite's name.
+        const suites = new Set<string>();
+        if (language !== 'python') {
+          for (const d of tree.rootNode.descendantsOfType('variable_declarator')) {
+            const value = d?.childForFieldName('value');
+            if (value?.type === 'call_expression' && calleeName(value.childForFieldName('function')) === 'suite') {
+              const id = d!.childForFieldName('name');
+              if (id?.type === 'identifier') suites.add(id.text);
+            }
+          }
+        }
         for (const node of tree.rootNode.descendantsOfType(types)) {
           if (!node) continue;
           const callee = node.type === 'new_expression' ? node.childForFieldName('constructor') : node.childForFieldName('function');
@@ -74,7 +85,7 @@ export async function testFileFacts(syntax: SyntaxService, file: string, text: s
           calls.push({ name, line: node.startPosition.row });
           if (language === 'python' || node.type !== 'call_expression') continue;
           // `test.only('x')` and `t.test('x')` count too: the called name is what matters.
-          if (!testFunctions.has(name)) continue;
+          if (!testFunctions.has(name) && !(callee?.type === 'identifier' && suites.has(name))) continue;
           const first = node.childForFieldName('arguments')?.namedChildren[0];
           // Computed titles (`test(`${t.input} -> ${t.out}`, …)` in a loop) still say where the test is written.
           if (first) tests.push({ name: literalText(first) ?? first.text, range: nodeRange(node) });
@@ -88,7 +99,20 @@ export async function testFileFacts(syntax: SyntaxService, file: string, text: s
   }
 }
 
-/** Calls made inside a range (0-based lines, inclusive). */
-export function callsWithin(facts: TestFileFacts, range: Range): CallSite[] {
-  return facts.calls.filter((c) => c.line >= range.start.line && c.line <= range.end.line);
+/**
+ * Calls made inside a range (0-based lines, inclusive), and through the test file's own helper
+ * functions it calls (`same(a, b)` wrapping `assert.is(dequal(a, b), true)`), two levels deep: a
+ * helper's calls are placed on the line that calls the helper, so the failed assertion's line
+ * still picks them first.
+ */
+export function callsWithin(facts: TestFileFacts, range: Range, depth = 2): CallSite[] {
+  const direct = facts.calls.filter((c) => c.line >= range.start.line && c.line <= range.end.line);
+  if (depth === 0) return direct;
+  const out: CallSite[] = [];
+  for (const c of direct) {
+    out.push(c);
+    const helper = facts.units.find((u) => u.kind === 'function' && u.name === c.name && (u.range.start.line > range.end.line || u.range.end.line < range.start.line));
+    if (helper) for (const inner of callsWithin(facts, helper.range, depth - 1)) out.push({ name: inner.name, line: c.line });
+  }
+  return out;
 }

@@ -49,7 +49,7 @@ export interface TestResult {
 export interface TestRun {
   results: TestResult[];
   /** Test files that could not be loaded. */
-  collectErrors: Array<{ file: string; msg?: string; frames: Frame[] }>;
+  collectErrors: Array<{ file: string; msg?: string; frames: Frame[]; crashed?: boolean }>;
   /** The module under critique raised when preloaded. */
   importError?: { exc?: string; msg?: string; frames: Frame[] };
   /** Names the file under critique was imported under, when the runner tracks it (Python). */
@@ -111,7 +111,7 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       if (current?.id === r.id) current = undefined;
     } else if (t === 'collect') {
       const found = stack ? v8Frames(stack).reverse() : frames(ev.frames);
-      run.collectErrors.push({ file: originalOf(normaliseFramePath(str(ev.file) ?? '')), msg: str(ev.msg), frames: found.map((f) => ({ ...f, file: originalOf(f.file) })) });
+      run.collectErrors.push({ file: originalOf(normaliseFramePath(str(ev.file) ?? '')), msg: str(ev.msg), frames: found.map((f) => ({ ...f, file: originalOf(f.file) })), ...(ev.crashed === true ? { crashed: true } : {}) });
     }
     else if (t === 'import') run.importError = { exc: str(ev.exc), msg: str(ev.msg), frames: frames(ev.frames) };
     else if (t === 'loaded') {
@@ -307,6 +307,12 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     if (where && !testFiles.get(doc.path)) continue;
     const range = where ? lineRange(doc.text, where.line - 1) : moduleRange(doc.text, units);
     const related = [{ file: c.file, range: lineRange(testFiles.get(c.file)?.text ?? '', 0), message: 'the test file' }];
+    if (c.crashed && !where) {
+      // The test process died while its tests ran (V8 out of memory, an abort): the file's results
+      // were lost with it, which loading it in a sandbox does not do to correct code.
+      findings.push(executedError(source, execRules.crashed, `Tests in ${rel(c.file)} crashed the test process (${oneLine(c.msg ?? 'it died', 160)}) before they could report${/memory/.test(c.msg ?? '') ? '; a test probably ran away (an endless loop that allocates)' : ''}`, doc.path, range, related));
+      continue;
+    }
     if (where || mentionsFile(c.msg ?? '', doc.path)) {
       // Raised inside this file, or about it (`cannot import name 'div' from 'shop.calc'` after a rename).
       findings.push(executedError(source, where ? execRules.importFailed : execRules.testFailed, `Test file ${rel(c.file)} could not be loaded: ${oneLine(c.msg ?? 'error', 200)}`, doc.path, range, related));
