@@ -179,7 +179,7 @@ async function mergedRun(tool: string, plans: readonly RunPlan[], budgetMs: numb
   const tests = new Map<string, TestFile>();
   for (const p of plans) for (const t of (p.share as { tests: TestFile[] }).tests) if (!tests.has(t.path)) tests.set(t.path, t);
   const overrides = Object.fromEntries(plans.map((p) => [p.doc.path, p.doc.text]));
-  return nodePrepared(tool, first.doc.projectRoot, [...tests.values()], overrides, () => [], (share as { shims?: Record<string, string> }).shims);
+  return nodePrepared(tool, first.doc.projectRoot, [...tests.values()], overrides, () => [], undefined, (share as { shims?: Record<string, string> }).shims);
 }
 
 /**
