@@ -4,7 +4,7 @@
  * first, else the function the test calls (tree-sitter call sites in the test's body, the failing
  * assertion's line first), else the module.
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { ExecutionConfig } from '../../config.js';
 import type { Range, RawFinding, RelatedLocation } from '../../findings.js';
 import type { LimitHit, SandboxRunResult } from '../../sandbox/types.js';
@@ -275,6 +275,16 @@ function mentionsFile(message: string, path: string): boolean {
   return message.includes(path) || new RegExp(`(^|[^\\w])${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`).test(message);
 }
 
+/**
+ * Whether a test file names the module under critique (a package's `__init__` or a folder's
+ * `index` by its folder). One that reaches it only through another module of the project (tests
+ * of `calc` that load `util` because `calc` imports it) does not.
+ */
+function namesModule(test: TestFile | undefined, path: string): boolean {
+  if (!test) return true;
+  return mentionsFile(test.text, /^(__init__|index)\.\w+$/.test(basename(path)) ? dirname(path) : path);
+}
+
 /** Findings and records for a whole run. */
 export function testReport(run: TestRun, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>, execution: ExecutionConfig, source: string): { findings: RawFinding[]; records: EvidenceRecord[] } {
   const findings: RawFinding[] = [];
@@ -352,6 +362,9 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     const message =
       r.outcome === 'timeout' ? `Test \`${oneLine(r.name, 80)}\` did not finish within its own timeout: ${failureText(r)}` : `Test \`${oneLine(r.name, 80)}\` ${r.outcome === 'error' ? 'errored' : 'failed'}: ${failureText(r)}`;
     if (p.unplaced && r.outcome !== 'timeout') {
+      // Related only through another module of the project: the failure is that module's (where
+      // it is reported), and a note on every module it imports would only be noise.
+      if (!namesModule(testFiles.get(r.file), doc.path)) continue;
       // E.g. a package `__init__.py` that re-exports the module the test exercises: the failure is
       // that module's, where it is reported as an error; here it is only worth knowing.
       findings.push({ ...executedError(source, execRules.testFailed, `${message} — the test calls nothing this file defines and its traceback does not pass through it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note' });
