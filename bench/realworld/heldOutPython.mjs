@@ -2,17 +2,9 @@
 // issue 9's discovery and runner work, with layouts unlike the first ones (see repos.mjs for the
 // entry format). `prepare(root)` does to the temp copy what installing the project would (never
 // to the clone itself).
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const pytest = (args) => ({ cmd: 'python', args: ['-m', 'pytest', '-q', '-x', '-p', 'no:cacheprovider', ...args] });
-const list = (dir, re) => {
-  try {
-    return readdirSync(dir).filter((f) => re.test(f)).sort();
-  } catch {
-    return [];
-  }
-};
+import { list, pytest } from './oracles.mjs';
 
 export const heldOutPython = [
   {

@@ -6,18 +6,9 @@
 // files (source files, relative to the repo), tests(file) (test files the project's runner would
 // run for it, relative to the repo), oracle ({ cwd, cmd, args }) and deps: 'none' (run as a fresh
 // clone, no oracle, correct code only) or 'node' (node_modules hard-linked from the deps folder).
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { heldOutPython } from './heldOutPython.mjs';
-
-const pytest = (args) => ({ cmd: 'python', args: ['-m', 'pytest', '-q', '-x', '-p', 'no:cacheprovider', ...args] });
-const list = (dir, re) => {
-  try {
-    return readdirSync(dir).filter((f) => re.test(f)).sort();
-  } catch {
-    return [];
-  }
-};
+import { list, pytest } from './oracles.mjs';
 
 export const repos = [
   {

@@ -5,10 +5,11 @@
 // with one line when Emacs, eglot or bubblewrap is missing — except with CI=true.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempProject } from '../support/engine.mjs';
+import { calc, len, runHeadlessEditor } from './headlessEditor.mjs';
 
 const ci = process.env.CI === 'true';
 const eglotCheck = "(progn (unless (require 'eglot nil t) (package-activate-all) (require 'eglot)) (princ \"ok\"))";
@@ -25,25 +26,12 @@ const skip = !hasEmacs
       ? 'bubblewrap is not installed: run npm run setup:linux'
       : false;
 
-const calc = 'def add(a, b):\n    """Add two numbers.\n\n    >>> add(2, 2)\n    4\n    """\n    return a - b\n';
-const len = 'export function len(s: string): number {\n  return s.size;\n}\n';
-
 test('Emacs (eglot): a failing example and a type error appear, and clear when the unsaved buffer is fixed', { skip }, async () => {
   const p = tempProject({ 'calc.py': calc, 'len.ts': len, '.git/HEAD': 'ref: refs/heads/main\n' }, 'critic-emacs-');
   try {
     const resultFile = join(p.root, 'emacs-result.json');
     // -q: no user init file (site files load, so Debian's elpa packages can be activated).
-    const child = spawn('emacs', ['--batch', '-q', '-l', join(repoRoot, 'test', 'e2e', 'eglot.el')], {
-      cwd: p.root,
-      env: { ...process.env, CRITIC_ROOT: p.root, CRITIC_RESULT: resultFile, CRITIC_CLI: join(repoRoot, 'dist', 'cli.js'), CRITIC_NODE: process.execPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await new Promise((r) => child.on('exit', r));
-    assert.ok(existsSync(resultFile), `emacs wrote no result (exit ${code}): ${output}`);
-    const seen = JSON.parse(readFileSync(resultFile, 'utf8'));
+    const { code, output, seen } = await runHeadlessEditor('emacs', ['--batch', '-q', '-l', join(repoRoot, 'test', 'e2e', 'eglot.el')], p.root, resultFile);
     assert.equal(seen.error, undefined, `${seen.error}\n${JSON.stringify(seen.steps, null, 1)}\n${seen.stderr ?? ''}\n${seen.events ?? ''}\n${output}`);
     assert.equal(code, 0, output);
     const failing = seen.steps['python-fails'].diagnostics.find((d) => d.tier === 'executed');

@@ -4,10 +4,11 @@
 // them to clear. Skips with one line when nvim or bubblewrap is missing — except with CI=true.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempProject } from '../support/engine.mjs';
+import { calc, len, runHeadlessEditor } from './headlessEditor.mjs';
 
 const ci = process.env.CI === 'true';
 const hasNvim = spawnSync('nvim', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -16,24 +17,11 @@ if (ci && !hasNvim) throw new Error('nvim is missing in CI: run sh scripts/setup
 if (ci && !hasBwrap) throw new Error('bubblewrap is missing in CI: run npm run setup:linux');
 const skip = !hasNvim ? 'nvim is not installed: run npm run setup:editors' : !hasBwrap ? 'bubblewrap is not installed: run npm run setup:linux' : false;
 
-const calc = 'def add(a, b):\n    """Add two numbers.\n\n    >>> add(2, 2)\n    4\n    """\n    return a - b\n';
-const len = 'export function len(s: string): number {\n  return s.size;\n}\n';
-
 test('Neovim: a failing example and a type error appear, and clear when the unsaved buffer is fixed', { skip }, async () => {
   const p = tempProject({ 'calc.py': calc, 'len.ts': len, '.git/HEAD': 'ref: refs/heads/main\n' }, 'critic-nvim-');
   try {
     const resultFile = join(p.root, 'nvim-result.json');
-    const child = spawn('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${join(repoRoot, 'test', 'e2e', 'neovim.lua')}`], {
-      cwd: p.root,
-      env: { ...process.env, CRITIC_ROOT: p.root, CRITIC_RESULT: resultFile, CRITIC_CLI: join(repoRoot, 'dist', 'cli.js'), CRITIC_NODE: process.execPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await new Promise((r) => child.on('exit', r));
-    assert.ok(existsSync(resultFile), `nvim wrote no result (exit ${code}): ${output}`);
-    const seen = JSON.parse(readFileSync(resultFile, 'utf8'));
+    const { code, output, seen } = await runHeadlessEditor('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${join(repoRoot, 'test', 'e2e', 'neovim.lua')}`], p.root, resultFile);
     assert.equal(seen.error, undefined, `${seen.error}\n${JSON.stringify(seen.steps, null, 1)}\n${output}`);
     assert.equal(code, 0, output);
     const failing = seen.steps['python-fails'].diagnostics.find((d) => d.tier === 'executed');
