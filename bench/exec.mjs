@@ -23,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { cell, fmt, summary, timeProcess } from './stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist/cli.js');
+// CRITIC_BENCH_CLI: another build's dist/cli.js (to compare builds on the same machine state).
+const cli = process.env.CRITIC_BENCH_CLI ?? join(root, 'dist/cli.js');
 const quick = process.argv.includes('--quick');
 const pySizes = quick ? [10, 50] : [10, 50, 200];
 const tsSizes = quick ? [10] : [10, 50];
