@@ -11,7 +11,8 @@ import { out, repoRoot, makeContext, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
 import { toolChecker } from './support/exec.mjs';
 
-const { v8LineMapper } = await import(out('engine/evidence/exec/vitestCoverage.js'));
+const vitestCoverage = await import(out('engine/evidence/exec/vitestCoverage.js'));
+const { v8LineMapper, vitestLauncher } = vitestCoverage;
 const { suspectUnit, moreSuspectElsewhere } = await import(out('engine/evidence/exec/suspectUnits.js'));
 
 const tsSource = [
@@ -200,4 +201,34 @@ test('vitest: a failing test whose most suspicious line is clearly in another mo
   assert.equal(findings[0].level, 'note', findings[0].message);
   assert.match(findings[0].message, /the line it ran in src\/enc\.ts \(line 2, Ochiai 1\.00\) is more suspicious than any it ran here \(0\.45\), so it is not counted against this file$/);
   assert.deepEqual(findings[0].related.at(-1), { file: join(root, 'src/enc.ts'), range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, message: 'more suspicious: src/enc.ts line 2 (Ochiai 1.00)' });
+});
+
+test("the launcher appends Critic's setup file to the project's own and lets Vite serve its folder (a jsdom project loads setup files through /@fs/)", () => {
+  // A stand-in of vitest's Node API that applies the launcher's plugin as Vite would: `config`
+  // on the project's config, then `configResolved` on the resolved one (its allowed folders).
+  const p = tempProject({
+    'launcher.mjs': vitestLauncher,
+    'node_modules/vitest/vitest.mjs': '',
+    'node_modules/vitest/dist/node.js': [
+      'export const parseCLI = (argv) => ({ filter: argv.slice(2), options: {} });',
+      'export async function startVitest(mode, filter, options, overrides) {',
+      '  const config = { test: { setupFiles: "./own-setup.ts" } };',
+      '  const resolved = { server: { fs: { allow: [process.cwd()] } } };',
+      '  for (const plugin of overrides.plugins) { plugin.config(config); plugin.configResolved(resolved); }',
+      '  process.stdout.write(JSON.stringify({ filter, setupFiles: config.test.setupFiles, allow: resolved.server.fs.allow }));',
+      '  return { shouldKeepServer: () => false, exit: async () => {} };',
+      '}',
+    ].join('\n'),
+  }, 'critic-vitest-launcher-');
+  try {
+    const setup = join(p.root, 'scratch', 'critic_vitest_coverage.mjs');
+    const r = spawnSync(process.execPath, [join(p.root, 'launcher.mjs'), join(p.root, 'node_modules/vitest/vitest.mjs'), setup, 'tests/a.test.ts'], { cwd: p.root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const seen = JSON.parse(r.stdout);
+    assert.deepEqual(seen.setupFiles, ['./own-setup.ts', setup], "the project's setup file stays, Critic's comes last");
+    assert.deepEqual(seen.allow, [p.root, join(p.root, 'scratch')], "Vite may serve the setup file's folder, besides what it allowed already");
+    assert.deepEqual(seen.filter, ['tests/a.test.ts']);
+  } finally {
+    p.cleanup();
+  }
 });

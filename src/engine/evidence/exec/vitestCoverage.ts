@@ -243,6 +243,12 @@ if (!api || typeof api.parseCLI !== 'function' || typeof api.startVitest !== 'fu
       const own = config.test.setupFiles;
       config.test.setupFiles = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), setup];
     },
+    // Vite serves files outside the workspace only from allowed folders: without this, a browser-like
+    // environment (jsdom, happy-dom) loads the setup file through /@fs/ and is refused it.
+    configResolved(config) {
+      const allow = config.server && config.server.fs && config.server.fs.allow;
+      if (Array.isArray(allow) && !allow.includes(dirname(setup))) allow.push(dirname(setup));
+    },
   };
   try {
     const ctx = await api.startVitest('test', filter, options, { plugins: [plugin] });
