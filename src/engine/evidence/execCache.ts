@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ProbeCache } from '../sandbox/probeCache.js';
 import type { Logger } from '../types.js';
 import type { ToolOutput } from './tool.js';
-import { isReadFingerprint, ReadChecks, readsUnchanged, withSignatures, type ReadFingerprints } from './readSet.js';
+import { fingerprintPlanReads, isReadFingerprint, ReadChecks, readsUnchanged, withSignatures, type PlanReads, type ReadFingerprints } from './readSet.js';
 import { Lru } from '../lru.js';
 
 export interface ExecCacheOptions {
@@ -158,6 +158,21 @@ export class ExecCache {
     if (signed) await this.persist(key, kept);
     this.links.set(key, kept);
     return entry.link;
+  }
+
+  /** The cached result that planning `front` came to last time (see `linked`), if it is still cached. */
+  async viaLink(front: string, checks: ReadChecks = new ReadChecks()): Promise<ToolOutput | undefined> {
+    const key = await this.linked(front, checks);
+    return key ? this.get(key, checks) : undefined;
+  }
+
+  /**
+   * Links `front` to `key` when what planning read (`seen`, from `recordingFs`) can be
+   * fingerprinted: nothing outside the project, nothing changed since planning read it.
+   */
+  async linkPlan(front: string, key: string, seen: PlanReads, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<void> {
+    const reads = await fingerprintPlanReads(seen, projectRoot, checks);
+    if (reads) await this.link(front, key, reads);
   }
 
   /** Remembers that planning `front` came to the result key `key`, having read `reads` (and nothing outside them). */

@@ -13,7 +13,7 @@ import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { EngineContext } from '../types.js';
 import { execCacheKey } from './execCache.js';
-import { fingerprintPlanReads, fingerprintReads, ReadChecks, recordingFs } from './readSet.js';
+import { fingerprintReads, ReadChecks, recordingFs } from './readSet.js';
 import { BundleError, bundleModule, loaderOf, syntaxErrorOf } from './exec/bundle.js';
 import { finish, runExampleBatches, type ExampleOutcome } from './exec/exampleBatches.js';
 import { BatchShares } from './exec/batchShares.js';
@@ -115,8 +115,7 @@ export class JsExamplesTool implements EvidenceTool {
     const identity = this.deps.cache ? await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal) : undefined;
     const front = identity && execCacheKey(['plan', this.id, 'js', doc.path, doc.projectRoot, doc.text, identity.id, settings]);
     if (front && this.deps.cache) {
-      const linked = await this.deps.cache.linked(front, checks);
-      const hit = linked && (await this.deps.cache.get(linked, checks));
+      const hit = await this.deps.cache.viaLink(front, checks);
       if (hit) return { sandbox, findings: [], blocks: [], hit };
     }
     const recorder = front ? recordingFs(this.ctx.fs) : undefined;
@@ -154,8 +153,7 @@ export class JsExamplesTool implements EvidenceTool {
     }
     if (!this.deps.cache || !identity) return { sandbox, findings, blocks, bundle };
     const key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
-    const reads = front && recorder ? await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks) : undefined;
-    if (front && reads) await this.deps.cache.link(front, key, reads);
+    if (front && recorder) await this.deps.cache.linkPlan(front, key, recorder.seen, doc.projectRoot, checks);
     return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key, checks) };
   }
 

@@ -156,6 +156,8 @@ export async function withSignatures(reads: ReadFingerprints, checks: ReadChecks
 
 /** What planning saw of a path, to check against the path's fingerprint (readSet entries). */
 type Seen = (print: string) => boolean;
+/** What planning read through a `recordingFs`, by path. */
+export type PlanReads = Map<string, Seen[]>;
 
 
 /**
@@ -163,7 +165,7 @@ type Seen = (print: string) => boolean;
  * (files, existence checks, folder listings), to fingerprint it as a read set, and what it saw
  * there, so a file that changed while the check ran is not linked to a key made from its old text.
  */
-export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map<string, Seen[]>; also(paths: readonly string[]): void } {
+export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: PlanReads; also(paths: readonly string[]): void } {
   const seen = new Map<string, Seen[]>();
   const note = (path: string, s: Seen) => {
     const list = seen.get(path);
@@ -208,7 +210,7 @@ export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Map
  * set covers only the project, so such a plan is worked out again every time) or when a path is
  * no longer as planning saw it.
  */
-export async function fingerprintPlanReads(seen: Map<string, Seen[]>, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<ReadFingerprints | undefined> {
+export async function fingerprintPlanReads(seen: PlanReads, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<ReadFingerprints | undefined> {
   const root = resolve(projectRoot);
   const outside = [...seen.keys()].some((p) => p !== `${root}/` && p !== root && !p.startsWith(root + sep));
   if (outside || seen.size > maxFingerprintedReads) return undefined;

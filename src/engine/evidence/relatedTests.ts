@@ -16,7 +16,7 @@ import { bundleModule } from './exec/bundle.js';
 import { frameworkArgs, jsFrameworkBin } from './exec/frameworkTestRunner.js';
 import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { collectResults, newMarker, readsOf, runnerEvents } from './exec/protocol.js';
-import { fingerprintPlanReads, fingerprintReads, ReadChecks, recordingFs } from './readSet.js';
+import { fingerprintReads, ReadChecks, recordingFs } from './readSet.js';
 import { localDependencyTexts, pythonModuleOf } from './exec/pythonModule.js';
 import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
 import { keptAddopts, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
@@ -86,8 +86,7 @@ export class RelatedTestsTool implements EvidenceTool {
     // lead to the result key of last time while everything planning read is unchanged.
     const front = await this.frontKey(doc, signal);
     if (front && this.deps.cache) {
-      const linked = await this.deps.cache.linked(front, checks);
-      const hit = linked && (await this.deps.cache.get(linked, checks));
+      const hit = await this.deps.cache.viaLink(front, checks);
       if (hit) return { output: hit };
     }
     const recorder = front ? recordingFs(fs) : undefined;
@@ -99,11 +98,10 @@ export class RelatedTestsTool implements EvidenceTool {
     if (paths.length === 0) {
       const output = { findings: [], discovery: counts };
       // No related tests is a result too: linked, so the next check does not search again.
-      const reads = front && recorder && this.deps.cache ? await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks) : undefined;
-      if (front && reads) {
+      if (front && recorder && this.deps.cache) {
         const key = execCacheKey(['no-tests', front]);
-        await this.deps.cache!.set(key, output);
-        await this.deps.cache!.link(front, key, reads);
+        await this.deps.cache.set(key, output);
+        await this.deps.cache.linkPlan(front, key, recorder.seen, doc.projectRoot, checks);
       }
       return { output };
     }
@@ -123,10 +121,7 @@ export class RelatedTestsTool implements EvidenceTool {
     if (this.deps.cache) {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
-      if (front && recorder && linkable) {
-        const reads = await fingerprintPlanReads(recorder.seen, doc.projectRoot, checks);
-        if (reads) await this.deps.cache.link(front, key, reads);
-      }
+      if (front && recorder && linkable) await this.deps.cache.linkPlan(front, key, recorder.seen, doc.projectRoot, checks);
       const hit = await this.deps.cache.get(key, checks);
       if (hit) return { output: hit };
     }

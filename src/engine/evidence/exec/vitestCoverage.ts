@@ -13,9 +13,6 @@
 
 export const vitestLauncherFile = 'critic_vitest.mjs';
 export const vitestCoverageSetupFile = 'critic_vitest_coverage.mjs';
-/** The per-test coverage lines the setup file appends (read back by the wrapper). */
-export const vitestCoverageOutFile = 'critic_coverage.jsonl';
-
 /**
  * JS source defining `covMapLines(source, functions, SourceMap) -> Set<number>` (`source` may be
  * `covPrepare(source, SourceMap)`'s result, kept per script): the 1-based lines
