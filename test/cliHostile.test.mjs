@@ -2,6 +2,7 @@
 // finding, leave nothing running, and touch nothing outside its scratch folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,4 +116,16 @@ test('critic check on a cloned repository whose doctest prints nested credential
     assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), 'a credential reached the output');
     assert.ok(!wire.includes(s), 'a credential reached the model');
   }
+});
+
+test('critic check on a checkout whose pytest.ini is a FIFO: the check ends and the tests still run', needsSandbox, async () => {
+  const p = tempProject({
+    'calc.py': 'def add(a, b):\n    return a + b\n',
+    'tests/test_calc.py': 'from calc import add\n\n\ndef test_add():\n    assert add(2, 2) == 5\n',
+  });
+  // Reading a FIFO blocks until a writer appears: a port that did so would never finish the check.
+  execFileSync('mkfifo', [join(p.root, 'pytest.ini')]);
+  const r = await criticAsync(['check', 'calc.py', '--format', 'json', '--no-color'], { cwd: p.root, env: { CRITIC_MODEL: '', XDG_CACHE_HOME: join(p.root, '.cache') } });
+  const { findings } = JSON.parse(r.stdout);
+  assert.ok(findings.some((f) => f.source === 'tests' && f.level === 'error' && f.unit === 'add'), `the failing test of add is reported: ${r.stdout}`);
 });

@@ -171,8 +171,13 @@ export class ExecCache {
    * fingerprinted: nothing outside the project, nothing changed since planning read it.
    */
   async linkPlan(front: string, key: string, seen: PlanReads, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<void> {
-    const reads = await fingerprintPlanReads(seen, projectRoot, checks);
-    if (reads) await this.link(front, key, reads);
+    try {
+      const reads = await fingerprintPlanReads(seen, projectRoot, checks);
+      if (reads) await this.link(front, key, reads);
+    } catch (err) {
+      // Only a shortcut for the next check is lost; callers may leave this running unawaited.
+      this.options.log?.debug(`execution cache: could not link a plan: ${(err as Error).message}`);
+    }
   }
 
   /** Remembers that planning `front` came to the result key `key`, having read `reads` (and nothing outside them). */

@@ -13,8 +13,8 @@
  * (shared test sessions, `__init__.py`, the project folder) are looked at once, not once per entry.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { FileSystemPort } from '../types.js';
 
@@ -34,6 +34,18 @@ const missing = '-';
 const listingPrint = (names: readonly string[]) => `d:${createHash('sha256').update(names.filter((n) => n !== 'node_modules' && n !== '.git').sort().join('\0')).digest('hex')}`;
 /** A path changed less than this before its stat is hashed every time (coarse file-system clocks). */
 const racyMs = 2000n;
+
+/** Files below this size are fingerprinted with synchronous reads. */
+const syncReadBytes = 1024n * 1024n;
+
+/** The stat of a path (a folder's ends with `/`), following symlinks; undefined when missing. */
+function statNow(path: string): BigIntStats | undefined {
+  try {
+    return statSync(path.endsWith('/') ? path.slice(0, -1) : path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
 
 /** Whether a stored read-set entry is well-formed (entries come from disk, which is input too). */
 export function isReadFingerprint(r: unknown): r is ReadFingerprint {
@@ -64,7 +76,7 @@ export class ReadChecks {
   /** The stat of a path (following symlinks), undefined when it is missing; a folder's path ends with `/`. */
   stat(path: string): Promise<BigIntStats | undefined> {
     let v = this.stats.get(path);
-    if (!v) this.stats.set(path, (v = stat(path.endsWith('/') ? path.slice(0, -1) : path, { bigint: true }).catch(() => undefined)));
+    if (!v) this.stats.set(path, (v = Promise.resolve(statNow(path))));
     return v;
   }
 
@@ -85,10 +97,13 @@ export class ReadChecks {
     try {
       if (path.endsWith('/')) {
         if (!st.isDirectory()) return { print: missing };
-        return withSig(listingPrint(await readdir(path.slice(0, -1))));
+        return withSig(listingPrint(readdirSync(path.slice(0, -1))));
       }
       if (!st.isFile()) return { print: st.isDirectory() ? 'dir' : 'other' };
-      return withSig(`f:${createHash('sha256').update(await readFile(path)).digest('hex')}`);
+      // Small files synchronously (most of a read set: a thread-pool round trip costs more than
+      // the read); a large data file a run opened is read without holding the thread.
+      const bytes = st.size < syncReadBytes ? readFileSync(path) : await readFile(path);
+      return withSig(`f:${createHash('sha256').update(bytes).digest('hex')}`);
     } catch {
       return { print: missing };
     }
@@ -168,6 +183,7 @@ export type PlanReads = Map<string, Seen[]>;
 export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: PlanReads; also(paths: readonly string[]): void } {
   const seen = new Map<string, Seen[]>();
   const note = (path: string, s: Seen) => {
+    recorded.set(seen, (recorded.get(seen) ?? 0) + 1);
     const list = seen.get(path);
     if (list) list.push(s);
     else seen.set(path, [s]);
@@ -177,6 +193,7 @@ export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Pla
     // Read elsewhere (esbuild reads for itself): fingerprinted as they are when linked.
     also: (paths) => {
       for (const p of paths) if (!seen.has(p)) seen.set(p, []);
+      recorded.set(seen, (recorded.get(seen) ?? 0) + 1);
     },
     fs: {
       readFile: async (p) => {
@@ -210,7 +227,22 @@ export function recordingFs(fs: FileSystemPort): { fs: FileSystemPort; seen: Pla
  * set covers only the project, so such a plan is worked out again every time) or when a path is
  * no longer as planning saw it.
  */
-export async function fingerprintPlanReads(seen: PlanReads, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<ReadFingerprints | undefined> {
+export function fingerprintPlanReads(seen: PlanReads, projectRoot: string, checks: ReadChecks = new ReadChecks()): Promise<ReadFingerprints | undefined> {
+  // The files of a check planned together share one recording (sharedTestSessions.ts): their
+  // links all cover the same reads, fingerprinted once while nothing more was recorded.
+  const version = recorded.get(seen) ?? 0;
+  const last = lastPrints.get(seen);
+  if (last && last.version === version && last.root === projectRoot && last.checks === checks) return last.prints;
+  const prints = fingerprintSeen(seen, projectRoot, checks);
+  lastPrints.set(seen, { version, root: projectRoot, checks, prints });
+  return prints;
+}
+
+/** How many observations each recording holds (its version), and its last fingerprints. */
+const recorded = new WeakMap<PlanReads, number>();
+const lastPrints = new WeakMap<PlanReads, { version: number; root: string; checks: ReadChecks; prints: Promise<ReadFingerprints | undefined> }>();
+
+async function fingerprintSeen(seen: PlanReads, projectRoot: string, checks: ReadChecks): Promise<ReadFingerprints | undefined> {
   const root = resolve(projectRoot);
   const outside = [...seen.keys()].some((p) => p !== `${root}/` && p !== root && !p.startsWith(root + sep));
   if (outside || seen.size > maxFingerprintedReads) return undefined;

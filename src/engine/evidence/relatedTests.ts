@@ -24,7 +24,7 @@ import { discoverRelatedTests, type Discovery } from './exec/testDiscovery.js';
 import { ParseMemo } from './exec/parseMemo.js';
 import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
 import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js';
-import { SharedTestSessions } from './sharedTestSessions.js';
+import { SharedTestSessions, type PlanTogether } from './sharedTestSessions.js';
 import { uvuAdapter, uvuShimmed } from './exec/uvuAdapter.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
 import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
@@ -81,7 +81,7 @@ export class RelatedTestsTool implements EvidenceTool {
    * Discovery, preparation and the cache: the output when no run is needed, else the plan.
    * `checks` memoises the stats and hashes of the check's cache lookups (readSet.ts).
    */
-  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs: FileSystemPort = this.readOnce(), checks: ReadChecks = new ReadChecks()): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
+  async plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs: FileSystemPort = this.readOnce(), checks: ReadChecks = new ReadChecks(), together?: PlanTogether): Promise<{ output: ToolOutput } | { plan: RunPlan }> {
     // A cached Python check skips planning altogether: the inputs known before reading anything
     // lead to the result key of last time while everything planning read is unchanged.
     const front = await this.frontKey(doc, signal);
@@ -89,9 +89,13 @@ export class RelatedTestsTool implements EvidenceTool {
       const hit = await this.deps.cache.viaLink(front, checks);
       if (hit) return { output: hit };
     }
-    const recorder = front ? recordingFs(fs) : undefined;
+    // Planned with other files of the check: one recording for all of them, so what one file's
+    // planning learnt (what each test file reaches) serves the others, and each link covers
+    // everything read so far, a superset of its own reads.
+    const recorder = front ? (together?.recorder(doc.projectRoot, fs) ?? recordingFs(fs)) : undefined;
     if (recorder) fs = recorder.fs;
-    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo });
+    const closures = recorder && together ? together.closures(doc.projectRoot) : undefined;
+    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo, ...(closures ? { closures } : {}) });
     for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
     const paths = discovery.files;
     const counts = { testFiles: paths.length, candidates: discovery.candidates };
@@ -118,14 +122,21 @@ export class RelatedTestsTool implements EvidenceTool {
     const execution = this.ctx.config.execution;
     if (prepared.nothingToRun) return { output: { ...testReport(prepared.nothingToRun, doc, parsed.units, testFiles, execution, this.id), discovery: counts } };
     let key: string | undefined;
+    let link: (() => Promise<void>) | undefined;
     if (this.deps.cache) {
       const settings = [execution.testTimeoutMs, execution.memoryMb, execution.maxProcesses, execution.maxOutputBytes, sandbox.isolation];
       key = execCacheKey([this.id, doc.path, doc.text, [...testFiles.values()].map((t) => [t.path, t.text]), prepared.keyParts, settings]);
-      if (front && recorder && linkable) await this.deps.cache.linkPlan(front, key, recorder.seen, doc.projectRoot, checks);
-      const hit = await this.deps.cache.get(key, checks);
-      if (hit) return { output: hit };
+      const cache = this.deps.cache;
+      const planKey = key;
+      link = front && recorder && linkable ? once(() => cache.linkPlan(front, planKey, recorder.seen, doc.projectRoot, checks)) : undefined;
+      const hit = await cache.get(key, checks);
+      if (hit) {
+        await link?.();
+        return { output: hit };
+      }
     }
-    return { plan: { doc, parsed, sandbox, counts, testFiles, prepared, key, group: JSON.stringify([doc.projectRoot, group]), share } };
+    // Fingerprinting what planning read is not needed to run: it is done while the tests run.
+    return { plan: { doc, parsed, sandbox, counts, testFiles, prepared, key, group: JSON.stringify([doc.projectRoot, group]), share, ...(link ? { link } : {}) } };
   }
 
   /**
@@ -172,7 +183,9 @@ export class RelatedTestsTool implements EvidenceTool {
 
   async execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput> {
     await this.fillFacts(plan, signal);
-    const { res, marker, run } = await this.session(plan.sandbox, plan.prepared, plan.doc.projectRoot, this.ctx.config.execution.testTimeoutMs, signal, plan.doc.path);
+    const running = this.session(plan.sandbox, plan.prepared, plan.doc.projectRoot, this.ctx.config.execution.testTimeoutMs, signal, plan.doc.path);
+    void plan.link?.();
+    const { res, marker, run } = await running;
     return this.report(plan, run, readsOf(runnerEvents(res, marker)));
   }
 
@@ -181,14 +194,18 @@ export class RelatedTestsTool implements EvidenceTool {
     for (const t of plan.testFiles.values()) t.facts = await this.memo.testFacts(t.path, t.text, languageOfPath(t.path) ?? plan.doc.language, signal);
   }
 
-  /** The findings of a file's run (its own or its share of a session), cached when they may be. */
-  async report(plan: RunPlan, run: TestRun, readPaths: string[] | undefined): Promise<ToolOutput> {
+  /**
+   * The findings of a file's run (its own or its share of a session), cached when they may be.
+   * `checks`: a memo taken after the run (the files of one session share what it read).
+   */
+  async report(plan: RunPlan, run: TestRun, readPaths: string[] | undefined, checks: ReadChecks = new ReadChecks()): Promise<ToolOutput> {
     const { doc, key } = plan;
     const output = { ...testReport(run, doc, plan.parsed.units, plan.testFiles, this.ctx.config.execution, this.id), discovery: plan.counts };
     // With what the run read when the runner reports it (the Python runner does); a Python run
     // that did not say is not cached. JS runners' bundles hold the local imports already.
-    const reads = key && readPaths ? await fingerprintReads(readPaths, doc.projectRoot) : undefined;
+    const reads = key && readPaths ? await fingerprintReads(readPaths, doc.projectRoot, checks) : undefined;
     if (key && cacheable(output.findings) && (reads || (!readPaths && plan.prepared.interpreter !== 'python'))) await this.deps.cache!.set(key, output, reads);
+    await plan.link?.();
     return output;
   }
 
@@ -287,4 +304,10 @@ function readOnce(fs: FileSystemPort): FileSystemPort {
     return v;
   };
   return { readFile: (p) => memo(reads, p, () => fs.readFile(p)), exists: (p) => memo(exists, p, () => fs.exists(p)), readdir: (p) => fs.readdir(p) };
+}
+
+/** `f`, started on the first call; every call returns that first call's promise. */
+function once(f: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => (started ??= f());
 }

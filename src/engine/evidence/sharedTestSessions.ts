@@ -17,19 +17,20 @@ import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type Pre
 import { parseTestRun, type TestFile, type TestRun } from './exec/testFindings.js';
 import { readsOf, runnerEvents } from './exec/protocol.js';
 import type { SourceDocument, ToolOutput } from './tool.js';
-import { ReadChecks } from './readSet.js';
+import { ReadChecks, recordingFs } from './readSet.js';
+import type { ResolveContext } from './exec/pythonImports.js';
 
 /** What the sessions need of the related-tests tool (relatedTests.ts). */
 export interface SessionHost {
   readonly id: string;
   readonly ctx: EngineContext;
   readonly deps: { syntax: SyntaxService };
-  plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs?: FileSystemPort, checks?: ReadChecks): Promise<{ output: ToolOutput } | { plan: RunPlan }>;
+  plan(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal, fs?: FileSystemPort, checks?: ReadChecks, together?: PlanTogether): Promise<{ output: ToolOutput } | { plan: RunPlan }>;
   readOnce(): FileSystemPort;
   execute(plan: RunPlan, signal: AbortSignal): Promise<ToolOutput>;
   fillFacts(plan: RunPlan, signal: AbortSignal): Promise<void>;
   session(sandbox: Sandbox, prepared: PreparedRun, projectRoot: string, timeoutMs: number, signal: AbortSignal, label?: string): Promise<{ res: SandboxRunResult; marker: string; run: TestRun }>;
-  report(plan: RunPlan, run: TestRun, readPaths: string[] | undefined): Promise<ToolOutput>;
+  report(plan: RunPlan, run: TestRun, readPaths: string[] | undefined, checks?: ReadChecks): Promise<ToolOutput>;
 }
 
 /** What a file's share comes to: its output, its own plan to run alone, or nothing (plan it again). */
@@ -97,11 +98,12 @@ export class SharedTestSessions {
     // The files of one check read the same candidate test files: once for all of them.
     const fs = this.tool.readOnce();
     const checks = new ReadChecks();
+    const together = new PlanTogether();
     for (const share of shares) {
       const { doc } = share;
       try {
         const parsed = await this.tool.deps.syntax.analyse(doc.path, doc.text, doc.language, share.abort.signal);
-        const planned = await this.tool.plan(doc, parsed, share.abort.signal, fs, checks);
+        const planned = await this.tool.plan(doc, parsed, share.abort.signal, fs, checks, together);
         if ('output' in planned) share.resolve(planned);
         else groups.set(planned.plan.group, [...(groups.get(planned.plan.group) ?? []), { share, plan: planned.plan }]);
       } catch {
@@ -132,17 +134,21 @@ export class SharedTestSessions {
       const first = plans[0]!;
       const tests = new Set(plans.flatMap((p) => [...p.testFiles.keys()])).size;
       ctx.log.debug(`tests: one session for ${plans.length} files and ${tests} test file(s) in ${first.doc.projectRoot}`);
-      const { res, marker, run } = await this.tool.session(first.sandbox, merged, first.doc.projectRoot, timeoutMs, session.signal);
+      const running = this.tool.session(first.sandbox, merged, first.doc.projectRoot, timeoutMs, session.signal);
+      for (const p of plans) void p.link?.();
+      const { res, marker, run } = await running;
       const events = runnerEvents(res, marker);
       const unfinished = run.stopped || run.unrun;
       const collected = events.find((e) => e.t === 'collected')?.files;
       if (unfinished) ctx.log.debug(`tests: the shared session did not finish (${run.stopped?.kind ?? `${run.unrun} unrun`}); files whose tests did not all run run them alone`);
       const reads = readsOf(events);
       const all = new Set(plans.flatMap((p) => [...p.testFiles.keys()]));
+      // What the session read is fingerprinted once for all its files, now that it has ended.
+      const after = new ReadChecks();
       for (const [i, m] of members.entries()) {
         const view = shareOf(merged.parse(res, marker, { target: m.plan.doc.path, index: i }), m.plan, all);
-        if (!unfinished) m.share.resolve({ output: await this.tool.report(m.plan, view, reads) });
-        else if (complete(view, m.plan, collected)) m.share.resolve({ output: await this.tool.report(m.plan, { ...view, stopped: undefined, unrun: undefined }, reads) });
+        if (!unfinished) m.share.resolve({ output: await this.tool.report(m.plan, view, reads, after) });
+        else if (complete(view, m.plan, collected)) m.share.resolve({ output: await this.tool.report(m.plan, { ...view, stopped: undefined, unrun: undefined }, reads, after) });
         else m.share.resolve({ plan: m.plan });
       }
     } catch (err) {
@@ -210,4 +216,25 @@ function shareOf(run: TestRun, plan: RunPlan, all: ReadonlySet<string>): TestRun
   const collectErrors = run.collectErrors.filter((c) => rank(c.file) >= 0).sort((a, b) => rank(a.file) - rank(b.file));
   const tracksLoading = plan.share.kind === 'python' ? !plan.share.config.files.includes(plan.doc.path) : run.tracksLoading;
   return { ...run, results, collectErrors, tracksLoading };
+}
+
+/**
+ * What the files of one check planned together share, per project: one recording of the reads
+ * (over the check's read-once file system) and what each test file's imports reach.
+ */
+export class PlanTogether {
+  private readonly recorders = new Map<string, ReturnType<typeof recordingFs>>();
+  private readonly reach = new Map<string, NonNullable<ResolveContext['closures']>>();
+
+  recorder(projectRoot: string, fs: FileSystemPort): ReturnType<typeof recordingFs> {
+    let r = this.recorders.get(projectRoot);
+    if (!r) this.recorders.set(projectRoot, (r = recordingFs(fs)));
+    return r;
+  }
+
+  closures(projectRoot: string): NonNullable<ResolveContext['closures']> {
+    let c = this.reach.get(projectRoot);
+    if (!c) this.reach.set(projectRoot, (c = new Map()));
+    return c;
+  }
 }

@@ -50,6 +50,11 @@ export interface RunPlan {
   /** Plans with the same group may share one session (same project, runner and settings). */
   group: string;
   share: ShareSpec;
+  /**
+   * Writes the plan's cache link (execCache.ts `linkPlan`), once however often it is called:
+   * started when the tests start, awaited before the output is returned.
+   */
+  link?: () => Promise<void>;
 }
 
 /** A Python run of `config` with the scratch files `sources` (the texts under critique). */

@@ -59,6 +59,11 @@ export interface ResolveContext {
   signal?: AbortSignal;
   /** Parses once per check instead of once per file under critique. */
   memo?: ParseMemo;
+  /**
+   * What each test file reaches, once for all the modules of a check. Only share it between
+   * checks whose reads go through one recording file system (relatedTests.ts).
+   */
+  closures?: Map<string, Promise<Map<string, Reach>>>;
 }
 
 /** The file a dotted module is loaded from, searching `roots` in order. */
@@ -117,20 +122,47 @@ async function importedFiles(file: string, ctx: ResolveContext, roots: readonly 
  * `tests/__init__.py` does `import tomli as tomllib`), a public module that uses a private one
  * (`tomli/_parser.py` imports `tomli/_re.py`). A bug there is what those tests would catch.
  */
-export async function resolvesTo(test: ParsedFile, testFile: string, target: string, ctx: ResolveContext): Promise<{ via: string; root: string; roots?: string[]; reexport?: boolean } | undefined> {
-  const importer = await pythonModuleOf(testFile, ctx.fs);
+export async function resolvesTo(test: ParsedFile, testFile: string, target: string, ctx: ResolveContext): Promise<Reach | undefined> {
   const roots = await searchRoots(testFile, target, ctx);
+  const key = `${testFile}\0${roots.join('\0')}`;
+  let closure = ctx.closures?.get(key);
+  if (!closure) {
+    const walk = (closure = reachable(test, testFile, roots, ctx));
+    if (ctx.closures) {
+      ctx.closures.set(key, walk);
+      // A walk cut short (a cancelled check) is not an answer for the next module.
+      walk.catch(() => ctx.closures?.get(key) === walk && ctx.closures.delete(key));
+    }
+  }
+  return (await closure).get(target);
+}
+
+/** How a test file reaches a module (resolvesTo). */
+export interface Reach {
+  via: string;
+  root: string;
+  roots?: string[];
+  reexport?: boolean;
+}
+
+/**
+ * Every file the test's imports reach, each with the first way they reach it, in the order a
+ * search for one of them would meet it: one walk answers for every module of a check.
+ */
+async function reachable(test: ParsedFile, testFile: string, roots: readonly string[], ctx: ResolveContext): Promise<Map<string, Reach>> {
+  const importer = await pythonModuleOf(testFile, ctx.fs);
   interface Step {
     file: string;
     root: string;
     chain: Array<{ dotted: string; file: string; root: string }>;
   }
+  const out = new Map<string, Reach>();
   let frontier: Step[] = [];
   const seen = new Set<string>([testFile]);
   for (const dotted of pythonImportTargets(test, importer)) {
     const hit = await locate(dotted, roots, ctx.fs);
     if (!hit || seen.has(hit.file)) continue;
-    if (hit.file === target) return { via: dotted, root: hit.root };
+    out.set(hit.file, { via: dotted, root: hit.root });
     seen.add(hit.file);
     frontier.push({ file: hit.file, root: hit.root, chain: [{ dotted, file: hit.file, root: hit.root }] });
   }
@@ -140,16 +172,16 @@ export async function resolvesTo(test: ParsedFile, testFile: string, target: str
     for (const step of frontier) {
       if (!isProjectFile(step.file, ctx.projectRoot) || followed++ >= maxFollowed) continue;
       for (const hit of await importedFiles(step.file, ctx, roots)) {
-        // Every folder the chain resolved through goes on sys.path (`tests` from the rootdir, `tomli` from `src/`).
-        if (hit.file === target) return { via: describeChain(step.chain), root: step.root, roots: [...new Set([...step.chain.map((c) => c.root), hit.root])], reexport: true };
         if (seen.has(hit.file)) continue;
         seen.add(hit.file);
+        // Every folder the chain resolved through goes on sys.path (`tests` from the rootdir, `tomli` from `src/`).
+        out.set(hit.file, { via: describeChain(step.chain), root: step.root, roots: [...new Set([...step.chain.map((c) => c.root), hit.root])], reexport: true });
         next.push({ file: hit.file, root: step.root, chain: [...step.chain, hit] });
       }
     }
     frontier = next;
   }
-  return undefined;
+  return out;
 }
 
 /** `tomli (whose __init__.py imports it)`, `tests (whose __init__.py imports tomli, which imports it)`. */

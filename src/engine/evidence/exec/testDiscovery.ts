@@ -16,7 +16,7 @@ import type { FileSystemPort } from '../../types.js';
 import type { SourceDocument } from '../tool.js';
 import { jsTestConfigFor, type JsTestConfig } from './jsTestConfig.js';
 import { pytestConfigFor, isNorecurse, matchesPythonFiles, type PytestConfig } from './pytestConfig.js';
-import { pythonImportTargets, resolvesTo } from './pythonImports.js';
+import { pythonImportTargets, resolvesTo, type ResolveContext } from './pythonImports.js';
 import { pythonModuleOf } from './pythonModule.js';
 import { jsExtensions, jsImportsReach } from './jsImports.js';
 import { matchesGlob } from './testGlobs.js';
@@ -32,6 +32,8 @@ export interface DiscoveryOptions {
   maxCandidates?: number;
   /** Parses each candidate once per check (and once while it is unchanged), not once per file. */
   memo?: ParseMemo;
+  /** What each Python test file reaches, shared by the files of one check (pythonImports.ts). */
+  closures?: ResolveContext['closures'];
 }
 
 /** What discovery found and why; the counts feed the run summary. */
@@ -254,7 +256,7 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
     try {
       const parsed = opts.memo ? await opts.memo.analyse(file, text, language, opts.signal) : await opts.syntax.analyse(key, text, language, opts.signal);
       if (python) {
-        const how = await resolvesTo(parsed, file, doc.path, { fs: opts.fs, syntax: opts.syntax, projectRoot: doc.projectRoot, rootdir: pytest!.rootdir, pythonpath: pytest!.pythonpath, signal: opts.signal, memo: opts.memo });
+        const how = await resolvesTo(parsed, file, doc.path, { fs: opts.fs, syntax: opts.syntax, projectRoot: doc.projectRoot, rootdir: pytest!.rootdir, pythonpath: pytest!.pythonpath, signal: opts.signal, memo: opts.memo, closures: opts.closures });
         if (how) {
           // Tests that import the module itself run before those that reach it through a package.
           (how.reexport ? throughPackage : out).push(file);
