@@ -5,7 +5,7 @@
 // unchanged (test files, conftest, folder listings). Real pytest in real bubblewrap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
@@ -35,6 +35,35 @@ test('a stat signature stands for unchanged content, but an edit that keeps size
 
   writeFileSync(join(p.root, 'a.py'), 'X = 1\n');
   assert.equal(await readsUnchanged(reads), true, 'rewritten with the old content (a touch): unchanged by its hash');
+});
+
+test('entries sharing a long read set store it once; a change in it makes every one of them stale, and a damaged copy is a miss', async (t) => {
+  const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`m${i}.py`, `X = ${i}\n`]));
+  const p = tempProject(files);
+  t.after(p.cleanup);
+  const dir = join(p.root, '.cache');
+  const reads = await fingerprintReads(Object.keys(files).map((f) => join(p.root, f)), p.root);
+  const writer = new ExecCache({ dir });
+  await writer.set('a', { findings: [{ message: 'from a' }] }, reads);
+  await writer.set('b', { findings: [{ message: 'from b' }] }, reads);
+  const stored = readdirSync(dir);
+  assert.equal(stored.filter((f) => f.startsWith('reads-')).length, 1, `one copy of the read set: ${stored.join(', ')}`);
+  assert.ok(!readFileSync(join(dir, stored.find((f) => !f.startsWith('reads-'))), 'utf8').includes('m7.py'), 'the entries name it instead of repeating it');
+
+  const reader = new ExecCache({ dir });
+  assert.equal((await reader.get('a')).findings[0].message, 'from a');
+  assert.equal((await reader.get('b')).findings[0].message, 'from b');
+
+  writeFileSync(join(p.root, 'm7.py'), 'X = 70\n');
+  const after = new ExecCache({ dir });
+  const checks = new ReadChecks();
+  assert.equal(await after.get('a', checks), undefined, 'a file of the shared read set changed: stale');
+  assert.equal(await after.get('b', checks), undefined, 'stale for the other entry too, in the same check');
+
+  writeFileSync(join(p.root, 'm7.py'), 'X = 7\n');
+  const name = readdirSync(dir).find((f) => f.startsWith('reads-'));
+  writeFileSync(join(dir, name), readFileSync(join(dir, name), 'utf8').replace('m7.py', 'm8.py'));
+  assert.equal(await new ExecCache({ dir }).get('a'), undefined, 'a read set whose content does not match its name is not trusted');
 });
 
 test("planning's reads: absent candidates are vouched for by their folder's listing, and a file changed after planning read it is not linked", async (t) => {

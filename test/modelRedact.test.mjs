@@ -104,7 +104,8 @@ test('redaction by value: a secret found once is replaced wherever it appears, p
   const { SecretVault } = await import(out('engine/model/secretVault.js'));
   const vault = new SecretVault(3);
   const pw = ['Zq7', 'xK9', 'vB2', 'mW4'].join('-');
-  assert.equal(vault.learn(`DB_PASSWORD = "${pw}"\nname = "bob"\npassword = "changeme"\npin = "123456"`), 1, 'only the value worth matching anywhere');
+  const config = `DB_PASSWORD = "${pw}"\nname = "bob"\npassword = "changeme"\npin = "123456"`;
+  assert.equal(vault.learn(config), 1, 'only the value worth matching anywhere');
   const out1 = vault.redact(`AssertionError: expected ${pw}, got None`);
   assert.equal(out1.text, 'AssertionError: expected <REDACTED:password>, got None');
   assert.equal(vault.redact('def check_password(changeme): return 123456').count, 0);
@@ -113,6 +114,9 @@ test('redaction by value: a secret found once is replaced wherever it appears, p
   assert.equal(vault.size, 3);
   assert.equal(vault.redact(pw).count, 0);
   assert.equal(vault.redact('Cc3-third-value').count, 1);
+  // The same file read again (scanned once per text): its secret, pushed out meanwhile, is back.
+  assert.equal(vault.learn(config), 1);
+  assert.equal(vault.redact(`got ${pw}`).text, 'got <REDACTED:password>');
 });
 
 test('restoring placeholders: only the unit\'s own secrets; one from elsewhere refuses the candidate', async () => {

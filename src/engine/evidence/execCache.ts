@@ -5,7 +5,8 @@
  * interpreter identity, tool id, relevant settings); see `execCacheKey`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProbeCache } from '../sandbox/probeCache.js';
 import type { Logger } from '../types.js';
@@ -32,6 +33,8 @@ export interface ExecCacheStats {
 }
 
 const formatVersion = 2;
+/** Read sets at least this long are stored once, apart from the entries naming them. */
+const sharedReadsMin = 16;
 
 /** A stable sha256 over the parts (order matters; objects are serialised with sorted keys). */
 export function execCacheKey(parts: readonly unknown[]): string {
@@ -69,6 +72,8 @@ export class ExecCache {
   private readonly entries: Lru<string, Entry>;
   /** Link entries (`link`), apart so they neither count as results nor push results out. */
   private readonly links: Lru<string, Entry>;
+  /** Read sets stored apart (`persistReads`), by digest; undefined for one that could not be read. */
+  private readonly readSets = new Lru<string, ReadFingerprints | undefined>(64);
   private hitCount = 0;
   private missCount = 0;
   private diskHitCount = 0;
@@ -133,14 +138,47 @@ export class ExecCache {
     if (!this.options.dir) return;
     try {
       await mkdir(this.options.dir, { recursive: true });
-      const file = this.fileOf(key);
-      // Write then rename, so a concurrent reader never sees half a file.
-      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, JSON.stringify({ version: formatVersion, key, ...entry }));
-      await rename(tmp, file);
+      const { reads, ...rest } = entry;
+      // The files of one check share most of what they read (one test session, one recording of
+      // their planning): a long read set is stored once and named by its digest.
+      const readsId = reads && reads.length >= sharedReadsMin ? await this.persistReads(reads) : undefined;
+      await this.writeAtomic(this.fileOf(key), JSON.stringify({ version: formatVersion, key, ...rest, ...(readsId ? { readsId } : reads ? { reads } : {}) }));
     } catch (err) {
       this.options.log?.debug(`execution cache: could not write ${this.options.dir}: ${(err as Error).message}`);
     }
+  }
+
+  /** Write then rename, so a concurrent reader never sees half a file. */
+  private async writeAtomic(file: string, text: string): Promise<void> {
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  }
+
+  private async persistReads(reads: ReadFingerprints): Promise<string> {
+    const text = JSON.stringify(reads);
+    const id = createHash('sha256').update(text).digest('hex');
+    if (!this.readSets.has(id)) {
+      this.readSets.set(id, reads);
+      await this.writeAtomic(this.fileOf(`reads-${id}`), `{"version":${formatVersion},"id":"${id}","reads":${text}}`);
+    }
+    return id;
+  }
+
+  /** A stored read set by its digest (one object for every entry that names it). */
+  private loadReads(id: string): ReadFingerprints | undefined {
+    if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
+    if (this.readSets.has(id)) return this.readSets.get(id);
+    let reads: ReadFingerprints | undefined;
+    try {
+      const data = JSON.parse(readFileSync(this.fileOf(`reads-${id}`), 'utf8')) as { version?: unknown; id?: unknown; reads?: unknown };
+      const list = data.reads;
+      if (data.version === formatVersion && data.id === id && Array.isArray(list) && list.every(isReadFingerprint) && createHash('sha256').update(JSON.stringify(list)).digest('hex') === id) reads = list as ReadFingerprints;
+    } catch {
+      reads = undefined;
+    }
+    this.readSets.set(id, reads);
+    return reads;
   }
 
   /**
@@ -209,11 +247,15 @@ export class ExecCache {
   private async readDisk(key: string): Promise<Entry | undefined> {
     if (!this.options.dir) return undefined;
     try {
-      const data: unknown = JSON.parse(await readFile(this.fileOf(key), 'utf8'));
+      // Synchronously: a cached check reads one small entry per file and tool, and a thread-pool
+      // round trip per read was a good part of what it cost over --no-exec.
+      const data: unknown = JSON.parse(readFileSync(this.fileOf(key), 'utf8'));
       const entry = data as { version?: unknown; key?: unknown; value?: unknown; reads?: unknown; link?: unknown };
       if (entry.version !== formatVersion || entry.key !== key || !isToolOutput(entry.value)) return undefined;
-      const reads = entry.reads;
-      if (reads !== undefined && !(Array.isArray(reads) && reads.every(isReadFingerprint))) return undefined;
+      const { readsId } = entry as { readsId?: unknown };
+      const reads = typeof readsId === 'string' ? this.loadReads(readsId) : entry.reads;
+      if (typeof readsId === 'string' && !reads) return undefined;
+      if (typeof readsId !== 'string' && reads !== undefined && !(Array.isArray(reads) && reads.every(isReadFingerprint))) return undefined;
       if (entry.link !== undefined && typeof entry.link !== 'string') return undefined;
       return { value: entry.value, ...(reads ? { reads: reads as ReadFingerprints } : {}), ...(typeof entry.link === 'string' ? { link: entry.link } : {}) };
     } catch {

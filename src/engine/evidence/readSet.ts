@@ -70,6 +70,17 @@ export class ReadChecks {
   private readonly stats = new Map<string, Promise<BigIntStats | undefined>>();
   private readonly prints = new Map<string, Promise<{ print: string; signature?: string }>>();
 
+  /** Verdicts of `readsUnchanged` and results of `withSignatures`, per read-set object. */
+  readonly verdicts = new WeakMap<ReadFingerprints, Promise<boolean>>();
+  readonly signed = new WeakMap<ReadFingerprints, Promise<ReadFingerprints | undefined>>();
+
+  /** `f()` for `reads`, once per check. */
+  once<T>(memo: WeakMap<ReadFingerprints, Promise<T>>, reads: ReadFingerprints, f: () => Promise<T>): Promise<T> {
+    let v = memo.get(reads);
+    if (!v) memo.set(reads, (v = f()));
+    return v;
+  }
+
   /** `now`: the clock that decides whether a path changed long enough ago (a test may move it). */
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -140,7 +151,12 @@ export async function fingerprintReads(paths: readonly string[], projectRoot: st
  * Whether every fingerprinted read still has the same content (or is still missing); `checks`
  * shares the stats and hashes with the other lookups of the same check.
  */
-export async function readsUnchanged(reads: ReadFingerprints, checks: ReadChecks = new ReadChecks()): Promise<boolean> {
+export function readsUnchanged(reads: ReadFingerprints, checks: ReadChecks = new ReadChecks()): Promise<boolean> {
+  // Entries naming one stored read set share one array (execCache.ts): checked once per check.
+  return checks.once(checks.verdicts, reads, () => checkReads(reads, checks));
+}
+
+async function checkReads(reads: ReadFingerprints, checks: ReadChecks): Promise<boolean> {
   // Stats first, all at once (most paths are shared with the check's other lookups, memoised),
   // then hashes only where a signature is missing or no longer holds.
   const stats = await Promise.all(reads.map((r) => (r.length === 3 ? checks.stat(r[0]) : undefined)));
@@ -155,7 +171,11 @@ export async function readsUnchanged(reads: ReadFingerprints, checks: ReadChecks
  * is now old enough to vouch for it, so the next check need not hash it again; undefined when
  * nothing could be added. Only call after `readsUnchanged` said true with the same `checks`.
  */
-export async function withSignatures(reads: ReadFingerprints, checks: ReadChecks): Promise<ReadFingerprints | undefined> {
+export function withSignatures(reads: ReadFingerprints, checks: ReadChecks): Promise<ReadFingerprints | undefined> {
+  return checks.once(checks.signed, reads, () => addSignatures(reads, checks));
+}
+
+async function addSignatures(reads: ReadFingerprints, checks: ReadChecks): Promise<ReadFingerprints | undefined> {
   let added = false;
   const out = await Promise.all(
     reads.map(async (r): Promise<ReadFingerprint> => {

@@ -9,6 +9,7 @@
  * engine's readers are created by different hosts, and a secret seen once stays secret. It holds
  * the values only in memory, never logs or persists them, and is bounded.
  */
+import { createHash } from 'node:crypto';
 import { findSecrets, redactSecrets, type Redaction } from './redact.js';
 import { Lru } from '../lru.js';
 
@@ -22,6 +23,8 @@ function matchable(value: string): boolean {
 
 export class SecretVault {
   private readonly values: Lru<string, string>;
+  /** The values found in texts scanned before, by the text's digest. */
+  private readonly scanned = new Lru<string, Array<[string, string]>>(1000);
 
   constructor(max = 4000) {
     this.values = new Lru(max);
@@ -34,19 +37,30 @@ export class SecretVault {
 
   /** Remembers the secrets `text` contains (by pattern); returns how many were new. */
   learn(text: string): number {
+    // The same configuration file is read once per file under critique: scanned once, its
+    // values put back each time (they may have been pushed out since).
+    const digest = createHash('sha256').update(text).digest('base64');
+    let found = this.scanned.get(digest);
+    if (!found) this.scanned.set(digest, (found = this.scan(text)));
     let added = 0;
+    for (const [piece, kind] of found) {
+      if (this.values.has(piece)) continue;
+      // Oldest first out (bounded): a long-running language server sees many projects.
+      this.values.set(piece, kind);
+      added++;
+    }
+    return added;
+  }
+
+  private scan(text: string): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
     for (const c of findSecrets(text)) {
       const value = text.slice(c.start, c.end);
       // A key body is remembered line by line: output re-wraps it, but each line survives.
       const pieces = c.kind === 'private-key' ? value.split(/\r?\n|\\n/).map((l) => l.trim()).filter((l) => l.length >= 20) : [value];
-      for (const piece of pieces) {
-        if (!matchable(piece) || this.values.has(piece)) continue;
-        // Oldest first out (bounded): a long-running language server sees many projects.
-        this.values.set(piece, c.kind);
-        added++;
-      }
+      for (const piece of pieces) if (matchable(piece)) out.push([piece, c.kind]);
     }
-    return added;
+    return out;
   }
 
   /** Learns from `text`, then replaces every pattern match and every known value in it. */
@@ -58,6 +72,7 @@ export class SecretVault {
   /** Forgets every value (tests). */
   clear(): void {
     this.values.clear();
+    this.scanned.clear();
   }
 }
 
