@@ -77,6 +77,18 @@ test('a TypeScript type error is a tool diagnostic with the rule as code', async
   assert.deepEqual(client.errors, [], 'stdout carried something that is not an LSP frame');
 });
 
+test('a TypeScript file opened as python (one languageId per server, as eglot 1.9 sends) is still checked as TypeScript', async () => {
+  const ts = 'export function len(s: string): number {\n  return s.size;\n}\n';
+  const { client, path } = await serverOn({ 'len.ts': ts }, { initializationOptions: {} });
+  const file = path('len.ts');
+  const uri = uriOf(file);
+  await client.open(file, ts, 'python');
+  await client.waitStatus(uri, 1);
+  const found = client.lastFor(uri, 1);
+  assert.ok(found.some((x) => x.code === 'ts-2339'), `the type error, not Python syntax errors: ${JSON.stringify(found)}`);
+  assert.ok(!found.some((x) => /syntax/.test(String(x.code))), JSON.stringify(found));
+});
+
 test('a client that refuses a capability registration still gets its diagnostics (the server logs the refusal and goes on)', async () => {
   const ts = 'export function len(s: string): number {\n  return s.size;\n}\n';
   const { client, path } = await serverOn({ 'len.ts': ts }, { initializationOptions: {}, refuseRegistrations: true });

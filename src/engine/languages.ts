@@ -49,3 +49,17 @@ export function isJsFamily(language: LanguageId): boolean {
 export function lineCommentOf(language: LanguageId): string {
   return language === 'python' ? '#' : '//';
 }
+
+/**
+ * The language of an open document: the editor's language identifier, unless the file's name says
+ * another language altogether. A client that sends one identifier per server (eglot 1.9) or a
+ * wrong association must not get a TypeScript file critiqued as Python; within one family the
+ * identifier wins (a `.js` file associated with `javascriptreact` holds JSX).
+ */
+export function languageOfDocument(languageId: string, path: string): LanguageId | undefined {
+  const named = languageOfPath(path);
+  const said = (languageIds as readonly string[]).includes(languageId) ? (languageId as LanguageId) : undefined;
+  if (!said) return named;
+  if (named && isJsFamily(named) !== isJsFamily(said)) return named;
+  return said;
+}

@@ -13,7 +13,7 @@ import type { Critic } from '../engine/critic.js';
 import { probeSource } from '../engine/critique/probes.js';
 import type { EvidenceRecord, SourceDocument } from '../engine/evidence/tool.js';
 import type { Finding } from '../engine/findings.js';
-import { languageIds, languageOfPath, type LanguageId } from '../engine/languages.js';
+import { languageOfDocument, type LanguageId } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import { UnitNotFoundError } from '../engine/rewrite/rewrite.js';
 import type { Projects } from './projects.js';
@@ -46,7 +46,7 @@ export interface ClientRequestDeps {
 function sourceOf(p: TextParams, root: string): SourceDocument | string {
   if (typeof p?.uri !== 'string' || !p.uri.startsWith('file:') || typeof p.text !== 'string' || typeof p.version !== 'number') return 'expected { uri (file:), languageId, version, text }';
   const path = fileURLToPath(p.uri);
-  const language: LanguageId | undefined = (languageIds as readonly string[]).includes(p.languageId) ? (p.languageId as LanguageId) : languageOfPath(path);
+  const language: LanguageId | undefined = languageOfDocument(p.languageId, path);
   if (!language) return `${path}: not a Python, JavaScript or TypeScript file`;
   return { path, text: p.text, language, projectRoot: root, version: p.version };
 }

@@ -26,7 +26,7 @@ import {
 import { isAbortError } from '../engine/abort.js';
 import { ExecCache } from '../engine/evidence/execCache.js';
 import type { SourceDocument } from '../engine/evidence/tool.js';
-import { languageIds, languageOfPath, type LanguageId } from '../engine/languages.js';
+import { languageOfDocument, type LanguageId } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import { createChatModel } from './chatModel.js';
 import { registerClientRequests } from './clientRequests.js';
@@ -93,8 +93,7 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
   };
   const pathOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined);
   const folderOf = (path: string) => folders.filter((f) => path === f || path.startsWith(f + sep)).sort((a, b) => b.length - a.length)[0];
-  const languageOf = (doc: TextDocument, path: string): LanguageId | undefined =>
-    (languageIds as readonly string[]).includes(doc.languageId) ? (doc.languageId as LanguageId) : languageOfPath(path);
+  const languageOf = (doc: TextDocument, path: string): LanguageId | undefined => languageOfDocument(doc.languageId, path);
 
   const lastSent = new Map<string, string>();
   const omitted = (d: Diagnostic) => typeof d.code === 'string' && (init.omitDiagnostics ?? []).some((prefix) => typeof prefix === 'string' && prefix !== '' && d.code!.toString().startsWith(prefix));

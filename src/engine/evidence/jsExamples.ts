@@ -25,7 +25,7 @@ import { interpreterIdentity } from './exec/interpreterIdentity.js';
 import { jsExampleBundleFile, jsExampleRunner, jsExampleRunnerFile, type JsExampleRunnerConfig } from './exec/jsExampleRunner.js';
 import { runnerConfigFile } from './exec/protocol.js';
 import { blockSource, jsdocExampleBlocks, type JsExampleBlock, type JsExampleItem } from './exec/jsdocExamples.js';
-import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { asUnavailable, cacheable, isDeclarationFile, maxExampleBatches, moduleRange, once, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import type { EvidenceTool, SourceDocument, ToolOutput } from './tool.js';
 
 function expectationOf(item: JsExampleItem): string | undefined {
@@ -46,6 +46,8 @@ interface Prepared {
   bundle?: string;
   key?: string;
   hit?: ToolOutput;
+  /** Writes the plan's cache link (once): started with the run, awaited before its output. */
+  link?: () => Promise<void>;
 }
 
 export interface JsExamplesDeps extends ExecToolDeps {
@@ -87,15 +89,18 @@ export class JsExamplesTool implements EvidenceTool {
     this.shares.start(
       wanted,
       async (doc, signal) => this.prepare(doc, await syntax.analyse(doc.path, doc.text, doc.language, signal), signal, checks),
-      (items, signal) =>
-        runJsExampleBatch({
+      (items, signal) => {
+        // What planning read is fingerprinted while the batch runs, not before it.
+        for (const t of items) void t.prep.link?.();
+        return runJsExampleBatch({
           sandbox: items[0]!.prep.sandbox,
           projectRoot: items[0]!.doc.projectRoot,
           modules: items.map((t) => ({ config: this.runnerConfig(t.doc, t.prep.blocks), bundle: t.prep.bundle! })),
           timeoutMs: this.ctx.config.execution.exampleTimeoutMs,
           memoryMb: this.ctx.config.execution.memoryMb,
           signal,
-        }),
+        });
+      },
     );
   }
 
@@ -153,8 +158,11 @@ export class JsExamplesTool implements EvidenceTool {
     }
     if (!this.deps.cache || !identity) return { sandbox, findings, blocks, bundle };
     const key = execCacheKey([this.id, 'js', doc.path, doc.text, bundle, identity.id, settings, findings]);
-    if (front && recorder) await this.deps.cache.linkPlan(front, key, recorder.seen, doc.projectRoot, checks);
-    return { sandbox, findings, blocks, bundle, key, hit: await this.deps.cache.get(key, checks) };
+    const cache = this.deps.cache;
+    const link = front && recorder ? once(() => cache.linkPlan(front, key, recorder.seen, doc.projectRoot, checks)) : undefined;
+    const hit = await cache.get(key, checks);
+    if (hit) await link?.();
+    return { sandbox, findings, blocks, bundle, key, ...(hit ? { hit } : {}), ...(link && !hit ? { link } : {}) };
   }
 
   private async runExamples(doc: SourceDocument, parsed: ParsedFile, signal: AbortSignal): Promise<ToolOutput> {
@@ -183,7 +191,9 @@ export class JsExamplesTool implements EvidenceTool {
         };
       },
     };
-    const result = seed?.done ? finish(seed.done, seed.state) : await runExampleBatches(opts, seed?.state);
+    const running = seed?.done ? Promise.resolve(finish(seed.done, seed.state)) : runExampleBatches(opts, seed?.state);
+    void prep.link?.();
+    const result = await running;
     this.ctx.log.debug(`examples: ${doc.path}: ${result.outcomes.length} example(s) in ${result.batches} run(s)${seed ? ' (from a batch)' : ''}, ${Date.now() - started} ms`);
     const byId = new Map(blocks.map((b) => [b.id, b]));
     const place = (o: ExampleOutcome): PlacedExample | undefined => {
@@ -198,6 +208,7 @@ export class JsExamplesTool implements EvidenceTool {
     // Cached only with what the run read (data files; local imports are in the bundle, part of the key).
     const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot) : undefined;
     if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);
+    await prep.link?.();
     return output;
   }
 }

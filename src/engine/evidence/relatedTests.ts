@@ -27,7 +27,7 @@ import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js
 import { SharedTestSessions, type PlanTogether } from './sharedTestSessions.js';
 import { uvuAdapter, uvuShimmed } from './exec/uvuAdapter.js';
 import { parseTestRun, testReport, type TestFile, type TestRun } from './exec/testFindings.js';
-import { asUnavailable, cacheable, isDeclarationFile, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
+import { asUnavailable, cacheable, isDeclarationFile, once, usableSandbox, type ExecToolDeps } from './exec/execTool.js';
 import { explainMissingPythonDependencies } from './dependencies.js';
 import { ToolUnavailableError, type EvidenceTool, type SourceDocument, type ToolOutput } from './tool.js';
 
@@ -304,10 +304,4 @@ function readOnce(fs: FileSystemPort): FileSystemPort {
     return v;
   };
   return { readFile: (p) => memo(reads, p, () => fs.readFile(p)), exists: (p) => memo(exists, p, () => fs.exists(p)), readdir: (p) => fs.readdir(p) };
-}
-
-/** `f`, started on the first call; every call returns that first call's promise. */
-function once(f: () => Promise<void>): () => Promise<void> {
-  let started: Promise<void> | undefined;
-  return () => (started ??= f());
 }

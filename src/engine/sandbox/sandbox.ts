@@ -68,12 +68,12 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox | Sandbo
   if (linux) {
     const path = deps.bwrapPath ?? findOnPath('bwrap') ?? '/usr/bin/bwrap';
     const probe = await probeBwrap(deps.exec, path, deps.probes);
-    if (probe.ok) return new ProcessSandbox(deps, 'bubblewrap', probe.info, deps.lazyLimits ? lazySupport(deps) : await cgroupSupport(deps));
+    if (probe.ok) return new ProcessSandbox(deps, 'bubblewrap', probe.info, deps.lazyLimits ? () => lazySupport(deps) : await cgroupSupport(deps));
     reason = probe.reason;
   }
   if (execution.allowUnsandboxed) {
     log.warn(`sandbox: ${reason}; running code under critique with resource limits only, NOT isolated (execution.allowUnsandboxed is set)`);
-    return new ProcessSandbox(deps, 'limits-only', undefined, deps.lazyLimits ? lazySupport(deps) : await cgroupSupport(deps));
+    return new ProcessSandbox(deps, 'limits-only', undefined, deps.lazyLimits ? () => lazySupport(deps) : await cgroupSupport(deps));
   }
   const fix = linux ? 'install bubblewrap (`npm run setup:linux` or `sudo apt-get install bubblewrap`) or opt in' : 'opt in';
   return unavailable(`Code is not executed: ${reason}; ${fix} to running with resource limits only via --allow-unsandboxed / execution.allowUnsandboxed.`);
@@ -106,16 +106,21 @@ class ProcessSandbox implements Sandbox {
   private readonly seccomp = seccompArch() ? seccompProgram(seccompArch()!) : undefined;
   private readonly bash = existsSync('/bin/bash') ? '/bin/bash' : undefined;
   private support: CgroupSupport | undefined;
-  private readonly supportReady: Promise<CgroupSupport>;
+  private ready: Promise<CgroupSupport> | undefined;
 
+  /** `cgroups`: the support, or how to find it on the first run (a fully cached check never runs one). */
   constructor(
     private readonly deps: SandboxDeps,
     readonly isolation: Isolation,
     private readonly bwrap: BwrapInfo | undefined,
-    cgroups: CgroupSupport | Promise<CgroupSupport>,
+    private readonly cgroups: CgroupSupport | (() => Promise<CgroupSupport>),
   ) {
-    this.supportReady = Promise.resolve(cgroups).then((c) => (this.support = c));
-    if (!(cgroups instanceof Promise)) this.support = cgroups;
+    if (typeof cgroups !== 'function') this.support = cgroups;
+  }
+
+  private get supportReady(): Promise<CgroupSupport> {
+    const c = this.cgroups;
+    return (this.ready ??= typeof c === 'function' ? c().then((found) => (this.support = found)) : Promise.resolve(c));
   }
 
   /** How limits are enforced here; undefined until the first run with `lazyLimits`. */

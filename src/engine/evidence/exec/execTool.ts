@@ -60,3 +60,12 @@ export function moduleRange(text: string, units: readonly CodeUnit[]): Range {
   for (let l = 0; l < lines.length; l++) if (lines[l]!.trim() && !covered(l)) return lineRange(text, l);
   return lineRange(text, 0);
 }
+
+/**
+ * `f`, started on the first call; every call returns that first call's promise (a plan's cache
+ * link: started when its run starts, awaited before its output is returned).
+ */
+export function once(f: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => (started ??= f());
+}
