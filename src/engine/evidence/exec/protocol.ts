@@ -20,8 +20,16 @@ export const collectResults = { collect: [runnerResultsFile] } as const;
 
 /** The marked events of a run: from the results file, or stdout for a sandbox that cannot read files back. */
 export function runnerEvents(res: SandboxRunResult, marker: string): Record<string, unknown>[] {
-  return markedEvents(res.collected?.[runnerResultsFile] ?? res.stdout, marker);
+  // A shared test session is read once per file it ran for: its lines are parsed once. (Readers
+  // copy an event before changing it.)
+  const known = parsedRuns.get(res);
+  if (known?.marker === marker) return known.events;
+  const events = markedEvents(res.collected?.[runnerResultsFile] ?? res.stdout, marker);
+  parsedRuns.set(res, { marker, events });
+  return events;
 }
+
+const parsedRuns = new WeakMap<SandboxRunResult, { marker: string; events: Record<string, unknown>[] }>();
 
 /** A fresh marker for one sandbox run; long and random enough that the code cannot guess it. */
 export function newMarker(): string {
