@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { makeContext, out, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
 import { toolChecker, unitOf } from './support/exec.mjs';
+import { criticAsync } from './support/cli.mjs';
 
 const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
 const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
@@ -218,6 +219,29 @@ test('jmespath layout: tests that call nothing of the file are placed on the fun
     writeFileSync(join(p.root, 'jm/functions.py'), buggy);
     const util = await check(tool, p.root, 'jm/util.py');
     assert.deepEqual(util.findings.filter((f) => f.level === 'error'), []);
+  } finally {
+    p.cleanup();
+  }
+});
+
+// toolz: the package's __init__.py imports its subpackage (`from . import curried`), whose own
+// __init__.py imports a submodule relatively and then deletes the name that import bound
+// (`from .exceptions import merge` … `del exceptions`); a test reads the installed version.
+test('toolz layout: a subpackage loaded by its parent, deleting a name its submodule import bound, is no error; an uninstalled project is a notice', needsSandbox, async () => {
+  const p = tempProject({
+    'setup.py': "from setuptools import setup\n\nsetup(name='toolzish', packages=['toolzish'])\n",
+    'toolzish/__init__.py': 'from importlib.metadata import version\n\nfrom . import curried\n\n\ndef __getattr__(name):\n    if name == "__version__":\n        return version("toolzish")\n    raise AttributeError(name)\n',
+    'toolzish/curried/__init__.py': 'from .exceptions import merge\n\n\ndef double(x):\n    """\n    >>> double(2)\n    4\n    """\n    return 2 * x\n\n\ndel exceptions\n',
+    'toolzish/curried/exceptions.py': 'def merge(*dicts):\n    out = {}\n    for d in dicts:\n        out.update(d)\n    return out\n',
+    'toolzish/tests/test_package.py': 'import toolzish\n\n\ndef test_has_version():\n    assert toolzish.__version__\n',
+    'toolzish/tests/test_curried.py': 'from toolzish.curried import double, merge\n\n\ndef test_double():\n    assert double(3) == 6\n\n\ndef test_merge():\n    assert merge({1: 1}, {2: 2}) == {1: 1, 2: 2}\n',
+  });
+  try {
+    const r = await criticAsync(['check', 'toolzish', '--format', 'json', '--no-color'], { cwd: p.root, env: { CRITIC_MODEL: '', XDG_CACHE_HOME: join(p.root, '.cache') } });
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.findings.filter((f) => f.level === 'error'), [], 'no error on the correct code');
+    assert.ok(report.summary.execution.examples.passed >= 1, `the subpackage's example ran: ${JSON.stringify(report.summary.execution)}`);
+    assert.ok(report.notices.some((n) => /The project is not installed: importlib\.metadata finds no distribution named toolzish.*pip install -e \./.test(n.message)), JSON.stringify(report.notices));
   } finally {
     p.cleanup();
   }

@@ -223,6 +223,17 @@ export function explainMissingPythonDependencies<T extends ExecOutput>(output: T
   // fails with both in the chain, and the declared one (text-unidecode) is the cause.
   const missingOf = (text: string | undefined) => (text && /ModuleNotFoundError|No module named/.test(text) ? [...text.matchAll(/No module named ['"]?([\w.]+)['"]?/g)].map((m) => m[1]!) : []);
   const suspects = output.findings.map((f) => (f.tier === 'executed' ? missingOf(f.message) : []));
+  // `importlib.metadata.version('toolz')` in a clone that was never installed: the project's own
+  // runner fails the same way, and it says nothing about the code.
+  const unmetered = (text: string | undefined) => /PackageNotFoundError: No package metadata was found for ([\w.-]+)/.exec(text ?? '')?.[1];
+  const own = output.findings.some((f) => f.tier === 'executed' && unmetered(f.message)) ? ownDistribution(projectRoot) : undefined;
+  const isOwn = (text: string | undefined) => Boolean(own && unmetered(text) && normalizeDistribution(unmetered(text)!) === own);
+  if (own && output.findings.some((f) => f.tier === 'executed' && isOwn(f.message))) {
+    const rest = explainMissingPythonDependencies({ ...output, findings: output.findings.filter((f) => !(f.tier === 'executed' && isOwn(f.message))) }, projectRoot);
+    const records = rest.records?.filter((r) => !isOwn(r.actual));
+    const notice = { tool: dependencyNoticeTool, message: `The project is not installed: importlib.metadata finds no distribution named ${own}, so tests that read its version or entry points fail and are not reported as errors; run \`pip install -e .\` in ${projectRoot}` };
+    return { ...rest, ...(records ? { records } : {}), notices: [...(rest.notices ?? []), notice] };
+  }
   if (!suspects.some((s) => s.length)) return output;
   const declared = pythonDeclaredDependencies(projectRoot);
   const generated = generatedPythonModules(projectRoot);
@@ -252,6 +263,25 @@ export function explainMissingPythonDependencies<T extends ExecOutput>(output: T
     notices.push({ tool: dependencyNoticeTool, message: `The project is not installed: ${module} is written by its build (${via}) and is missing, so tests that import it cannot run and are not reported as errors; run \`pip install -e .\` in ${projectRoot}` });
   }
   return { ...output, findings, ...(records ? { records } : {}), notices };
+}
+
+/** The project's own distribution name (pyproject `[project]` / Poetry, setup.cfg, setup.py), normalised. */
+export function ownDistribution(projectRoot: string): string | undefined {
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(projectRoot, file), 'utf8').slice(0, 200_000);
+    } catch {
+      return undefined;
+    }
+  };
+  const pyproject = read('pyproject.toml');
+  const cfg = read('setup.cfg');
+  const setup = read('setup.py');
+  const name =
+    (pyproject && /^\[(?:project|tool\.poetry)\][^[]*?^name\s*=\s*["']([A-Za-z0-9][\w.-]*)["']/ms.exec(pyproject)?.[1]) ||
+    (cfg && /^\[metadata\][^[]*?^name\s*=\s*([A-Za-z0-9][\w.-]*)\s*$/ms.exec(cfg)?.[1]) ||
+    (setup && /\bname\s*=\s*["']([A-Za-z0-9][\w.-]*)["']/.exec(setup)?.[1]);
+  return name ? normalizeDistribution(name) : undefined;
 }
 
 /**

@@ -281,7 +281,14 @@ export class RuffTool implements EvidenceTool {
     const stub = doc.path.toLowerCase().endsWith('.pyi') ? stubNames(doc.text, _parsed) : undefined;
     // ruff's wasm build sees no file name, so it checks a stub as a module. In a stub every
     // annotation and base class is deferred: a name the file defines anywhere is not undefined.
-    const kept = stub ? diagnostics.filter((d) => !(d.code === 'F821' && stub.has(/`([^`]+)`/.exec(d.message)?.[1] ?? ''))) : diagnostics;
+    // In a package's __init__.py, importing a submodule (`from .exceptions import merge`) binds
+    // its name in the package, which is this module: `del exceptions` is then fine (toolz.curried).
+    const submodules = /(^|[\\/])__init__\.pyi?$/.test(doc.path) ? boundSubmodules(_parsed) : undefined;
+    const undefinedName = (d: RuffWasm.Diagnostic) => (d.code === 'F821' ? (/`([^`]+)`/.exec(d.message)?.[1] ?? '') : undefined);
+    const kept = diagnostics.filter((d) => {
+      const name = undefinedName(d);
+      return name === undefined || !(stub?.has(name) || submodules?.has(name));
+    });
     return { findings: kept.map((d) => this.toFinding(d, doc.path)), parsedByLanguage: true };
   }
 
@@ -329,6 +336,16 @@ export class RuffTool implements EvidenceTool {
   dispose(): void {
     this.workspaces.clear();
   }
+}
+
+/** The submodules a package's `__init__` imports relatively (`from .x import y`, `from .x.z import y`): each binds `x`. */
+function boundSubmodules(parsed: ParsedFile): Set<string> {
+  const names = new Set<string>();
+  for (const i of parsed.imports) {
+    const m = /^\s*from\s+\.([A-Za-z_]\w*)(?:\.[\w.]+)?\s+import\b/.exec(i.text);
+    if (m) names.add(m[1]!);
+  }
+  return names;
 }
 
 /** Every name a stub defines: its classes and functions at any depth, and module-level assignments and annotations. */

@@ -87,13 +87,32 @@ export const pythonSourceImport = String.raw`def _import():
         with open(os.path.join(_here, '${runnerSourceFile}'), encoding='utf-8-sig') as f:
             src = f.read()
     linecache.cache[path] = (len(src), None, src.splitlines(True), path)
-    parent = name.rpartition('.')[0]
+    parent, _, leaf = name.rpartition('.')
     if parent:
         importlib.import_module(parent)
+    # The parent package may have imported the module already (toolz/__init__.py imports
+    # toolz.curried). With the text on disk, that module is the one the project's runner would
+    # use: loaded once, not a second copy beside it.
+    existing = sys.modules.get(name)
+    if existing is not None and os.path.abspath(getattr(existing, '__file__', None) or '') == os.path.abspath(path):
+        try:
+            with open(path, encoding='utf-8-sig') as f:
+                if f.read() == src:
+                    return existing
+        except OSError:
+            pass
     search = [os.path.dirname(path)] if _cfg['isPackage'] else None
     spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
     mod = importlib.util.module_from_spec(spec)
+    if existing is not None and _cfg['isPackage']:
+        # Its submodules are loaded already, so importing them again will not bind them here as
+        # the first load did (\`from .exceptions import merge\` then \`del exceptions\`).
+        for key, sub in list(sys.modules.items()):
+            if key.startswith(name + '.') and '.' not in key[len(name) + 1:]:
+                mod.__dict__[key[len(name) + 1:]] = sub
     sys.modules[name] = mod
+    if parent and parent in sys.modules:
+        setattr(sys.modules[parent], leaf, mod)
     exec(compile(src, path, 'exec', dont_inherit=True), mod.__dict__)
     return mod
 `;
