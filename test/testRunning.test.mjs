@@ -215,6 +215,42 @@ test('doctests: the project\'s doctest_optionflags apply; a whitespace-only diff
   }
 });
 
+test('doctests: pytest\'s own flags apply too (boltons: ALLOW_UNICODE; NUMBER), as options or directives; a wrong result still fails', needsSandbox, async () => {
+  const q = '"""';
+  const code = [
+    'import math',
+    '',
+    '',
+    'def word():',
+    `    ${q}`,
+    '    >>> word()',
+    "    u'abc'",
+    '    >>> word().encode()  # doctest: +ALLOW_BYTES',
+    "    'abc'",
+    `    ${q}`,
+    "    return 'abc'",
+    '',
+    '',
+    'def tau():',
+    `    ${q}`,
+    '    >>> tau()',
+    '    6.28',
+    '    >>> tau() / 2',
+    '    3.0',
+    `    ${q}`,
+    '    return 2 * math.pi',
+    '',
+  ].join('\n');
+  const p = tempProject({ 'nums.py': code, 'pyproject.toml': '[tool.pytest.ini_options]\ndoctest_optionflags = ["ALLOW_UNICODE", "NUMBER"]\n' });
+  try {
+    const { findings, records } = await check(new PythonExamplesTool(ctx, { sandbox }), p.root, 'nums.py');
+    assert.deepEqual(records.map((r) => r.status), ['passed', 'passed', 'passed', 'failed'], JSON.stringify(findings));
+    assert.deepEqual(findings.map((f) => f.message.replace(located, '')), ['Example `tau() / 2` returned 3.141592653589793, expected 3.0']);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('doctests: a failing example is a warning saying so when the project\'s test configuration never runs doctests; an error otherwise', needsSandbox, async () => {
   const code = 'def inc(n):\n    """\n    >>> inc(1)\n    3\n    """\n    return n + 1\n';
   const config = { 'pyproject.toml': '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n', 'tests/test_inc.py': 'from inc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n' };

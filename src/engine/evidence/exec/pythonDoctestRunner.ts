@@ -69,6 +69,55 @@ def _rel(name):
         return ''
     return name[len(_prefix) + 1:] if name.startswith(_prefix + '.') else name
 
+# pytest's own flags (its doctest_optionflags and '# doctest: +ALLOW_UNICODE' directives): u''
+# and b'' prefixes ignored, numbers equal to the precision the example writes. Registered before
+# the examples are parsed, so their directives are known names.
+import re as _re
+_ALLOW_UNICODE = doctest.register_optionflag('ALLOW_UNICODE')
+_ALLOW_BYTES = doctest.register_optionflag('ALLOW_BYTES')
+_NUMBER = doctest.register_optionflag('NUMBER')
+_unicode_prefix = _re.compile(r"(\W|^)[uU]([rR]?['\"])")
+_bytes_prefix = _re.compile(r"(\W|^)[bB]([rR]?['\"])")
+_number = _re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+
+class _Checker(doctest.OutputChecker):
+    def check_output(self, want, got, optionflags):
+        if super().check_output(want, got, optionflags):
+            return True
+        if not optionflags & (_ALLOW_UNICODE | _ALLOW_BYTES | _NUMBER):
+            return False
+        if optionflags & _ALLOW_UNICODE:
+            want, got = _unicode_prefix.sub(r'\1\2', want), _unicode_prefix.sub(r'\1\2', got)
+        if optionflags & _ALLOW_BYTES:
+            want, got = _bytes_prefix.sub(r'\1\2', want), _bytes_prefix.sub(r'\1\2', got)
+        if optionflags & _NUMBER:
+            got = _as_precise_as(want, got)
+        return super().check_output(want, got, optionflags)
+
+def _as_precise_as(want, got):
+    # Each number of the output that equals the example's to the digits the example shows is
+    # written as the example writes it (3.14 for 3.141592653589793).
+    wants, gots = list(_number.finditer(want)), list(_number.finditer(got))
+    if len(wants) != len(gots):
+        return got
+    out, last = [], 0
+    for w, g in zip(wants, gots):
+        text = w.group()
+        mantissa, _, exponent = text.lower().partition('e')
+        if '.' not in mantissa:
+            continue
+        digits = len(mantissa.split('.')[1]) - (int(exponent) if exponent else 0)
+        try:
+            close = abs(float(text) - float(g.group())) <= 10.0 ** -digits
+        except (ValueError, OverflowError):
+            close = False
+        if close:
+            out.append(got[last:g.start()])
+            out.append(text)
+            last = g.end()
+    out.append(got[last:])
+    return ''.join(out)
+
 try:
     _tests = doctest.DocTestFinder(recurse=True, exclude_empty=True).find(_mod, _prefix)
 except BaseException as e:
@@ -115,7 +164,7 @@ class _Reporter(doctest.DocTestRunner):
 _flags = 0
 for _n in _cfg.get('optionflags', []):
     _flags |= doctest.OPTIONFLAGS_BY_NAME.get(_n, 0)
-_runner = _Reporter(verbose=False, optionflags=_flags)
+_runner = _Reporter(verbose=False, optionflags=_flags, checker=_Checker())
 for _t in _tests:
     _name = _rel(_t.name)
     if _name in _skip or not _t.examples:
