@@ -2,7 +2,7 @@
 // sandbox, results cached) leaves `git status` clean, and the cache lands in the user's cache folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { critic, gitIn } from './support/cli.mjs';
@@ -55,4 +55,28 @@ test('$XDG_CACHE_HOME is used when absolute; a relative value is ignored rather 
   critic(['check', 'shop/calc.py'], { cwd: project, env: { HOME: home, XDG_CACHE_HOME: 'relative-cache', CRITIC_CACHE_DIR: '' } });
   assert.equal(gitIn(project, 'status', '--porcelain', '--ignored', '--untracked-files=all'), '');
   assert.ok(filesUnder(join(home, '.cache', 'critic')).length > 0, 'fell back to ~/.cache/critic');
+});
+
+test('the first cached check after a cold one runs nothing: a JS project whose interpreter has no pytest', { skip }, (t) => {
+  // The node identity probed fresh carried `pytest: undefined`, the same answer read back from
+  // the probe cache did not, and the two made different cache keys: the second check ran every
+  // test again, only the third was cached.
+  const tmp = mkdtempSync(join(tmpdir(), 'critic-cache-js-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const project = join(tmp, 'project');
+  const files = {
+    'package.json': '{"type":"module"}\n',
+    'calc.js': '/**\n * @example double(2) // => 4\n */\nexport function double(x) {\n  return x * 2;\n}\n',
+    'calc.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { double } from './calc.js';\n\ntest('double', () => assert.equal(double(3), 6));\n",
+  };
+  mkdirSync(project);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(project, name), text);
+  const env = { CRITIC_CACHE_DIR: join(tmp, 'cache') };
+  const ran = (r) => /tests: .*result\(s\) in/.test(r.stderr);
+  const cold = critic(['check', 'calc.js', '--verbose'], { cwd: project, env });
+  assert.match(cold.stdout, /1 example and 1 test passed/, cold.stderr);
+  assert.ok(ran(cold), 'the cold check runs the test');
+  const warm = critic(['check', 'calc.js', '--verbose'], { cwd: project, env });
+  assert.match(warm.stdout, /1 example and 1 test passed/);
+  assert.ok(!ran(warm), `the next check is served from the cache:\n${warm.stderr}`);
 });

@@ -5,7 +5,7 @@
 // unchanged (test files, conftest, folder listings). Real pytest in real bubblewrap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
@@ -90,6 +90,39 @@ test("planning's reads: absent candidates are vouched for by their folder's list
   const rec3 = recordingFs(nodeFs);
   await rec3.fs.exists(join(repoRoot, 'package.json'));
   assert.equal(await fingerprintPlanReads(rec3.seen, p.root), undefined);
+});
+
+test('planning many files together: thousands of absent candidates still make a small linkable read set', async (t) => {
+  // A check of 200 modules planned together records ~40 observations per module (candidate test
+  // names, module paths per sys.path folder): 7,851 for the bench package. They were over the
+  // 5,000 limit, so no file was ever linked and every cached check ran discovery again (+6 s).
+  const p = tempProject({ 'pkg/__init__.py': '', 'tests/test_a.py': 'import pkg\n' });
+  t.after(p.cleanup);
+  const rec = recordingFs(nodeFs);
+  for (let i = 0; i < 8000; i++) await rec.fs.exists(join(p.root, i % 2 ? 'tests' : 'pkg', `candidate_${i}.py`));
+  await rec.fs.readFile(join(p.root, 'tests/test_a.py'));
+  const reads = await fingerprintPlanReads(rec.seen, p.root);
+  assert.ok(reads, 'the plan is linked');
+  assert.deepEqual(reads.map((r) => r[0].slice(p.root.length)), ['/pkg/', '/tests/', '/tests/test_a.py']);
+});
+
+test("the project's own pytest writing __pycache__ does not make cached results stale", async (t) => {
+  const p = tempProject({ 'tests/test_a.py': 'def test_a():\n    pass\n' });
+  t.after(p.cleanup);
+  const pyc = join(p.root, 'tests/__pycache__/test_a.cpython-311-pytest-9.0.3.pyc');
+  // What a run read: the test, and the bytecode it looked for and did not find.
+  const runReads = await fingerprintReads([join(p.root, 'tests/test_a.py'), pyc, join(p.root, 'tests/')], p.root);
+  assert.deepEqual(runReads.map((r) => r[0].slice(p.root.length)), ['/tests/', '/tests/test_a.py'], 'a bytecode file that is not there is not recorded');
+  const rec = recordingFs(nodeFs);
+  await rec.fs.exists(pyc);
+  await rec.fs.readdir(join(p.root, 'tests'));
+  const planReads = await fingerprintPlanReads(rec.seen, p.root);
+  mkdirSync(join(p.root, 'tests/__pycache__'));
+  writeFileSync(pyc, 'bytecode');
+  assert.equal(await readsUnchanged(runReads), true, 'the run is still cached');
+  assert.equal(await readsUnchanged(planReads), true, 'and so is the plan: a listing leaves out __pycache__');
+  writeFileSync(join(p.root, 'tests/test_b.py'), '');
+  assert.equal(await readsUnchanged(planReads), false, 'a new test file is still a change');
 });
 
 const sandbox = await realSandbox();

@@ -302,6 +302,22 @@ test('cli: the summary says what ran, and when nothing was executed', (t) => {
   assert.deepEqual(json.summary.execution, { examples: { passed: 1, failed: 0 }, tests: { passed: 2, failed: 0 }, probes: { passed: 0, failed: 0 }, testFiles: 1, candidateTestFiles: 2, functions: 4, functionsWithoutEvidence: ['f', 'g'] });
 });
 
+test('cli: a test that several checked files share is counted once in the summary', (t) => {
+  // One session runs the package's tests for all three files, and the package's __init__.py is
+  // reached by every test of its modules: 2 tests, not 2 + 2 (+ 1 + 1 per module).
+  const p = tempProject({
+    '.critic.json': '{}',
+    'pkg/__init__.py': "from pkg.a import one\nfrom pkg.b import two\n\n__all__ = ['one', 'two']\n",
+    'pkg/a.py': 'def one():\n    return 1\n',
+    'pkg/b.py': 'def two():\n    return 2\n',
+    'tests/test_pkg.py': 'from pkg import one, two\n\n\ndef test_one():\n    assert one() == 1\n\n\ndef test_two():\n    assert two() == 2\n',
+  });
+  t.after(p.cleanup);
+  const all = critic(['check', 'pkg'], { cwd: p.root });
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /✔ no findings in 3 files — 2 tests passed/);
+});
+
 test('js: ava and mocha projects get one clear notice naming how to run their tests', async () => {
   for (const runner of ['ava', 'mocha']) {
     const p = tempProject({ 'package.json': JSON.stringify({ devDependencies: { [runner]: '1' } }), 'a.js': 'exports.f = () => 1;\n', 'test/a.js': "const { f } = require('../a');\n" });

@@ -1,5 +1,5 @@
 /** The `critic` command: check files, check a git diff, or fix a unit. */
-import { addExecutionSummary, emptyExecutionSummary } from '../engine/executionSummary.js';
+import { sumExecutionSummaries } from '../engine/executionSummary.js';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -243,7 +243,7 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     const dropped = droppedFindingsSummary(results.map((r) => r.modelStats));
     if (dropped) notices.push({ tool: 'model', kind: 'dropped', message: dropped });
     const modelFailed = notices.some((n) => n.tool === 'model' && n.kind !== undefined && n.kind !== 'bad-output' && n.kind !== 'dropped') || (malformed > 0 && malformed >= requests);
-    const execution = results.reduce((a, r) => (r.execution ? addExecutionSummary(a, r.execution) : a), emptyExecutionSummary());
+    const execution = sumExecutionSummaries(results.flatMap((r) => (r.execution ? [r.execution] : [])));
     const report: Report = { findings, filesChecked: jobs.length, root, cwd: io.cwd, durationMs: performance.now() - started, notices, version: pkg.version, execution, executionOff: !config.execution.enabled ? 'execution is off' : checked.isolation === 'none' ? 'no sandbox is available here, see the notes' : undefined };
     if (!opts.quiet) for (const n of notices) io.stderr(`critic: note: ${visible(n.message, { singleLine: true })}\n`);
     if (opts.format === 'sarif') io.stdout(formatSarif(report));

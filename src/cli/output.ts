@@ -4,6 +4,9 @@ import { summarise, type Finding, type Level } from '../engine/findings.js';
 import { toSarif } from '../engine/sarif.js';
 import type { ToolNotice } from '../engine/pipeline.js';
 import { describeExecution, type ExecutionSummary } from '../engine/executionSummary.js';
+
+/** The summary as JSON shows it: counts, not the ids that made them. */
+const withoutTestIds = ({ testIds: _ids, ...rest }: ExecutionSummary) => rest;
 import { plural } from '../engine/text.js';
 import { jsonSafe, quotedPath, visible } from './terminalText.js';
 
@@ -72,7 +75,7 @@ export function formatJson(r: Report): string {
   return jsonSafe(`${JSON.stringify(
     {
       version: r.version,
-      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs), ...(r.execution ? { execution: { ...r.execution, ...(r.executionOff ? { off: r.executionOff } : {}) } } : {}) },
+      summary: { errors: s.error, warnings: s.warning, notes: s.note, filesChecked: r.filesChecked, durationMs: Math.round(r.durationMs), ...(r.execution ? { execution: { ...withoutTestIds(r.execution), ...(r.executionOff ? { off: r.executionOff } : {}) } } : {}) },
       notices: r.notices,
       findings: r.findings.map((f) => ({
         file: displayPath(f.file, r.cwd),

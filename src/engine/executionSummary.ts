@@ -24,6 +24,26 @@ export interface ExecutionSummary {
   functions: number;
   /** Of those, the ones no example, test or probe reached (qualified names). */
   functionsWithoutEvidence: string[];
+  /**
+   * Which tests the counts are of (`p`/`f` + file, line and name), so a run over several files
+   * counts a test once: one test session serves them all, and a package's `__init__.py` is
+   * reached by every test of its modules. Not part of any output.
+   */
+  testIds?: string[];
+}
+
+const testId = (r: EvidenceRecord) => `${r.file}\0${r.range.start.line}\0${r.subject}`;
+
+/** Passed and failed counts of distinct tests (`p`/`f`-prefixed ids); a test failing anywhere failed. */
+function countTests(ids: Iterable<string>): { count: EvidenceCount; ids: string[] } {
+  const status = new Map<string, boolean>();
+  for (const id of ids) {
+    const key = id.slice(1);
+    status.set(key, (status.get(key) ?? true) && id[0] === 'p');
+  }
+  const out = [...status].map(([k, ok]) => `${ok ? 'p' : 'f'}${k}`);
+  const passed = out.filter((id) => id[0] === 'p').length;
+  return { count: { passed, failed: out.length - passed }, ids: out };
 }
 
 /** An empty summary, to add documents into. */
@@ -35,12 +55,20 @@ export function emptyExecutionSummary(): ExecutionSummary {
 export function executionSummary(units: readonly CodeUnit[], records: readonly EvidenceRecord[], discovery: { testFiles: number; candidates: number } | undefined): ExecutionSummary {
   const s = emptyExecutionSummary();
   const reached = new Set<string>();
+  const tests: string[] = [];
   for (const r of records) {
-    const bucket = r.kind === 'example' ? s.examples : r.kind === 'test' ? s.tests : s.probes;
+    reached.add(r.unit);
+    if (r.kind === 'test') {
+      tests.push(`${r.status === 'passed' ? 'p' : 'f'}${testId(r)}`);
+      continue;
+    }
+    const bucket = r.kind === 'example' ? s.examples : s.probes;
     if (r.status === 'passed') bucket.passed++;
     else bucket.failed++;
-    reached.add(r.unit);
   }
+  const distinct = countTests(tests);
+  s.tests = distinct.count;
+  if (distinct.ids.length) s.testIds = distinct.ids;
   const functions = units.filter((u) => u.kind === 'function' || u.kind === 'method');
   s.functions = functions.length;
   // Evidence on a method counts for its class and the other way round only by name: `Cart.total` reached means `Cart.total`.
@@ -50,8 +78,17 @@ export function executionSummary(units: readonly CodeUnit[], records: readonly E
   return s;
 }
 
-/** Adds `b` into `a` (for a run over several files). */
-export function addExecutionSummary(a: ExecutionSummary, b: ExecutionSummary): ExecutionSummary {
+/** The summary of a run over several files: each test counted once however many files it ran for. */
+export function sumExecutionSummaries(list: readonly ExecutionSummary[]): ExecutionSummary {
+  const total = list.reduce(addExecutionSummary, emptyExecutionSummary());
+  // Summaries that say which tests they count (all made here do) are merged by test.
+  if (!list.every((x) => x.testIds !== undefined || x.tests.passed + x.tests.failed === 0)) return total;
+  const { count, ids } = countTests(list.flatMap((x) => x.testIds ?? []));
+  return { ...total, tests: count, ...(ids.length ? { testIds: ids } : {}) };
+}
+
+/** Adds `b` into `a`, counting the tests of each as different tests (see `sumExecutionSummaries`). */
+function addExecutionSummary(a: ExecutionSummary, b: ExecutionSummary): ExecutionSummary {
   const add = (x: EvidenceCount, y: EvidenceCount) => ({ passed: x.passed + y.passed, failed: x.failed + y.failed });
   return {
     examples: add(a.examples, b.examples),

@@ -49,7 +49,11 @@ function stableJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   const o = v as Record<string, unknown>;
+  // A key holding undefined is no key, as in JSON: `{ id, pytest: undefined }` (a fresh probe)
+  // and `{ id }` (the same answer read back from disk) made two keys, and every first cached
+  // check of a JS project after a cold one ran its tests again.
   return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
     .sort()
     .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
     .join(',')}}`;

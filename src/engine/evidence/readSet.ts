@@ -24,14 +24,23 @@ export type ReadFingerprints = ReadFingerprint[];
 
 /** Reads beyond this many are not fingerprinted: such a result is simply not cached. */
 export const maxFingerprintedReads = 5000;
+/**
+ * What planning may have looked at before it is fingerprinted at all: planning many files of one
+ * check together records every candidate test name and module path of all of them (about 40 per
+ * file, nearly all absent), most of which one folder listing then vouches for; the stored read set
+ * is held to `maxFingerprintedReads`.
+ */
+export const maxPlanObservations = 100_000;
 
 const missing = '-';
 
 /**
- * A folder's listing: the CLI's own cache (node_modules/.cache) and git's bookkeeping appearing is
- * no change a run could see through a listing that matters (neither is an importable name).
+ * A folder's listing: the CLI's own cache (node_modules/.cache), git's bookkeeping and Python's
+ * bytecode folder appearing is no change a run could see through a listing that matters (none is
+ * an importable name; the project's own `pytest` run writes `__pycache__` next to every test).
  */
-const listingPrint = (names: readonly string[]) => `d:${createHash('sha256').update(names.filter((n) => n !== 'node_modules' && n !== '.git').sort().join('\0')).digest('hex')}`;
+const unlisted = new Set(['node_modules', '.git', '__pycache__']);
+const listingPrint = (names: readonly string[]) => `d:${createHash('sha256').update(names.filter((n) => !unlisted.has(n)).sort().join('\0')).digest('hex')}`;
 /** A path changed less than this before its stat is hashed every time (coarse file-system clocks). */
 const racyMs = 2000n;
 
@@ -135,17 +144,23 @@ export async function fingerprintReads(paths: readonly string[], projectRoot: st
     const abs = resolve(p) + (dir ? '/' : '');
     if (abs !== `${root}/` && !abs.startsWith(root + sep)) continue;
     inside.add(abs);
-    const pyc = /^(.+)\.[^./]+\.pyc$/.exec(basename(abs));
-    if (pyc && basename(dirname(abs)) === '__pycache__') inside.add(join(dirname(dirname(abs)), `${pyc[1]}.py`));
+    // `mod.cpython-311.pyc`, `mod.cpython-311-pytest-9.0.3.pyc` (a module name has no dot).
+    const pyc = /^([^.]+)\..+\.pyc$/.exec(basename(abs));
+    if (pyc && isBytecode(abs)) inside.add(join(dirname(dirname(abs)), `${pyc[1]}.py`));
   }
   if (inside.size > maxFingerprintedReads) return undefined;
   const sorted = [...inside].sort();
   const prints = await Promise.all(sorted.map((p) => checks.fingerprint(p)));
-  return sorted.map((p, i): ReadFingerprint => {
+  // A bytecode file the run looked for and did not find: one written later (by the project's own
+  // pytest) is checked by Python against its source, which the set holds, so it changes nothing.
+  return sorted.flatMap((p, i): ReadFingerprint[] => {
     const { print, signature } = prints[i]!;
-    return signature ? [p, print, signature] : [p, print];
+    if (print === missing && isBytecode(p)) return [];
+    return [signature ? [p, print, signature] : [p, print]];
   });
 }
+
+const isBytecode = (path: string) => path.endsWith('.pyc') && basename(dirname(path)) === '__pycache__';
 
 /**
  * Whether every fingerprinted read still has the same content (or is still missing); `checks`
@@ -265,7 +280,7 @@ const lastPrints = new WeakMap<PlanReads, { version: number; root: string; check
 async function fingerprintSeen(seen: PlanReads, projectRoot: string, checks: ReadChecks): Promise<ReadFingerprints | undefined> {
   const root = resolve(projectRoot);
   const outside = [...seen.keys()].some((p) => p !== `${root}/` && p !== root && !p.startsWith(root + sep));
-  if (outside || seen.size > maxFingerprintedReads) return undefined;
+  if (outside || seen.size > maxPlanObservations) return undefined;
   // Any memo of the check will do: each print is compared with what planning saw, so the link
   // only ever says "with these contents, this key".
   const entries = [...seen];
@@ -275,6 +290,7 @@ async function fingerprintSeen(seen: PlanReads, projectRoot: string, checks: Rea
     const [path, views] = entries[i]!;
     const { print, signature } = prints[i]!;
     if (!views.every((v) => v(print))) return undefined;
+    if (print === missing && isBytecode(path)) continue; // as in fingerprintReads
     out.set(path, signature ? [path, print, signature] : [path, print]);
   }
   // Most of what planning asks about does not exist (candidate test names, module files in each
@@ -293,6 +309,7 @@ async function fingerprintSeen(seen: PlanReads, projectRoot: string, checks: Rea
     }
     if (out.has(folder)) out.delete(path);
   });
+  if (out.size > maxFingerprintedReads) return undefined;
   return [...out.values()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -302,8 +319,8 @@ async function nearestListing(path: string, root: string, checks: ReadChecks): P
   let dir = dirname(path);
   while (dir === root || dir.startsWith(root + sep)) {
     const st = await checks.stat(dir);
-    // A listing leaves out node_modules and .git, so it cannot vouch for their absence.
-    if (st) return st.isDirectory() && !['node_modules', '.git'].includes(basename(below)) ? `${dir}/` : undefined;
+    // A listing leaves out node_modules, .git and __pycache__, so it cannot vouch for their absence.
+    if (st) return st.isDirectory() && !unlisted.has(basename(below)) ? `${dir}/` : undefined;
     if (dir === root) return undefined;
     below = dir;
     dir = dirname(dir);

@@ -58,7 +58,10 @@ function mayHaveImports(text: string, language: LanguageId): boolean {
 export class SyntaxService {
   private readonly registry: GrammarRegistry;
   private readonly cache: ParseTreeCache;
-  private readonly results = new Lru<string, { text: string; parsed: ParsedFile }>(64);
+  // A check's batched tools (examples, one test session) analyse all its files before each file's
+  // pipeline analyses it again: with room for 64, a 200-file check parsed every file twice (a
+  // parsed file holds no tree, a few kilobytes).
+  private readonly results = new Lru<string, { text: string; parsed: ParsedFile }>(512);
 
   constructor(assets: AssetsPort, capacity = 16) {
     this.registry = new GrammarRegistry(assets);

@@ -76,7 +76,7 @@ async function probe(sandbox: Sandbox, interpreter: 'python' | 'node', projectRo
   const lines = res.stdout.trim().split('\n');
   const pytest = lines.find((l) => l.startsWith('pytest='))?.slice('pytest='.length) || undefined;
   const sites = lines.filter((l) => l.startsWith('site=/')).map((l) => l.slice('site='.length));
-  const identity: InterpreterIdentity = { id: `${interpreter} ${lines.filter((l) => !l.startsWith('pytest=') && !l.startsWith('site=')).join(' ')}`, pytest };
+  const identity: InterpreterIdentity = { id: `${interpreter} ${lines.filter((l) => !l.startsWith('pytest=') && !l.startsWith('site=')).join(' ')}`, ...(pytest ? { pytest } : {}) };
   if (cache && parts && resolved && real) await cache.set('identity', parts, identity, [resolved.executable, real, ...sites]);
   return identity;
 }
