@@ -95,7 +95,7 @@ export class RelatedTestsTool implements EvidenceTool {
     const recorder = front ? (together?.recorder(doc.projectRoot, fs) ?? recordingFs(fs)) : undefined;
     if (recorder) fs = recorder.fs;
     const closures = recorder && together ? together.closures(doc.projectRoot) : undefined;
-    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo, ...(closures ? { closures } : {}) });
+    const discovery = await discoverRelatedTests(doc, { fs, syntax: this.deps.syntax, signal, tests: this.ctx.config.tests, memo: this.memo, ...(closures ? { closures, walks: together!.walks } : {}) });
     for (const d of discovery.decisions) this.ctx.log.debug(`tests: ${doc.path}: ${d}`);
     const paths = discovery.files;
     const counts = { testFiles: paths.length, candidates: discovery.candidates };

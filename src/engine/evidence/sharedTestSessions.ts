@@ -19,6 +19,7 @@ import { readsOf, runnerEvents } from './exec/protocol.js';
 import type { SourceDocument, ToolOutput } from './tool.js';
 import { ReadChecks, recordingFs } from './readSet.js';
 import type { ResolveContext } from './exec/pythonImports.js';
+import type { DiscoveryOptions } from './exec/testDiscovery.js';
 
 /** What the sessions need of the related-tests tool (relatedTests.ts). */
 export interface SessionHost {
@@ -237,4 +238,7 @@ export class PlanTogether {
     if (!c) this.reach.set(projectRoot, (c = new Map()));
     return c;
   }
+
+  /** The candidate test files each walk of the check found (discovery walks the same folders for every file). */
+  readonly walks: NonNullable<DiscoveryOptions['walks']> = new Map();
 }

@@ -151,8 +151,20 @@ async function withInvokedPaths(cfg: PytestConfig, fs: FileSystemPort, log?: (ms
   return { ...cfg, testpaths: invoked.paths };
 }
 
+/** Compiled globs: discovery tests every file of the project against the same few patterns, for every file checked. */
+const compiledGlobs = new Map<string, RegExp>();
+
 /** pytest's fnmatch-style glob (`*`, `?`, `[seq]`) as a RegExp over a whole name. */
 export function globRegExp(pattern: string): RegExp {
+  let found = compiledGlobs.get(pattern);
+  if (!found) {
+    if (compiledGlobs.size > 256) compiledGlobs.clear();
+    compiledGlobs.set(pattern, (found = compileGlob(pattern)));
+  }
+  return found;
+}
+
+function compileGlob(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;

@@ -34,6 +34,8 @@ export interface DiscoveryOptions {
   memo?: ParseMemo;
   /** What each Python test file reaches, shared by the files of one check (pythonImports.ts). */
   closures?: ResolveContext['closures'];
+  /** The candidate test files of each walk, shared by the files of one check (their walks are the same). */
+  walks?: Map<string, Promise<{ files: string[]; capped: boolean }>>;
 }
 
 /** What discovery found and why; the counts feed the run summary. */
@@ -90,6 +92,8 @@ function conventionalCandidates(doc: SourceDocument): string[] {
 }
 
 interface Walk {
+  /** Everything the walk depends on besides the file system: walks with the same key find the same files. */
+  key: string;
   /** Whether a file (absolute) is a test file the runner would collect. */
   isTest(path: string): boolean;
   /** Whether to descend into a folder (by name). */
@@ -143,6 +147,7 @@ function pythonWalk(doc: SourceDocument, cfg: PytestConfig, tests: TestsConfig |
   const starts = cfg.testpaths.length ? cfg.testpaths.map((t) => join(cfg.rootdir, t)) : [cfg.rootdir];
   for (const p of tests?.paths ?? []) starts.push(join(doc.projectRoot, p));
   const walk: Walk = {
+    key: JSON.stringify(['python', starts, cfg.pythonFiles, Boolean(cfg.file), patterns, doc.projectRoot, cfg.norecursedirs]),
     isTest: (p) => {
       if (!p.endsWith('.py')) return false;
       if (matchesPythonFiles(slash(p), cfg.pythonFiles)) return true;
@@ -169,6 +174,7 @@ function jsWalk(doc: SourceDocument, cfg: JsTestConfig, tests: TestsConfig | und
     }
   });
   const walk: Walk = {
+    key: JSON.stringify(['js', starts, cfg.root, cfg.exclude, cfg.include, cfg.regex, patterns, doc.projectRoot]),
     isTest: (p) => {
       if (!jsExtensions.includes(extname(p)) || p.endsWith('.d.ts')) return false;
       const rel = slash(relative(cfg.root, p));
@@ -214,7 +220,13 @@ export async function discoverRelatedTests(doc: SourceDocument, opts: DiscoveryO
     log(`related: ${rel(c)} (named after the module)`);
   }
   const limit = opts.maxCandidates ?? 400;
-  const { files: candidates, capped } = await collectTestFiles(starts, walk, limit, opts.fs);
+  const walkKey = `${limit}\0${walk.key}`;
+  let walked = opts.walks?.get(walkKey);
+  if (!walked) {
+    walked = collectTestFiles(starts, walk, limit, opts.fs);
+    opts.walks?.set(walkKey, walked);
+  }
+  const { files: candidates, capped } = await walked;
   if (capped) log(`stopped after ${candidates.length} candidate test files (limit ${limit})`);
   const target = python ? await pythonModuleOf(doc.path, opts.fs) : undefined;
   const stem = python ? target!.name.split('.').pop()! : stripJsExtension(basename(doc.path));
