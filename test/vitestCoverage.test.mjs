@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { out, repoRoot, makeContext, tempProject } from './support/engine.mjs';
 import { needsSandbox, realSandbox } from './support/sandbox.mjs';
@@ -142,7 +143,7 @@ const fakeVitest = (tests) => [
   "const file = args.find((a) => a.endsWith('utils.test.ts'));",
   'const root = process.env.CRITIC_COV_ROOT;',
   `const tests = ${JSON.stringify(tests)};`,
-  "if (process.env.CRITIC_COV_OUT) for (const [title, , files] of tests) appendFileSync(process.env.CRITIC_COV_OUT, JSON.stringify({ file, name: 'isEqual > ' + title, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [root + '/' + k, v])) }) + '\\n');",
+  "if (process.env.CRITIC_COV_OUT) for (const [title, , files] of tests) appendFileSync(process.env.CRITIC_COV_OUT, JSON.stringify({ file, name: (process.env.FAKE_VITEST_1 ? 'test/utils.test.ts > ' : '') + 'isEqual > ' + title, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [root + '/' + k, v])) }) + '\\n');",
   "writeFileSync(outFile, JSON.stringify({ testResults: [{ name: file, assertionResults: tests.map(([title, status]) => ({ ancestorTitles: ['isEqual'], title, status, failureMessages: status === 'failed' ? ['AssertionError: expected false to be true\\n    at ' + file + ':4:30'] : [] })) }] }));",
 ].join('\n');
 
@@ -177,6 +178,9 @@ test('vitest: a test that calls isEqual fails on the line of the helper only the
   assert.equal(f.level, 'error');
   assert.equal(doc.text.split('\n')[f.range.start.line].trim(), 'return "//" + s;');
   assert.match(f.message, /\(in `slash`; line 5 is its most suspicious line, .*; reached through `isEqual`, which the test calls\)$/);
+  // vitest 1 names each test after its file first ('test/utils.test.ts > isEqual > …'): the same lines.
+  const v1 = await runTool({ 'node_modules/vitest/vitest.mjs': fakeVitest(tests).replace("const args", "process.env.FAKE_VITEST_1 = '1';\nconst args"), 'src/utils.ts': utilsTs, 'test/utils.test.ts': testTs(tests.map((t) => t[0])) });
+  assert.deepEqual(v1.findings.map((x) => v1.doc.text.split('\n')[x.range.start.line].trim()), ['return "//" + s;']);
   // Without coverage the same failure stays on the function the test calls.
   const plain = await runTool({ 'node_modules/vitest/vitest.mjs': fakeVitest(tests.map(([t, s]) => [t, s, {}])).replace("if (process.env.CRITIC_COV_OUT)", 'if (false)'), 'src/utils.ts': utilsTs, 'test/utils.test.ts': testTs(tests.map((t) => t[0])) });
   assert.deepEqual(plain.findings.map((x) => plain.doc.text.split('\n')[x.range.start.line].trim()), ['export function isEqual(a: string, b: string) {']);
@@ -231,4 +235,30 @@ test("the launcher appends Critic's setup file to the project's own and lets Vit
   } finally {
     p.cleanup();
   }
+});
+
+test('vitest before 1.3 (no parseCLI): its own cac parses the arguments, and the setup file is still appended', (t) => {
+  // A stand-in of vitest 1.0's Node API (startVitest only); cac is the real one vitest 1 depends on.
+  const p = tempProject({
+    'launcher.mjs': vitestLauncher,
+    'node_modules/vitest/vitest.mjs': 'process.exit(7);',
+    'node_modules/vitest/dist/node.js': [
+      'export async function startVitest(mode, filter, options, overrides) {',
+      '  const config = { test: {} };',
+      '  for (const plugin of overrides.plugins) plugin.config(config);',
+      '  process.stdout.write(JSON.stringify({ mode, filter, options, setupFiles: config.test.setupFiles }));',
+      '  return { shouldKeepServer: () => false, exit: async () => {} };',
+      '}',
+    ].join('\n'),
+  }, 'critic-vitest1-launcher-');
+  t.after(p.cleanup);
+  symlinkSync(join(repoRoot, 'node_modules', 'cac'), join(p.root, 'node_modules', 'cac'));
+  const setup = join(p.root, 'scratch', 'critic_vitest_coverage.mjs');
+  const r = spawnSync(process.execPath, [join(p.root, 'launcher.mjs'), join(p.root, 'node_modules/vitest/vitest.mjs'), setup, '--reporter=json', '--outputFile=/s/report.json', '--typecheck.enabled=false', 'src/a.spec.ts'], { cwd: p.root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const seen = JSON.parse(r.stdout);
+  assert.equal(seen.mode, 'test');
+  assert.deepEqual(seen.filter, ['src/a.spec.ts']);
+  assert.deepEqual({ reporter: seen.options.reporter, outputFile: seen.options.outputFile, run: seen.options.run, typecheck: seen.options.typecheck }, { reporter: 'json', outputFile: '/s/report.json', run: true, typecheck: { enabled: 'false' } });
+  assert.deepEqual(seen.setupFiles, [setup]);
 });

@@ -131,7 +131,11 @@ const readCoverage = (covFile) => {
       continue;
     }
     if (!rec || typeof rec.file !== 'string' || typeof rec.name !== 'string' || !rec.files || typeof rec.files !== 'object') continue;
-    const key = rec.file + '::' + rec.name;
+    // vitest 1 names a test after its file first ('src/a.spec.ts > suite > test'); the report does not.
+    const cut = rec.name.indexOf(' > ');
+    const head = cut > 0 ? rec.name.slice(0, cut) : '';
+    const name = head && (rec.file === head || rec.file.endsWith('/' + head)) ? rec.name.slice(cut + 3) : rec.name;
+    const key = rec.file + '::' + name;
     if (!queues.has(key)) queues.set(key, []);
     queues.get(key).push(rec.files);
   }

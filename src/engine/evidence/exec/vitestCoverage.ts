@@ -8,7 +8,7 @@
  * test ran back to the original file's lines through the inline source map Vite attaches to the
  * transformed module (TypeScript included). Each test's lines go to a file in the scratch folder
  * (never the code's stdout); the framework wrapper joins them to the JSON report's results.
- * A vitest without `parseCLI` (before 1.3) runs as before, without coverage.
+ * A vitest without `parseCLI` (before 1.3) has its arguments parsed by its own cac, as its CLI does.
  */
 
 export const vitestLauncherFile = 'critic_vitest.mjs';
@@ -221,18 +221,43 @@ if (covSession && covOut) {
  * the Node API it needs runs through its CLI unchanged.
  */
 export const vitestLauncher = String.raw`
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 const [bin, setup, ...args] = process.argv.slice(2);
 let api;
 try {
   api = await import(pathToFileURL(join(dirname(bin), 'dist', 'node.js')).href);
 } catch {}
-if (!api || typeof api.parseCLI !== 'function' || typeof api.startVitest !== 'function') {
+// vitest before 1.3 has no parseCLI: its CLI is cac's parse of the arguments (options by their
+// own names, dots for nesting) and then startVitest, so the same cac (vitest's own dependency)
+// parses them here, and the options are normalised as that CLI does.
+async function cacParse() {
+  try {
+    const mod = await import(pathToFileURL(createRequire(bin).resolve('cac')).href);
+    const cac = mod.cac || (mod.default && (mod.default.cac || mod.default));
+    if (typeof cac !== 'function') return undefined;
+    return (argv) => {
+      const cli = cac('vitest');
+      cli.command('run [...filters]');
+      const parsed = cli.parse(['node', ...argv], { run: false });
+      const options = { ...parsed.options, run: true };
+      for (const k of ['root', 'config', 'dir']) {
+        if (options[k]) options[k] = normalize(String(options[k]));
+        else delete options[k];
+      }
+      return { filter: parsed.args.map((a) => normalize(String(a))), options };
+    };
+  } catch {
+    return undefined;
+  }
+}
+const parse = api && typeof api.startVitest === 'function' ? (typeof api.parseCLI === 'function' ? api.parseCLI : await cacParse()) : undefined;
+if (!parse) {
   process.argv = [process.argv[0], bin, 'run', ...args];
   await import(pathToFileURL(bin).href);
 } else {
-  const { filter, options } = api.parseCLI(['vitest', 'run', ...args]);
+  const { filter, options } = parse(['vitest', 'run', ...args]);
   const plugin = {
     name: 'critic-coverage',
     config(config) {
