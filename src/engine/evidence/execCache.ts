@@ -257,9 +257,10 @@ export class ExecCache {
       const entry = data as { version?: unknown; key?: unknown; value?: unknown; reads?: unknown; link?: unknown };
       if (entry.version !== formatVersion || entry.key !== key || !isToolOutput(entry.value)) return undefined;
       const { readsId } = entry as { readsId?: unknown };
-      const reads = typeof readsId === 'string' ? this.loadReads(readsId) : entry.reads;
-      if (typeof readsId === 'string' && !reads) return undefined;
-      if (typeof readsId !== 'string' && reads !== undefined && !(Array.isArray(reads) && reads.every(isReadFingerprint))) return undefined;
+      // A shared read set by its digest (checked when loaded), or the entry's own, checked here.
+      const shared = typeof readsId === 'string';
+      const reads = shared ? this.loadReads(readsId) : entry.reads;
+      if (shared ? !reads : reads !== undefined && !(Array.isArray(reads) && reads.every(isReadFingerprint))) return undefined;
       if (entry.link !== undefined && typeof entry.link !== 'string') return undefined;
       return { value: entry.value, ...(reads ? { reads: reads as ReadFingerprints } : {}), ...(typeof entry.link === 'string' ? { link: entry.link } : {}) };
     } catch {

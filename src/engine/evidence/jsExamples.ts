@@ -206,7 +206,7 @@ export class JsExamplesTool implements EvidenceTool {
     const report = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'threw' } });
     const output: ToolOutput = { findings: [...findings, ...report.findings], records: report.records };
     // Cached only with what the run read (data files; local imports are in the bundle, part of the key).
-    const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot) : undefined;
+    const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot, seed?.done ? shared?.after : undefined) : undefined;
     if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);
     await prep.link?.();
     return output;

@@ -161,7 +161,7 @@ export class PythonExamplesTool implements EvidenceTool {
     };
     const output = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'raised' } });
     // Cached only with what the run read, so an edit two imports away or in a data file is seen.
-    const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot) : undefined;
+    const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot, seed?.done ? shared?.after : undefined) : undefined;
     if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);
     return judged(output);
   }

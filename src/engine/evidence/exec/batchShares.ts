@@ -8,6 +8,7 @@ import { abortable } from '../../abort.js';
 import type { Logger } from '../../types.js';
 import type { SourceDocument } from '../tool.js';
 import type { BatchSeed } from './exampleBatches.js';
+import { ReadChecks } from '../readSet.js';
 
 /** Files per batch run at most, and batch runs at once. */
 const batchChunk = 40;
@@ -21,6 +22,11 @@ export interface Prepared {
 export interface Share<P> {
   prep: P;
   seed?: BatchSeed;
+  /**
+   * One memo of stats and hashes, taken after the batch runs, for fingerprinting what each of its
+   * files read: they read mostly the same files (their package, its helpers), hashed once.
+   */
+  after?: ReadChecks;
 }
 
 export class BatchShares<P extends Prepared> {
@@ -44,9 +50,9 @@ export class BatchShares<P extends Prepared> {
   start(docs: readonly SourceDocument[], prepare: (doc: SourceDocument, signal: AbortSignal) => Promise<P | undefined>, runChunk: (items: Array<{ doc: SourceDocument; prep: P }>, signal: AbortSignal) => Promise<Array<BatchSeed | undefined>>): void {
     const signal = this.disposed.signal;
     const preps = docs.map((doc) => prepare(doc, signal).catch(() => undefined));
-    const seeds = this.run(docs, preps, runChunk, signal);
+    const seeds = this.run(docs, preps, runChunk, signal).then((all) => ({ all, after: new ReadChecks() }));
     docs.forEach((doc, i) => {
-      const ready = Promise.all([preps[i]!, seeds]).then(([prep, all]) => (prep ? { prep, seed: all.get(doc.path) } : undefined));
+      const ready = Promise.all([preps[i]!, seeds]).then(([prep, { all, after }]) => (prep ? { prep, seed: all.get(doc.path), after } : undefined));
       this.shares.set(doc.path, { text: doc.text, ready: ready.catch(() => undefined) });
     });
   }
