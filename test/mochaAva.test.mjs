@@ -1,0 +1,174 @@
+// Mocha projects run with the project's own mocha, in the real sandbox: its configuration is
+// honoured, a failing test lands on the function it exercises, a test file that fails to load does
+// not hide the others, and a project without mocha installed gets one notice naming the fix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { makeContext, out, repoRoot, tempProject } from './support/engine.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
+import { located, toolChecker, unitOf } from './support/exec.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+
+const execution = { testTimeoutMs: 60_000 };
+const ctx = makeContext({ config: { execution } });
+const syntax = new SyntaxService(ctx.assets);
+const sandbox = await realSandbox(execution);
+test.after(() => syntax.dispose());
+const check = toolChecker(syntax);
+const summary = (findings, text) => findings.map((f) => `${f.level} ${unitOf(f, text) || '<module>'}: ${f.rule}: ${f.message.replace(located, '')}`).sort();
+
+/**
+ * A folder whose node_modules holds Critic's own mocha (11) and what it needs, hard-linked (the
+ * sandbox sees only the project, so a symlink out of it would not do). `bin` renames its entry.
+ */
+function withMocha(bin = 'mocha.js') {
+  const root = tempProject({}, 'critic-mocha-').root;
+  const modules = join(repoRoot, 'node_modules');
+  const top = new Set();
+  const seen = new Set();
+  const visit = (dir) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const rel = relative(modules, dir).split('/');
+    top.add(rel[0].startsWith('@') ? `${rel[0]}/${rel[1]}` : rel[0]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      for (let d = dir; d.startsWith(repoRoot); d = dirname(d)) {
+        const at = join(d, 'node_modules', name);
+        if (existsSync(join(at, 'package.json'))) {
+          visit(realpathSync(at));
+          break;
+        }
+      }
+    }
+  };
+  visit(realpathSync(join(modules, 'mocha')));
+  for (const name of top) {
+    mkdirSync(dirname(join(root, 'node_modules', name)), { recursive: true });
+    execFileSync('cp', ['-al', join(modules, name), join(root, 'node_modules', name)]);
+  }
+  if (bin !== 'mocha.js') renameSync(join(root, 'node_modules/mocha/bin/mocha.js'), join(root, 'node_modules/mocha/bin', bin));
+  return root;
+}
+
+const shared = needsSandbox.skip ? undefined : withMocha();
+test.after(() => shared && execFileSync('rm', ['-rf', shared]));
+let n = 0;
+/** A package in its own folder under the shared root (mocha is hoisted above it, as in a workspace). */
+function mochaPackage(files, root = shared) {
+  const dir = `p${n++}`;
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, dir, rel)), { recursive: true });
+    execFileSync('tee', [join(root, dir, rel)], { input: text, stdio: ['pipe', 'ignore', 'inherit'] });
+  }
+  return { root, dir };
+}
+
+const calc = 'function add(a, b) {\n  return a + b;\n}\n\nfunction mul(a, b) {\n  return a * b;\n}\n\nmodule.exports = { add, mul };\n';
+const manifest = JSON.stringify({ name: 'calc', devDependencies: { mocha: '11.8.0' }, scripts: { test: 'mocha' } });
+const calcTests = {
+  'package.json': manifest,
+  'calc.js': calc,
+  'test/add.js': "const assert = require('node:assert');\nconst { add } = require('../calc');\ndescribe('add', () => {\n  it('adds', () => {\n    assert.strictEqual(add(2, 3), 5);\n  });\n  it('adds negatives', () => {\n    assert.strictEqual(add(-2, -3), -5);\n  });\n});\n",
+  'test/mul.js': "const assert = require('node:assert');\nconst { mul } = require('../calc');\ndescribe('mul', () => {\n  it('multiplies', () => {\n    assert.strictEqual(mul(2, 3), 6);\n  });\n});\n",
+};
+
+test('mocha: correct code passes its tests with no findings', needsSandbox, async () => {
+  const { root, dir } = mochaPackage(calcTests);
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  const { findings, records } = await check(tool, root, `${dir}/calc.js`);
+  assert.deepEqual(findings, []);
+  assert.deepEqual(records.map((r) => `${r.status} ${r.unit} ${r.subject}`).sort(), ['passed add add > adds', 'passed add add > adds negatives', 'passed mul mul > multiplies']);
+});
+
+test('mocha: a broken function fails its test, reported on that function with the expected and actual values', needsSandbox, async () => {
+  const { root, dir } = mochaPackage(calcTests);
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  // The unsaved text holds the bug: mocha loads the file from disk, so it sees the text mounted over it.
+  const { doc, findings } = await check(tool, root, `${dir}/calc.js`, calc.replace('a * b', 'a * b + 1'));
+  assert.deepEqual(summary(findings, doc.text), ['error mul: test-failed: Test `mul > multiplies` failed: Expected values to be strictly equal (expected 6, actual 7)']);
+  assert.equal(readFileSync(join(root, dir, 'calc.js'), 'utf8'), calc);
+});
+
+test('mocha: a test file that fails to load does not hide the other files, and a module that throws on load is an import failure on its line', needsSandbox, async () => {
+  const { root, dir } = mochaPackage({
+    ...calcTests,
+    'test/broken.js': "const { add } = require('../calc');\nrequire('./missing-helper');\ndescribe('broken', () => { it('never runs', () => {}); });\n",
+  });
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  const { doc, findings, records } = await check(tool, root, `${dir}/calc.js`, calc.replace('a + b', '(a + b) * 2'));
+  const lines = summary(findings, doc.text);
+  assert.equal(lines.length, 3, lines.join('\n'));
+  assert.match(lines[0], /^error add: test-failed: Test `add > adds negatives` failed/);
+  assert.match(lines[1], /^error add: test-failed: Test `add > adds` failed/);
+  assert.match(lines[2], /^note .*: test-load-failed: Tests in p\d+\/test\/broken\.js could not run here \(Error: Cannot find module '\.\/missing-helper'/);
+  assert.ok(records.some((r) => r.status === 'passed' && r.subject === 'mul > multiplies'));
+  const thrown = calc.replace('module.exports', "throw new TypeError('boom');\nmodule.exports");
+  const again = await check(tool, root, `${dir}/calc.js`, thrown);
+  assert.deepEqual(again.findings.map((f) => [f.rule, f.range.start.line]).sort(), [['exec-import-failed', 8]]);
+  assert.match(again.findings[0].message, /^Importing the module raised TypeError: boom/);
+});
+
+test('mocha: the project\'s .mocharc (require, spec, timeout) and its test script options are honoured', needsSandbox, async () => {
+  const { root, dir } = mochaPackage({
+    'package.json': JSON.stringify({ name: 'rc', devDependencies: { mocha: '11.8.0' }, scripts: { test: 'mocha --check-leaks --ui tdd' } }),
+    '.mocharc.json': JSON.stringify({ require: ['./setup.js'], spec: ['spec/**/*.spec.js'], timeout: 5000 }),
+    'setup.js': 'globalThis.UNIT = 10;\n',
+    'lib/scale.js': 'exports.scale = (x) => x * globalThis.UNIT;\n',
+    'spec/scale.spec.js': "const assert = require('node:assert');\nconst { scale } = require('../lib/scale');\nsuite('scale', () => {\n  test('by the unit', function () {\n    assert.strictEqual(this.timeout(), 5000);\n    assert.strictEqual(scale(3), 30);\n  });\n});\n",
+    'spec/other.spec.js': "suite('other', () => { test('unrelated', () => { throw new Error('must not run'); }); });\n",
+  });
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  const { findings, records } = await check(tool, root, `${dir}/lib/scale.js`);
+  assert.deepEqual(findings, []);
+  assert.deepEqual(records.map((r) => `${r.status} ${r.subject}`), ['passed scale > by the unit']);
+});
+
+test('mocha <= 9 (bin/mocha, no .js) runs the same way', needsSandbox, async (t) => {
+  const old = withMocha('mocha');
+  t.after(() => execFileSync('rm', ['-rf', old]));
+  const { root, dir } = mochaPackage(calcTests, old);
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  const { doc, findings } = await check(tool, root, `${dir}/calc.js`, calc.replace('a + b', 'a - b'));
+  assert.deepEqual(summary(findings, doc.text), ['error add: test-failed: Test `add > adds negatives` failed: Expected values to be strictly equal (expected -5, actual 1)', 'error add: test-failed: Test `add > adds` failed: Expected values to be strictly equal (expected 5, actual -1)']);
+});
+
+test('mocha: a test that hangs is reported on the test that was running', needsSandbox, async () => {
+  const quick = makeContext({ config: { execution: { testTimeoutMs: 8_000 } } });
+  const { root, dir } = mochaPackage({
+    ...calcTests,
+    '.mocharc.json': JSON.stringify({ timeout: 0 }),
+    'calc.js': calc.replace('return a * b;', 'while (b) {}\n  return a * b;'),
+  });
+  const tool = new RelatedTestsTool(quick, { sandbox, syntax });
+  const { doc, findings } = await check(tool, root, `${dir}/calc.js`);
+  assert.deepEqual(summary(findings, doc.text), ['error mul: exec-timeout: Test `mul > multiplies` did not finish within 8 s (possible infinite loop)']);
+});
+
+test('mocha not installed: one notice naming npm install', async () => {
+  const p = tempProject({ 'package.json': manifest, 'calc.js': calc, 'test/add.js': calcTests['test/add.js'] });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    await assert.rejects(check(tool, p.root, 'calc.js'), { name: 'ToolUnavailableError', message: /use mocha, which is not installed in node_modules: run `npm install`/ });
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('mocha: the test files are found where its command line, rc file and package.json say', async () => {
+  const { jsTestConfigFor } = await import(out('engine/evidence/exec/jsTestConfig.js'));
+  const p = tempProject({
+    'package.json': JSON.stringify({ devDependencies: { mocha: '9' }, scripts: { test: "nyc mocha --recursive --extension ts --timeout 5000 src 'e2e/*.e2e.js'" }, mocha: { spec: './more/*.check.js' } }),
+  });
+  try {
+    const cfg = await jsTestConfigFor(join(p.root, 'src/a.ts'), p.root, ctx.fs);
+    assert.equal(cfg.runner, 'mocha');
+    assert.deepEqual(cfg.include, ['src/**/*.{js,cjs,mjs,ts}', 'e2e/*.e2e.js', 'more/*.check.js']);
+  } finally {
+    p.cleanup();
+  }
+});
