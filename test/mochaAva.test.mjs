@@ -172,3 +172,16 @@ test('mocha: the test files are found where its command line, rc file and packag
     p.cleanup();
   }
 });
+
+test('mocha: per-test line coverage puts a failure reached through a wrapper on the function that is wrong', needsSandbox, async () => {
+  const text = `${calc.replace('module.exports = { add, mul };', "function apply(op, a, b) {\n  return op === 'add' ? add(a, b) : mul(a, b);\n}\n\nmodule.exports = { add, mul, apply };")}`;
+  const { root, dir } = mochaPackage({
+    'package.json': manifest,
+    'calc.js': text,
+    'test/apply.js': "const assert = require('node:assert');\nconst { apply } = require('../calc');\nit('applies add', () => assert.strictEqual(apply('add', 2, 3), 5));\nit('applies add again', () => assert.strictEqual(apply('add', 1, 1), 2));\nit('applies mul', () => assert.strictEqual(apply('mul', 2, 3), 6));\n",
+  });
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  const { doc, findings } = await check(tool, root, `${dir}/calc.js`, text.replace('a * b', 'a * b + 1'));
+  assert.deepEqual(findings.map((f) => [unitOf(f, doc.text), f.range.start.line]), [['mul', 5]]);
+  assert.match(findings[0].message, /reached through `apply`, which the test calls/);
+});

@@ -288,7 +288,9 @@ export class RelatedTestsTool implements EvidenceTool {
     } catch {
       /* unreadable manifest: no script options */
     }
-    const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path), argv: mochaScriptArgs(scripts), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs) };
+    // Per-test line coverage places a failure on the function the failing tests ran (not the wrapper they call).
+    const coverage = this.ctx.config.execution.lineCoverage ? { coverage: [doc.path], covRoot: doc.projectRoot } : {};
+    const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path), argv: mochaScriptArgs(scripts), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs), ...coverage };
     this.ctx.log.debug(`tests: ${doc.path}: running mocha ${found.version} in ${relative(doc.projectRoot, js.root) || '.'}${base.argv.length ? ` with the test script's ${base.argv.join(' ')}` : ''}`);
     // Mocha loads the files from disk: the document's unsaved text is mounted over its file.
     const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);

@@ -185,7 +185,8 @@ async function mergedRun(tool: string, plans: readonly RunPlan[], budgetMs: numb
   if (share.kind === 'mocha') {
     const shares = plans.map((p) => p.share as typeof share);
     const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
-    return mochaPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)) }, [], Object.keys(overlays).length ? overlays : undefined);
+    const coverage = share.base.coverage ? { coverage: plans.map((p) => p.doc.path), covMulti: true } : {};
+    return mochaPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)), ...coverage }, [], Object.keys(overlays).length ? overlays : undefined);
   }
   const tests = new Map<string, TestFile>();
   for (const p of plans) for (const t of (p.share as { tests: TestFile[] }).tests) if (!tests.has(t.path)) tests.set(t.path, t);

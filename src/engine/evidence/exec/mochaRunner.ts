@@ -13,6 +13,7 @@
 import { basename, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
 import { ancestors } from '../../findUp.js';
+import { v8LineMapper } from './vitestCoverage.js';
 
 export const mochaLauncherFile = 'critic_mocha.cjs';
 export const mochaChannelFile = 'critic_mocha_channel.cjs';
@@ -29,6 +30,15 @@ export interface MochaRunnerConfig {
   argv: string[];
   /** How long (ms) the run may keep starting tests; the rest are reported unrun. */
   budgetMs?: number;
+  /**
+   * Files under critique whose per-test line coverage is recorded (V8 block coverage through the
+   * in-process inspector); results carry `cov` for them (an id, or `{index: id}` with `covMulti`)
+   * and `files` for every project file the test ran.
+   */
+  coverage?: string[];
+  covMulti?: boolean;
+  /** The project root: only files under it are covered. */
+  covRoot?: string;
 }
 
 /** The project's mocha: its executable script and version; undefined when not installed. */
@@ -244,10 +254,118 @@ process.argv = [process.execPath, cfg.bin, ...cfg.argv];
 require(cfg.bin);
 `;
 
-export const mochaReporter = String.raw`'use strict';
+export const mochaReporter =
+  String.raw`'use strict';
 const { inspect } = require('node:util');
 const channel = require('./critic_mocha_channel.cjs');
 const emit = channel.emit;
+` +
+  v8LineMapper +
+  String.raw`
+// Per-test line coverage: the in-process inspector answers synchronously, so the counters are
+// reset when a test starts and read when it ends, between mocha's own synchronous events.
+const covCfg = channel.cfg;
+const covOn = Array.isArray(covCfg.coverage) && covCfg.coverage.length > 0;
+const covRoot = String(covCfg.covRoot || '/').replace(/\/?$/, '/');
+const covSkip = new Set(covCfg.files || []);
+let cov;
+if (covOn) {
+  try {
+    const { Session } = require('node:inspector');
+    const { SourceMap } = require('node:module');
+    const session = new Session();
+    session.connect();
+    const post = (method, params) => {
+      let out;
+      let err;
+      session.post(method, params || {}, (e, r) => {
+        err = e;
+        out = r;
+      });
+      if (err || out === undefined) throw err || new Error('no synchronous answer');
+      return out;
+    };
+    post('Profiler.enable');
+    post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+    cov = { post, SourceMap, sources: new Map(), paths: new Map(), ids: new Map() };
+  } catch {
+    cov = undefined;
+  }
+}
+const covPathOf = (url) => {
+  let v = cov.paths.get(url);
+  if (v !== undefined) return v;
+  v = '';
+  let path = url;
+  try {
+    if (url.startsWith('file:')) path = require('node:url').fileURLToPath(url);
+  } catch {
+    path = '';
+  }
+  if (path.startsWith(covRoot) && !path.includes('/node_modules/') && !covSkip.has(path) && !/critic_mocha/.test(path)) v = path;
+  cov.paths.set(url, v);
+  return v;
+};
+const covRanges = (lines) => {
+  const sorted = [...lines].sort((a, b) => a - b);
+  const spans = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    spans.push(i === j ? String(sorted[i]) : sorted[i] + '-' + sorted[j]);
+    i = j + 1;
+  }
+  return spans.join(',');
+};
+const covId = (ranges) => {
+  let n = cov.ids.get(ranges);
+  if (n === undefined) {
+    n = cov.ids.size;
+    cov.ids.set(ranges, n);
+    emit({ t: 'cov', n, lines: ranges });
+  }
+  return n;
+};
+const covReset = () => {
+  if (!cov) return;
+  try {
+    cov.post('Profiler.takePreciseCoverage');
+  } catch {
+    cov = undefined;
+  }
+};
+const covTake = (ev) => {
+  if (!cov) return;
+  try {
+    const scripts = cov.post('Profiler.takePreciseCoverage').result.filter((s) => covPathOf(s.url));
+    const missing = scripts.filter((s) => !cov.sources.has(s.scriptId));
+    if (missing.length) {
+      cov.post('Debugger.enable');
+      try {
+        for (const s of missing) {
+          let text = '';
+          try {
+            text = cov.post('Debugger.getScriptSource', { scriptId: s.scriptId }).scriptSource;
+          } catch {}
+          cov.sources.set(s.scriptId, covPrepare(text, cov.SourceMap));
+        }
+      } finally {
+        cov.post('Debugger.disable');
+      }
+    }
+    const files = {};
+    for (const s of scripts) {
+      const lines = covMapLines(cov.sources.get(s.scriptId), s.functions, cov.SourceMap);
+      if (lines.size) files[covPathOf(s.url)] = covRanges(lines);
+    }
+    ev.files = {};
+    for (const [path, ranges] of Object.entries(files)) ev.files[path] = covId(ranges);
+    const ids = covCfg.coverage.map((f) => covId(files[f] || ''));
+    ev.cov = covCfg.covMulti ? Object.fromEntries(ids.map((n, i) => [String(i), n])) : ids[0];
+  } catch {
+    cov = undefined;
+  }
+};
 const show = (v) => (typeof v === 'string' ? v : inspect(v, { depth: 3, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 }));
 const fileOf = (r) => {
   for (let x = r; x; x = x.parent) if (x.file) return x.file;
@@ -274,8 +392,15 @@ function CriticReporter(runner) {
     walk(runner.suite);
     emit({ t: 'collected', files });
   });
-  runner.on('test', (t) => emit({ t: 'start', ...base(t), ms: Date.now() - channel.t0 }));
-  runner.on('pass', (t) => emit({ t: 'result', ...base(t), outcome: 'passed' }));
+  runner.on('test', (t) => {
+    emit({ t: 'start', ...base(t), ms: Date.now() - channel.t0 });
+    covReset();
+  });
+  runner.on('pass', (t) => {
+    const ev = { t: 'result', ...base(t), outcome: 'passed' };
+    covTake(ev);
+    emit(ev);
+  });
   runner.on('pending', (t) => emit({ t: 'result', ...base(t), outcome: 'skipped' }));
   runner.on('fail', (t, err) => {
     const e = err && typeof err === 'object' ? err : { message: String(err) };
@@ -289,6 +414,7 @@ function CriticReporter(runner) {
       ev.expected = show(e.expected);
       ev.actual = show(e.actual);
     }
+    if (t.type !== 'hook') covTake(ev);
     emit(ev);
   });
   runner.on('test end', () => {
