@@ -185,3 +185,54 @@ test('mocha: per-test line coverage puts a failure reached through a wrapper on 
   assert.deepEqual(findings.map((f) => [unitOf(f, doc.text), f.range.start.line]), [['mul', 5]]);
   assert.match(findings[0].message, /reached through `apply`, which the test calls/);
 });
+
+test('mocha: Node options from the configuration start Node again with them, and ES module tests run', needsSandbox, async () => {
+  const { root, dir } = mochaPackage({
+    'package.json': JSON.stringify({ name: 'esm', type: 'module', devDependencies: { mocha: '11.8.0' }, scripts: { test: 'mocha' }, mocha: { 'node-option': ['expose-gc'] } }),
+    'lib.js': 'export const twice = (x) => x * 2;\n',
+    'test/lib.test.js': "import assert from 'node:assert';\nimport { twice } from '../lib.js';\ndescribe('twice', () => {\n  it('doubles with gc exposed', () => {\n    assert.strictEqual(typeof globalThis.gc, 'function');\n    assert.strictEqual(twice(4), 8);\n  });\n});\n",
+  });
+  const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+  const { findings, records } = await check(tool, root, `${dir}/lib.js`);
+  assert.deepEqual(findings, []);
+  assert.deepEqual(records.map((r) => `${r.status} ${r.subject}`), ['passed twice > doubles with gc exposed']);
+  const broken = await check(tool, root, `${dir}/lib.js`, 'export const twice = (x) => x * 3;\n');
+  assert.deepEqual(broken.findings.map((f) => `${f.rule} ${f.range.start.line}`), ['test-failed 0']);
+});
+
+test('mocha: the files of one check share one mocha session, each with the findings of a run of its own', needsSandbox, async () => {
+  const { root, dir } = mochaPackage({
+    'package.json': manifest,
+    'add.js': 'function add(a, b) {\n  return a + b;\n}\nexports.add = add;\n',
+    'mul.js': 'function mul(a, b) {\n  return a * b + 1;\n}\nexports.mul = mul;\n',
+    'test/both.js': "const assert = require('node:assert');\nconst { add } = require('../add');\nconst { mul } = require('../mul');\nit('adds', () => assert.strictEqual(add(2, 3), 5));\nit('multiplies', () => assert.strictEqual(mul(2, 3), 6));\n",
+  });
+  const docs = [];
+  for (const rel of ['add.js', 'mul.js']) {
+    const path = join(root, dir, rel);
+    const text = readFileSync(path, 'utf8');
+    docs.push({ doc: { path, text, language: 'javascript', projectRoot: root }, parsed: await syntax.analyse(path, text, 'javascript') });
+  }
+  const counting = () => {
+    const runs = [];
+    const wrapped = Object.create(sandbox);
+    wrapped.run = (req) => {
+      if (req.args.includes('critic_mocha.cjs')) runs.push(JSON.parse(req.files['critic_config.json']).files.length);
+      return sandbox.run(req);
+    };
+    return { wrapped, runs };
+  };
+  const visible = (o) => JSON.stringify({ findings: o.findings.map(({ fingerprint, ...f }) => f), records: o.records });
+  const alone = counting();
+  const aloneTool = new RelatedTestsTool(ctx, { sandbox: alone.wrapped, syntax });
+  const separate = [];
+  for (const { doc, parsed } of docs) separate.push(await aloneTool.run(doc, parsed, new AbortController().signal));
+  const together = counting();
+  const tool = new RelatedTestsTool(ctx, { sandbox: together.wrapped, syntax });
+  tool.prefetch(docs.map((d) => d.doc));
+  const shared = await Promise.all(docs.map(({ doc, parsed }) => tool.run(doc, parsed, new AbortController().signal)));
+  assert.deepEqual(alone.runs, [1, 1]);
+  assert.deepEqual(together.runs, [1]);
+  for (let i = 0; i < docs.length; i++) assert.equal(visible(shared[i]), visible(separate[i]));
+  assert.deepEqual(shared.map((o) => o.findings.map((f) => `${f.level} ${f.message.split(':')[0]}`)), [['note Test `multiplies` failed'], ['error Test `multiplies` failed']]);
+});

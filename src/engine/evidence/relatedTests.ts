@@ -306,8 +306,7 @@ export class RelatedTestsTool implements EvidenceTool {
     }
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
-    const { files: _files, ...settings } = base;
-    return { prepared: mochaPrepared(base, [identity, base, found.version, configs, bundles], overlays), group: ['mocha', identity, settings], share: { kind: 'mocha', base, overlays }, linkable: false };
+    return { prepared: mochaPrepared(base, [identity, base, found.version, configs, bundles], overlays), group: ['mocha', identity, base.bin, base.cwd, base.argv], share: { kind: 'mocha', base, overlays }, linkable: false };
   }
 
   private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void, runner: 'node:test' | 'uvu' = 'node:test'): Promise<Prepared> {
