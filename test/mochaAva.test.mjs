@@ -1,6 +1,6 @@
-// Mocha projects run with the project's own mocha, in the real sandbox: its configuration is
-// honoured, a failing test lands on the function it exercises, a test file that fails to load does
-// not hide the others, and a project without mocha installed gets one notice naming the fix.
+// Mocha and ava projects run with the project's own runner, in the real sandbox: its configuration
+// is honoured, a failing test lands on the function it exercises, a test file that fails to load
+// does not hide the others, and a project without the runner installed gets one notice naming the fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -235,4 +235,90 @@ test('mocha: the files of one check share one mocha session, each with the findi
   assert.deepEqual(together.runs, [1]);
   for (let i = 0; i < docs.length; i++) assert.equal(visible(shared[i]), visible(separate[i]));
   assert.deepEqual(shared.map((o) => o.findings.map((f) => `${f.level} ${f.message.split(':')[0]}`)), [['note Test `multiplies` failed'], ['error Test `multiplies` failed']]);
+});
+
+// A stand-in for ava 6 (Critic does not depend on ava; the real one was checked by hand): it loads
+// the --config file it is given and, like ava in a read-only project, fails every file when that
+// config leaves the cache on; else it runs the files in order and prints TAP the way ava's reporter
+// does (titles prefixed with their file when there are several, load errors as crashes).
+const fakeAva = {
+  'node_modules/ava/package.json': JSON.stringify({ name: 'ava', version: '6.4.1', type: 'module', exports: { '.': './index.js' } }),
+  'node_modules/ava/index.js': "const tests = (globalThis.__avaTests ??= []);\nexport default function test(title, fn) {\n  tests.push({ title, fn, file: globalThis.__avaFile });\n}\ntest.skip = (title) => tests.push({ title, skip: true, file: globalThis.__avaFile });\n",
+  'node_modules/ava/entrypoints/cli.mjs': [
+    "import path from 'node:path';",
+    "import { pathToFileURL } from 'node:url';",
+    'const args = process.argv.slice(2);',
+    "const at = args.indexOf('--config');",
+    "if (!args.includes('--tap') || at < 0) { console.error('unexpected arguments ' + args.join(' ')); process.exit(2); }",
+    'const conf = await (await import(pathToFileURL(args[at + 1]).href)).default({ projectDir: process.cwd() });',
+    "const files = args.filter((a, i) => !a.startsWith('--') && i !== at + 1);",
+    "console.log('TAP version 13');",
+    'let n = 0;',
+    "if (conf.cache !== false) { for (const f of files) console.log('not ok ' + ++n + \" - Error: ENOENT: no such file or directory, mkdir 'node_modules/.cache/ava'\"); process.exit(1); }",
+    "const where = (e) => (String(e.stack).split('\\n').find((l) => /file:|\\//.test(l) && !l.includes('node_modules')) || '').trim().replace(/^at /, '');",
+    "const tests = (globalThis.__avaTests ??= []);",
+    'for (const file of files) {',
+    "  const prefix = files.length > 1 ? path.basename(file).replace('.test.js', '') + ' \\u203a ' : '';",
+    '  globalThis.__avaFile = file;',
+    '  const from = tests.length;',
+    '  try {',
+    '    await import(pathToFileURL(path.resolve(file)).href);',
+    '  } catch (e) {',
+    "    console.log('not ok ' + ++n + ' - ' + e.name + ': ' + e.message + \"\\n  ---\\n    name: \" + e.name + \"\\n    at: '\" + where(e) + \"'\\n  ...\");",
+    "    console.log('not ok ' + ++n + ' - ' + path.relative(process.cwd(), file) + ' exited with a non-zero exit code: 1');",
+    '    continue;',
+    '  }',
+    '  for (const x of tests.slice(from)) {',
+    "    if (x.skip) { console.log('ok ' + ++n + ' - ' + prefix + x.title + ' # SKIP'); continue; }",
+    "    const t = { pass() {}, is(a, b) { if (a !== b) throw Object.assign(new Error(''), { name: 'AssertionError', actual: a, expected: b }); } };",
+    '    try {',
+    '      await x.fn(t);',
+    "      console.log('ok ' + ++n + ' - ' + prefix + x.title);",
+    '    } catch (e) {',
+    "      console.log('not ok ' + ++n + ' - ' + prefix + x.title + \"\\n  ---\\n    name: AssertionError\\n    assertion: t.is()\\n    details:\\n      'Difference (- actual, + expected):': |-\\n        - \" + e.actual + '\\n        + ' + e.expected + \"\\n    message: ''\\n    at: >-\\n      \" + where(e) + '\\n  ...');",
+    '    }',
+    '  }',
+    '}',
+    "console.log('\\n1..' + n);",
+  ].join('\n'),
+};
+const avaLib = 'export function add(a, b) {\n  return a + b;\n}\n\nexport function mul(a, b) {\n  return a * b;\n}\n';
+const avaProject = {
+  ...fakeAva,
+  'package.json': JSON.stringify({ name: 'a', type: 'module', devDependencies: { ava: '6.4.1' }, scripts: { test: 'ava' } }),
+  'lib.js': avaLib,
+  'test/lib.test.js': "import test from 'ava';\nimport { add, mul } from '../lib.js';\ntest('adds', (t) => {\n  t.is(add(2, 3), 5);\n});\ntest('multiplies', (t) => {\n  t.is(mul(2, 3), 6);\n});\ntest.skip('later', () => {});\n",
+  'test/more.test.js': "import test from 'ava';\nimport { add } from '../lib.js';\ntest('adds more', (t) => {\n  t.is(add(1, 1), 2);\n});\n",
+  'test/broken.test.js': "import test from 'ava';\nimport { add } from '../lib.js';\nimport './missing.js';\ntest('never', (t) => t.pass());\n",
+};
+
+test('ava: the project\'s own ava runs with its cache off; failures land on their function and a file that fails to load hides nothing', needsSandbox, async () => {
+  const p = tempProject(avaProject);
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    const correct = await check(tool, p.root, 'lib.js');
+    const notes = summary(correct.findings, correct.doc.text);
+    assert.equal(notes.length, 1, notes.join('\n'));
+    assert.match(notes[0], /^note .*: test-load-failed: Tests in test\/broken\.test\.js could not run here \(Error: Cannot find module '.*\/test\/missing\.js'/);
+    assert.deepEqual(correct.records.map((r) => `${r.status} ${r.subject}`).sort(), ['passed adds', 'passed adds more', 'passed multiplies']);
+    const broken = await check(tool, p.root, 'lib.js', avaLib.replace('a * b', 'a * b + 1'));
+    assert.deepEqual(summary(broken.findings, broken.doc.text).filter((l) => l.startsWith('error')), ['error mul: test-failed: Test `multiplies` failed: t.is() failed (expected 6, actual 7)']);
+    const thrown = await check(tool, p.root, 'lib.js', avaLib.replace('export function mul', "throw new TypeError('boom');\nexport function mul"));
+    assert.deepEqual(thrown.findings.filter((f) => f.level === 'error').map((f) => [f.rule, f.range.start.line]), [['exec-import-failed', 4]]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('ava not installed, or older than 4: one notice naming what to do', async () => {
+  const p = tempProject({ 'package.json': avaProject['package.json'], 'lib.js': avaLib, 'test/lib.test.js': avaProject['test/lib.test.js'] });
+  try {
+    const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
+    await assert.rejects(check(tool, p.root, 'lib.js'), { name: 'ToolUnavailableError', message: /use ava, which is not installed in node_modules: run `npm install`/ });
+    execFileSync('mkdir', ['-p', join(p.root, 'node_modules/ava')]);
+    execFileSync('tee', [join(p.root, 'node_modules/ava/package.json')], { input: JSON.stringify({ name: 'ava', version: '3.15.0' }), stdio: ['pipe', 'ignore', 'inherit'] });
+    await assert.rejects(check(tool, p.root, 'lib.js'), { name: 'ToolUnavailableError', message: /use ava 3\.15\.0, and Critic runs ava 4 and later: run them with `npx ava test\/lib\.test\.js`/ });
+  } finally {
+    p.cleanup();
+  }
 });

@@ -302,18 +302,6 @@ test('cli: the summary says what ran, and when nothing was executed', (t) => {
   assert.deepEqual(json.summary.execution, { examples: { passed: 1, failed: 0 }, tests: { passed: 2, failed: 0 }, probes: { passed: 0, failed: 0 }, testFiles: 1, candidateTestFiles: 2, functions: 4, functionsWithoutEvidence: ['f', 'g'] });
 });
 
-test('js: ava projects get one clear notice naming how to run their tests', async () => {
-  for (const runner of ['ava']) {
-    const p = tempProject({ 'package.json': JSON.stringify({ devDependencies: { [runner]: '1' } }), 'a.js': 'exports.f = () => 1;\n', 'test/a.js': "const { f } = require('../a');\n" });
-    try {
-      const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
-      await assert.rejects(check(tool, p.root, 'a.js'), { name: 'ToolUnavailableError', message: `The project's tests use ${runner}, which Critic does not run yet: run them with \`npx ${runner} test/a.js\`.` });
-    } finally {
-      p.cleanup();
-    }
-  }
-});
-
 for (const runner of runners) {
   test(`python (${runner}): a suite slower than the time budget leaves tests unrun (a note), never a false hang`, { skip: skipFor(runner) }, async () => {
     const quick = makeContext({ config: { execution: { testTimeoutMs: 16_000 } } });

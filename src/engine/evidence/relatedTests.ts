@@ -1,7 +1,7 @@
 /**
  * Finds the tests that exercise a file (naming conventions and tree-sitter import analysis), runs
  * them in the sandbox with the project's runner — pytest when the project's Python has it, else
- * unittest; for JS/TS the vitest or jest the project declares, else Node's test runner with every
+ * unittest; for JS/TS the vitest, jest, mocha or ava the project declares, else Node's test runner with every
  * test file bundled by esbuild — and reports
  * each failing test on the function it exercises (tier `executed`).
  */
@@ -25,7 +25,8 @@ import { ParseMemo } from './exec/parseMemo.js';
 import { ancestors } from '../findUp.js';
 import { mochaBin, mochaScriptArgs } from './exec/mochaRunner.js';
 import type { JsTestConfig } from './exec/jsTestConfig.js';
-import { frameworkPrepared, mochaPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
+import { avaBin } from './exec/avaRunner.js';
+import { avaPrepared, frameworkPrepared, mochaPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
 import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js';
 import { SharedTestSessions, type PlanTogether } from './sharedTestSessions.js';
 import { uvuAdapter, uvuShimmed } from './exec/uvuAdapter.js';
@@ -247,10 +248,7 @@ export class RelatedTestsTool implements EvidenceTool {
   private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal, onReads?: (paths: string[]) => void): Promise<Prepared> {
     const declared = discovery.js?.runner;
     if (declared === 'mocha') return this.prepareMocha(doc, sandbox, tests, discovery.js!, signal);
-    if (declared === 'ava') {
-      const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
-      throw new ToolUnavailableError(this.id, `The project's tests use ${declared}, which Critic does not run yet: run them with \`npx ${declared} ${list}\`.`);
-    }
+    if (declared === 'ava') return this.prepareAva(doc, sandbox, tests, discovery.js!, signal);
     // The runner discovery found (the package's manifest or config, or its workspace root's).
     const js = discovery.js;
     // uvu's tests run on node:test through an adapter of its API (uvuAdapter.ts).
@@ -307,6 +305,28 @@ export class RelatedTestsTool implements EvidenceTool {
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
     return { prepared: mochaPrepared(base, [identity, base, found.version, configs, bundles], overlays), group: ['mocha', identity, base.bin, base.cwd, base.argv], share: { kind: 'mocha', base, overlays }, linkable: false };
+  }
+
+  /** The project's own ava (avaRunner.ts), started in the package's folder as its `test` script would. */
+  private async prepareAva(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], js: JsTestConfig, signal: AbortSignal): Promise<Prepared> {
+    const found = await avaBin(js.root, doc.projectRoot, this.ctx.fs);
+    const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
+    if (!found) throw new ToolUnavailableError(this.id, `The project's tests use ava, which is not installed in node_modules: run \`npm install\` in ${relative(doc.projectRoot, js.root) || 'the project'} to let Critic run them.`);
+    if ('old' in found) throw new ToolUnavailableError(this.id, `The project's tests use ava ${found.old}, and Critic runs ava 4 and later: run them with \`npx ava ${list}\`.`);
+    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+    const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path) };
+    this.ctx.log.debug(`tests: ${doc.path}: running ava in ${relative(doc.projectRoot, js.root) || '.'}`);
+    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
+    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+    // ava's configuration and the test files' bundles (their imports' texts) stand in the cache key.
+    const configs: Array<[string, string]> = [];
+    for (const name of ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs', 'package.json']) {
+      const text = await this.ctx.fs.readFile(join(js.root, name)).catch(() => undefined);
+      if (text !== undefined) configs.push([name, text]);
+    }
+    const bundles: string[] = [];
+    for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
+    return { prepared: avaPrepared(base, [identity, base, configs, bundles], overlays), group: ['ava', identity, base.bin, base.cwd], share: { kind: 'ava', base, overlays }, linkable: false };
   }
 
   private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void, runner: 'node:test' | 'uvu' = 'node:test'): Promise<Prepared> {
