@@ -318,18 +318,6 @@ test('cli: a test that several checked files share is counted once in the summar
   assert.match(all.stdout, /✔ no findings in 3 files — 2 tests passed/);
 });
 
-test('js: ava and mocha projects get one clear notice naming how to run their tests', async () => {
-  for (const runner of ['ava', 'mocha']) {
-    const p = tempProject({ 'package.json': JSON.stringify({ devDependencies: { [runner]: '1' } }), 'a.js': 'exports.f = () => 1;\n', 'test/a.js': "const { f } = require('../a');\n" });
-    try {
-      const tool = new RelatedTestsTool(ctx, { sandbox, syntax });
-      await assert.rejects(check(tool, p.root, 'a.js'), { name: 'ToolUnavailableError', message: `The project's tests use ${runner}, which Critic does not run yet: run them with \`npx ${runner} test/a.js\`.` });
-    } finally {
-      p.cleanup();
-    }
-  }
-});
-
 for (const runner of runners) {
   test(`python (${runner}): a suite slower than the time budget leaves tests unrun (a note), never a false hang`, { skip: skipFor(runner) }, async () => {
     const quick = makeContext({ config: { execution: { testTimeoutMs: 16_000 } } });

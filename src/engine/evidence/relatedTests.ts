@@ -1,11 +1,11 @@
 /**
  * Finds the tests that exercise a file (naming conventions and tree-sitter import analysis), runs
  * them in the sandbox with the project's runner — pytest when the project's Python has it, else
- * unittest; for JS/TS the vitest or jest the project declares, else Node's test runner with every
+ * unittest; for JS/TS the vitest, jest, mocha or ava the project declares, else Node's test runner with every
  * test file bundled by esbuild — and reports
  * each failing test on the function it exercises (tier `executed`).
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { CriticConfig } from '../config.js';
 import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import { languageOfPath } from '../languages.js';
@@ -22,7 +22,11 @@ import { runnerSourceFile } from './exec/pythonDoctestRunner.js';
 import { keptAddopts, type PythonTestRunnerConfig } from './exec/pythonTestRunner.js';
 import { discoverRelatedTests, type Discovery } from './exec/testDiscovery.js';
 import { ParseMemo } from './exec/parseMemo.js';
-import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
+import { ancestors } from '../findUp.js';
+import { mochaBin, mochaScriptArgs } from './exec/mochaRunner.js';
+import type { JsTestConfig } from './exec/jsTestConfig.js';
+import { avaBin } from './exec/avaRunner.js';
+import { avaPrepared, frameworkPrepared, mochaPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan, type ShareSpec } from './exec/preparedRuns.js';
 import { missingPluginSymptom, pytestPluginHints } from './exec/pytestPlugins.js';
 import { SharedTestSessions, type PlanTogether } from './sharedTestSessions.js';
 import { uvuAdapter, uvuShimmed } from './exec/uvuAdapter.js';
@@ -243,10 +247,8 @@ export class RelatedTestsTool implements EvidenceTool {
   /** `onReads` hears what bundling read (for the link); a vitest / jest run is never linked (it reads the project itself). */
   private async prepareJs(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], discovery: Discovery, signal: AbortSignal, onReads?: (paths: string[]) => void): Promise<Prepared> {
     const declared = discovery.js?.runner;
-    if (declared === 'ava' || declared === 'mocha') {
-      const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
-      throw new ToolUnavailableError(this.id, `The project's tests use ${declared}, which Critic does not run yet: run them with \`npx ${declared} ${list}\`.`);
-    }
+    if (declared === 'mocha') return this.prepareMocha(doc, sandbox, tests, discovery.js!, signal);
+    if (declared === 'ava') return this.prepareAva(doc, sandbox, tests, discovery.js!, signal);
     // The runner discovery found (the package's manifest or config, or its workspace root's).
     const js = discovery.js;
     // uvu's tests run on node:test through an adapter of its API (uvuAdapter.ts).
@@ -272,6 +274,61 @@ export class RelatedTestsTool implements EvidenceTool {
     return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays }, linkable: false };
   }
 
+  /** The project's own mocha (mochaRunner.ts), started where the package's `test` script would start it. */
+  private async prepareMocha(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], js: JsTestConfig, signal: AbortSignal): Promise<Prepared> {
+    const found = await mochaBin(js.root, doc.projectRoot, this.ctx.fs);
+    if (!found) throw new ToolUnavailableError(this.id, `The project's tests use mocha, which is not installed in node_modules: run \`npm install\` in ${relative(doc.projectRoot, js.root) || 'the project'} to let Critic run them.`);
+    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+    const manifest = await this.ctx.fs.readFile(join(js.root, 'package.json')).catch(() => '{}');
+    let scripts: Record<string, string> | undefined;
+    try {
+      scripts = (JSON.parse(manifest) as { scripts?: Record<string, string> }).scripts;
+    } catch {
+      /* unreadable manifest: no script options */
+    }
+    // Per-test line coverage places a failure on the function the failing tests ran (not the wrapper they call).
+    const coverage = this.ctx.config.execution.lineCoverage ? { coverage: [doc.path], covRoot: doc.projectRoot } : {};
+    const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path), argv: mochaScriptArgs(scripts), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs), ...coverage };
+    this.ctx.log.debug(`tests: ${doc.path}: running mocha ${found.version} in ${relative(doc.projectRoot, js.root) || '.'}${base.argv.length ? ` with the test script's ${base.argv.join(' ')}` : ''}`);
+    // Mocha loads the files from disk: the document's unsaved text is mounted over its file.
+    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
+    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+    // The configuration mocha reads (found upwards from where it starts) and the test files'
+    // bundles (their imports' texts) stand in the cache key.
+    const configs: Array<[string, string]> = [];
+    for (const d of ancestors(js.root, { root: doc.projectRoot })) {
+      for (const name of mochaConfigFiles) {
+        const text = await this.ctx.fs.readFile(join(d, name)).catch(() => undefined);
+        if (text !== undefined) configs.push([join(d, name), text]);
+      }
+    }
+    const bundles: string[] = [];
+    for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
+    return { prepared: mochaPrepared(base, [identity, base, found.version, configs, bundles], overlays), group: ['mocha', identity, base.bin, base.cwd, base.argv], share: { kind: 'mocha', base, overlays }, linkable: false };
+  }
+
+  /** The project's own ava (avaRunner.ts), started in the package's folder as its `test` script would. */
+  private async prepareAva(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], js: JsTestConfig, signal: AbortSignal): Promise<Prepared> {
+    const found = await avaBin(js.root, doc.projectRoot, this.ctx.fs);
+    const list = tests.map((t) => relative(doc.projectRoot, t.path)).join(' ');
+    if (!found) throw new ToolUnavailableError(this.id, `The project's tests use ava, which is not installed in node_modules: run \`npm install\` in ${relative(doc.projectRoot, js.root) || 'the project'} to let Critic run them.`);
+    if ('old' in found) throw new ToolUnavailableError(this.id, `The project's tests use ava ${found.old}, and Critic runs ava 4 and later: run them with \`npx ava ${list}\`.`);
+    const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
+    const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path) };
+    this.ctx.log.debug(`tests: ${doc.path}: running ava in ${relative(doc.projectRoot, js.root) || '.'}`);
+    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
+    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+    // ava's configuration and the test files' bundles (their imports' texts) stand in the cache key.
+    const configs: Array<[string, string]> = [];
+    for (const name of ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs', 'package.json']) {
+      const text = await this.ctx.fs.readFile(join(js.root, name)).catch(() => undefined);
+      if (text !== undefined) configs.push([name, text]);
+    }
+    const bundles: string[] = [];
+    for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
+    return { prepared: avaPrepared(base, [identity, base, configs, bundles], overlays), group: ['ava', identity, base.bin, base.cwd], share: { kind: 'ava', base, overlays }, linkable: false };
+  }
+
   private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void, runner: 'node:test' | 'uvu' = 'node:test'): Promise<Prepared> {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
     const shims = runner === 'uvu' ? Object.fromEntries(uvuShimmed.map((name) => [name, uvuAdapter])) : undefined;
@@ -279,6 +336,9 @@ export class RelatedTestsTool implements EvidenceTool {
     return { prepared, group: [runner, identity], share: { kind: 'node', tests, ...(shims ? { shims } : {}) } };
   }
 }
+
+/** Where mocha reads its options: the first of these it finds upwards from where it starts. */
+const mochaConfigFiles = ['.mocharc.js', '.mocharc.cjs', '.mocharc.mjs', '.mocharc.yaml', '.mocharc.yml', '.mocharc.jsonc', '.mocharc.json', 'package.json'];
 
 /** A file's prepared run with what decides whether it may share a session. */
 interface Prepared {

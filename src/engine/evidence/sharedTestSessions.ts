@@ -13,7 +13,7 @@ import { AbortError } from '../abort.js';
 import type { ParsedFile, SyntaxService } from '../syntax/syntaxService.js';
 import type { SandboxRunResult, Sandbox } from '../sandbox/types.js';
 import type { EngineContext, FileSystemPort } from '../types.js';
-import { frameworkPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan } from './exec/preparedRuns.js';
+import { avaPrepared, frameworkPrepared, mochaPrepared, nodePrepared, pythonPrepared, testBudgetMs, type PreparedRun, type RunPlan } from './exec/preparedRuns.js';
 import { parseTestRun, type TestFile, type TestRun } from './exec/testFindings.js';
 import { readsOf, runnerEvents } from './exec/protocol.js';
 import type { SourceDocument, ToolOutput } from './tool.js';
@@ -182,6 +182,17 @@ async function mergedRun(tool: string, plans: readonly RunPlan[], budgetMs: numb
     const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
     const coverage = share.base.coverage ? { coverage: plans.map((p) => p.doc.path), covMulti: true } : {};
     return frameworkPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)), ...coverage }, [], Object.keys(overlays).length ? overlays : undefined);
+  }
+  if (share.kind === 'mocha') {
+    const shares = plans.map((p) => p.share as typeof share);
+    const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
+    const coverage = share.base.coverage ? { coverage: plans.map((p) => p.doc.path), covMulti: true } : {};
+    return mochaPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)), ...coverage }, [], Object.keys(overlays).length ? overlays : undefined);
+  }
+  if (share.kind === 'ava') {
+    const shares = plans.map((p) => p.share as typeof share);
+    const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
+    return avaPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)) }, [], Object.keys(overlays).length ? overlays : undefined);
   }
   const tests = new Map<string, TestFile>();
   for (const p of plans) for (const t of (p.share as { tests: TestFile[] }).tests) if (!tests.has(t.path)) tests.set(t.path, t);

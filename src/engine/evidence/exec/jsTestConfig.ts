@@ -8,6 +8,7 @@
 import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
 import { ancestors } from '../../findUp.js';
+import { mochaScriptArgs, mochaSpecHints } from './mochaRunner.js';
 
 export type JsRunnerName = 'vitest' | 'jest' | 'ava' | 'mocha' | 'uvu' | 'node:test';
 
@@ -96,14 +97,18 @@ export function literalString(text: string, key: string): string | undefined {
 const frameworks = ['vitest', 'jest', 'ava', 'mocha', 'uvu'] as const;
 
 /**
- * The runner a package's manifest declares: its dependencies, its `test` script, then any
- * `test:*` script (a monorepo package's `"test:lib": "vitest"`); `node:test` when none does.
+ * The runner a package's manifest declares: the one its `test` script starts (`node --test`
+ * included), else its dependencies, then any `test:*` script (a monorepo package's `"test:lib":
+ * "vitest"`); `node:test` when none does. The script comes first: a package that tests with
+ * `node --test` and keeps mocha for an editor's test runner runs its tests with node:test.
  */
 export function declaredRunner(pkg: Manifest): JsRunnerName {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
   const scripts = Object.entries(pkg.scripts ?? {});
   const test = pkg.scripts?.test ?? '';
   const testScripts = scripts.filter(([k]) => /^test[:-]/.test(k)).map(([, v]) => v).join('\n');
+  for (const r of frameworks) if (new RegExp(`\\b${r}\\b`).test(test)) return r;
+  if (/\bnode\b[^&|;]*\s--test\b/.test(test)) return 'node:test';
   for (const text of [test, testScripts]) for (const r of frameworks) if (r in deps || new RegExp(`\\b${r}\\b`).test(text)) return r;
   return 'node:test';
 }
@@ -238,16 +243,34 @@ export async function jsTestConfigFor(file: string, projectRoot: string, fs: Fil
     }
   }
   if (runner === 'mocha') {
+    // mocha runs the union of the specs its command line, its rc file and package.json#mocha name.
+    const hints = mochaSpecHints(mochaScriptArgs(pkg.scripts));
+    const spec = [...hints.spec];
+    const sources = spec.length ? [join(root, 'package.json#scripts.test')] : [];
+    let recursive = hints.recursive;
+    const extensions = [...hints.extensions];
     for (const name of ['.mocharc.js', '.mocharc.cjs', '.mocharc.json', '.mocharc.jsonc', '.mocharc.yml', '.mocharc.yaml']) {
       const text = await readText(fs, join(root, name));
       if (text === undefined) continue;
-      const spec = literalArray(text, 'spec') ?? strings(literalString(text, 'spec')) ?? [...text.matchAll(/^spec:\s*['"]?([^'"\n]+)/gm)].map((m) => m[1]!.trim());
-      if (spec.length) {
-        base.include = spec;
-        base.source = join(root, name);
-      }
+      const rc = literalArray(text, 'spec') ?? strings(literalString(text, 'spec')) ?? [...text.matchAll(/^spec:\s*['"]?([^'"\n]+)/gm)].map((m) => m[1]!.trim());
+      spec.push(...rc);
+      if (rc.length) sources.push(join(root, name));
+      if (/['"]?recursive['"]?\s*:\s*true/.test(text)) recursive = true;
+      extensions.push(...(literalArray(text, 'extension') ?? strings(literalString(text, 'extension')) ?? []));
       break;
     }
+    const fromPkg = strings(pkg.mocha?.spec) ?? [];
+    if (fromPkg.length) sources.push(join(root, 'package.json#mocha'));
+    spec.push(...fromPkg);
+    if (pkg.mocha?.recursive === true) recursive = true;
+    extensions.push(...(strings(pkg.mocha?.extension) ?? []));
+    const exts = [...new Set(['js', 'cjs', 'mjs', ...extensions.map((e) => e.replace(/^\./, ''))])];
+    const inFolder = (dir: string) => `${dir.replace(/\/+$/, '')}/${recursive ? '**/' : ''}*.{${exts.join(',')}}`;
+    if (spec.length) {
+      // A folder (no glob, no extension) stands for the test files in it, as mocha reads it.
+      base.include = spec.map((g) => g.replace(/^\.\//, '')).map((g) => (/[*?{[]/.test(g) || /\.\w+$/.test(g) ? g : inFolder(g)));
+      base.source = sources.join(', ');
+    } else if (recursive || extensions.length) base.include = [inFolder('test')];
   }
   if (runner === 'uvu') {
     // `uvu [dir] [pattern]`: the folder it searches (options and their values skipped).

@@ -11,6 +11,8 @@ import { vitestCoverageSetup, vitestCoverageSetupFile, vitestLauncher, vitestLau
 import { nodeTestReporter, nodeTestReporterFile, nodeTestRunner, nodeTestRunnerFile, type NodeTestRunnerConfig } from './nodeTestRunner.js';
 import { parseTestRun, type RunView, type TestFile, type TestRun } from './testFindings.js';
 import { runnerConfigFile } from './protocol.js';
+import { avaConfig, avaConfigFile, avaRunner, avaRunnerFile, type AvaRunnerConfig } from './avaRunner.js';
+import { mochaChannel, mochaChannelFile, mochaLauncher, mochaLauncherFile, mochaReporter, mochaReporterFile, type MochaRunnerConfig } from './mochaRunner.js';
 import { pythonTestRunner, pythonTestRunnerFile, type PythonTestRunnerConfig } from './pythonTestRunner.js';
 
 /** What a prepared run needs: the request parts, the cache key parts and how to read the output. */
@@ -35,7 +37,9 @@ export interface PreparedRun {
 export type ShareSpec =
   | { kind: 'python'; config: Omit<PythonTestRunnerConfig, 'marker'> }
   | { kind: 'node'; tests: TestFile[]; shims?: Record<string, string> }
-  | { kind: 'framework'; base: Omit<FrameworkRunnerConfig, 'marker'>; overlays?: Record<string, string> };
+  | { kind: 'framework'; base: Omit<FrameworkRunnerConfig, 'marker'>; overlays?: Record<string, string> }
+  | { kind: 'mocha'; base: Omit<MochaRunnerConfig, 'marker'>; overlays?: Record<string, string> }
+  | { kind: 'ava'; base: Omit<AvaRunnerConfig, 'marker'>; overlays?: Record<string, string> };
 
 /** Everything about one file's run but the run itself. */
 export interface RunPlan {
@@ -79,6 +83,33 @@ export function frameworkPrepared(base: Omit<FrameworkRunnerConfig, 'marker'>, k
     keyParts,
     ...(overlays ? { overlays } : {}),
     withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies FrameworkRunnerConfig) }),
+    parse: (res, marker, view) => ({ ...parseTestRun(res, marker, (f) => f, view), reportsAtEnd: true }),
+  };
+}
+
+/** A run of the project's own mocha (mochaRunner.ts); `overlays` mount unsaved texts over their files. */
+export function mochaPrepared(base: Omit<MochaRunnerConfig, 'marker'>, keyParts: unknown[], overlays?: Record<string, string>): PreparedRun {
+  return {
+    interpreter: 'node',
+    args: [mochaLauncherFile],
+    files: { [mochaLauncherFile]: mochaLauncher, [mochaChannelFile]: mochaChannel, [mochaReporterFile]: mochaReporter },
+    keyParts,
+    ...(overlays ? { overlays } : {}),
+    withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies MochaRunnerConfig) }),
+    parse: (res, marker, view) => parseTestRun(res, marker, (f) => f, view),
+  };
+}
+
+/** A run of the project's own ava (avaRunner.ts); `overlays` mount unsaved texts over their files. */
+export function avaPrepared(base: Omit<AvaRunnerConfig, 'marker'>, keyParts: unknown[], overlays?: Record<string, string>): PreparedRun {
+  return {
+    interpreter: 'node',
+    args: [avaRunnerFile],
+    files: { [avaRunnerFile]: avaRunner, [avaConfigFile]: avaConfig },
+    keyParts,
+    ...(overlays ? { overlays } : {}),
+    withMarker: (marker) => ({ [runnerConfigFile]: JSON.stringify({ ...base, marker } satisfies AvaRunnerConfig) }),
+    // TAP says nothing about a test until it ends: a run cut off by the timeout does not know which was running.
     parse: (res, marker, view) => ({ ...parseTestRun(res, marker, (f) => f, view), reportsAtEnd: true }),
   };
 }
