@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
 import { ancestors } from '../../findUp.js';
+import { jsResultsChannel } from './runnerPrelude.js';
 
 export const avaRunnerFile = 'critic_ava.mjs';
 export const avaConfigFile = 'critic_ava.config.mjs';
@@ -65,12 +66,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-const cfgUrl = new URL('./critic_config.json', import.meta.url);
-const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
-rmSync(cfgUrl);
-const resultsFd = process.env.CRITIC_RESULTS_FD ? Number(process.env.CRITIC_RESULTS_FD) : openSync(new URL('./critic_results.jsonl', import.meta.url), 'a');
-delete process.env.CRITIC_RESULTS_FD;
-const emit = (o) => writeSync(resultsFd, cfg.marker + ' ' + JSON.stringify(o) + '\n');
+${jsResultsChannel}
 // ava prefixes each title with its file when it runs several (reporters/prefix-title.js): the
 // same prefixes tell which file a result is from.
 const common = (paths) => {

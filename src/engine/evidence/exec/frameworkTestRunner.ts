@@ -8,6 +8,7 @@
 import { dirname, join } from 'node:path';
 import type { FileSystemPort } from '../../types.js';
 import { ancestors } from '../../findUp.js';
+import { jsResultsChannel } from './runnerPrelude.js';
 
 export type JsFramework = 'vitest' | 'jest';
 
@@ -99,14 +100,7 @@ export const frameworkRunner = String.raw`
 import { readFileSync, rmSync, existsSync, openSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-const cfgUrl = new URL('./critic_config.json', import.meta.url);
-const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
-rmSync(cfgUrl);
-// Synchronous writes to the results file: nothing is left pending when the process exits.
-const resultsFd = process.env.CRITIC_RESULTS_FD ? Number(process.env.CRITIC_RESULTS_FD) : openSync(new URL('./critic_results.jsonl', import.meta.url), 'a');
-delete process.env.CRITIC_RESULTS_FD;
-const write = (s) => writeSync(resultsFd, s);
-const emit = (o) => write(cfg.marker + ' ' + JSON.stringify(o) + '\n');
+${jsResultsChannel}
 const out = (name) => fileURLToPath(new URL('./' + name, import.meta.url));
 // Per-test line coverage of the files under critique (vitestCoverage.ts): vitest starts through
 // Critic's launcher, which appends the coverage setup file to the project's own.

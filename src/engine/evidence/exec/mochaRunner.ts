@@ -306,17 +306,6 @@ const covPathOf = (url) => {
   cov.paths.set(url, v);
   return v;
 };
-const covRanges = (lines) => {
-  const sorted = [...lines].sort((a, b) => a - b);
-  const spans = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    spans.push(i === j ? String(sorted[i]) : sorted[i] + '-' + sorted[j]);
-    i = j + 1;
-  }
-  return spans.join(',');
-};
 const covId = (ranges) => {
   let n = cov.ids.get(ranges);
   if (n === undefined) {

@@ -118,6 +118,22 @@ export const pythonSourceImport = String.raw`def _import():
 `;
 
 /**
+ * JS (an ES module) for the wrappers of a project's own runner (frameworkTestRunner.ts,
+ * avaRunner.ts): reads and removes the config (`cfg`) and opens the result channel, written
+ * synchronously so nothing is pending at exit (`write(s)`, `emit(o)`: a marked JSON line). The
+ * script imports readFileSync, rmSync, openSync and writeSync from node:fs itself.
+ */
+export const jsResultsChannel = String.raw`
+const cfgUrl = new URL('./${runnerConfigFile}', import.meta.url);
+const cfg = JSON.parse(readFileSync(cfgUrl, 'utf8'));
+rmSync(cfgUrl);
+const resultsFd = process.env.${resultsFdVariable} ? Number(process.env.${resultsFdVariable}) : openSync(new URL('./${runnerResultsFile}', import.meta.url), 'a');
+delete process.env.${resultsFdVariable};
+const write = (s) => writeSync(resultsFd, s);
+const emit = (o) => write(cfg.marker + ' ' + JSON.stringify(o) + '\n');
+`;
+
+/**
  * JS (an ES module); starts the runner. Defines cfg, mark, write (the real stdout), emit(o),
  * show(v), excOf(e) ({exc, msg, frames}), framesOf(e) and raised(e, name): whether e is of a
  * class called `name` or a subclass of it (any error when `name` is empty). isDeepStrictEqual

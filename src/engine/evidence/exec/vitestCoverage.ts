@@ -88,6 +88,18 @@ function covMapLines(prepared, functions, SourceMap) {
   }
   return lines;
 }
+// Line numbers as ranges ('2-3,5,8'), the form coverage records take.
+function covRanges(lines) {
+  const sorted = [...lines].sort((a, b) => a - b);
+  const spans = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    spans.push(i === j ? String(sorted[i]) : sorted[i] + '-' + sorted[j]);
+    i = j + 1;
+  }
+  return spans.join(',');
+}
 `;
 
 /**
@@ -163,17 +175,6 @@ const covSourcesOf = async (ids) => {
   } finally {
     await covPost(covSession, 'Debugger.disable').catch(() => {});
   }
-};
-const covRanges = (lines) => {
-  const sorted = [...lines].sort((a, b) => a - b);
-  const spans = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    spans.push(i === j ? String(sorted[i]) : sorted[i] + '-' + sorted[j]);
-    i = j + 1;
-  }
-  return spans.join(',');
 };
 // Tests that overlap (test.concurrent) share one set of counters: their lines cannot be told apart.
 let covActive = 0;
