@@ -1,0 +1,42 @@
+// Rules that place a failing test's fault on the right function and line, on real sandboxed runs:
+// per-subtest coverage (unittest subTest), the tie between equally suspicious functions, and a
+// deliberate raise read as the symptom of a wrong value computed elsewhere.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeContext, out, tempProject } from './support/engine.mjs';
+import { needsSandbox, realSandbox } from './support/sandbox.mjs';
+import { lineOf, toolChecker } from './support/exec.mjs';
+
+const { SyntaxService } = await import(out('engine/syntax/syntaxService.js'));
+const { RelatedTestsTool } = await import(out('engine/evidence/relatedTests.js'));
+
+const ctx = makeContext({ config: { execution: { exampleTimeoutMs: 4000 } } });
+const syntax = new SyntaxService(ctx.assets);
+const sandbox = await realSandbox();
+test.after(() => syntax.dispose());
+const check = toolChecker(syntax);
+
+test('python subTest: each subtest is a run of its own, so the failing one points at its branch (and is counted once)', needsSandbox, async () => {
+  const tests = [
+    'import unittest',
+    'from shipping import cost',
+    '',
+    'class TestCost(unittest.TestCase):',
+    '    def test_cost(self):',
+    '        for kg, want in [(1, 5), (7, 10), (30, 20)]:',
+    '            with self.subTest(kg=kg):',
+    '                self.assertEqual(cost(kg), want)',
+    '',
+  ].join('\n');
+  const src = ['def cost(kg):', '    if kg < 5:', '        return 5', '    if kg < 20:', '        return 10', '    extra = kg + 20', '    return 10 + extra', ''].join('\n');
+  const p = tempProject({ 'shipping.py': src, 'tests/test_shipping.py': tests });
+  try {
+    const { doc, findings } = await check(new RelatedTestsTool(ctx, { sandbox, syntax }), p.root, 'shipping.py');
+    assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.message)));
+    const [f] = findings;
+    assert.match(f.message, /^Test `TestCost(::|\.)test_cost \(kg=30\)` failed: .*line 6 is its most suspicious line, Ochiai 1\.00 from 1 failing run and 2 passing runs/);
+    assert.equal(f.range.start.line, lineOf(doc.text, 'extra = kg + 20'));
+  } finally {
+    p.cleanup();
+  }
+});
