@@ -40,3 +40,37 @@ test('python subTest: each subtest is a run of its own, so the failing one point
     p.cleanup();
   }
 });
+
+test('tie between functions the failing test alone ran: the one the others are reached from through calls wins', needsSandbox, async () => {
+  // piece's lines and split_all's spaced branch are run by the failing test only (all Ochiai 1.00);
+  // the test calls parse, which both tests run alike. The branch that calls piece is the fault.
+  const src = [
+    'def piece(p):',
+    '    q = p.strip()',
+    '    return q',
+    '',
+    'def split_all(text):',
+    '    out = []',
+    "    for p in text.split(';'):",
+    "        if p.startswith(' '):",
+    '            out.append(piece(p).upper())',
+    '        else:',
+    '            out.append(p)',
+    '    return out',
+    '',
+    'def parse(text):',
+    '    return split_all(text)',
+    '',
+  ].join('\n');
+  const tests = ['from words import parse', '', 'def test_plain():', "    assert parse('a;b') == ['a', 'b']", '', 'def test_spaced():', "    assert parse('a; b') == ['a', 'b']", ''].join('\n');
+  const p = tempProject({ 'words.py': src, 'tests/test_words.py': tests });
+  try {
+    const { doc, findings } = await check(new RelatedTestsTool(ctx, { sandbox, syntax }), p.root, 'words.py');
+    assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.message)));
+    const [f] = findings;
+    assert.match(f.message, /^Test `test_spaced` failed: .*\(in `split_all`; line 9 is its most suspicious line.*reached through `parse`, which the test calls\)$/);
+    assert.equal(f.range.start.line, lineOf(doc.text, 'out.append(piece(p).upper())'));
+  } finally {
+    p.cleanup();
+  }
+});

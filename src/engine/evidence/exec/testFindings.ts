@@ -238,7 +238,7 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
   const called = tf && testRange ? calledUnit(calls, tf.text, units, assertion?.line) : undefined;
   // With per-test coverage, the function whose lines the failing tests ran and the passing ones
   // did not (a helper the called function uses, or a function of this file another module calls).
-  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called) : undefined;
+  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called, doc.text.split('\n')) : undefined;
   // A test that calls nothing of this file counts against it only when the coverage is clear:
   // the most suspicious lines are all in one function, every failing run executed them, and no
   // more passing runs than failing ones did (Ochiai at least 1/√2). jmespath's compliance tests
