@@ -74,3 +74,32 @@ test('tie between functions the failing test alone ran: the one the others are r
     p.cleanup();
   }
 });
+
+test('a deliberate raise is the symptom: the wrong value came from the helper it called, where the error goes', needsSandbox, async () => {
+  const src = [
+    'def to_int(s):',
+    '    s = s.strip()',
+    "    if s.startswith('+'):",
+    '        return -int(s[1:])',
+    '    return int(s)',
+    '',
+    'def port(s):',
+    '    n = to_int(s)',
+    '    if n < 0:',
+    "        raise ValueError('negative port')",
+    '    return n',
+    '',
+  ].join('\n');
+  const tests = ['from net import port', '', 'def test_plain():', "    assert port('80') == 80", '', 'def test_plus():', "    assert port('+80') == 80", ''].join('\n');
+  const p = tempProject({ 'net.py': src, 'tests/test_net.py': tests });
+  try {
+    const { doc, findings } = await check(new RelatedTestsTool(ctx, { sandbox, syntax }), p.root, 'net.py');
+    assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.message)));
+    const [f] = findings;
+    assert.match(f.message, /^Test `test_plus` failed: ValueError: negative port.*\(in `to_int`; line 4 is the most suspicious line the test ran, Ochiai 1\.00; raised at line 10 in `port`\)$/);
+    assert.equal(f.range.start.line, lineOf(doc.text, 'return -int(s[1:])'));
+    assert.ok(f.related.some((r) => r.file === doc.path && r.range.start.line === lineOf(doc.text, "raise ValueError('negative port')") && r.message === 'raised at line 10 in `port`'), JSON.stringify(f.related));
+  } finally {
+    p.cleanup();
+  }
+});
