@@ -103,3 +103,25 @@ test('a deliberate raise is the symptom: the wrong value came from the helper it
     p.cleanup();
   }
 });
+
+test('suspectUnit tie in TypeScript: `new Store(` is a call of the constructor, so the function that builds the store wins', async () => {
+  const { suspectUnit } = await import(out('engine/evidence/exec/suspectUnits.js'));
+  const text = [
+    'export class Store {', // 1
+    '  constructor(v: number) {', // 2
+    '    this.v = v;', // 3
+    '  }', // 4
+    '}', // 5
+    'export function fromText(t: string) {', // 6
+    '  return new Store(Number(t) + 1);', // 7 (the fault)
+    '}', // 8
+    '',
+  ].join('\n');
+  const r = (a, b) => ({ start: { line: a - 1, character: 0 }, end: { line: b - 1, character: 1 } });
+  const unit = (name, kind, a, b) => ({ name, kind, range: r(a, b), nameRange: r(a, a), startIndex: 0, endIndex: 0 });
+  const units = [unit('<module>', 'module', 1, 9), unit('Store', 'class', 1, 5), unit('Store.constructor', 'method', 2, 4), unit('fromText', 'function', 6, 8)];
+  const spectra = [{ passed: false, lines: [3, 7] }, { passed: true, lines: [] }];
+  assert.equal(suspectUnit([3, 7], spectra, units, 9).unit.name, 'Store.constructor', 'without the text: the earliest line');
+  assert.equal(suspectUnit([3, 7], spectra, units, 9, undefined, text.split('\n')).unit.name, 'fromText');
+  assert.equal(suspectUnit([3, 7], spectra, units, 9, units[2], text.split('\n')).unit.name, 'Store.constructor', 'the function the test calls still wins a tie');
+});
