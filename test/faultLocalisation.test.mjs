@@ -76,3 +76,11 @@ test('raisingLine: the innermost frame of the file inside the unit', () => {
   assert.equal(raisingLine(frames, '/m.py', fnUnit), 2, 'line 40 is outside the unit, lib.py another file');
   assert.equal(raisingLine([{ file: '/t.py', line: 3 }], '/m.py', fnUnit), undefined);
 });
+
+test('rankLines and localise are computed once per spectra and range (every finding of a run asks again)', () => {
+  const spectra = [pass(1, 2), fail(1, 3)];
+  assert.equal(rankLines(spectra, 1, 9), rankLines(spectra, 1, 9), 'the same ranking, not a recomputed copy');
+  assert.equal(localise(spectra, 1, 9), localise(spectra, 1, 9));
+  assert.notEqual(rankLines(spectra, 1, 2), rankLines(spectra, 1, 9), 'another range is ranked on its own');
+  assert.deepEqual(rankLines([pass(1, 2), fail(1, 3)], 1, 9), rankLines(spectra, 1, 9), 'other spectra, same values');
+});

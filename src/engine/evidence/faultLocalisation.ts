@@ -42,6 +42,22 @@ export function ochiai(failedCovering: number, passedCovering: number, totalFail
  * suspicious first; equal scores keep line order.
  */
 export function rankLines(spectra: readonly Spectrum[], first: number, last: number): RankedLine[] {
+  return memo(rankMemo, spectra, `${first}:${last}`, () => rankLinesNow(spectra, first, last));
+}
+
+// A run's findings all rank the same spectra (each failing test of a suite over the same file):
+// computed once per spectra array and range, not once per finding. Callers never mutate either.
+const rankMemo = new WeakMap<readonly Spectrum[], Map<string, RankedLine[]>>();
+const localiseMemo = new WeakMap<readonly Spectrum[], Map<string, Localisation>>();
+function memo<T>(table: WeakMap<readonly Spectrum[], Map<string, T>>, spectra: readonly Spectrum[], key: string, make: () => T): T {
+  let byKey = table.get(spectra);
+  if (!byKey) table.set(spectra, (byKey = new Map()));
+  let v = byKey.get(key);
+  if (v === undefined) byKey.set(key, (v = make()));
+  return v;
+}
+
+function rankLinesNow(spectra: readonly Spectrum[], first: number, last: number): RankedLine[] {
   const failing = spectra.filter((s) => !s.passed);
   const counts = new Map<number, { failed: number; passed: number }>();
   const count = (s: Spectrum, key: 'failed' | 'passed') => {
@@ -66,6 +82,10 @@ export function rankLines(spectra: readonly Spectrum[], first: number, last: num
  * or a function without branches), the evidence cannot tell them apart: `inseparable`.
  */
 export function localise(spectra: readonly Spectrum[], first: number, last: number): Localisation {
+  return memo(localiseMemo, spectra, `${first}:${last}`, () => localiseNow(spectra, first, last));
+}
+
+function localiseNow(spectra: readonly Spectrum[], first: number, last: number): Localisation {
   // Runs that never entered the unit say nothing about its lines; leaving them out keeps the
   // counts in the message about this unit (the ranking inside it is the same either way).
   const touching = spectra.filter((s) => s.lines.some((l) => l >= first && l <= last));

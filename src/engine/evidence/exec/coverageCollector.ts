@@ -13,7 +13,7 @@
 import { int, str } from './protocol.js';
 
 // Python source in String.raw, spliced into the runners' String.raw templates: no backtick or dollar-brace.
-/** Python; after the prelude (needs _cfg, _emit, sys, os). Defines _cov_start() and _cov_take() -> id or None ({index: id} with covFiles). */
+/** Python; after the prelude (needs _cfg, _emit, sys, os). Defines _cov_start() and _cov_take() -> id or None ({index: id} with covFiles), and wraps unittest's subTest so each subtest's lines are its own record (_cov_sub[0], taken by the runner's subtest report). */
 export const pythonCoverageCollector = String.raw`
 _cov_on = bool(_cfg.get('coverage'))
 # Several files under critique share a session (covFiles): their lines are kept apart, by index.
@@ -86,6 +86,8 @@ def _cov_start():
         return
     _cov_lines = [set() for _ in range(_cov_count)]
     _cov_touched = set()
+    _cov_stack.clear()
+    _cov_sub[0] = None
     if _cov_tool is not None:
         _mon.restart_events()
         _mon.set_events(_cov_tool, _mon.events.LINE)
@@ -106,6 +108,54 @@ def _cov_take():
     if _cov_multi:
         return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
     return _cov_id(sorted(sets[0]))
+
+# Subtests (unittest's subTest) get a record of their own: _cov_push() before the body starts a
+# fresh set, _cov_pop() after it returns the subtest's id and adds its lines to the enclosing
+# record, so the test as a whole still has all the lines it ran.
+_cov_stack = []
+_cov_sub = [None]
+
+def _cov_push():
+    global _cov_lines
+    if not _cov_on or _cov_lines is None:
+        _cov_stack.append(None)
+        return
+    _cov_stack.append(_cov_lines)
+    _cov_lines = [set() for _ in range(_cov_count)]
+    if _cov_tool is not None:
+        # Lines the enclosing record saw were disabled after their first hit: re-arm them.
+        _mon.restart_events()
+
+def _cov_pop():
+    global _cov_lines
+    outer = _cov_stack.pop() if _cov_stack else None
+    if outer is None or _cov_lines is None:
+        return None
+    sets = _cov_lines
+    for a, b in zip(outer, sets):
+        a.update(b)
+    _cov_lines = outer
+    if _cov_multi:
+        return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
+    return _cov_id(sorted(sets[0]))
+
+if _cov_on:
+    import unittest as _cov_ut, contextlib as _cov_cl
+    _cov_subtest0 = _cov_ut.TestCase.subTest
+
+    @_cov_cl.contextmanager
+    def _cov_subtest(self, *args, **kwargs):
+        with _cov_subtest0(self, *args, **kwargs):
+            _cov_push()
+            try:
+                yield
+            finally:
+                cov = _cov_pop()
+                # Read by the runner's addSubTest / report hook, which the subtest's exit calls next.
+                outcome = getattr(self, '_outcome', None)
+                _cov_sub[0] = cov if outcome is not None and getattr(outcome, 'result_supports_subtests', False) else None
+
+    _cov_ut.TestCase.subTest = _cov_subtest
 
 def _cov_id(lines):
     key = tuple(lines)

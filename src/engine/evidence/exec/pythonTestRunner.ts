@@ -193,6 +193,7 @@ def _run_pytest():
 
     class _Plugin:
         root = _cfg['root']
+        failed_subs = set()
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtest_protocol(self, item, nextitem):
@@ -289,6 +290,11 @@ def _run_pytest():
             rep = outcome.get_result()
             if call.when == 'call':
                 rep.critic_cov = getattr(item, 'critic_cov', None)
+                if _cov_sub[0] is not None:
+                    # A subtest's report (pytest 9 reports each unittest subTest): its own lines.
+                    rep.critic_cov = _cov_sub[0]
+                    rep.critic_sub = True
+                    _cov_sub[0] = None
             if call.excinfo is not None and rep.failed:
                 e = call.excinfo
                 rep.critic_exc = {
@@ -314,6 +320,18 @@ def _run_pytest():
             if hasattr(report, 'wasxfail'):
                 outcome = 'skipped' if report.skipped else 'failed'
             ev = {'t': 'result', 'id': report.nodeid, 'name': report.nodeid.split('::', 1)[-1], 'file': f, 'line': l, 'outcome': outcome, 'phase': report.when, 'src': self._src(report.nodeid)}
+            describe = getattr(report, '_sub_test_description', None)
+            if callable(describe) and hasattr(report, 'context'):
+                # One subtest of the test: a result of its own, its parent named.
+                label = describe()
+                ev.update(id=report.nodeid + ' ' + label, name=ev['name'] + ' ' + label, sub=report.nodeid)
+                if report.failed:
+                    self.failed_subs.add(report.nodeid)
+            elif report.when == 'call' and report.nodeid in self.failed_subs:
+                # The test itself, whose subtests failed: pytest marks it failed ("contains 1 failed
+                # subtest") only after this hook; its failures are its subtests', reported already.
+                self.failed_subs.discard(report.nodeid)
+                return
             ev.update(getattr(report, 'critic_exc', None) or {})
             if getattr(report, 'critic_cov', None) is not None:
                 ev['cov'] = report.critic_cov
@@ -398,13 +416,21 @@ def _run_unittest():
             ev['cov'] = cov
         return ev
 
-    def failed(test, err, outcome, label=None):
-        ev = base(test, 'result')
+    def failed(test, err, outcome, label=None, cov=None):
+        ev = base(test, 'result') if label is None else sub(test, label, cov)
         e = err[1]
         ev.update({'outcome': outcome, 'exc': err[0].__name__, 'msg': _exc_only(e), 'frames': _frames_tb(err[2])})
-        if label:
-            ev['name'] += ' ' + label
         _emit(ev)
+
+    def sub(test, label, cov):
+        # A subtest's result: its own lines (the subTest wrapper's record), the test's coverage goes on.
+        f, l = where(test)
+        fn = func_of(test)
+        name = (fn.__name__ if fn else type(test).__name__ + '.' + getattr(test, '_testMethodName', str(test))) + ' ' + label
+        ev = {'t': 'result', 'id': test.id() + ' ' + label, 'name': name, 'file': f, 'line': l, 'src': getattr(test, '_critic_src', f), 'sub': test.id()}
+        if cov is not None:
+            ev['cov'] = cov
+        return ev
 
     class _Result(unittest.TestResult):
         def startTest(self, test):
@@ -427,8 +453,13 @@ def _run_unittest():
         def addUnexpectedSuccess(self, test):
             _emit(dict(base(test, 'result'), outcome='failed', msg='unexpected success (marked expectedFailure)'))
         def addSubTest(self, test, subtest, err):
+            cov = _cov_sub[0]
+            _cov_sub[0] = None
             if err is not None:
-                failed(test, err, 'failed', subtest._subDescription())
+                failed(test, err, 'failed', subtest._subDescription(), cov)
+            elif cov is not None:
+                # With coverage, passing subtests are runs of their own too (what tells the lines apart).
+                _emit(dict(sub(test, subtest._subDescription(), cov), outcome='passed'))
 
     counts = {}
     for path, found in _loaded:

@@ -19,24 +19,57 @@ export interface SuspectUnit {
 
 const unitOfLine = (units: readonly CodeUnit[], line: number) => enclosingUnit(units, { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } });
 
+/** The names a call of `unit` is written with: its own, and a constructor's class (`new Store(`, `Store(`). */
+function callNames(unit: CodeUnit): string[] {
+  const parts = unit.name.split('.');
+  const leaf = parts[parts.length - 1]!;
+  if ((leaf === 'constructor' || leaf === '__init__') && parts.length > 1) return [parts[parts.length - 2]!];
+  return [leaf];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether the text of `caller` (lines of the file) calls `callee` by name. */
+function calls(caller: CodeUnit, callee: CodeUnit, lines: readonly string[]): boolean {
+  const body = lines.slice(caller.range.start.line, caller.range.end.line + 1).join('\n');
+  return callNames(callee).some((n) => new RegExp(`(^|[^\\w$])${escape(n)}\\s*\\(`).test(body));
+}
+
 /**
  * The function (or method) holding the most suspicious line of the file among the lines the
- * failing test ran; `preferred` (the function the test calls) wins a tie, since the spectrum then
- * cannot tell them apart. Undefined without coverage or when no such line is in a function.
+ * failing test ran. When several functions hold equally top-scored lines the spectrum cannot tell
+ * them apart: `preferred` (the function the test calls) wins, else the tied function from which
+ * the others are reached through calls (with `lines`, the file's text), else the earliest line's.
+ * Undefined without coverage or when no such line is in a function.
  */
-export function suspectUnit(ran: readonly number[] | undefined, spectra: readonly Spectrum[], units: readonly CodeUnit[], lineCount: number, preferred?: CodeUnit): SuspectUnit | undefined {
+export function suspectUnit(ran: readonly number[] | undefined, spectra: readonly Spectrum[], units: readonly CodeUnit[], lineCount: number, preferred?: CodeUnit, lines?: readonly string[]): SuspectUnit | undefined {
   if (!ran?.length || !spectra.some((s) => !s.passed)) return undefined;
   const mine = new Set(ran);
-  let best: SuspectUnit | undefined;
+  const tied: SuspectUnit[] = [];
   for (const r of rankLines(spectra, 1, lineCount)) {
     if (!mine.has(r.line) || r.score <= 0) continue;
-    if (best && r.score < best.score) break;
+    if (tied.length && r.score < tied[0]!.score) break;
     const unit = unitOfLine(units, r.line);
     if (unit.kind === 'module') continue;
-    if (!best) best = { unit, line: r.line, score: r.score };
     if (preferred && unit === preferred) return { unit, line: r.line, score: r.score };
+    if (!tied.some((t) => t.unit === unit)) tied.push({ unit, line: r.line, score: r.score });
   }
-  return best;
+  if (tied.length > 1 && lines) {
+    // E.g. `loads` and the `skip_until` it calls, run by the same failing tests only: the caller
+    // is where the test's path enters, the rest are reached from it.
+    const reaches = (from: SuspectUnit): boolean => {
+      const seen = new Set<CodeUnit>([from.unit]);
+      const queue = [from.unit];
+      while (queue.length) {
+        const u = queue.shift()!;
+        for (const t of tied) if (!seen.has(t.unit) && calls(u, t.unit, lines)) (seen.add(t.unit), queue.push(t.unit));
+      }
+      return seen.size === tied.length;
+    };
+    const root = tied.find(reaches);
+    if (root) return root;
+  }
+  return tied[0];
 }
 
 /** The most suspicious line a failing run executed in a file other than `doc`. */

@@ -18,7 +18,7 @@ import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 import { CoverageTable } from './coverageCollector.js';
 import { placeFault, spectrumSuspect } from './faultPlacement.js';
 import { elsewhereLocation, moreSuspectElsewhere, suspectUnit, type RunCoverage } from './suspectUnits.js';
-import type { Spectrum } from '../faultLocalisation.js';
+import { rankLines, type Spectrum } from '../faultLocalisation.js';
 
 export interface TestResult {
   id: string;
@@ -44,6 +44,8 @@ export interface TestResult {
   startedMs?: number;
   /** The test executed a line of the file under critique (told as it happens, with line coverage on). */
   touched?: boolean;
+  /** A subtest's result (unittest `subTest`): the id of the test it belongs to. */
+  sub?: string;
 }
 
 export interface TestRun {
@@ -107,6 +109,8 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       r.lines = coverage.linesOf(ev);
       r.fileLines = coverage.filesOf(ev);
       r.frames = r.frames.map((f) => ({ ...f, file: originalOf(f.file) }));
+      const sub = str(ev.sub);
+      if (sub) r.sub = sub;
       run.results.push(r);
       if (current?.id === r.id) current = undefined;
     } else if (t === 'collect') {
@@ -121,6 +125,10 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
     else if (t === 'touch' && current && (!view || (int(ev.f) ?? 0) === view.index)) current.touched = true;
     else if (t === 'end') ended = true;
   }
+  // pytest 9 fails a test whose subtests failed with its own "contains 2 failed subtests": the
+  // subtests are reported one by one, so that result would count their failures twice.
+  const withSubs = new Set(run.results.flatMap((r) => (r.sub && r.outcome !== 'passed' ? [r.sub] : [])));
+  if (withSubs.size) run.results = run.results.filter((r) => r.sub || !withSubs.has(r.id) || !/^contains \d+ failed subtests?$/.test((r.msg ?? '').trim()));
   if (!ended && !run.importError) {
     const kind = res.limitHit === 'timeout' ? 'timeout' : res.limitHit ? 'limit' : 'crashed';
     const exit = res.signal ? `was killed by ${res.signal}` : `exited with code ${res.exitCode ?? 'unknown'}`;
@@ -222,6 +230,8 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     const line = inDoc.line - 1;
     const unit = enclosingUnit(units, { start: { line, character: 0 }, end: { line, character: 0 } });
     if (unit.name !== moduleUnitName) {
+      const symptom = r.lines ? raisedSymptom(doc.path, doc.text, units, unit, inDoc.line, r.lines, spectra, lineCount) : undefined;
+      if (symptom) return { ...symptom, related: [...related, ...symptom.related], testRange };
       const fault = placeFault(unit, doc.path, doc.text, inDoc.line, r.lines ? spectra : []);
       return { unit, range: fault.range, related: [...related, ...fault.related], testRange, note: fault.note };
     }
@@ -230,7 +240,7 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
   const called = tf && testRange ? calledUnit(calls, tf.text, units, assertion?.line) : undefined;
   // With per-test coverage, the function whose lines the failing tests ran and the passing ones
   // did not (a helper the called function uses, or a function of this file another module calls).
-  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called) : undefined;
+  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called, doc.text.split('\n')) : undefined;
   // A test that calls nothing of this file counts against it only when the coverage is clear:
   // the most suspicious lines are all in one function, every failing run executed them, and no
   // more passing runs than failing ones did (Ochiai at least 1/√2). jmespath's compliance tests
@@ -259,6 +269,52 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     return { unit, range: fault.range, related, testRange, note, suspicion };
   }
   return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange, unplaced: true };
+}
+
+/**
+ * A deliberate `raise` / `throw` is usually the symptom, not the fault: the validation that raised
+ * is right, the helper that returned the wrong value is not. When the failing test stopped at such
+ * a line of `unit` and ran a line of another function that ranks above it, or as high and in a
+ * function the raising one calls (deeper on the test's path), the placement moves there and the
+ * raise is kept as a related location.
+ */
+function raisedSymptom(path: string, text: string, units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[], lineCount: number): Omit<Placement, 'testRange'> | undefined {
+  const lines = text.split('\n');
+  if (!/^\s*(raise|throw)\b/.test(lines[raisedAt - 1] ?? '')) return undefined;
+  if (!spectra.some((s) => !s.passed)) return undefined;
+  const ranked = rankLines(spectra, 1, lineCount);
+  const raise = ranked.find((x) => x.line === raisedAt)?.score ?? 0;
+  const mine = new Set(ran);
+  const callees = unitsCalledBy(unit, units, lines);
+  for (const c of ranked) {
+    if (c.score < raise - 1e-12 || c.score <= 0) break;
+    if (!mine.has(c.line)) continue;
+    const other = enclosingUnit(units, { start: { line: c.line - 1, character: 0 }, end: { line: c.line - 1, character: 0 } });
+    if (other === unit || other.kind === 'module' || other.kind === 'class') continue;
+    if (c.score <= raise + 1e-12 && !callees.has(other)) continue;
+    const where = `raised at line ${raisedAt} in \`${unit.name}\``;
+    return {
+      unit: other,
+      range: lineRange(text, c.line - 1),
+      note: ` (in \`${other.name}\`; line ${c.line} is the most suspicious line the test ran, Ochiai ${c.score.toFixed(2)}; ${where})`,
+      related: [{ file: path, range: lineRange(text, raisedAt - 1), message: where }],
+    };
+  }
+  return undefined;
+}
+
+/** The functions of the file the text of `unit` calls by name (a constructor through its class: `new Store(`). */
+function unitsCalledBy(unit: CodeUnit, units: readonly CodeUnit[], lines: readonly string[]): Set<CodeUnit> {
+  const body = lines.slice(unit.range.start.line, unit.range.end.line + 1).join('\n');
+  const out = new Set<CodeUnit>();
+  for (const u of units) {
+    if (u === unit || u.kind === 'module' || u.kind === 'class') continue;
+    const parts = u.name.split('.');
+    const leaf = parts[parts.length - 1]!;
+    const name = (leaf === 'constructor' || leaf === '__init__') && parts.length > 1 ? parts[parts.length - 2]! : leaf;
+    if (new RegExp(`(^|[^\\w$])${name.replace(/[$]/g, '\\$')}\\s*\\(`).test(body)) out.add(u);
+  }
+  return out;
 }
 
 function failureText(r: TestResult): string {
