@@ -265,12 +265,8 @@ export class RelatedTestsTool implements EvidenceTool {
     const coverage = this.ctx.config.execution.lineCoverage && framework === 'vitest' ? { coverage: [doc.path], covRoot: doc.projectRoot } : {};
     const base = { framework, bin, cwd, files: tests.map((t) => t.path), args: await frameworkArgs(framework, bin, this.ctx.fs), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs), ...coverage };
     this.ctx.log.debug(`tests: ${doc.path}: running ${framework} in ${relative(doc.projectRoot, cwd) || '.'}${base.args.length ? ` with ${base.args.join(' ')}` : ''}`);
-    // The framework loads the files from disk: the document's unsaved text is mounted over its file.
-    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
-    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
-    // Their bundles stand for the test files (and their imports) in the cache key.
-    const bundles: string[] = [];
-    for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
+    const overlays = await this.unsavedOverlay(doc);
+    const bundles = await this.testBundles(doc, tests);
     return { prepared: frameworkPrepared(base, [identity, base, bundles], overlays), group: ['framework', identity, framework, bin, cwd, base.args], share: { kind: 'framework', base, overlays }, linkable: false };
   }
 
@@ -290,11 +286,9 @@ export class RelatedTestsTool implements EvidenceTool {
     const coverage = this.ctx.config.execution.lineCoverage ? { coverage: [doc.path], covRoot: doc.projectRoot } : {};
     const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path), argv: mochaScriptArgs(scripts), budgetMs: testBudgetMs(this.ctx.config.execution.testTimeoutMs), ...coverage };
     this.ctx.log.debug(`tests: ${doc.path}: running mocha ${found.version} in ${relative(doc.projectRoot, js.root) || '.'}${base.argv.length ? ` with the test script's ${base.argv.join(' ')}` : ''}`);
-    // Mocha loads the files from disk: the document's unsaved text is mounted over its file.
-    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
-    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+    const overlays = await this.unsavedOverlay(doc);
     // The configuration mocha reads (found upwards from where it starts) and the test files'
-    // bundles (their imports' texts) stand in the cache key.
+    // bundles stand in the cache key.
     const configs: Array<[string, string]> = [];
     for (const d of ancestors(js.root, { root: doc.projectRoot })) {
       for (const name of mochaConfigFiles) {
@@ -302,8 +296,7 @@ export class RelatedTestsTool implements EvidenceTool {
         if (text !== undefined) configs.push([join(d, name), text]);
       }
     }
-    const bundles: string[] = [];
-    for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
+    const bundles = await this.testBundles(doc, tests);
     return { prepared: mochaPrepared(base, [identity, base, found.version, configs, bundles], overlays), group: ['mocha', identity, base.bin, base.cwd, base.argv], share: { kind: 'mocha', base, overlays }, linkable: false };
   }
 
@@ -316,17 +309,31 @@ export class RelatedTestsTool implements EvidenceTool {
     const identity = await interpreterIdentity(sandbox, 'node', doc.projectRoot, signal);
     const base = { bin: found.bin, cwd: js.root, files: tests.map((t) => t.path) };
     this.ctx.log.debug(`tests: ${doc.path}: running ava in ${relative(doc.projectRoot, js.root) || '.'}`);
-    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
-    const overlays = saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
-    // ava's configuration and the test files' bundles (their imports' texts) stand in the cache key.
+    const overlays = await this.unsavedOverlay(doc);
+    // ava's configuration and the test files' bundles stand in the cache key.
     const configs: Array<[string, string]> = [];
     for (const name of ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs', 'package.json']) {
       const text = await this.ctx.fs.readFile(join(js.root, name)).catch(() => undefined);
       if (text !== undefined) configs.push([name, text]);
     }
+    const bundles = await this.testBundles(doc, tests);
+    return { prepared: avaPrepared(base, [identity, base, configs, bundles], overlays), group: ['ava', identity, base.bin, base.cwd], share: { kind: 'ava', base, overlays }, linkable: false };
+  }
+
+  /**
+   * The runners that load the files from disk (vitest, jest, mocha, ava) see the document's unsaved
+   * text through an overlay mounted over its file; none when the saved file is that text.
+   */
+  private async unsavedOverlay(doc: SourceDocument): Promise<Record<string, string> | undefined> {
+    const saved = await this.ctx.fs.readFile(doc.path).catch(() => undefined);
+    return saved !== undefined && saved !== doc.text ? { [doc.path]: doc.text } : undefined;
+  }
+
+  /** The test files' bundles (their imports' texts), which stand for them in a cache key. */
+  private async testBundles(doc: SourceDocument, tests: readonly TestFile[]): Promise<string[]> {
     const bundles: string[] = [];
     for (const t of tests) bundles.push(await bundleModule({ entry: t.path, projectRoot: doc.projectRoot }, this.id).catch((err: Error) => err.message));
-    return { prepared: avaPrepared(base, [identity, base, configs, bundles], overlays), group: ['ava', identity, base.bin, base.cwd], share: { kind: 'ava', base, overlays }, linkable: false };
+    return bundles;
   }
 
   private async prepareNode(doc: SourceDocument, sandbox: Sandbox, tests: TestFile[], signal: AbortSignal, onReads?: (paths: string[]) => void, runner: 'node:test' | 'uvu' = 'node:test'): Promise<Prepared> {

@@ -177,22 +177,17 @@ async function mergedRun(tool: string, plans: readonly RunPlan[], budgetMs: numb
     const sources = Object.fromEntries(plans.map((p, i) => [`critic_source_${i}.py`, p.doc.text]));
     return pythonPrepared(config, sources, [], (res, marker, view) => parseTestRun(res, marker, (f) => f, view));
   }
-  if (share.kind === 'framework') {
+  if (share.kind === 'framework' || share.kind === 'mocha' || share.kind === 'ava') {
+    // Runners that load the test files from disk: their union, every unsaved text mounted, and
+    // per-test coverage of every file under critique when the runner records it.
     const shares = plans.map((p) => p.share as typeof share);
     const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
-    const coverage = share.base.coverage ? { coverage: plans.map((p) => p.doc.path), covMulti: true } : {};
-    return frameworkPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)), ...coverage }, [], Object.keys(overlays).length ? overlays : undefined);
-  }
-  if (share.kind === 'mocha') {
-    const shares = plans.map((p) => p.share as typeof share);
-    const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
-    const coverage = share.base.coverage ? { coverage: plans.map((p) => p.doc.path), covMulti: true } : {};
-    return mochaPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)), ...coverage }, [], Object.keys(overlays).length ? overlays : undefined);
-  }
-  if (share.kind === 'ava') {
-    const shares = plans.map((p) => p.share as typeof share);
-    const overlays = Object.assign({}, ...shares.map((s) => s.overlays ?? {})) as Record<string, string>;
-    return avaPrepared({ ...share.base, files: union(shares.map((s) => s.base.files)) }, [], Object.keys(overlays).length ? overlays : undefined);
+    const mounted = Object.keys(overlays).length ? overlays : undefined;
+    const files = union(shares.map((s) => s.base.files));
+    const coverage = 'coverage' in share.base && share.base.coverage ? { coverage: plans.map((p) => p.doc.path), covMulti: true } : {};
+    if (share.kind === 'framework') return frameworkPrepared({ ...share.base, files, ...coverage }, [], mounted);
+    if (share.kind === 'mocha') return mochaPrepared({ ...share.base, files, ...coverage }, [], mounted);
+    return avaPrepared({ ...share.base, files }, [], mounted);
   }
   const tests = new Map<string, TestFile>();
   for (const p of plans) for (const t of (p.share as { tests: TestFile[] }).tests) if (!tests.has(t.path)) tests.set(t.path, t);

@@ -30,7 +30,7 @@ function callNames(unit: CodeUnit): string[] {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether the text of `caller` (lines of the file) calls `callee` by name. */
-function calls(caller: CodeUnit, callee: CodeUnit, lines: readonly string[]): boolean {
+export function calls(caller: CodeUnit, callee: CodeUnit, lines: readonly string[]): boolean {
   const body = lines.slice(caller.range.start.line, caller.range.end.line + 1).join('\n');
   return callNames(callee).some((n) => new RegExp(`(^|[^\\w$])${escape(n)}\\s*\\(`).test(body));
 }

@@ -17,7 +17,7 @@ import { frames, int, normaliseFramePath, runnerEvents, str, v8Frames, type Fram
 import { callsWithin, type CallSite, type TestFileFacts } from './testFacts.js';
 import { CoverageTable } from './coverageCollector.js';
 import { placeFault, spectrumSuspect } from './faultPlacement.js';
-import { elsewhereLocation, moreSuspectElsewhere, suspectUnit, type RunCoverage } from './suspectUnits.js';
+import { calls, elsewhereLocation, moreSuspectElsewhere, suspectUnit, type RunCoverage } from './suspectUnits.js';
 import { rankLines, type Spectrum } from '../faultLocalisation.js';
 
 export interface TestResult {
@@ -212,7 +212,8 @@ function testRangeOf(r: TestResult, tf: TestFile | undefined): Range | undefined
  * (the coverage of the run's tests), the range is the unit's most suspicious line.
  */
 export function placeTestResult(r: TestResult, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>, spectra: readonly Spectrum[] = []): Placement {
-  const lineCount = doc.text.split('\n').length;
+  const lines = doc.text.split('\n');
+  const lineCount = lines.length;
   const moduleUnit = units.find((u) => u.name === moduleUnitName)!;
   const tf = testFiles.get(r.file);
   const testRange = testRangeOf(r, tf);
@@ -230,7 +231,7 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
     const line = inDoc.line - 1;
     const unit = enclosingUnit(units, { start: { line, character: 0 }, end: { line, character: 0 } });
     if (unit.name !== moduleUnitName) {
-      const symptom = r.lines ? raisedSymptom(doc.path, doc.text, units, unit, inDoc.line, r.lines, spectra, lineCount) : undefined;
+      const symptom = r.lines ? raisedSymptom(doc.path, doc.text, lines, units, unit, inDoc.line, r.lines, spectra) : undefined;
       if (symptom) return { ...symptom, related: [...related, ...symptom.related], testRange };
       const fault = placeFault(unit, doc.path, doc.text, inDoc.line, r.lines ? spectra : []);
       return { unit, range: fault.range, related: [...related, ...fault.related], testRange, note: fault.note };
@@ -240,7 +241,7 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
   const called = tf && testRange ? calledUnit(calls, tf.text, units, assertion?.line) : undefined;
   // With per-test coverage, the function whose lines the failing tests ran and the passing ones
   // did not (a helper the called function uses, or a function of this file another module calls).
-  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called, doc.text.split('\n')) : undefined;
+  let suspect = r.outcome !== 'passed' && r.outcome !== 'skipped' ? suspectUnit(r.lines, spectra, units, lineCount, called, lines) : undefined;
   // A test that calls nothing of this file counts against it only when the coverage is clear:
   // the most suspicious lines are all in one function, every failing run executed them, and no
   // more passing runs than failing ones did (Ochiai at least 1/√2). jmespath's compliance tests
@@ -278,11 +279,10 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
  * function the raising one calls (deeper on the test's path), the placement moves there and the
  * raise is kept as a related location.
  */
-function raisedSymptom(path: string, text: string, units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[], lineCount: number): Omit<Placement, 'testRange'> | undefined {
-  const lines = text.split('\n');
+function raisedSymptom(path: string, text: string, lines: readonly string[], units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[]): Omit<Placement, 'testRange'> | undefined {
   if (!/^\s*(raise|throw)\b/.test(lines[raisedAt - 1] ?? '')) return undefined;
   if (!spectra.some((s) => !s.passed)) return undefined;
-  const ranked = rankLines(spectra, 1, lineCount);
+  const ranked = rankLines(spectra, 1, lines.length);
   const raise = ranked.find((x) => x.line === raisedAt)?.score ?? 0;
   const mine = new Set(ran);
   const callees = unitsCalledBy(unit, units, lines);
@@ -305,16 +305,7 @@ function raisedSymptom(path: string, text: string, units: readonly CodeUnit[], u
 
 /** The functions of the file the text of `unit` calls by name (a constructor through its class: `new Store(`). */
 function unitsCalledBy(unit: CodeUnit, units: readonly CodeUnit[], lines: readonly string[]): Set<CodeUnit> {
-  const body = lines.slice(unit.range.start.line, unit.range.end.line + 1).join('\n');
-  const out = new Set<CodeUnit>();
-  for (const u of units) {
-    if (u === unit || u.kind === 'module' || u.kind === 'class') continue;
-    const parts = u.name.split('.');
-    const leaf = parts[parts.length - 1]!;
-    const name = (leaf === 'constructor' || leaf === '__init__') && parts.length > 1 ? parts[parts.length - 2]! : leaf;
-    if (new RegExp(`(^|[^\\w$])${name.replace(/[$]/g, '\\$')}\\s*\\(`).test(body)) out.add(u);
-  }
-  return out;
+  return new Set(units.filter((u) => u !== unit && u.kind !== 'module' && u.kind !== 'class' && calls(unit, u, lines)));
 }
 
 function failureText(r: TestResult): string {
