@@ -94,6 +94,12 @@ def _cov_start():
     else:
         sys.settrace(_cov_global)
 
+def _cov_record(sets):
+    # The id of a run's lines, or {index: id} when several files share the session.
+    if _cov_multi:
+        return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
+    return _cov_id(sorted(sets[0]))
+
 def _cov_take():
     global _cov_lines, _cov_touched
     if not _cov_on or _cov_lines is None:
@@ -105,9 +111,7 @@ def _cov_take():
     sets = _cov_lines
     _cov_lines = None
     _cov_touched = None
-    if _cov_multi:
-        return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
-    return _cov_id(sorted(sets[0]))
+    return _cov_record(sets)
 
 # Subtests (unittest's subTest) get a record of their own: _cov_push() before the body starts a
 # fresh set, _cov_pop() after it returns the subtest's id and adds its lines to the enclosing
@@ -135,9 +139,7 @@ def _cov_pop():
     for a, b in zip(outer, sets):
         a.update(b)
     _cov_lines = outer
-    if _cov_multi:
-        return {str(i): _cov_id(sorted(lines)) for i, lines in enumerate(sets)}
-    return _cov_id(sorted(sets[0]))
+    return _cov_record(sets)
 
 if _cov_on:
     import unittest as _cov_ut, contextlib as _cov_cl
