@@ -54,11 +54,13 @@ let syntax;
 let work;
 if (!reportFile) {
   const ctx = { log: silentLogger, fs: nodeFs, exec: nodeExec, assets: assetsIn(join(root, 'dist')), config: defaultConfig() };
-  const made = await createCritic(ctx, { trusted: true });
+  work = mkdtempSync(join(tmpdir(), 'critic-bench-realworld-'));
+  // The cache serves the second reading of each mutant (with its change known) from the first run.
+  const { ExecCache } = await load('engine/evidence/execCache.js');
+  const made = await createCritic(ctx, { trusted: true, cache: new ExecCache({ dir: join(work, 'exec-cache') }) });
   ({ engine, isolation } = made);
   if (isolation === 'none') throw new Error(`the sandbox is not available, nothing would be executed: ${made.notices.map((n) => n.message).join('; ')}`);
   syntax = new SyntaxService(ctx.assets);
-  work = mkdtempSync(join(tmpdir(), 'critic-bench-realworld-'));
 }
 
 /** Runs the project's own runner in its own process group; killed as a group on timeout. */
@@ -131,9 +133,9 @@ function placement(findingUnit, bugUnit) {
   return undefined;
 }
 
-async function critique(path, text, language, projectRoot) {
+async function critique(path, text, language, projectRoot, changed) {
   const t0 = performance.now();
-  const res = await engine.check({ path, text, language, projectRoot });
+  const res = await engine.check({ path, text, language, projectRoot }, changed ? { changed } : {});
   const errors = res.findings.filter((f) => f.level === 'error' && f.file === path);
   return { ms: performance.now() - t0, errors, notes: res.findings.filter((f) => f.level !== 'error').length };
 }
@@ -168,7 +170,12 @@ if (reportFile) {
   const saved = JSON.parse(readFileSync(reportFile, 'utf8'));
   ({ results, isolation } = saved);
   shownPerRepo = saved.perRepo;
-  for (const r of results) for (const m of r.mutants) Object.assign(m, judge(m.errors, r.files.find((x) => x.file === m.file)?.errors ?? [], m.unit, m.bugLines, m));
+  for (const r of results)
+    for (const m of r.mutants) {
+      const baseline = r.files.find((x) => x.file === m.file)?.errors ?? [];
+      Object.assign(m, judge(m.errors, baseline, m.unit, m.bugLines, m));
+      if (m.withChange) Object.assign(m.withChange, judge(m.withChange.errors, baseline, m.unit, m.bugLines, m.withChange));
+    }
 }
 for (const spec of reportFile ? [] : [...repos, ...heldJsRepos]) {
   const name = spec.name ?? spec.dir;
@@ -250,12 +257,21 @@ for (const spec of reportFile ? [] : [...repos, ...heldJsRepos]) {
     writeFileSync(path, m.text);
     const oracle = await runOracle(workRoot, spec.oracle(m.file, g.tests));
     const critic = await critique(path, m.text, spec.language, workRoot);
+    // The same mutant as `critic diff` (or `check` on a file with uncommitted lines) sees it: the
+    // edited lines known. The run itself comes from the execution cache.
+    const edited = changedLines(g.text, m.text).map((l) => ({ start: l - 1, end: l - 1 }));
+    const onChange = edited.length ? await critique(path, m.text, spec.language, workRoot, edited) : critic;
     writeFileSync(path, g.text);
     const killed = !oracle.passed && !oracle.noTests;
     const errors = critic.errors.map(brief);
-    const verdict = judge(errors, r.files.find((x) => x.file === m.file)?.errors ?? [], m.unit, m.bugLines);
-    r.mutants.push({ file: m.file, kind: m.kind, unit: m.unit, bugLines: m.bugLines, change: m.before ? `${m.before}  →  ${m.after}` : undefined, killed, oracleTimedOut: oracle.timedOut, oracleMs: oracle.ms, criticMs: critic.ms, ...verdict, errors });
-    log(`  mutant ${m.file}:${m.bugLines[0]} ${m.kind} in ${m.unit}: tests ${killed ? 'kill it' : 'pass'}; Critic ${verdict.caught ? `caught${verdict.localised ? ', localised' : ''}${verdict.top1 ? ', top-1 line' : verdict.top3 ? ', top-3 line' : ''}` : 'missed'}`);
+    const baseline = r.files.find((x) => x.file === m.file)?.errors ?? [];
+    const verdict = judge(errors, baseline, m.unit, m.bugLines);
+    const changeErrors = onChange.errors.map(brief);
+    const { caught, localised, top1, top3 } = judge(changeErrors, baseline, m.unit, m.bugLines);
+    const withChange = { caught, localised, top1, top3, errors: changeErrors };
+    r.mutants.push({ file: m.file, kind: m.kind, unit: m.unit, bugLines: m.bugLines, change: m.before ? `${m.before}  →  ${m.after}` : undefined, killed, oracleTimedOut: oracle.timedOut, oracleMs: oracle.ms, criticMs: critic.ms, ...verdict, errors, withChange });
+    const said = (v) => (v.caught ? `caught${v.localised ? ', localised' : ''}${v.top1 ? ', top-1 line' : v.top3 ? ', top-3 line' : ''}` : 'missed');
+    log(`  mutant ${m.file}:${m.bugLines[0]} ${m.kind} in ${m.unit}: tests ${killed ? 'kill it' : 'pass'}; Critic ${said(verdict)}; with the change known ${said(withChange)}`);
   }
 }
 syntax?.dispose();
@@ -279,6 +295,10 @@ const rows = results.map((r) => {
     localised: killed.filter((m) => m.localised).length,
     top1: killed.filter((m) => m.top1).length,
     top3: killed.filter((m) => m.top3).length,
+    changeCaught: killed.filter((m) => m.withChange?.caught).length,
+    changeLocalised: killed.filter((m) => m.withChange?.localised).length,
+    changeTop1: killed.filter((m) => m.withChange?.top1).length,
+    changeTop3: killed.filter((m) => m.withChange?.top3).length,
     caughtSurvivors: survived.filter((m) => m.caught).length,
     survived: survived.length,
     criticMs: med(r.files.map((f) => f.criticMs).concat(r.mutants.map((m) => m.criticMs))),
@@ -286,14 +306,14 @@ const rows = results.map((r) => {
   };
 });
 const lines = [];
-lines.push(`Critic on real repositories — engine in-process, sandbox ${isolation}, no model, no cache; ${shownPerRepo} mutants per repository at most; load average ${loadavg()[0].toFixed(2)}`, '');
-lines.push('| repository | files | errors on correct code (files) | upstream tests red | mutants | killed by its tests | caught / killed | localised to the function / killed | line top-1 / killed | line top-3 / killed | caught, tests pass | Critic per file (median) | its runner per file (median) |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push(`Critic on real repositories — engine in-process, sandbox ${isolation}, no model, a fresh execution cache; ${shownPerRepo} mutants per repository at most; load average ${loadavg()[0].toFixed(2)}. "Change known": the same mutant read as \`critic diff\` sees it, the edited lines known.`, '');
+lines.push('| repository | files | errors on correct code (files) | upstream tests red | mutants | killed by its tests | caught / killed | localised to the function / killed | line top-1 / killed | line top-3 / killed | change known: caught / localised / top-1 / top-3 | caught, tests pass | Critic per file (median) | its runner per file (median) |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const x of rows) {
-  lines.push(`| ${x.name} | ${x.files} | ${x.falseErrors} (${x.filesWithFalseErrors}) | ${x.oracleRed} | ${x.mutants} | ${x.killed} | ${pct(x.caught, x.killed)} | ${pct(x.localised, x.killed)} | ${pct(x.top1, x.killed)} | ${pct(x.top3, x.killed)} | ${x.caughtSurvivors}/${x.survived} | ${x.criticMs} | ${x.oracleMs} |`);
+  lines.push(`| ${x.name} | ${x.files} | ${x.falseErrors} (${x.filesWithFalseErrors}) | ${x.oracleRed} | ${x.mutants} | ${x.killed} | ${pct(x.caught, x.killed)} | ${pct(x.localised, x.killed)} | ${pct(x.top1, x.killed)} | ${pct(x.top3, x.killed)} | ${x.changeCaught} / ${x.changeLocalised} / ${x.changeTop1} / ${x.changeTop3} | ${x.caughtSurvivors}/${x.survived} | ${x.criticMs} | ${x.oracleMs} |`);
 }
 const sum = (k) => rows.reduce((n, x) => n + x[k], 0);
-lines.push(`| all | ${sum('files')} | ${sum('falseErrors')} (${sum('filesWithFalseErrors')}) | ${sum('oracleRed')} | ${sum('mutants')} | ${sum('killed')} | ${pct(sum('caught'), sum('killed'))} | ${pct(sum('localised'), sum('killed'))} | ${pct(sum('top1'), sum('killed'))} | ${pct(sum('top3'), sum('killed'))} | ${sum('caughtSurvivors')}/${sum('survived')} | | |`);
+lines.push(`| all | ${sum('files')} | ${sum('falseErrors')} (${sum('filesWithFalseErrors')}) | ${sum('oracleRed')} | ${sum('mutants')} | ${sum('killed')} | ${pct(sum('caught'), sum('killed'))} | ${pct(sum('localised'), sum('killed'))} | ${pct(sum('top1'), sum('killed'))} | ${pct(sum('top3'), sum('killed'))} | ${sum('changeCaught')} / ${sum('changeLocalised')} / ${sum('changeTop1')} / ${sum('changeTop3')} | ${sum('caughtSurvivors')}/${sum('survived')} | | |`);
 lines.push('');
 for (const r of results) {
   for (const f of r.files) if ((!f.oracle || f.oracle.passed) && f.errors.length) lines.push(`- error on correct code, ${r.name}/${f.file}: ${f.errors.slice(0, 3).map((e) => `${e.rule}@${e.unit} line ${e.line}: ${e.message.slice(0, 140)}`).join(' | ')}${f.errors.length > 3 ? ` (+${f.errors.length - 3} more)` : ''}`);

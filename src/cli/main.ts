@@ -56,6 +56,8 @@ interface Job {
   path: string;
   read: () => Promise<string>;
   changedLines?: LineRange[];
+  /** `check`: the file's uncommitted lines, where failing tests are placed (CheckOptions.changed). */
+  changed?: LineRange[];
 }
 
 async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -69,6 +71,21 @@ async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T
   });
   await Promise.all(workers);
   return results;
+}
+
+/**
+ * The uncommitted lines of the working tree's files (absolute path → lines), so that `check` can
+ * place a failing test on what was edited. Nothing outside a git repository, or without git.
+ */
+async function uncommittedLines(cwd: string, log: Logger): Promise<Map<string, LineRange[]>> {
+  try {
+    const root = await gitRoot(nodeExec, cwd);
+    const changes = await changedFiles(nodeExec, root, { staged: false }, (p) => readFile(p, 'utf8'));
+    return new Map(changes.filter((c) => !c.added).map((c) => [c.absPath, c.lines]));
+  } catch (err) {
+    log.debug(`no uncommitted lines to place failures on: ${(err as Error).message}`);
+    return new Map();
+  }
 }
 
 /** Where execution results are cached between runs: the user's cache folder, never the project. */
@@ -122,7 +139,7 @@ async function checkInProcess(critic: Critic, jobs: Job[], opts: { projectRoot: 
     // A UTF-8 byte order mark is not text: editors hide it and interpreters skip it, so line 1's
     // columns and the code that runs are those of the text after it (`fix` keeps the bytes).
     const doc: SourceDocument = { path: job.path, text: withoutBom(await job.read()), language: languageOfPath(job.path)!, projectRoot };
-    return critic.check(doc, { changedLines: job.changedLines });
+    return critic.check(doc, { changedLines: job.changedLines, changed: job.changed });
   });
   return { criticNotices: critic.notices, isolation: critic.isolation, results };
 }
@@ -183,7 +200,8 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
         .map((c) => ({ path: c.absPath, read: c.readContent, changedLines: c.lines }));
     } else if (opts.command === 'check') {
       const files = await collectFiles(opts.paths, io.cwd, project.root, config.ignore);
-      jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8') }));
+      const edits = config.execution.enabled ? await uncommittedLines(io.cwd, ctx.log) : new Map<string, LineRange[]>();
+      jobs = files.map((path) => ({ path, read: () => readFile(path, 'utf8'), ...(edits.has(path) ? { changed: edits.get(path) } : {}) }));
     }
 
     if (opts.command === 'fix') {
@@ -201,7 +219,7 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     // The warm path serves tool and execution evidence only: with a model, everything runs here,
     // so the API key and the model choice never leave this process.
     if (opts.daemon && !models.length) {
-      const docs = await Promise.all(jobs.map(async (job): Promise<CheckDocument> => ({ path: job.path, text: withoutBom(await job.read()), language: languageOfPath(job.path)!, ...(job.changedLines ? { changedLines: job.changedLines } : {}) })));
+      const docs = await Promise.all(jobs.map(async (job): Promise<CheckDocument> => ({ path: job.path, text: withoutBom(await job.read()), language: languageOfPath(job.path)!, ...(job.changedLines ? { changedLines: job.changedLines } : {}), ...(job.changed ? { changed: job.changed } : {}) })));
       const warm = await checkWithDaemon(
         { build: buildIdentity(), root: project.root, config, projectTrusted: project.trust !== undefined, cacheDir: resolve(io.cwd, cacheDir(io)), jobs: jobCount, environment: engineEnvironment(io.env), docs },
         { env: io.env },

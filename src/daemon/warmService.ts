@@ -89,7 +89,7 @@ export class WarmService {
         // As in the CLI: tools that batch across files (sandboxed ESLint, shared test sessions) start once for all.
         critic.prefetch(docs);
         const results = await pool(req.docs, req.jobs, async (d, i): Promise<DocumentAnswer> => {
-          const r = await critic.check(docs[i]!, { changedLines: d.changedLines, signal });
+          const r = await critic.check(docs[i]!, { changedLines: d.changedLines, changed: d.changed, signal });
           return { findings: r.findings, notices: r.notices, ...(r.modelStats ? { modelStats: r.modelStats } : {}), ...(r.execution ? { execution: r.execution } : {}) };
         });
         this.answered++;
@@ -173,13 +173,16 @@ export class WarmService {
     if (typeof d.path !== 'string' || !isAbsolute(d.path) || !resolve(d.path).startsWith(resolve(root) + sep)) throw bad('path must be an absolute path inside the project');
     if (typeof d.text !== 'string') throw bad('text must be a string');
     if (typeof d.language !== 'string' || !(languageIds as readonly string[]).includes(d.language)) throw bad('unknown language');
-    let changedLines: LineRange[] | undefined;
-    if (d.changedLines !== undefined) {
-      const ok = Array.isArray(d.changedLines) && d.changedLines.every((r: unknown) => typeof r === 'object' && r !== null && Number.isInteger((r as LineRange).start) && Number.isInteger((r as LineRange).end));
-      if (!ok) throw bad('changedLines must be a list of { start, end } line numbers');
-      changedLines = (d.changedLines as LineRange[]).map((r) => ({ start: r.start, end: r.end }));
-    }
-    return { path: d.path, text: d.text, language: d.language as CheckDocument['language'], ...(changedLines ? { changedLines } : {}) };
+    const ranges = (name: 'changedLines' | 'changed'): LineRange[] | undefined => {
+      const value = d[name];
+      if (value === undefined) return undefined;
+      const ok = Array.isArray(value) && value.every((r: unknown) => typeof r === 'object' && r !== null && Number.isInteger((r as LineRange).start) && Number.isInteger((r as LineRange).end));
+      if (!ok) throw bad(`${name} must be a list of { start, end } line numbers`);
+      return (value as LineRange[]).map((r) => ({ start: r.start, end: r.end }));
+    };
+    const changedLines = ranges('changedLines');
+    const changed = ranges('changed');
+    return { path: d.path, text: d.text, language: d.language as CheckDocument['language'], ...(changedLines ? { changedLines } : {}), ...(changed ? { changed } : {}) };
   }
 }
 

@@ -50,6 +50,8 @@ export interface CheckDocument {
   text: string;
   language: LanguageId;
   changedLines?: LineRange[];
+  /** The file's uncommitted lines (CheckOptions.changed). */
+  changed?: LineRange[];
 }
 
 /**

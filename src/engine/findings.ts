@@ -71,6 +71,22 @@ export interface CallEvidence {
 /** A finding as a tool produces it, before the pipeline places it in a unit and fingerprints it. */
 export type RawFinding = Omit<Finding, 'unit' | 'fingerprint' | 'related'> & {
   related?: RelatedLocation[];
+  /**
+   * For a failing test with line coverage: the lines of the file (1-based) its run executed, and
+   * the finding's message as an error on the code reads (a note's reason for not counting it left
+   * out). The pipeline places it on what the change under critique edited (CheckOptions.changed)
+   * when the run executed that; it never reaches the hosts.
+   */
+  executed?: {
+    lines: readonly number[];
+    message: string;
+    /** Shown only when placed on the change (a test related through another module, whose failure is that module's otherwise). */
+    onlyOnChange?: boolean;
+    /** The unit the evidence alone placed it in (none: the test calls nothing the file defines). */
+    unit?: string;
+    /** The test's name, as its evidence record's `subject`. */
+    test: string;
+  };
 };
 
 const levelRank: Record<Level, number> = { error: 3, warning: 2, note: 1 };

@@ -18,9 +18,10 @@ import { executionSummary, type ExecutionSummary } from './executionSummary.js';
 import { ToolUnavailableError } from './evidence/tool.js';
 import { isSuppressed, parseSuppressions } from './suppressions.js';
 import { SyntaxService, type ParsedFile } from './syntax/syntaxService.js';
-import { enclosingUnit, unitsTouchingLines, type CodeUnit } from './syntax/units.js';
+import { enclosingUnit, moduleUnitName, unitsTouchingLines, type CodeUnit } from './syntax/units.js';
 import type { ModelStage, ModelStats } from './critique/types.js';
 import { firstLine } from './text.js';
+import { placeOnChange } from './changePlacement.js';
 import type { EngineContext } from './types.js';
 import type { ToolNotice } from './notices.js';
 
@@ -42,6 +43,12 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Diff mode: report only findings on these lines (executed findings: on units touching them). */
   changedLines?: readonly LineRange[];
+  /**
+   * The lines the change under critique edited (0-based, inclusive), when it is known but every
+   * finding is wanted (`critic check` on a file with uncommitted lines): a failing test whose run
+   * went through an edited function is placed on the edit. Default: `changedLines`.
+   */
+  changed?: readonly LineRange[];
   /**
    * Lines edited since the last complete check (0-based, inclusive, in this text). A tool that can
    * check a region first (TypeScript, on large files) reports it through `onProgress` with `region` set.
@@ -226,7 +233,16 @@ export class Engine {
     const languageSyntax = raw.some((r) => r.source !== 'syntax' && isSyntaxFinding(r));
     const holdBack = languageParser.pending > 0 || (languageParser.parsed && !languageSyntax);
     const treeSitterSyntax = holdBack ? raw.filter((r) => r.source === 'syntax' && isSyntaxFinding(r)) : [];
-    for (const r of [...raw].filter((r) => !treeSitterSyntax.includes(r)).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)) {
+    const changed = opts.changed ?? opts.changedLines;
+    const found = raw
+      .filter((r) => !treeSitterSyntax.includes(r))
+      .map((r) => {
+        const moved = changed ? placeOnChange(r, parsed.units, changed, lines) : r;
+        if (moved !== r && r.executed) retarget(result.records, r.executed, enclosingUnit(parsed.units, moved.range).name);
+        return moved;
+      })
+      .filter((r) => !r.executed?.onlyOnChange);
+    for (const { executed: _, ...r } of found.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)) {
       const setting = this.ctx.config.rules[r.rule];
       if (setting === 'off' || isSuppressed(r, suppressions)) {
         suppressed++;
@@ -298,6 +314,13 @@ function firstSyntaxError(findings: Finding[]): Finding[] {
   const pool = authoritative.length ? authoritative : syntax;
   const keep = pool.reduce((a, b) => (compareFindings(b, a) < 0 ? b : a));
   return findings.filter((f) => !isSyntaxFinding(f) || f === keep);
+}
+
+/** The evidence record of a failing test placed on the change: now about the edited unit (the summary counts it there). */
+function retarget(records: EvidenceRecord[], executed: NonNullable<RawFinding['executed']>, unit: string): void {
+  const from = executed.unit ?? moduleUnitName;
+  const i = records.findIndex((x) => x.kind === 'test' && x.subject === executed.test && x.unit === from);
+  if (i >= 0) records[i] = { ...records[i]!, unit };
 }
 
 function touchesChanges(finding: RawFinding, unit: CodeUnit, changed: readonly LineRange[]): boolean {

@@ -332,6 +332,11 @@ function namesModule(test: TestFile | undefined, path: string): boolean {
   return mentionsFile(test.text, /^(__init__|index)\.\w+$/.test(basename(path)) ? dirname(path) : path);
 }
 
+/** What the pipeline needs to place a failing test on the lines a change edited (RawFinding.executed). */
+function ranLines(r: TestResult, message: string, unit?: CodeUnit): Pick<RawFinding, 'executed'> {
+  return r.lines?.length ? { executed: { lines: r.lines, message, test: r.name, ...(unit && unit.kind !== 'module' ? { unit: unit.name } : {}) } } : {};
+}
+
 /** Findings and records for a whole run. */
 export function testReport(run: TestRun, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>, execution: ExecutionConfig, source: string): { findings: RawFinding[]; records: EvidenceRecord[] } {
   const findings: RawFinding[] = [];
@@ -411,20 +416,24 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
     if (p.unplaced && r.outcome !== 'timeout') {
       // Related only through another module of the project: the failure is that module's (where
       // it is reported), and a note on every module it imports would only be noise.
-      if (!namesModule(testFiles.get(r.file), doc.path)) continue;
+      if (!namesModule(testFiles.get(r.file), doc.path)) {
+        // Unless the change under critique is on its path: then it is this file's (the pipeline drops it otherwise).
+        if (r.lines?.length) findings.push({ ...executedError(source, execRules.testFailed, message, doc.path, p.range, p.related), level: 'note', executed: { lines: r.lines, message, onlyOnChange: true, test: r.name } });
+        continue;
+      }
       // E.g. a package `__init__.py` that re-exports the module the test exercises: the failure is
       // that module's, where it is reported as an error; here it is only worth knowing.
-      findings.push({ ...executedError(source, execRules.testFailed, `${message} — the test calls nothing this file defines and its traceback does not pass through it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note' });
+      findings.push({ ...executedError(source, execRules.testFailed, `${message} — the test calls nothing this file defines and its traceback does not pass through it, so it is not counted against this file`, doc.path, p.range, p.related), level: 'note', ...ranLines(r, message) });
       continue;
     }
     const elsewhere = r.outcome !== 'timeout' && p.suspicion !== undefined ? moreSuspectElsewhere(r.fileLines, runs, doc.path, p.suspicion) : undefined;
     if (elsewhere) {
       // One failing test that runs code of many modules: the error goes where its most suspicious line is.
       const why = `the line it ran in ${rel(elsewhere.file)} (line ${elsewhere.line}, Ochiai ${elsewhere.score.toFixed(2)}) is more suspicious than any it ran here (${p.suspicion!.toFixed(2)}), so it is not counted against this file`;
-      findings.push({ ...executedError(source, execRules.testFailed, `${message} — ${why}`, doc.path, p.range, [...p.related, elsewhereLocation(elsewhere, rel)]), level: 'note' });
+      findings.push({ ...executedError(source, execRules.testFailed, `${message} — ${why}`, doc.path, p.range, [...p.related, elsewhereLocation(elsewhere, rel)]), level: 'note', ...ranLines(r, message, p.unit) });
       continue;
     }
-    findings.push(executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, `${message}${p.note ?? ''}`, doc.path, p.range, p.related));
+    findings.push({ ...executedError(source, r.outcome === 'timeout' ? execRules.timeout : execRules.testFailed, `${message}${p.note ?? ''}`, doc.path, p.range, p.related), ...ranLines(r, message, p.unit) });
   }
   if (run.stopped) {
     const s = run.stopped;
