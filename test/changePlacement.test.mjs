@@ -37,7 +37,7 @@ test('check: a test that reaches an uncommitted edit through another module fail
   assert.equal(r.code, 1, r.stderr);
   const errors = r.out.findings.filter((f) => f.level === 'error');
   assert.deepEqual(errors.map((f) => [f.rule, f.line]), [['test-failed', 6], ['test-failed', 6]], JSON.stringify(r.out.findings));
-  assert.match(errors[0].message, /^Test `test_same` failed: assert False \(in `_equals`: the test ran line 6, which this change edited\)$/);
+  assert.match(errors[0].message, /^Test `test_same` failed: assert False \(in `_equals`: it ran line 6, which this change edited\)$/);
   assert.deepEqual(r.out.summary.execution.functionsWithoutEvidence, ['_normalise'], 'the failing tests count as evidence about _equals');
   // diff mode knows the same change.
   const d = run(['diff'], p.root);
@@ -61,4 +61,37 @@ test('check: an edit the failing tests never ran does not move their failure', n
   writeFileSync(join(p.root, 'core.py'), `${buggy}\n\ndef unused(x):\n    return x\n`);
   const r = run(['check', 'core.py'], p.root);
   assert.deepEqual(r.out.findings.filter((f) => f.level === 'error'), [], JSON.stringify(r.out.findings));
+});
+
+test('check: a failing example whose run went through an edited helper is placed on the edit', needsSandbox, (t) => {
+  const stats = [
+    'def _total(xs):',
+    '    s = 0',
+    '    for x in xs:',
+    '        s += x',
+    '    return s',
+    '',
+    '',
+    'def mean(xs):',
+    '    """',
+    '    >>> mean([1, 2, 3])',
+    '    2.0',
+    '    """',
+    '    return _total(xs) / len(xs)',
+    '',
+  ].join('\n');
+  const p = tempProject({ 'stats.py': stats }, 'critic-change-');
+  t.after(p.cleanup);
+  gitIn(p.root, 'init', '-q');
+  gitIn(p.root, 'add', '.');
+  gitIn(p.root, 'commit', '-qm', 'base');
+  writeFileSync(join(p.root, 'stats.py'), stats.replace('        s += x', '        s += x * x'));
+  const r = run(['check', 'stats.py'], p.root);
+  const errors = r.out.findings.filter((f) => f.level === 'error');
+  assert.deepEqual(errors.map((f) => [f.rule, f.line]), [['doctest-failed', 4]], JSON.stringify(r.out.findings));
+  assert.match(errors[0].message, /^Example `mean\(\[1, 2, 3\]\)` returned 4\.666\d*, expected 2\.0 \(in `_total`: it ran line 4, which this change edited\)$/);
+  // Committed, nothing says which function is wrong but the example's own.
+  gitIn(p.root, 'commit', '-qam', 'bug');
+  const c = run(['check', 'stats.py'], p.root);
+  assert.deepEqual(c.out.findings.filter((f) => f.level === 'error').map((f) => [f.rule, f.line]), [['doctest-failed', 13]], JSON.stringify(c.out.findings));
 });

@@ -59,7 +59,8 @@ export function placeOnChange(finding: RawFinding, units: readonly CodeUnit[], c
   const onEdit = changed.some((c) => finding.range.start.line >= c.start && finding.range.start.line <= c.end);
   if (current === edited.unit && (onEdit || !edited.ran) && finding.level !== 'note') return finding;
   const name = `\`${edited.unit.name}\``;
-  const why = edited.ran ? `the test ran line ${edited.line + 1}, which this change edited` : `the test ran ${name}, and this change edited its line ${edited.line + 1}`;
+  // "It": the test or example the message starts with.
+  const why = edited.ran ? `it ran line ${edited.line + 1}, which this change edited` : `it ran ${name}, and this change edited its line ${edited.line + 1}`;
   const before: RelatedLocation[] = !current
     ? []
     : [{ file: finding.file, range: finding.range, message: current === edited.unit ? 'suspicious line (by coverage alone)' : `where coverage alone points: \`${current.name}\`` }];

@@ -180,6 +180,9 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     if (o.status === 'failed' || o.status === 'error') {
       const actual = o.status === 'failed' ? o.got : (o.msg ?? o.exc);
       finding.evidence = { call: placed.src, ...(placed.want !== undefined ? { expected: placed.want } : {}), ...(actual !== undefined ? { actual } : {}) };
+      // A helper the example runs may be what the change edited (see changePlacement.ts).
+      const plain = fault?.note && message.endsWith(fault.note) ? message.slice(0, -fault.note.length) : message;
+      if (o.lines?.length) finding.executed = { lines: o.lines, message: plain, unit: placed.unit.name, test: placed.src };
     }
     findings.push(finding);
   }
