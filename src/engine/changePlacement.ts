@@ -6,8 +6,7 @@
  * than the correct code around it. This moves such a failure onto the edited line, and keeps
  * where the evidence alone pointed as a related location.
  */
-import type { RawFinding, RelatedLocation } from './findings.js';
-import type { LineRange } from './pipeline.js';
+import type { LineRange, RawFinding, RelatedLocation } from './findings.js';
 import { enclosingUnit, type CodeUnit } from './syntax/units.js';
 
 /** Edited ranges longer than this (a new file, a rewrite) say nothing about where a fault is. */

@@ -5,6 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 
+/** 0-based, inclusive line range. */
+export interface LineRange {
+  start: number;
+  end: number;
+}
+
 export const tiers = ['executed', 'tool', 'model'] as const;
 export type Tier = (typeof tiers)[number];
 

@@ -10,6 +10,7 @@ import {
   mergeDuplicates,
   rangesOverlap,
   type Finding,
+  type LineRange,
   type Range,
   type RawFinding,
 } from './findings.js';
@@ -33,11 +34,7 @@ interface Placing {
   languageParser: { pending: number; parsed: boolean };
 }
 
-/** 0-based, inclusive line range. */
-export interface LineRange {
-  start: number;
-  end: number;
-}
+export type { LineRange } from './findings.js';
 
 export interface CheckOptions {
   signal?: AbortSignal;
