@@ -167,13 +167,8 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     // deliberate `raise` there being the symptom when the coverage points elsewhere.
     const raiser = o.status === 'error' && raisedAt && opts.units ? elsewhereRaiser(opts.units, placed.unit, raisedAt.line) : undefined;
     if (raiser && raisedAt) {
-      const where = `raised at line ${raisedAt.line} in \`${raiser.name}\``;
-      const symptom = o.lines ? raisedSymptom(doc.path, doc.text, docLines, opts.units!, raiser, raisedAt.line, o.lines, spectra) : undefined;
-      if (symptom) fault = { range: symptom.range, note: symptom.note ?? '', related: symptom.related };
-      else {
-        const others = placeFault(raiser, doc.path, doc.text, raisedAt.line, o.lines ? spectra : []).related;
-        fault = { range: lineRange(doc.text, raisedAt.line - 1), note: ` (${where})`, related: others };
-      }
+      const symptom = o.lines ? raisedSymptom(doc.path, doc.text, docLines, opts.units!, raiser, raisedAt.line, o.lines, spectra, 'the example') : undefined;
+      fault = symptom ? { range: symptom.range, note: symptom.note ?? '', related: symptom.related } : placeFault(raiser, doc.path, doc.text, raisedAt.line, o.lines ? spectra : []);
       // Where the example's own function called into it (the innermost frame of it outside the raiser).
       const inside = (l: number, u: CodeUnit) => l - 1 >= u.range.start.line && l - 1 <= u.range.end.line;
       const caller = [...o.frames].reverse().find((f) => f.file === doc.path && f.line <= lineCount && inside(f.line, placed.unit) && !inside(f.line, raiser));

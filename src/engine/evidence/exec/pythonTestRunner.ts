@@ -103,6 +103,9 @@ def _emit(obj):
 
 def _watch(main_id):
     every = min(0.5, max(0.05, (_cfg.get('budgetMs') or 1000) / 40000.0))
+    # The frames of the last samples are held, so no new call's frame can reuse the address (the
+    # id) of one that returned since: a frame id in every recent sample is one unfinished call.
+    held = []
     while True:
         _time.sleep(max(every, _deadline - _time.monotonic()))
         test = _running[0]
@@ -111,11 +114,14 @@ def _watch(main_id):
             continue
         # Read from the frames themselves (no source lookup: nothing is opened), innermost 60.
         out = []
+        keep = []
         while frame is not None and len(out) < 60:
+            keep.append(frame)
             # id: the same frame in two samples is one call that has not returned (the loop's own).
             out.append({'file': os.path.abspath(frame.f_code.co_filename), 'line': frame.f_lineno or 0, 'id': id(frame)})
             frame = frame.f_back
         out.reverse()
+        held = (held + [keep])[-4:]
         _emit_plain({'t': 'stack', 'id': test, 'ms': _ms(), 'frames': out})
 
 if 'budgetMs' in _cfg:

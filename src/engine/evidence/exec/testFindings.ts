@@ -331,7 +331,7 @@ export function hangPlacement(r: TestResult, doc: SourceDocument, units: readonl
  * function the raising one calls (deeper on the test's path), the placement moves there and the
  * raise is kept as a related location.
  */
-export function raisedSymptom(path: string, text: string, lines: readonly string[], units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[]): Omit<Placement, 'testRange'> | undefined {
+export function raisedSymptom(path: string, text: string, lines: readonly string[], units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[], run = 'the test'): Omit<Placement, 'testRange'> | undefined {
   if (!/^\s*(raise|throw)\b/.test(lines[raisedAt - 1] ?? '')) return undefined;
   if (!spectra.some((s) => !s.passed)) return undefined;
   const ranked = rankLines(spectra, 1, lines.length);
@@ -348,7 +348,7 @@ export function raisedSymptom(path: string, text: string, lines: readonly string
     return {
       unit: other,
       range: lineRange(text, c.line - 1),
-      note: ` (in \`${other.name}\`; line ${c.line} is the most suspicious line the test ran, Ochiai ${c.score.toFixed(2)}; ${where})`,
+      note: ` (in \`${other.name}\`; line ${c.line} is the most suspicious line ${run} ran, Ochiai ${c.score.toFixed(2)}; ${where})`,
       related: [{ file: path, range: lineRange(text, raisedAt - 1), message: where }],
     };
   }
