@@ -90,7 +90,6 @@ def _over_budget():
 # ({t: 'stack', id, frames}: outermost first), so the last sample before the kill says which line
 # the test was looping on. Pure-Python loops let the thread run (the interpreter switches threads
 # every few milliseconds); it writes nothing but result lines.
-import threading as _threading
 _running = [None]
 _emit_plain = _emit
 
@@ -101,13 +100,14 @@ def _emit(obj):
         _running[0] = None
     _emit_plain(obj)
 
-def _watch(main_id):
+def _watch(main_id, _sleep=_time.sleep, _mono=_time.monotonic):
+    # The clock's functions as they are now: a test that mocks time.sleep must not make this spin.
     every = min(0.5, max(0.05, (_cfg.get('budgetMs') or 1000) / 40000.0))
     # The frames of the last samples are held, so no new call's frame can reuse the address (the
     # id) of one that returned since: a frame id in every recent sample is one unfinished call.
     held = []
     while True:
-        _time.sleep(max(every, _deadline - _time.monotonic()))
+        _sleep(max(every, _deadline - _mono()))
         test = _running[0]
         frame = sys._current_frames().get(main_id)
         if test is None or frame is None:
@@ -122,10 +122,16 @@ def _watch(main_id):
             frame = frame.f_back
         out.reverse()
         held = (held + [keep])[-4:]
-        _emit_plain({'t': 'stack', 'id': test, 'ms': _ms(), 'frames': out})
+        try:
+            _emit_plain({'t': 'stack', 'id': test, 'ms': int((_mono() - _t0) * 1000), 'frames': out})
+        except Exception:
+            return
 
 if 'budgetMs' in _cfg:
-    _threading.Thread(target=_watch, args=(_threading.main_thread().ident,), name='critic-watchdog', daemon=True).start()
+    # A bare thread: not in threading.enumerate() or active_count(), which tests that check for
+    # leaked threads count.
+    import _thread
+    _thread.start_new_thread(_watch, (_thread.get_ident(),))
 
 # Each test file gets a fair share of what is left of the budget when it starts (what is left
 # divided by the files not yet started): one slow file (jmespath's hypothesis tests, a stress

@@ -129,11 +129,12 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
     }
     else if (t === 'budget') run.unrun = int(ev.unrun);
     else if (t === 'stack' && current && str(ev.id) === current.id && Array.isArray(ev.frames)) {
-      const ids = (ev.frames as unknown[]).map((f) => (typeof f === 'object' && f !== null ? int((f as Record<string, unknown>).id) : undefined));
-      const sample = frames(ev.frames).map((f, i) => ({ ...f, file: originalOf(f.file), ...(ids[i] !== undefined ? { id: ids[i] } : {}) }));
-      // frames() drops malformed entries; ids are kept only when none was dropped.
-      const ok = sample.length === ids.length;
-      if (sample.length) (current.samples ??= []).push(ok ? sample : sample.map(({ id: _id, ...f }) => f));
+      const sample = (ev.frames as unknown[]).flatMap((raw) => {
+        const id = typeof raw === 'object' && raw !== null ? int((raw as Record<string, unknown>).id) : undefined;
+        return frames([raw]).map((f) => ({ ...f, file: originalOf(f.file), ...(id !== undefined ? { id } : {}) }));
+      });
+      // The last few are all that is read (hangPlacement).
+      if (sample.length) current.samples = [...(current.samples ?? []).slice(-7), sample];
     }
     else if (t === 'touch' && current && (!view || (int(ev.f) ?? 0) === view.index)) current.touched = true;
     else if (t === 'end') ended = true;
