@@ -50,6 +50,71 @@ test('python: a failing doctest is an executed error on its function, with expec
   }
 });
 
+test('python: an example that raises inside another function of the file is placed where it raised, a validating raise being the symptom', needsSandbox, async () => {
+  const p = tempProject({
+    'items.py': [
+      'def _pick(items, k):',
+      '    "The k-th item."',
+      '    return items[k + 1]',
+      '',
+      'def second(items):',
+      '    """The second item.',
+      '',
+      '    >>> second([1, 2])',
+      '    2',
+      '    """',
+      '    return _pick(items, 1)',
+      '',
+      'def _check(n):',
+      '    """Refuses negative sizes.',
+      '',
+      '    >>> _check(-1)',
+      '    Traceback (most recent call last):',
+      '    ValueError: negative',
+      '    """',
+      '    if n < 0:',
+      '        raise ValueError("negative")',
+      '    return n',
+      '',
+      'def area(w, h):',
+      '    """',
+      '    >>> area(3, 2)',
+      '    6',
+      '    >>> area(2, 3)',
+      '    6',
+      '    """',
+      '    if w < h:',
+      '        w = -w',
+      '    return _check(w) * h',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const tool = new PythonExamplesTool(ctx, { sandbox });
+    const { doc, findings, records } = await check(tool, p.root, 'items.py');
+    const at = (f) => [f.range.start.line, f.message, f.related.map((r) => [r.range.start.line, r.message])];
+    const pick = findings.find((f) => f.message.includes('second([1, 2])'));
+    assert.deepEqual(at(pick), [
+      lineOf(doc.text, 'return items[k + 1]'),
+      'Example `second([1, 2])` raised IndexError: list index out of range, expected 2 (in `_pick`, raised at line 3)',
+      [[lineOf(doc.text, '>>> second([1, 2])'), 'the example'], [lineOf(doc.text, 'return _pick(items, 1)'), 'called from line 11 in `second`']],
+    ]);
+    // `_check` is right to refuse -2: the line only a failing example ran is the fault (Ochiai 0.71:
+    // one of the two failing examples runs it).
+    const area = findings.find((f) => f.message.includes('area(2, 3)'));
+    assert.deepEqual(at(area), [
+      lineOf(doc.text, 'w = -w'),
+      'Example `area(2, 3)` raised ValueError: negative, expected 6 (in `area`; line 32 is the most suspicious line the example ran, Ochiai 0.71; raised at line 21 in `_check`)',
+      [[lineOf(doc.text, '>>> area(2, 3)'), 'the example'], [lineOf(doc.text, 'return _check(w) * h'), 'called from line 33 in `area`'], [lineOf(doc.text, 'raise ValueError'), 'raised at line 21 in `_check`']],
+    ]);
+    assert.equal(findings.length, 2, findings.map((f) => f.message).join('\n'));
+    // The evidence stays with the documented function.
+    assert.deepEqual(records.filter((r) => r.status !== 'passed').map((r) => r.unit).sort(), ['area', 'second']);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('python: the fixed file has no findings; unsaved text is what runs', needsSandbox, async () => {
   const p = fixtureProject('pyshop');
   try {

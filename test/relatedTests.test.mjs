@@ -81,7 +81,7 @@ for (const runner of ['pytest', 'unittest']) {
   });
 }
 
-test('python: a hanging test is an exec-timeout naming the test, on the function it calls', needsSandbox, async () => {
+test('python: a hanging test is an exec-timeout naming the test, on the line it was looping on', needsSandbox, async () => {
   const p = tempProject({
     'slow.py': 'def wait_forever():\n    while True:\n        pass\n\ndef fine():\n    return 1\n',
     'test_slow.py': 'import unittest\nfrom slow import fine, wait_forever\n\nclass T(unittest.TestCase):\n    def test_fine(self):\n        self.assertEqual(fine(), 1)\n\n    def test_wait(self):\n        wait_forever()\n',
@@ -90,8 +90,51 @@ test('python: a hanging test is an exec-timeout naming the test, on the function
     const quick = makeContext({ config: { execution: { testTimeoutMs: 2500 } } });
     const tool = new RelatedTestsTool(quick, { sandbox, syntax, pythonRunner: 'unittest' });
     const { doc, findings, records } = await check(tool, p.root, 'slow.py');
-    assert.deepEqual(summary(findings, doc.text), ['wait_forever: exec-timeout: Test `T.test_wait` did not finish within 2.5 s (possible infinite loop)']);
+    assert.deepEqual(findings.map((f) => [f.rule, f.message]), [['exec-timeout', `Test \`T.test_wait\` did not finish within 2.5 s (possible infinite loop): it was still running line ${findings[0]?.range.start.line + 1} of \`wait_forever\` when the run was stopped`]]);
+    assert.ok([1, 2].includes(findings[0].range.start.line), 'on the loop');
     assert.deepEqual(records.map((r) => [r.subject, r.status]).sort(), [['T.test_fine', 'passed'], ['T.test_wait', 'timeout']]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('python: a test that hangs in a helper loop is placed on the loop, not on the function the test calls nor on what the loop calls', needsSandbox, async () => {
+  const p = tempProject({
+    'strip.py': [
+      'def step(text):',
+      '    return text.find("<")',
+      '',
+      'def strip_tags(text):',
+      '    while step(text) != -1:',
+      '        start = step(text)',
+      '        text = text[:start] + text[start:]',
+      '    return text',
+      '',
+      'def clean(text):',
+      '    return strip_tags(text).strip()',
+      '',
+    ].join('\n'),
+    'test_strip.py': 'import unittest\nfrom strip import clean\n\nclass T(unittest.TestCase):\n    def test_clean(self):\n        self.assertEqual(clean(" <b>x "), "x")\n',
+  });
+  try {
+    const quick = makeContext({ config: { execution: { testTimeoutMs: 2500 } } });
+    const tool = new RelatedTestsTool(quick, { sandbox, syntax, pythonRunner: 'unittest' });
+    const { doc, findings } = await check(tool, p.root, 'strip.py');
+    assert.equal(findings.length, 1, JSON.stringify(findings, null, 1));
+    const [f] = findings;
+    assert.equal(f.rule, 'exec-timeout');
+    assert.equal(f.level, 'error');
+    const line = f.range.start.line;
+    assert.ok(line >= lineOf(doc.text, 'while step(text)') && line <= lineOf(doc.text, 'text = text[:start]'), `on the loop of strip_tags, not line ${line + 1}`);
+    assert.equal(f.message, `Test \`T.test_clean\` did not finish within 2.5 s (possible infinite loop): it was still running line ${line + 1} of \`strip_tags\` when the run was stopped`);
+    assert.deepEqual(
+      f.related.map((r) => [relative(p.root, r.file), r.range.start.line, r.message]),
+      [
+        ['test_strip.py', 4, 'the test T.test_clean'],
+        ['test_strip.py', 5, 'the test was running this line'],
+        ['strip.py', lineOf(doc.text, 'return strip_tags(text)'), 'called from line 11 in `clean`'],
+      ],
+    );
   } finally {
     p.cleanup();
   }

@@ -203,7 +203,7 @@ export class JsExamplesTool implements EvidenceTool {
       const setup = item.kind === 'setup';
       return { unit: block.unit, line: item.line, src: setup ? oneLine(item.source, 60) : item.source, want: item.want, expected: expectationOf(item) };
     };
-    const report = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'threw' } });
+    const report = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'threw' }, units: parsed.units });
     const output: ToolOutput = { findings: [...findings, ...report.findings], records: report.records };
     // Cached only with what the run read (data files; local imports are in the bundle, part of the key).
     const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot, seed?.done ? shared?.after : undefined) : undefined;

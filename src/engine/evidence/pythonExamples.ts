@@ -159,7 +159,7 @@ export class PythonExamplesTool implements EvidenceTool {
       if (!unit) return undefined;
       return { unit, line: exampleLine(lines, unit, o.line, o.src), src: o.src, want: o.want, expected: doctestExpectation(o.want) };
     };
-    const output = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'raised' } });
+    const output = exampleReport(result, { source: this.id, doc, execution, place, moduleRange: moduleRange(doc.text, parsed.units), verbs: { value: 'returned', raise: 'raised' }, units: parsed.units });
     // Cached only with what the run read, so an edit two imports away or in a data file is seen.
     const reads = key && result.reads ? await fingerprintReads(result.reads, doc.projectRoot, seed?.done ? shared?.after : undefined) : undefined;
     if (key && reads && !result.incomplete && cacheable(output.findings)) await this.deps.cache!.set(key, output, reads);

@@ -4,13 +4,14 @@
  */
 import type { ExecutionConfig } from '../../config.js';
 import type { Range, RawFinding } from '../../findings.js';
-import { moduleUnitName, type CodeUnit } from '../../syntax/units.js';
+import { enclosingUnit, moduleUnitName, type CodeUnit } from '../../syntax/units.js';
 import type { EvidenceRecord, SourceDocument } from '../tool.js';
 import type { BatchesResult, ExampleOutcome } from './exampleBatches.js';
 import { execRules, executedError, limitDescription, lineRange, seconds, tracebackSummary } from './executedFindings.js';
 import { oneLine } from '../../text.js';
 import type { Spectrum } from '../faultLocalisation.js';
 import { placeFault, raisingLine, type FaultPlacement } from './faultPlacement.js';
+import { raisedSymptom } from './testFindings.js';
 
 /** Where one example lives and what it says. */
 export interface PlacedExample {
@@ -33,6 +34,8 @@ export interface ExampleReportOptions {
   moduleRange: Range;
   /** Words for outcomes: `returned` / `raised` (Python) or `returned` / `threw` (JS). */
   verbs: { value: string; raise: string };
+  /** The file's units: an example that raised inside another function of the file is placed there. */
+  units?: readonly CodeUnit[];
 }
 
 function unitRange(unit: CodeUnit, exampleRange: Range): Range {
@@ -83,13 +86,25 @@ export function notSelfContained(o: ExampleOutcome, src: string, raisedInModule:
   return undefined;
 }
 
+/**
+ * The function of the file a raise at `line` (1-based) is in when that is not the example's own
+ * unit nor inside it (a nested function of the unit is the unit's own code): none for module-level
+ * code or a class body.
+ */
+function elsewhereRaiser(units: readonly CodeUnit[], own: CodeUnit, line: number): CodeUnit | undefined {
+  if (line - 1 >= own.range.start.line && line - 1 <= own.range.end.line && own.name !== moduleUnitName) return undefined;
+  const unit = enclosingUnit(units, { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } });
+  return unit === own || unit.kind === 'module' || unit.kind === 'class' ? undefined : unit;
+}
+
 /** Findings and records for one file's examples. */
 export function exampleReport(result: BatchesResult, opts: ExampleReportOptions): { findings: RawFinding[]; records: EvidenceRecord[] } {
   const { doc, source } = opts;
   const findings: RawFinding[] = [];
   const records: EvidenceRecord[] = [];
   const timeout = seconds(opts.execution.exampleTimeoutMs);
-  const lineCount = doc.text.split('\n').length;
+  const docLines = doc.text.split('\n');
+  const lineCount = docLines.length;
   if (result.moduleProblem) {
     const p = result.moduleProblem;
     const where = p.frames.filter((f) => f.file === doc.path && f.line <= lineCount).pop();
@@ -146,9 +161,21 @@ export function exampleReport(result: BatchesResult, opts: ExampleReportOptions)
     if (o.status === 'passed') continue;
     const related = [{ file: doc.path, range: exampleRange, message: 'the example' }];
     const inUnit = raisingLine(o.frames, doc.path, placed.unit);
-    if (raisedAt && raisedAt.line - 1 !== placed.line && raisedAt.line !== inUnit) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
     let fault: FaultPlacement | undefined;
-    if ((o.status === 'failed' || o.status === 'error') && placed.unit.name !== moduleUnitName) {
+    // Raised inside another function of the file (a private helper the documented one calls):
+    // the error goes where it raised, as a test's does (testFindings.ts placeTestResult), a
+    // deliberate `raise` there being the symptom when the coverage points elsewhere.
+    const raiser = o.status === 'error' && raisedAt && opts.units ? elsewhereRaiser(opts.units, placed.unit, raisedAt.line) : undefined;
+    if (raiser && raisedAt) {
+      const symptom = o.lines ? raisedSymptom(doc.path, doc.text, docLines, opts.units!, raiser, raisedAt.line, o.lines, spectra, 'the example') : undefined;
+      fault = symptom ? { range: symptom.range, note: symptom.note ?? '', related: symptom.related } : placeFault(raiser, doc.path, doc.text, raisedAt.line, o.lines ? spectra : []);
+      // Where the example's own function called into it (the innermost frame of it outside the raiser).
+      const inside = (l: number, u: CodeUnit) => l - 1 >= u.range.start.line && l - 1 <= u.range.end.line;
+      const caller = [...o.frames].reverse().find((f) => f.file === doc.path && f.line <= lineCount && inside(f.line, placed.unit) && !inside(f.line, raiser));
+      if (caller && placed.unit.name !== moduleUnitName) related.push({ file: doc.path, range: lineRange(doc.text, caller.line - 1), message: `called from line ${caller.line} in \`${placed.unit.name}\`` });
+      related.push(...fault.related);
+    } else if (raisedAt && raisedAt.line - 1 !== placed.line && raisedAt.line !== inUnit) related.push({ file: doc.path, range: lineRange(doc.text, raisedAt.line - 1), message: 'raised here' });
+    if (!fault && (o.status === 'failed' || o.status === 'error') && placed.unit.name !== moduleUnitName) {
       fault = placeFault(placed.unit, doc.path, doc.text, inUnit, o.lines ? spectra : []);
       related.push(...fault.related);
     }

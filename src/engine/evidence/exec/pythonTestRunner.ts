@@ -5,6 +5,8 @@
  *   start {id, name, file, line} · result {id, name, file, line, outcome, exc, msg, frames}
  *   collect {file, exc, msg, frames} · loaded {name} (the file under critique was imported)
  *   budget {unrun} (tests left unrun for time) · collected {files: {path: count}} · end {runner}
+ *   stack {id, ms, frames: [{file, line, id}]} (where a test still running after the budget is: a
+ *   watchdog's samples, outermost frame first, so a test the timeout kills says where it looped)
  * The module under critique is not preloaded: the tests import it themselves, under whatever name
  * and at whatever moment the project does (after conftest.py, through its package or from its
  * folder), so there is only ever the copy they use. An import hook serves the text under critique
@@ -81,6 +83,55 @@ _unrun = [0]
 
 def _over_budget():
     return _time.monotonic() > _deadline
+
+# Once the budget is spent, the test still running may be one that never ends (an endless loop):
+# the sandbox kills the run at its timeout, which says nothing about where it was. A watchdog
+# thread samples the main thread's stack from then on and reports it on the result channel
+# ({t: 'stack', id, frames}: outermost first), so the last sample before the kill says which line
+# the test was looping on. Pure-Python loops let the thread run (the interpreter switches threads
+# every few milliseconds); it writes nothing but result lines.
+_running = [None]
+_emit_plain = _emit
+
+def _emit(obj):
+    if obj.get('t') == 'start':
+        _running[0] = obj.get('id')
+    elif obj.get('t') == 'result' and obj.get('id') == _running[0]:
+        _running[0] = None
+    _emit_plain(obj)
+
+def _watch(main_id, _sleep=_time.sleep, _mono=_time.monotonic):
+    # The clock's functions as they are now: a test that mocks time.sleep must not make this spin.
+    every = min(0.5, max(0.05, (_cfg.get('budgetMs') or 1000) / 40000.0))
+    # The frames of the last samples are held, so no new call's frame can reuse the address (the
+    # id) of one that returned since: a frame id in every recent sample is one unfinished call.
+    held = []
+    while True:
+        _sleep(max(every, _deadline - _mono()))
+        test = _running[0]
+        frame = sys._current_frames().get(main_id)
+        if test is None or frame is None:
+            continue
+        # Read from the frames themselves (no source lookup: nothing is opened), innermost 60.
+        out = []
+        keep = []
+        while frame is not None and len(out) < 60:
+            keep.append(frame)
+            # id: the same frame in two samples is one call that has not returned (the loop's own).
+            out.append({'file': os.path.abspath(frame.f_code.co_filename), 'line': frame.f_lineno or 0, 'id': id(frame)})
+            frame = frame.f_back
+        out.reverse()
+        held = (held + [keep])[-4:]
+        try:
+            _emit_plain({'t': 'stack', 'id': test, 'ms': int((_mono() - _t0) * 1000), 'frames': out})
+        except Exception:
+            return
+
+if 'budgetMs' in _cfg:
+    # A bare thread: not in threading.enumerate() or active_count(), which tests that check for
+    # leaked threads count.
+    import _thread
+    _thread.start_new_thread(_watch, (_thread.get_ident(),))
 
 # Each test file gets a fair share of what is left of the budget when it starts (what is left
 # divided by the files not yet started): one slow file (jmespath's hypothesis tests, a stress

@@ -46,6 +46,12 @@ export interface TestResult {
   touched?: boolean;
   /** A subtest's result (unittest `subTest`): the id of the test it belongs to. */
   sub?: string;
+  /**
+   * Where a test still running after the budget was, sampled by the runner's watchdog (Python):
+   * each sample outermost frame first, oldest sample first. `id` tells one call's frame apart
+   * from another call of the same function.
+   */
+  samples?: Array<Array<Frame & { id?: number }>>;
 }
 
 export interface TestRun {
@@ -122,6 +128,14 @@ export function parseTestRun(res: SandboxRunResult, marker: string, originalOf: 
       if (!view || (str(ev.file) ?? view.target) === view.target) (run.loadedAs ??= []).push(str(ev.name) ?? '');
     }
     else if (t === 'budget') run.unrun = int(ev.unrun);
+    else if (t === 'stack' && current && str(ev.id) === current.id && Array.isArray(ev.frames)) {
+      const sample = (ev.frames as unknown[]).flatMap((raw) => {
+        const id = typeof raw === 'object' && raw !== null ? int((raw as Record<string, unknown>).id) : undefined;
+        return frames([raw]).map((f) => ({ ...f, file: originalOf(f.file), ...(id !== undefined ? { id } : {}) }));
+      });
+      // The last few are all that is read (hangPlacement).
+      if (sample.length) current.samples = [...(current.samples ?? []).slice(-7), sample];
+    }
     else if (t === 'touch' && current && (!view || (int(ev.f) ?? 0) === view.index)) current.touched = true;
     else if (t === 'end') ended = true;
   }
@@ -272,6 +286,45 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
   return { unit: moduleUnit, range: moduleRange(doc.text, units), related, testRange, unplaced: true };
 }
 
+/** How many of the last watchdog samples a frame must be in to count as the call that never returned. */
+const loopSamples = 4;
+
+/**
+ * Where a test the timeout killed was looping, from the runner's samples of its stack: the
+ * innermost frame in the file under critique that is the same call in each of the last samples
+ * (the function that loops, not a helper it calls afresh on each turn), at the line of the last
+ * sample; else the innermost frame in the file in the last sample. The test, the test's line that
+ * led there and the calls in this file around it are the related locations.
+ */
+export function hangPlacement(r: TestResult, doc: SourceDocument, units: readonly CodeUnit[], testFiles: ReadonlyMap<string, TestFile>): (Placement & { note: string }) | undefined {
+  const samples = r.samples ?? [];
+  const last = samples[samples.length - 1];
+  if (!last) return undefined;
+  const lineCount = doc.text.split('\n').length;
+  const inDoc = (f: Frame) => f.file === doc.path && f.line > 0 && f.line <= lineCount;
+  const recent = samples.slice(-loopSamples);
+  const steady = (f: Frame & { id?: number }) => recent.length > 1 && f.id !== undefined && recent.every((s) => s.some((g) => g.id === f.id && g.file === f.file));
+  let at = -1;
+  for (let i = last.length - 1; i >= 0 && at < 0; i--) if (inDoc(last[i]!) && steady(last[i]!)) at = i;
+  for (let i = last.length - 1; i >= 0 && at < 0; i--) if (inDoc(last[i]!)) at = i;
+  if (at < 0) return undefined;
+  const frame = last[at]!;
+  const unitAt = (line: number) => enclosingUnit(units, { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } });
+  const unit = unitAt(frame.line);
+  const name = unit.name === moduleUnitName ? 'the module' : `\`${unit.name}\``;
+  const base = placeTestResult({ ...r, frames: [] }, doc, units, testFiles);
+  const related = base.related.filter((x) => x.message.startsWith('the test '));
+  const tf = testFiles.get(r.file);
+  const testFrame = tf && tf.path !== doc.path ? last.filter((f) => f.file === tf.path).pop() : undefined;
+  if (tf && testFrame && testFrame.line - 1 !== base.testRange?.start.line) related.push({ file: tf.path, range: lineRange(tf.text, testFrame.line - 1), message: 'the test was running this line' });
+  const outer = last.slice(0, at).filter(inDoc).reverse().slice(0, 3);
+  for (const f of outer) {
+    const u = unitAt(f.line);
+    related.push({ file: doc.path, range: lineRange(doc.text, f.line - 1), message: `called from line ${f.line}${u.name === moduleUnitName ? '' : ` in \`${u.name}\``}` });
+  }
+  return { unit, range: lineRange(doc.text, frame.line - 1), related, testRange: base.testRange, note: `: it was still running line ${frame.line} of ${name} when the run was stopped` };
+}
+
 /**
  * A deliberate `raise` / `throw` is usually the symptom, not the fault: the validation that raised
  * is right, the helper that returned the wrong value is not. When the failing test stopped at such
@@ -279,7 +332,7 @@ export function placeTestResult(r: TestResult, doc: SourceDocument, units: reado
  * function the raising one calls (deeper on the test's path), the placement moves there and the
  * raise is kept as a related location.
  */
-function raisedSymptom(path: string, text: string, lines: readonly string[], units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[]): Omit<Placement, 'testRange'> | undefined {
+export function raisedSymptom(path: string, text: string, lines: readonly string[], units: readonly CodeUnit[], unit: CodeUnit, raisedAt: number, ran: readonly number[], spectra: readonly Spectrum[], run = 'the test'): Omit<Placement, 'testRange'> | undefined {
   if (!/^\s*(raise|throw)\b/.test(lines[raisedAt - 1] ?? '')) return undefined;
   if (!spectra.some((s) => !s.passed)) return undefined;
   const ranked = rankLines(spectra, 1, lines.length);
@@ -296,7 +349,7 @@ function raisedSymptom(path: string, text: string, lines: readonly string[], uni
     return {
       unit: other,
       range: lineRange(text, c.line - 1),
-      note: ` (in \`${other.name}\`; line ${c.line} is the most suspicious line the test ran, Ochiai ${c.score.toFixed(2)}; ${where})`,
+      note: ` (in \`${other.name}\`; line ${c.line} is the most suspicious line ${run} ran, Ochiai ${c.score.toFixed(2)}; ${where})`,
       related: [{ file: path, range: lineRange(text, raisedAt - 1), message: where }],
     };
   }
@@ -438,11 +491,13 @@ export function testReport(run: TestRun, doc: SourceDocument, units: readonly Co
   if (run.stopped) {
     const s = run.stopped;
     const cur = s.current;
-    const p = cur ? placeTestResult(cur, doc, units, testFiles) : { unit: moduleUnit, range: moduleRange(doc.text, units), related: [], testRange: undefined };
+    // A test the timeout killed: where the runner last saw it (Python's watchdog), else the function it calls.
+    const hang = s.kind === 'timeout' && cur ? hangPlacement(cur, doc, units, testFiles) : undefined;
+    const p = hang ?? (cur ? placeTestResult(cur, doc, units, testFiles) : { unit: moduleUnit, range: moduleRange(doc.text, units), related: [], testRange: undefined });
     const who = cur ? `Test \`${oneLine(cur.name, 80)}\`` : 'The test run';
     const message =
       s.kind === 'timeout'
-        ? `${who} did not finish within ${seconds(execution.testTimeoutMs)} (possible infinite loop)`
+        ? `${who} did not finish within ${seconds(execution.testTimeoutMs)} (possible infinite loop)${hang?.note ?? ''}`
         : s.kind === 'limit'
           ? `${who} ${limitDescription(s.limit!, execution)}`
           : `${who} stopped the test runner: it ${oneLine(s.exit, 200)}`;
