@@ -52,11 +52,13 @@ let engine;
 let isolation;
 let syntax;
 let work;
+let editedLines;
 if (!reportFile) {
   const ctx = { log: silentLogger, fs: nodeFs, exec: nodeExec, assets: assetsIn(join(root, 'dist')), config: defaultConfig() };
   work = mkdtempSync(join(tmpdir(), 'critic-bench-realworld-'));
   // The cache serves the second reading of each mutant (with its change known) from the first run.
   const { ExecCache } = await load('engine/evidence/execCache.js');
+  ({ editedLines } = await load('engine/lineDiff.js'));
   const made = await createCritic(ctx, { trusted: true, cache: new ExecCache({ dir: join(work, 'exec-cache') }) });
   ({ engine, isolation } = made);
   if (isolation === 'none') throw new Error(`the sandbox is not available, nothing would be executed: ${made.notices.map((n) => n.message).join('; ')}`);
@@ -258,8 +260,9 @@ for (const spec of reportFile ? [] : [...repos, ...heldJsRepos]) {
     const oracle = await runOracle(workRoot, spec.oracle(m.file, g.tests));
     const critic = await critique(path, m.text, spec.language, workRoot);
     // The same mutant as `critic diff` (or `check` on a file with uncommitted lines) sees it: the
-    // edited lines known. The run itself comes from the execution cache.
-    const edited = changedLines(g.text, m.text).map((l) => ({ start: l - 1, end: l - 1 }));
+    // edited lines known, as the editor computes them against the commit. The run itself comes
+    // from the execution cache.
+    const edited = editedLines(g.text, m.text);
     const onChange = edited.length ? await critique(path, m.text, spec.language, workRoot, edited) : critic;
     writeFileSync(path, g.text);
     const killed = !oracle.passed && !oracle.noTests;

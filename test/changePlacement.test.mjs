@@ -2,12 +2,14 @@
 // uncommitted lines and `critic diff` know the change, and a test whose run went through an edited
 // function counts against that function, on the edited line, even when coverage alone cannot
 // single it out (the test calls the helper only through another module, and every test runs the
-// helper's callee alike). Real CLI, real git, real pytest in the sandbox.
+// helper's callee alike). The language server knows it too: the unsaved buffer's lines that
+// differ from the committed file. Real CLI, real language server, real git, real pytest in the sandbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { critic, gitIn } from './support/cli.mjs';
+import { startLsp, uriOf } from './support/lspClient.mjs';
 import { tempProject } from './support/engine.mjs';
 import { needsSandbox } from './support/sandbox.mjs';
 
@@ -94,4 +96,33 @@ test('check: a failing example whose run went through an edited helper is placed
   gitIn(p.root, 'commit', '-qam', 'bug');
   const c = run(['check', 'stats.py'], p.root);
   assert.deepEqual(c.out.findings.filter((f) => f.level === 'error').map((f) => [f.rule, f.line]), [['doctest-failed', 13]], JSON.stringify(c.out.findings));
+});
+
+test('language server: an unsaved edit of a helper the tests reach through another module gets the failure on the edited line', needsSandbox, async (t) => {
+  const p = project(t, core);
+  const client = await startLsp({ root: p.root, initializationOptions: { trusted: true }, settings: { debounceMs: 0 }, env: { XDG_CACHE_HOME: join(p.root, '.cache') } });
+  t.after(() => client.stop());
+  const file = join(p.root, 'core.py');
+  const uri = uriOf(file);
+  // Only the buffer has the bug: the file on disk is the committed one.
+  await client.open(file, buggy, 'python');
+  await client.waitStatus(uri, 1);
+  const errors = client.lastFor(uri, 1).filter((d) => d.severity === 1);
+  assert.deepEqual(errors.map((d) => [d.code, d.range.start.line]), [['test-failed', 5], ['test-failed', 5]], JSON.stringify(client.lastFor(uri, 1)));
+  assert.match(errors[0].message, /\(in `_equals`: it ran line 6, which this change edited\)/);
+  // Undo in the buffer: nothing differs from the commit, the tests pass, nothing is left.
+  const v2 = client.change(file, { start: { line: 0, character: 0 }, end: { line: core.split('\n').length, character: 0 } }, core);
+  await client.waitStatus(uri, v2);
+  assert.deepEqual(client.lastFor(uri, v2).filter((d) => d.severity === 1), []);
+});
+
+test('editedLines: what git diff -U0 marks, for a buffer git has not seen', async () => {
+  const { editedLines } = await import('../out/engine/lineDiff.js');
+  const base = 'a\nb\nc\nd\ne\n';
+  assert.deepEqual(editedLines(base, base), []);
+  assert.deepEqual(editedLines(base, 'a\nb\nX\nd\ne\n'), [{ start: 2, end: 2 }], 'a replaced line, not its neighbours');
+  assert.deepEqual(editedLines(base, 'a\nb\nd\ne\n'), [{ start: 1, end: 2 }], 'a dropped line marks the lines around the gap');
+  assert.deepEqual(editedLines(base, 'a\nb\nc\nN\nM\nd\ne\n'), [{ start: 3, end: 4 }]);
+  assert.deepEqual(editedLines(base, 'Z\nb\nc\nd\nY\n'), [{ start: 0, end: 0 }, { start: 4, end: 4 }]);
+  assert.deepEqual(editedLines('a\r\nb\r\n', 'a\nb\n'), [], 'line endings alone are no edit');
 });

@@ -3,8 +3,10 @@
  * and the content to critique (the staged blob for staged changes). Shared, so the pre-commit
  * hook and the editor agree.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseNameStatusZ, parseUnifiedDiff, wholeFile, type FileChanges } from './diff.js';
+import type { LineRange } from './findings.js';
+import { editedLines } from './lineDiff.js';
 import type { ExecPort } from './types.js';
 
 /** The empty tree: what a repository without commits is compared against. */
@@ -92,4 +94,19 @@ export async function changedFiles(
     }
   }
   return out;
+}
+
+/**
+ * The lines of `text` (a file's current content, saved or not) that differ from its committed
+ * version: what the editor's user changed, where a failing test is first looked for. Undefined
+ * outside git, for a file git does not track, or when git cannot answer.
+ */
+export async function uncommittedEdits(exec: ExecPort, path: string, text: string): Promise<LineRange[] | undefined> {
+  try {
+    // `HEAD:./name` is relative to cwd; cat-file prints the blob as stored (no textconv, no filters).
+    const committed = await git(exec, dirname(path), ['cat-file', 'blob', `HEAD:./${basename(path)}`]);
+    return editedLines(committed, text);
+  } catch {
+    return undefined;
+  }
 }

@@ -16,7 +16,7 @@ import type { Finding } from '../engine/findings.js';
 import { languageOfDocument, type LanguageId } from '../engine/languages.js';
 import type { CheckResult } from '../engine/pipeline.js';
 import { UnitNotFoundError } from '../engine/rewrite/rewrite.js';
-import type { Projects } from './projects.js';
+import { uncommittedChange, type Projects } from './projects.js';
 import {
   clientRequests,
   dropNotification,
@@ -85,9 +85,12 @@ export function registerClientRequests(connection: Connection, deps: ClientReque
         if (settings.config.ignore.length && !rel.startsWith('..') && ignore().add(settings.config.ignore).ignores(rel)) {
           return { file: path, findings: [], units: [], suppressed: 0, timings: {}, notices: [{ tool: 'ignore', message: `${rel} matches an ignore pattern; not critiqued` }], engine };
         }
+        // A diff-mode check knows its change; an ordinary one is about the buffer's uncommitted lines.
+        const change = p.changedLines ? {} : await uncommittedChange(settings.config, path, source.text);
         const r = await critic.check(source, {
           signal,
           changedLines: p.changedLines,
+          ...change,
           model: p.model,
           diffHunk: p.diffHunk,
           onPhase: (phase) => {

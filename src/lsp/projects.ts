@@ -8,6 +8,8 @@ import { dirname } from 'node:path';
 import { ConfigError, defaultConfig, type CriticConfig } from '../engine/config.js';
 import { createCritic, type Critic } from '../engine/critic.js';
 import type { ExecCache } from '../engine/evidence/execCache.js';
+import type { LineRange } from '../engine/findings.js';
+import { uncommittedEdits } from '../engine/git.js';
 import { createOpenAiModel, type CriticModel } from '../engine/model/provider.js';
 import { assetsIn, nodeExec, nodeFs } from '../engine/nodePorts.js';
 import { findProjectRoot, loadProject } from '../engine/project.js';
@@ -160,4 +162,15 @@ export function modelsFor(model: ModelSettings, config: CriticConfig, opts: { ap
   return model.models.map((name) =>
     createOpenAiModel({ model: name, baseUrl: model.baseUrl, apiKey: opts.apiKey, timeoutMs: config.model.timeoutMs, maxRetries: config.model.maxRetries, log: opts.log }),
   );
+}
+
+/**
+ * The buffer's uncommitted lines, for a check that runs the project's code: a failing test whose
+ * run went through them is placed on what the user edited (see changePlacement). Nothing when
+ * execution is off or git does not track the file.
+ */
+export async function uncommittedChange(config: CriticConfig, path: string, text: string): Promise<{ changed?: LineRange[] }> {
+  if (!config.execution.enabled) return {};
+  const changed = await uncommittedEdits(nodeExec, path, text);
+  return changed?.length ? { changed } : {};
 }

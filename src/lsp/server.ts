@@ -34,7 +34,7 @@ import { codeActionsFor } from './codeActions.js';
 import { toDiagnostic } from './diagnostics.js';
 import { DocumentState, partialDiagnostics, regionDiagnostics } from './documentState.js';
 import { connectionLogger } from './logger.js';
-import { modelsFor, Projects } from './projects.js';
+import { modelsFor, Projects, uncommittedChange } from './projects.js';
 import { commands, statusNotification, type InitializationOptions, type StatusParams } from './protocol.js';
 import { parseRewriteArgs, runRewrite } from './rewriteCommand.js';
 import { DocumentScheduler, globalTimers, type Timers } from './scheduler.js';
@@ -146,7 +146,8 @@ export function startServer(connection: Connection, opts: ServerOptions): void {
           status({ ...base, state: 'tools-done', findings: r.findings.length, ...(r.region ? { partial: 'region' as const } : {}) });
         };
         const edited = [...stateOf(uri).edited];
-        const result = await critic.check(source, { signal, onProgress, ...(edited.length ? { edited } : {}) }).catch((err: unknown) => {
+        const change = await uncommittedChange(settings.config, path, source.text);
+        const result = await critic.check(source, { signal, onProgress, ...change, ...(edited.length ? { edited } : {}) }).catch((err: unknown) => {
           if (isAbortError(err) || signal.aborted) status({ ...base, state: 'cancelled' });
           throw err;
         });
