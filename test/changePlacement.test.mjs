@@ -55,6 +55,9 @@ test('check: the same failure with nothing uncommitted is not counted against th
   assert.equal(r.code, 0, r.stdout);
   assert.deepEqual(r.out.findings.filter((f) => f.level === 'error'), []);
   assert.equal(r.out.summary.execution.tests.failed, 2, 'the tests ran and failed');
+  // The text summary says so instead of a green tick, and names the failing tests.
+  const text = critic(['check', 'core.py', '--no-daemon'], { cwd: p.root, env: { XDG_CACHE_HOME: join(p.root, '.cache') } });
+  assert.match(text.stdout, /^! no findings in 1 file, but 2 tests ran, 2 did not pass \(test_same, test_differ\); .*: the failures point at no line checked here/m, text.stdout);
 });
 
 test('check: an edit the failing tests never ran does not move their failure', needsSandbox, (t) => {

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { summarise, type Finding, type Level } from '../engine/findings.js';
 import { toSarif } from '../engine/sarif.js';
 import type { ToolNotice } from '../engine/pipeline.js';
-import { describeExecution, type ExecutionSummary } from '../engine/executionSummary.js';
+import { describeExecution, failedCount, type ExecutionSummary } from '../engine/executionSummary.js';
 
 /** The summary as JSON shows it: counts, not the ids that made them. */
 const withoutTestIds = ({ testIds: _ids, ...rest }: ExecutionSummary) => rest;
@@ -64,7 +64,11 @@ export function formatText(r: Report, opts: { color: boolean; quiet: boolean }):
   lines.push(
     counts.length
       ? `${paint(s.error ? 'red' : 'yellow', '✖')} ${counts.join(', ')} in ${withFindings} of ${plural(r.filesChecked, 'file')}${r.execution ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`
-      : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')}${r.execution && r.filesChecked ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`,
+      : r.execution && failedCount(r.execution)
+        ? // Evidence failed, but on no line checked here (a test that reaches these files only
+          // through another module, a failure outside the diff): never a green tick.
+          `${paint('yellow', '!')} no findings in ${plural(r.filesChecked, 'file')}, but ${describeExecution(r.execution, r.executionOff)}: the failures point at no line checked here (${seconds})`
+        : `${paint('green', '✔')} no findings in ${plural(r.filesChecked, 'file')}${r.execution && r.filesChecked ? ` — ${describeExecution(r.execution, r.executionOff)}` : ''} (${seconds})`,
   );
   return `${lines.join('\n')}\n`;
 }

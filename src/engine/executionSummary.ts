@@ -101,6 +101,19 @@ function addExecutionSummary(a: ExecutionSummary, b: ExecutionSummary): Executio
   };
 }
 
+/** Examples, tests and probes that ran and did not pass. */
+export function failedCount(s: ExecutionSummary): number {
+  return s.examples.failed + s.tests.failed + s.probes.failed;
+}
+
+/** `test_same, test_differ and 3 more`: the failing tests by name, when the summary knows them. */
+function failingTests(s: ExecutionSummary, max = 3): string {
+  const names = [...new Set((s.testIds ?? []).filter((id) => id[0] === 'f').map((id) => id.split('\0')[2] ?? ''))].filter(Boolean);
+  if (!names.length) return '';
+  const shown = names.slice(0, max).map((n) => (n.length > 60 ? `${n.slice(0, 59)}…` : n));
+  return names.length > max ? `${shown.join(', ')} and ${names.length - max} more` : shown.join(', ');
+}
+
 /**
  * One clause for a summary line: `2 examples and 4 tests passed`, `nothing was executed (no
  * examples or related tests found for 3 of 5 functions)`, or both halves when some functions
@@ -117,6 +130,7 @@ export function describeExecution(s: ExecutionSummary, off?: string): string {
   const parts = ran.map((k) => plural(s[k].passed + s[k].failed, noun[k]));
   const failed = ran.reduce((n, k) => n + s[k].failed, 0);
   const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!;
-  const verdict = failed ? `${list} ran, ${failed} did not pass` : `${list} passed`;
+  const names = failed ? failingTests(s) : '';
+  const verdict = failed ? `${list} ran, ${failed} did not pass${names ? ` (${names})` : ''}` : `${list} passed`;
   return [verdict, unrun, missing ? gap : ''].filter(Boolean).join('; ');
 }

@@ -1,5 +1,5 @@
 /** The words of Critic's status items (status bar, language status), pure code, unit-tested. */
-import type { ExecutionSummary } from '../engine/executionSummary.js';
+import { failedCount, type ExecutionSummary } from '../engine/executionSummary.js';
 import { summarise, type Finding } from '../engine/findings.js';
 import type { CheckPhase } from '../engine/pipeline.js';
 import { plural } from '../engine/text.js';
@@ -24,6 +24,12 @@ export function lastResultText(findings: readonly Pick<Finding, 'level'>[], exec
   const counts = [s.error && plural(s.error, 'error'), s.warning && plural(s.warning, 'warning'), s.note && plural(s.note, 'note')].filter(Boolean);
   if (counts.length) return { text: counts.join(', '), icon: s.error ? 'error' : s.warning ? 'warning' : 'info' };
   if (restricted) return { text: 'no findings from the static checks', icon: 'info' };
+  const failed = execution ? failedCount(execution) : 0;
+  // Failing evidence that points at no line of this file (the tests reach it through another module).
+  if (failed) {
+    const ran = (['examples', 'tests', 'probes'] as const).reduce((n, k) => n + execution![k].passed + execution![k].failed, 0);
+    return { text: `no findings here, but ${failed} of ${ran} run${ran === 1 ? '' : 's'} did not pass`, icon: 'warning' };
+  }
   const passed = [
     execution?.examples.passed && plural(execution.examples.passed, 'example'),
     execution?.tests.passed && plural(execution.tests.passed, 'test'),

@@ -17,6 +17,9 @@ test('the last result: findings first, else what passed, else that nothing ran',
   assert.deepEqual(lastResultText([], none, false), { text: 'no findings; nothing was executed', icon: 'info' });
   assert.deepEqual(lastResultText([], undefined, false), { text: 'no findings; nothing was executed', icon: 'info' });
   assert.deepEqual(lastResultText([], none, true), { text: 'no findings from the static checks', icon: 'info' });
+  // Tests that ran and failed, with their failure on no line of this file: never a tick, never "nothing was executed".
+  const failing = { ...ran(0, 1), tests: { passed: 1, failed: 2 } };
+  assert.deepEqual(lastResultText([], failing, false), { text: 'no findings here, but 2 of 3 runs did not pass', icon: 'warning' });
   assert.match(restrictedSkipped, /examples, tests and the model were skipped/);
 });
 
