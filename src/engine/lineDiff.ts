@@ -1,78 +1,50 @@
 /**
  * The lines a text's author changed against an earlier version (the committed file, when the
  * editor's buffer is critiqued): what `git diff -U0` would mark, computed in-process because the
- * buffer may be unsaved.
+ * buffer may be unsaved. The edit script is jsdiff's Myers diff, as for rewrites' diffs.
  */
+import { structuredPatch } from 'diff';
 import type { LineRange } from './findings.js';
 
-/** Past this many comparisons (the changed middle, after common head and tail) the middle is taken as one edit. */
-const maxCells = 4_000_000;
+/** Beyond this many inserted plus removed lines the middle between the common head and tail is taken as one edit. */
+const maxEditLength = 4_000;
 
-const linesOf = (text: string): string[] => text.split('\n').map((l) => l.replace(/\r$/, ''));
+const withoutCr = (text: string): string => text.replace(/\r\n/g, '\n');
 
 /**
- * Changed lines of `after` (0-based, inclusive ranges), against `before`: lines of `after` that
- * are not in a longest common subsequence of the two, plus the lines on each side of a deletion
- * (a dropped statement leaves no line of its own).
+ * Changed lines of `after` (0-based, inclusive ranges) against `before`. A hunk that adds or
+ * replaces lines marks those; one that only removes marks the lines on each side of the gap (a
+ * dropped statement leaves no line of its own).
  */
 export function editedLines(before: string, after: string): LineRange[] {
-  const a = linesOf(before);
-  const b = linesOf(after);
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  const x = a.slice(head, a.length - tail);
-  const y = b.slice(head, b.length - tail);
-  if (!x.length && !y.length) return [];
-  const marked = new Set<number>();
-  const deletionAt = (j: number) => {
-    // Between line head+j-1 and head+j of `after`.
-    for (const line of [head + j - 1, head + j]) if (line >= 0 && line < b.length) marked.add(line);
-  };
-  if (!y.length) deletionAt(0);
-  else if (!x.length || x.length * y.length > maxCells) for (let j = 0; j < y.length; j++) marked.add(head + j);
-  else {
-    // dp[i][j]: length of a longest common subsequence of x[i..] and y[j..].
-    const width = y.length + 1;
-    const dp = new Uint32Array((x.length + 1) * width);
-    for (let i = x.length - 1; i >= 0; i--) {
-      for (let j = y.length - 1; j >= 0; j--) {
-        dp[i * width + j] = x[i] === y[j] ? dp[(i + 1) * width + j + 1]! + 1 : Math.max(dp[(i + 1) * width + j]!, dp[i * width + j + 1]!);
-      }
-    }
-    // Walk the alignment hunk by hunk (the unmatched lines between two matches), as `git diff -U0`
-    // reports them: a hunk that adds lines marks those; one that only removes marks its neighbours.
-    let i = 0;
-    let j = 0;
-    let from = 0;
-    const flush = () => {
-      if (j > from) for (let k = from; k < j; k++) marked.add(head + k);
-      else deletionAt(j);
-    };
-    let open = false;
-    while (i < x.length || j < y.length) {
-      if (i < x.length && j < y.length && x[i] === y[j]) {
-        if (open) flush();
-        open = false;
-        i++;
-        j++;
-        continue;
-      }
-      if (!open) {
-        open = true;
-        from = j;
-      }
-      if (j >= y.length || (i < x.length && dp[(i + 1) * width + j]! >= dp[i * width + j + 1]!)) i++;
-      else j++;
-    }
-    if (open) flush();
-  }
+  const a = withoutCr(before);
+  const b = withoutCr(after);
+  if (a === b) return [];
+  const count = b.split('\n').length;
+  const patch = structuredPatch('', '', a, b, '', '', { context: 0, maxEditLength });
   const out: LineRange[] = [];
-  for (const line of [...marked].sort((p, q) => p - q)) {
+  const add = (start: number, end: number) => {
+    const from = Math.max(0, start);
+    const to = Math.min(count - 1, end);
+    if (from > to) return;
     const last = out[out.length - 1];
-    if (last && line === last.end + 1) last.end = line;
-    else out.push({ start: line, end: line });
+    if (last && from <= last.end + 1) last.end = Math.max(last.end, to);
+    else out.push({ start: from, end: to });
+  };
+  if (!patch) {
+    const x = a.split('\n');
+    const y = b.split('\n');
+    let head = 0;
+    while (head < x.length && head < y.length && x[head] === y[head]) head++;
+    let tail = 0;
+    while (tail < x.length - head && tail < y.length - head && x[x.length - 1 - tail] === y[y.length - 1 - tail]) tail++;
+    add(head, Math.max(head, y.length - 1 - tail));
+    return out;
+  }
+  // jsdiff's newStart is 1-based; for a removal it is the line after the gap.
+  for (const h of patch.hunks) {
+    if (h.newLines) add(h.newStart - 1, h.newStart + h.newLines - 2);
+    else add(h.newStart - 2, h.newStart - 1);
   }
   return out;
 }
